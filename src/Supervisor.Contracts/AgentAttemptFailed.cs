@@ -1,0 +1,20 @@
+namespace Supervisor.Contracts;
+
+/// <summary>
+/// An attempt failed. <see cref="ErrorClass"/> is one of <see cref="ErrorClasses"/>. <see cref="NextRetryAt"/> is set when
+/// the job will be redelivered to the same agent; null when the agent is given up on. <see cref="OutputChunks"/> is how
+/// many <see cref="AgentLogChunk"/>s the attempt published.
+/// </summary>
+public sealed record AgentAttemptFailed(
+    Guid TaskId,
+    Guid AttemptId,
+    int Pass,
+    int Attempt,
+    string Agent,
+    string WorkerId,
+    int? ExitCode,
+    string ErrorClass,
+    string Message,
+    DateTime FinishedAt,
+    DateTime? NextRetryAt,
+    long OutputChunks);

@@ -1,0 +1,17 @@
+namespace Supervisor.Contracts;
+
+/// <summary>
+/// Asks the supervisor to run a task. Idempotent on <see cref="TaskId"/>: a second submit with the same id is ignored.
+/// Any MassTransit application may publish it; the service resolves and validates the agent chain.
+/// </summary>
+public sealed record SubmitTask(
+    Guid TaskId,
+    string Prompt,
+    IReadOnlyList<string>? Agents,
+    RepositorySpec? Repository,
+    string? Risk,
+    int? TimeoutSeconds,
+    string? Verify,
+    bool ExpectChanges,
+    IReadOnlyDictionary<string, string>? Labels,
+    string? SubmittedBy);

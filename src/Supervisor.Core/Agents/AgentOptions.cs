@@ -1,0 +1,64 @@
+namespace Supervisor.Agents;
+
+/// <summary>One agent type, bound from <c>Supervisor:Agents:&lt;name&gt;</c>.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>Executable to run (looked up on PATH when not absolute).</summary>
+    public string? Command { get; set; }
+
+    /// <summary>Arguments; <c>{prompt}</c> and <c>{workspace}</c> are substituted, each argument stays one argument.</summary>
+    public List<string> Args { get; set; } = [];
+
+    /// <summary>The only environment the agent process gets besides PATH, HOME and TMPDIR.</summary>
+    public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Provider endpoint (scheme://host:port) for profiles that talk to an API.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary><c>worktree</c> (default), <c>container</c> or <c>none</c>.</summary>
+    public string Isolation { get; set; } = IsolationModes.Worktree;
+
+    public string? Image { get; set; }
+
+    /// <summary>Wall-clock limit of one attempt.</summary>
+    public int TimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>Agent to hand the task to when this one gives up (builds the chain when a task names one agent).</summary>
+    public string? Fallback { get; set; }
+
+    /// <summary>Attempts one worker process runs at once for this agent (also its prefetch).</summary>
+    public int Concurrency { get; set; } = 1;
+
+    public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>Failure class → regular expressions matched against the attempt's exit line, stderr and stdout.</summary>
+    public Dictionary<string, List<string>> ErrorPatterns { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class RetryOptions
+{
+    /// <summary>Redelivery delays for Retryable, AgentFailure, Timeout and ContainerCrash failures (default 5 s, 15 s, 45 s).</summary>
+    public List<TimeSpan> Intervals { get; set; } = [];
+
+    /// <summary>Redelivery delays for RateLimited failures (default 60 s, 120 s, 300 s).</summary>
+    public List<TimeSpan> RateLimitIntervals { get; set; } = [];
+
+    /// <summary>A retry-after hint in the agent's output is honoured up to this long.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Each delay is lengthened by a random share of up to this fraction, so that many tasks do not retry in step.</summary>
+    public double Jitter { get; set; } = 0.2;
+
+    public IReadOnlyList<TimeSpan> EffectiveIntervals => Intervals.Count > 0 ? Intervals : SupervisorOptions.DefaultIntervals;
+
+    public IReadOnlyList<TimeSpan> EffectiveRateLimitIntervals => RateLimitIntervals.Count > 0 ? RateLimitIntervals : SupervisorOptions.DefaultRateLimitIntervals;
+}
+
+public static class IsolationModes
+{
+    public const string Worktree = "worktree";
+    public const string Container = "container";
+    public const string None = "none";
+
+    public static readonly IReadOnlyList<string> All = [Worktree, Container, None];
+}

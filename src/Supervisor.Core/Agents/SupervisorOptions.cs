@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+
+namespace Supervisor.Agents;
+
+/// <summary>The <c>Supervisor</c> configuration section as far as both the service and the workers need it.</summary>
+public sealed class SupervisorOptions
+{
+    public const string Section = "Supervisor";
+
+    /// <summary>Agent used when a task names none.</summary>
+    public string DefaultAgent { get; set; } = "shell";
+
+    public Dictionary<string, AgentOptions> Agents { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Failure class → patterns tried for every agent after the agent's own <c>ErrorPatterns</c>.</summary>
+    public Dictionary<string, List<string>> DefaultErrorPatterns { get; set; } = new(StringComparer.Ordinal);
+
+    public static readonly TimeSpan[] DefaultIntervals = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(45)];
+
+    public static readonly TimeSpan[] DefaultRateLimitIntervals = [TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(300)];
+
+    /// <summary>Every configuration error, each naming its key; empty when the configuration is usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Agents.Count == 0)
+            errors.Add("Supervisor:Agents: no agent is configured.");
+        if (!Agents.ContainsKey(DefaultAgent))
+            errors.Add($"Supervisor:DefaultAgent: '{DefaultAgent}' is not a configured agent.");
+
+        foreach (var (name, agent) in Agents)
+        {
+            var key = $"Supervisor:Agents:{name}";
+            if (!AgentCatalog.IsValidName(name))
+                errors.Add($"{key}: the name must be lower-case letters, digits, '-' or '_' (it names the queue agent-{name}).");
+            if (string.IsNullOrWhiteSpace(agent.Command))
+                errors.Add($"{key}:Command: is required.");
+            if (!IsolationModes.All.Contains(agent.Isolation))
+                errors.Add($"{key}:Isolation: '{agent.Isolation}' is not one of {string.Join(", ", IsolationModes.All)}.");
+            if (agent.Isolation == IsolationModes.Container && string.IsNullOrWhiteSpace(agent.Image))
+                errors.Add($"{key}:Image: is required when Isolation is container.");
+            if (agent.TimeoutSeconds <= 0)
+                errors.Add($"{key}:TimeoutSeconds: must be positive.");
+            if (agent.Concurrency is < 1 or > 256)
+                errors.Add($"{key}:Concurrency: must be between 1 and 256.");
+            if (agent.Fallback is { Length: > 0 } fallback && !Agents.ContainsKey(fallback))
+                errors.Add($"{key}:Fallback: '{fallback}' is not a configured agent.");
+            if (agent.Retry.Intervals.Concat(agent.Retry.RateLimitIntervals).Any(i => i < TimeSpan.Zero))
+                errors.Add($"{key}:Retry: intervals must not be negative.");
+            if (agent.Retry.Jitter is < 0 or > 1)
+                errors.Add($"{key}:Retry:Jitter: must be between 0 and 1.");
+            if (agent.Retry.MaxRetryAfter < TimeSpan.Zero)
+                errors.Add($"{key}:Retry:MaxRetryAfter: must not be negative.");
+            if (agent.Endpoint is { Length: > 0 } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+                errors.Add($"{key}:Endpoint: '{endpoint}' is not an absolute URI.");
+            ValidatePatterns($"{key}:ErrorPatterns", agent.ErrorPatterns, errors);
+        }
+
+        ValidatePatterns("Supervisor:DefaultErrorPatterns", DefaultErrorPatterns, errors);
+        return errors;
+    }
+
+    static void ValidatePatterns(string key, Dictionary<string, List<string>> patternsByClass, List<string> errors)
+    {
+        foreach (var (errorClass, patterns) in patternsByClass)
+        {
+            if (!Contracts.ErrorClasses.All.Contains(errorClass))
+                errors.Add($"{key}:{errorClass}: not a failure class ({string.Join(", ", Contracts.ErrorClasses.All)}).");
+            foreach (var pattern in patterns)
+            {
+                try
+                {
+                    _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException e)
+                {
+                    errors.Add($"{key}:{errorClass}: '{pattern}' is not a valid regular expression ({e.Message}).");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+using Supervisor.Agents;
+
+namespace Supervisor.Hosting;
+
+/// <summary>Wiring every Supervisor host shares: configuration defaults, logging, options, the bus.</summary>
+public static class SupervisorHostExtensions
+{
+    /// <summary>The queue of the service's message scheduler.</summary>
+    public static readonly Uri SchedulerQueue = new("queue:scheduler");
+
+    /// <summary>
+    /// Shipped agent profiles (agents.json) sit below every other configuration source, so appsettings.json,
+    /// <c>Supervisor__…</c> environment variables and the command line override them.
+    /// </summary>
+    public static IHostApplicationBuilder AddSupervisorDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
+        {
+            Path = "agents.json",
+            Optional = true,
+            FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+        });
+
+        Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
+
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+            .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(
+                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext:l}: {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+
+        builder.Services.AddOptions<SupervisorOptions>()
+            .Bind(builder.Configuration.GetSection(SupervisorOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SupervisorOptions>, SupervisorOptionsValidator>();
+        builder.Services.AddSingleton<AgentCatalog>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// The bus on the configured transport. Only RabbitMQ exists today; a single-process mode adds its transport here.
+    /// </summary>
+    public static IServiceCollection AddSupervisorBus(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        Action<IBusRegistrationConfigurator> register,
+        Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureBus = null)
+    {
+        var uri = TransportOptions.RabbitMqUri(configuration);
+        services.AddMassTransit(x =>
+        {
+            x.DisableUsageTelemetry();
+            register(x);
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(uri, h => h.PublisherConfirmation = true);
+                // Delays (scheduled redelivery, saga schedules) go through the Quartz scheduler hosted by the service:
+                // RabbitMQ here has no delayed-message plugin.
+                cfg.UseMessageScheduler(SchedulerQueue);
+                configureBus?.Invoke(context, cfg);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(60);
+        });
+        return services;
+    }
+}
+
+sealed class SupervisorOptionsValidator : IValidateOptions<SupervisorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SupervisorOptions options)
+    {
+        var errors = options.Validate();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
