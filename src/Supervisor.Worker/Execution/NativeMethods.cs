@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace Supervisor.Worker.Execution;
+
+internal static class NativeMethods
+{
+    internal const int SigKill = 9;
+
+    // DllImport rather than LibraryImport: the source-generated form needs AllowUnsafeBlocks, and int-only
+    // signatures are blittable so the classic form costs nothing here.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+
+    /// <summary>Sends <paramref name="signal"/> to every process in group <paramref name="processGroupId"/>.</summary>
+    /// <returns>false when no such group exists any more (ESRCH) or the call is unsupported.</returns>
+    internal static bool KillProcessGroup(int processGroupId, int signal)
+    {
+        if (OperatingSystem.IsWindows() || processGroupId <= 1)
+        {
+            return false;
+        }
+
+        try
+        {
+            return SysKill(-processGroupId, signal) == 0;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+        catch (DllNotFoundException)
+        {
+            return false;
+        }
+    }
+}

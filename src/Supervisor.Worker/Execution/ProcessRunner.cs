@@ -1,0 +1,271 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Supervisor.Worker.Execution;
+
+/// <summary>
+/// Runs one program with an argument list (never through a shell), a cleared environment and its own session,
+/// streams its output as it comes, and kills everything it started on timeout or cancellation.
+/// </summary>
+public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
+{
+    /// <summary>
+    /// After the process exited: when leftovers in its group are killed, and how long a reader may then wait on an
+    /// empty pipe (held open by a process that escaped the group) before reading stops.
+    /// </summary>
+    internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Upper bound of the drain, against a stray process that keeps writing into an inherited pipe.</summary>
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan KillSettleTime = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan KillWaitTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReadCancelTimeout = TimeSpan.FromSeconds(1);
+
+    // The child gets its own session (and so its own process group, id = its pid) from util-linux setsid.
+    // .NET cannot run code between fork and exec, so a P/Invoke setsid() is not an option for the child.
+    // setsid only forks when its caller leads a process group; a child of Process.Start never does (it
+    // inherits the worker's group), so setsid calls setsid() and exec's the target in place: Process.Id is
+    // the agent's pid and its process group id, and its exit code is the agent's.
+    private static readonly string? SetsidPath = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    public async Task<ProcessOutcome> RunAsync(
+        ProcessSpec spec,
+        Func<string, string, ValueTask> onOutput,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(onOutput);
+
+        var stopwatch = Stopwatch.StartNew();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new ProcessOutcome(null, false, true, null, null, stopwatch.Elapsed);
+        }
+
+        if (!Directory.Exists(spec.WorkingDirectory))
+        {
+            return StartFailed($"cannot start '{spec.FileName}': working directory '{spec.WorkingDirectory}' does not exist", stopwatch);
+        }
+
+        if (!ExecutableResolver.TryResolve(spec.FileName, spec.WorkingDirectory, spec.Environment, out var executable, out var resolveError))
+        {
+            return StartFailed(resolveError, stopwatch);
+        }
+
+        using var process = new Process { StartInfo = BuildStartInfo(spec, executable) };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is Win32Exception or IOException or InvalidOperationException)
+        {
+            return StartFailed($"cannot start '{spec.FileName}' ({executable}): {ex.Message}", stopwatch);
+        }
+
+        var pid = process.Id;
+        LogStarted(executable, pid, SetsidPath is not null);
+
+        // Some CLIs wait for stdin to close before they start work.
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program already exited; its outcome says why.
+        }
+
+        using var readCancel = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        OutputPump[] pumps =
+        [
+            OutputPump.Start(process.StandardOutput.BaseStream, "stdout", onOutput, abort.Cancel, readCancel.Token),
+            OutputPump.Start(process.StandardError.BaseStream, "stderr", onOutput, abort.Cancel, readCancel.Token),
+        ];
+
+        var (timedOut, cancelled) = await WaitForExitOrKillAsync(process, pid, spec.Timeout, abort, cancellationToken);
+
+        await DrainAsync(process, pid, pumps, readCancel);
+
+        // A failing onOutput (the consumer) is the caller's error to see, after the process tree is gone.
+        foreach (var pump in pumps.Where(p => p.Completion.IsFaulted))
+        {
+            await pump.Completion;
+        }
+
+        int? exitCode = process.HasExited ? process.ExitCode : null;
+        int? signal = timedOut || cancelled ? NativeMethods.SigKill : InferSignal(exitCode);
+        LogExited(pid, exitCode, timedOut, cancelled, stopwatch.Elapsed);
+        return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
+    }
+
+    private static ProcessStartInfo BuildStartInfo(ProcessSpec spec, string executable)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = SetsidPath ?? executable,
+            WorkingDirectory = spec.WorkingDirectory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+
+        if (SetsidPath is not null)
+        {
+            // "--" keeps setsid's option parser away from the agent's own arguments.
+            info.ArgumentList.Add("--");
+            info.ArgumentList.Add(executable);
+        }
+
+        foreach (var argument in spec.Arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Clear();
+        foreach (var (name, value) in spec.Environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
+    }
+
+    private async Task<(bool TimedOut, bool Cancelled)> WaitForExitOrKillAsync(
+        Process process,
+        int pid,
+        TimeSpan timeout,
+        CancellationTokenSource abort,
+        CancellationToken cancellationToken)
+    {
+        var hasLimit = timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan;
+        using var deadline = hasLimit ? new CancellationTokenSource(timeout) : new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, abort.Token);
+        try
+        {
+            await process.WaitForExitAsync(stop.Token);
+            return (false, false);
+        }
+        catch (OperationCanceledException)
+        {
+            var cancelled = cancellationToken.IsCancellationRequested;
+            var timedOut = !cancelled && deadline.IsCancellationRequested;
+            LogKilling(pid, timedOut ? "timeout" : cancelled ? "cancellation" : "output consumer failure");
+            KillTree(process, pid);
+            using var killWait = new CancellationTokenSource(KillWaitTimeout);
+            try
+            {
+                await process.WaitForExitAsync(killWait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                LogNotDead(pid);
+            }
+
+            return (timedOut, cancelled);
+        }
+    }
+
+    private async Task DrainAsync(Process process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
+    {
+        var completion = Task.WhenAll(pumps.Select(p => p.Completion));
+        var sinceExit = Stopwatch.StartNew();
+        var groupKilled = SetsidPath is null;
+        var sinceKill = Stopwatch.StartNew();
+
+        // Output still buffered in the pipes is read however long the consumer takes; only a reader that has waited
+        // on an empty pipe for the drain timeout (its writer escaped the group and lives on) is given up on.
+        while (!pumps.All(p => p.Completion.IsCompleted))
+        {
+            if (!groupKilled && sinceExit.Elapsed >= DrainTimeout)
+            {
+                // Whatever the agent left running in its session does not outlive the attempt; killing it also
+                // closes the pipes such leftovers were holding open.
+                NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
+                groupKilled = true;
+                sinceKill.Restart();
+            }
+
+            // After the kill, a moment for the pipes of the killed processes to report their end.
+            var idle = pumps.Min(p => p.Completion.IsCompleted ? TimeSpan.MaxValue : p.IdleFor);
+            if ((groupKilled && idle >= DrainTimeout && sinceKill.Elapsed >= KillSettleTime) || sinceExit.Elapsed >= MaxDrain)
+            {
+                break;
+            }
+
+            await Task.WhenAny(completion, Task.Delay(DrainPollInterval));
+        }
+
+        if (!groupKilled)
+        {
+            NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
+        }
+
+        if (pumps.All(p => p.Completion.IsCompleted))
+        {
+            return;
+        }
+
+        LogDrainAbandoned(pid);
+        await readCancel.CancelAsync();
+        if (await Task.WhenAny(completion, Task.Delay(ReadCancelTimeout)) != completion)
+        {
+            process.StandardOutput.BaseStream.Dispose();
+            process.StandardError.BaseStream.Dispose();
+            _ = completion.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    private static void KillTree(Process process, int pid)
+    {
+        // Process.Kill(true) first: it walks parent links, so it also reaches descendants that left the group
+        // with their own setsid/setpgid, which it can only find while their parents are alive.
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // Already exited, or the tree walk raced with exiting processes; the group kill below still applies.
+        }
+
+        if (SetsidPath is not null)
+        {
+            NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
+        }
+    }
+
+    private static int? InferSignal(int? exitCode) =>
+        exitCode is > 128 and <= 143 ? exitCode - 128 : null;
+
+    private ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
+    {
+        LogStartFailed(error);
+        return new ProcessOutcome(null, false, false, null, error, stopwatch.Elapsed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Started {Executable} as pid {Pid} (own session: {OwnSession})")]
+    private partial void LogStarted(string executable, int pid, bool ownSession);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Process {Pid} ended: exit code {ExitCode}, timed out {TimedOut}, cancelled {Cancelled}, after {Duration}")]
+    private partial void LogExited(int pid, int? exitCode, bool timedOut, bool cancelled, TimeSpan duration);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Killing process group {Pid} on {Reason}")]
+    private partial void LogKilling(int pid, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Process {Pid} did not exit after SIGKILL")]
+    private partial void LogNotDead(int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped reading output of process {Pid}: a process outside its group still holds the pipe open")]
+    private partial void LogDrainAbandoned(int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}")]
+    private partial void LogStartFailed(string error);
+}

@@ -1,0 +1,13 @@
+namespace Supervisor.Worker.Workspaces;
+
+/// <summary>
+/// Where one attempt runs. Without a repository it is a fresh empty directory and the other members are null;
+/// with one it is a git worktree of <see cref="RepositoryPath"/> on <see cref="Branch"/>, created at <see cref="BaseCommit"/>.
+/// </summary>
+public sealed record Workspace(string Path, string? RepositoryPath, string? Branch, string? BaseCommit);
+
+/// <summary>The attempt's result on its branch: the commit and <c>git diff --stat</c> from the base commit.</summary>
+public sealed record WorkspaceCommit(string Commit, string DiffStat);
+
+/// <summary>The task itself cannot run here (its repository or ref is missing): retrying or another agent will not help.</summary>
+public sealed class WorkspaceException(string message) : Exception(message);

@@ -1,0 +1,39 @@
+using System.Text;
+using Supervisor.Worker.Execution;
+
+namespace Supervisor.Tests.Execution;
+
+/// <summary>Records output per stream as <see cref="ProcessRunner"/> delivers it.</summary>
+internal sealed class OutputSink(Action<string>? onText = null)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (StringBuilder Text, int Chunks)> _streams = [];
+
+    public ValueTask WriteAsync(string stream, string text)
+    {
+        lock (_lock)
+        {
+            var (builder, chunks) = _streams.TryGetValue(stream, out var entry) ? entry : (new StringBuilder(), 0);
+            _streams[stream] = (builder.Append(text), chunks + 1);
+        }
+
+        onText?.Invoke(text);
+        return ValueTask.CompletedTask;
+    }
+
+    public string Text(string stream)
+    {
+        lock (_lock)
+        {
+            return _streams.TryGetValue(stream, out var entry) ? entry.Text.ToString() : "";
+        }
+    }
+
+    public int ChunkCount(string stream)
+    {
+        lock (_lock)
+        {
+            return _streams.TryGetValue(stream, out var entry) ? entry.Chunks : 0;
+        }
+    }
+}

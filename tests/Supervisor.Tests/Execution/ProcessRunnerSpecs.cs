@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using Supervisor.Worker.Execution;
+using Xunit.Abstractions;
+
+namespace Supervisor.Tests.Execution;
+
+public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
+{
+    private readonly ProcessRunner _runner = new(new TestOutputLogger<ProcessRunner>(output));
+    private readonly string _directory = Directory.CreateTempSubdirectory("runner-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task RunAsync_ChattyScript_DeliversEveryLineInOrder()
+    {
+        var sink = new OutputSink();
+
+        var outcome = await _runner.RunAsync(Sh("for i in $(seq 1 20000); do echo line $i; done"), sink.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var expected = string.Concat(Enumerable.Range(1, 20000).Select(i => $"line {i}\n"));
+        Assert.Equal(expected, sink.Text("stdout"));
+        Assert.True(sink.ChunkCount("stdout") > 1, "output should arrive in several chunks, not at the end");
+    }
+
+    [Fact]
+    public async Task RunAsync_MultiByteCharactersAcrossReads_AreDecodedWhole()
+    {
+        var sink = new OutputSink();
+
+        await _runner.RunAsync(Sh("i=0; while [ $i -lt 5000 ]; do printf 'é€😀'; i=$((i+1)); done"), sink.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(string.Concat(Enumerable.Repeat("é€😀", 5000)), sink.Text("stdout"));
+    }
+
+    [Fact]
+    public async Task RunAsync_PartialLine_ArrivesWhileTheProcessStillRuns()
+    {
+        var prompt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new OutputSink(text => { if (text.Contains("ready>", StringComparison.Ordinal)) prompt.TrySetResult(); });
+        using var cancel = new CancellationTokenSource();
+
+        var run = _runner.RunAsync(Sh("printf 'ready>'; sleep 300"), sink.WriteAsync, cancel.Token);
+        await prompt.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await cancel.CancelAsync();
+        var outcome = await run;
+
+        Assert.True(outcome.Cancelled);
+        Assert.Equal("ready>", sink.Text("stdout"));
+    }
+
+    [Fact]
+    public async Task RunAsync_StdoutAndStderr_ArriveSeparately()
+    {
+        var sink = new OutputSink();
+
+        var outcome = await _runner.RunAsync(Sh("echo out; echo err >&2; printf tail"), sink.WriteAsync, CancellationToken.None);
+
+        Assert.Equal("out\ntail", sink.Text("stdout"));
+        Assert.Equal("err\n", sink.Text("stderr"));
+        Assert.Equal(0, outcome.ExitCode);
+    }
+
+    [Fact]
+    public async Task RunAsync_NonZeroExit_ReportsTheExitCode()
+    {
+        var outcome = await _runner.RunAsync(Sh("exit 3"), new OutputSink().WriteAsync, CancellationToken.None);
+
+        Assert.Equal(new ProcessOutcome(3, false, false, null, null, outcome.Duration), outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_KilledBySignal_ReportsTheSignal()
+    {
+        var outcome = await _runner.RunAsync(Sh("kill -TERM $$; sleep 5"), new OutputSink().WriteAsync, CancellationToken.None);
+
+        Assert.Equal(143, outcome.ExitCode);
+        Assert.Equal(15, outcome.Signal);
+    }
+
+    [Fact]
+    public async Task RunAsync_Environment_IsOnlyWhatIsConfigured()
+    {
+        Environment.SetEnvironmentVariable("SUPERVISOR_RUNNER_SPEC_PARENT", "leaked");
+        var sink = new OutputSink();
+        var spec = Sh("echo \"[$SUPERVISOR_RUNNER_SPEC_PARENT][$CONFIGURED]\"; env | wc -l") with
+        {
+            Environment = new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin", ["CONFIGURED"] = "yes" },
+        };
+
+        await _runner.RunAsync(spec, sink.WriteAsync, CancellationToken.None);
+
+        var lines = sink.Text("stdout").Split('\n');
+        Assert.Equal("[][yes]", lines[0]);
+
+        // PATH, CONFIGURED and what sh itself sets (PWD, maybe SHLVL and _), nothing inherited.
+        Assert.InRange(int.Parse(lines[1].Trim(), CultureInfo.InvariantCulture), 2, 5);
+    }
+
+    [Fact]
+    public async Task RunAsync_Child_LeadsItsOwnSessionAndProcessGroup()
+    {
+        var sink = new OutputSink();
+
+        await _runner.RunAsync(Sh("echo $$; cat /proc/$$/stat"), sink.WriteAsync, CancellationToken.None);
+
+        var lines = sink.Text("stdout").Split('\n');
+        var fields = lines[1][(lines[1].LastIndexOf(')') + 2)..].Split(' ');
+        Assert.Equal(lines[0], fields[2]); // process group
+        Assert.Equal(lines[0], fields[3]); // session
+    }
+
+    [Fact]
+    public async Task RunAsync_Timeout_KillsTheWholeTreeAndReturnsPromptly()
+    {
+        var pids = Path.Combine(_directory, "pids");
+        var spec = Sh($"sleep 300 & echo $! > {pids}; sleep 300 & echo $! >> {pids}; echo $$ >> {pids}; wait") with
+        {
+            Timeout = TimeSpan.FromSeconds(1.5),
+        };
+        var clock = Stopwatch.StartNew();
+
+        var outcome = await _runner.RunAsync(spec, new OutputSink().WriteAsync, CancellationToken.None);
+
+        Assert.True(outcome.TimedOut);
+        Assert.False(outcome.Cancelled);
+        Assert.Equal(9, outcome.Signal);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(6));
+        await ProcessTree.AssertAllGoneAsync(await ProcessTree.ReadPidsAsync(pids, 3));
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancellation_KillsTheWholeTreeAndReturnsPromptly()
+    {
+        var pids = Path.Combine(_directory, "pids");
+        using var cancel = new CancellationTokenSource();
+        var run = _runner.RunAsync(
+            Sh($"sleep 300 & echo $! > {pids}.tmp; sleep 300 & echo $! >> {pids}.tmp; echo $$ >> {pids}.tmp; mv {pids}.tmp {pids}; wait"),
+            new OutputSink().WriteAsync,
+            cancel.Token);
+        var started = await ProcessTree.ReadPidsAsync(pids, 3);
+        var clock = Stopwatch.StartNew();
+
+        await cancel.CancelAsync();
+        var outcome = await run;
+
+        Assert.True(outcome.Cancelled);
+        Assert.False(outcome.TimedOut);
+        Assert.Equal(9, outcome.Signal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        await ProcessTree.AssertAllGoneAsync(started);
+    }
+
+    [Fact]
+    public async Task RunAsync_BackgroundChildLeftBehind_IsKilledAfterTheProcessExits()
+    {
+        var pids = Path.Combine(_directory, "pids");
+        var sink = new OutputSink();
+
+        var outcome = await _runner.RunAsync(Sh($"sleep 300 & echo $! > {pids}; echo done"), sink.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal("done\n", sink.Text("stdout"));
+        Assert.True(outcome.Duration < TimeSpan.FromSeconds(6), $"took {outcome.Duration}");
+        await ProcessTree.AssertAllGoneAsync(await ProcessTree.ReadPidsAsync(pids, 1));
+    }
+
+    [Fact]
+    public async Task RunAsync_EscapedChildHoldingThePipe_StopsReadingAfterTheDrainTimeout()
+    {
+        var pids = Path.Combine(_directory, "pids");
+        var sink = new OutputSink();
+        try
+        {
+            var outcome = await _runner.RunAsync(Sh($"setsid sleep 60 & echo $! > {pids}; echo started"), sink.WriteAsync, CancellationToken.None);
+
+            Assert.Equal(0, outcome.ExitCode);
+            Assert.Equal("started\n", sink.Text("stdout"));
+            Assert.True(outcome.Duration < TimeSpan.FromSeconds(6), $"took {outcome.Duration}");
+        }
+        finally
+        {
+            foreach (var pid in await ProcessTree.ReadPidsAsync(pids, 1))
+            {
+                using var escaped = Process.GetProcessById(pid);
+                escaped.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_SlowConsumerAfterExit_StillGetsEverythingBuffered()
+    {
+        var sink = new OutputSink();
+        var first = true;
+
+        // The script is gone long before the consumer is ready for more: what sits in the pipe must not be dropped.
+        var outcome = await _runner.RunAsync(
+            Sh("head -c 50000 /dev/zero | tr '\\0' x"),
+            async (stream, text) =>
+            {
+                if (first)
+                {
+                    first = false;
+                    await Task.Delay(ProcessRunner.DrainTimeout + TimeSpan.FromSeconds(1.5));
+                }
+
+                await sink.WriteAsync(stream, text);
+            },
+            CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(50_000, sink.Text("stdout").Length);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailingOutputConsumer_KillsTheProcessAndThrows()
+    {
+        var spec = Sh("echo hello; sleep 300");
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => _runner.RunAsync(spec, (_, _) => throw new InvalidOperationException("broker down"), CancellationToken.None))
+            .WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("broker down", thrown.Message);
+    }
+
+    [Theory]
+    [InlineData("no-such-agent-binary", "command 'no-such-agent-binary' not found in PATH")]
+    [InlineData("/nonexistent/agent", "cannot start '/nonexistent/agent': no such file")]
+    [InlineData("./not-executable", "is not executable")]
+    [InlineData("/tmp", "is a directory")]
+    public async Task RunAsync_UnstartableProgram_ReportsStartErrorNamingIt(string fileName, string error)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_directory, "not-executable"), "#!/bin/sh\necho hi\n");
+
+        var outcome = await _runner.RunAsync(Sh("") with { FileName = fileName }, new OutputSink().WriteAsync, CancellationToken.None);
+
+        Assert.Null(outcome.ExitCode);
+        Assert.Contains(error, outcome.StartError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_MissingWorkingDirectory_ReportsStartError()
+    {
+        var spec = Sh("true") with { WorkingDirectory = Path.Combine(_directory, "missing") };
+
+        var outcome = await _runner.RunAsync(spec, new OutputSink().WriteAsync, CancellationToken.None);
+
+        Assert.Null(outcome.ExitCode);
+        Assert.Contains("working directory", outcome.StartError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_EnvironmentWithoutPath_ReportsStartError()
+    {
+        var spec = Sh("true") with { Environment = new Dictionary<string, string>() };
+
+        var outcome = await _runner.RunAsync(spec, new OutputSink().WriteAsync, CancellationToken.None);
+
+        Assert.Contains("has no PATH", outcome.StartError, StringComparison.Ordinal);
+    }
+
+    private ProcessSpec Sh(string script) =>
+        new("sh", ["-c", script], _directory, new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, TimeSpan.FromMinutes(1));
+}

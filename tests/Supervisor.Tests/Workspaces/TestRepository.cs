@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace Supervisor.Tests.Workspaces;
+
+/// <summary>
+/// A real git repository in a temporary directory, with a commit on <c>main</c> and one more on <c>feature</c>.
+/// Its identity is configured in the repository itself, because the machine may have none.
+/// </summary>
+internal sealed class TestRepository : IDisposable
+{
+    public TestRepository()
+    {
+        Root = Directory.CreateTempSubdirectory("workspaces-").FullName;
+        Path = System.IO.Path.Combine(Root, "repo");
+        Directory.CreateDirectory(Path);
+        Git("init", "--quiet", "--initial-branch=main");
+        Git("config", "user.name", "Test");
+        Git("config", "user.email", "test@localhost");
+        Git("config", "commit.gpgsign", "false");
+        File.WriteAllText(System.IO.Path.Combine(Path, "README.md"), "hello\n");
+        Git("add", "README.md");
+        Git("commit", "--quiet", "-m", "initial");
+        MainCommit = Git("rev-parse", "HEAD");
+
+        Git("checkout", "--quiet", "-b", "feature");
+        File.WriteAllText(System.IO.Path.Combine(Path, "feature.txt"), "feature\n");
+        Git("add", "feature.txt");
+        Git("commit", "--quiet", "-m", "feature");
+        FeatureCommit = Git("rev-parse", "HEAD");
+        Git("checkout", "--quiet", "main");
+
+        WorkspaceRoot = System.IO.Path.Combine(Root, "workspaces");
+    }
+
+    public string Root { get; }
+
+    public string Path { get; }
+
+    public string WorkspaceRoot { get; }
+
+    public string MainCommit { get; }
+
+    public string FeatureCommit { get; }
+
+    /// <summary>Runs git in the repository and returns its trimmed stdout; fails the test when git fails.</summary>
+    public string Git(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
+        info.ArgumentList.Add("-C");
+        info.ArgumentList.Add(Path);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)} failed: {error}");
+        return output.Result.Trim();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory must not fail the test that already ran.
+        }
+    }
+}

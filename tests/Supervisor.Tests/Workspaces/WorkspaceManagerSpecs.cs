@@ -1,0 +1,240 @@
+using System.Runtime.Versioning;
+using Supervisor.Tests.Execution;
+using Supervisor.Worker.Workspaces;
+using Xunit.Abstractions;
+
+namespace Supervisor.Tests.Workspaces;
+
+public sealed class WorkspaceManagerSpecs : IDisposable
+{
+    private readonly TestRepository _repository = new();
+    private readonly WorkspaceManager _manager;
+
+    public WorkspaceManagerSpecs(ITestOutputHelper output) =>
+        _manager = new WorkspaceManager(_repository.WorkspaceRoot, new TestOutputLogger<WorkspaceManager>(output));
+
+    public void Dispose() => _repository.Dispose();
+
+    [Fact]
+    public async Task CreateAsync_WithoutRepository_MakesAnEmptyDirectoryThatRemoveDeletes()
+    {
+        var taskId = Guid.NewGuid();
+
+        var workspace = await _manager.CreateAsync(taskId, 2, null, null, CancellationToken.None);
+
+        Assert.Equal(new Workspace(workspace.Path, null, null, null), workspace);
+        Assert.Matches($"^{taskId.ToString("N")[..8]}-2-[a-z0-9]{{6}}$", Path.GetFileName(workspace.Path));
+        Assert.Equal(_repository.WorkspaceRoot, Path.GetDirectoryName(workspace.Path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(workspace.Path));
+        await File.WriteAllTextAsync(Path.Combine(workspace.Path, "scratch.txt"), "x");
+        Assert.Null(await _manager.CommitAsync(workspace, "nothing to commit to", CancellationToken.None));
+
+        await _manager.RemoveAsync(workspace);
+
+        Assert.False(Directory.Exists(workspace.Path));
+    }
+
+    [Fact]
+    public async Task CreateAsync_WithBaseRef_ChecksOutTheRefOnTheAttemptsBranch()
+    {
+        var taskId = Guid.NewGuid();
+
+        var workspace = await _manager.CreateAsync(taskId, 1, _repository.Path, "feature", CancellationToken.None);
+
+        Assert.Equal($"supervisor/{taskId.ToString("N")[..8]}/1", workspace.Branch);
+        Assert.Equal(_repository.FeatureCommit, workspace.BaseCommit);
+        Assert.Equal(_repository.Path, workspace.RepositoryPath);
+        Assert.True(File.Exists(Path.Combine(workspace.Path, "feature.txt")));
+        Assert.Equal(_repository.FeatureCommit, _repository.Git("rev-parse", workspace.Branch!));
+        Assert.Equal("main", _repository.Git("branch", "--show-current"));
+        await _manager.RemoveAsync(workspace);
+    }
+
+    [Fact]
+    public async Task CommitAsync_FileWritten_LandsOnTheBranchAndOutlivesTheWorkspace()
+    {
+        var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(workspace.Path, "hello.txt"), "hello\n");
+
+        var commit = await _manager.CommitAsync(workspace, "supervisor: attempt 1", CancellationToken.None);
+        await _manager.RemoveAsync(workspace);
+
+        Assert.NotNull(commit);
+        Assert.Equal(_repository.MainCommit, workspace.BaseCommit);
+        Assert.Equal(" hello.txt | 1 +\n 1 file changed, 1 insertion(+)", commit.DiffStat);
+        Assert.Equal($"{commit.Commit} supervisor: attempt 1", _repository.Git("log", "-1", "--format=%H %s", workspace.Branch!));
+        Assert.Equal("Supervisor <supervisor@localhost>", _repository.Git("log", "-1", "--format=%an <%ae>", workspace.Branch!));
+        Assert.False(Directory.Exists(workspace.Path));
+        Assert.Single(_repository.Git("worktree", "list", "--porcelain").Split('\n'), l => l.StartsWith("worktree ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CommitAsync_NothingChanged_ReturnsNull()
+    {
+        var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, "main", CancellationToken.None);
+
+        var commit = await _manager.CommitAsync(workspace, "nothing", CancellationToken.None);
+
+        Assert.Null(commit);
+        Assert.Equal(_repository.MainCommit, _repository.Git("rev-parse", workspace.Branch!));
+        await _manager.RemoveAsync(workspace);
+    }
+
+    [Fact]
+    public async Task CommitAsync_AgentCommittedItself_ReportsThatCommit()
+    {
+        var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(workspace.Path, "agent.txt"), "by the agent\n");
+        _repository.Git("-C", workspace.Path, "add", "agent.txt");
+        _repository.Git("-C", workspace.Path, "commit", "--quiet", "-m", "agent's own commit");
+        var agentCommit = _repository.Git("-C", workspace.Path, "rev-parse", "HEAD");
+
+        var commit = await _manager.CommitAsync(workspace, "supervisor", CancellationToken.None);
+
+        Assert.Equal(agentCommit, commit?.Commit);
+        Assert.Contains("agent.txt", commit?.DiffStat, StringComparison.Ordinal);
+        await _manager.RemoveAsync(workspace);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task CommitAsync_RepositoryHookThatFails_DoesNotRun()
+    {
+        var hook = Path.Combine(_repository.Path, ".git", "hooks", "pre-commit");
+        await File.WriteAllTextAsync(hook, "#!/bin/sh\necho vetoed >&2\nexit 1\n");
+        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(workspace.Path, "hello.txt"), "hello\n");
+
+        var commit = await _manager.CommitAsync(workspace, "despite the hook", CancellationToken.None);
+
+        Assert.NotNull(commit);
+        await _manager.RemoveAsync(workspace);
+    }
+
+    [Fact]
+    public async Task CreateAsync_MissingRepository_ThrowsWorkspaceException()
+    {
+        var missing = Path.Combine(_repository.Root, "nope");
+        var plain = Directory.CreateDirectory(Path.Combine(_repository.Root, "plain")).FullName;
+
+        var noDirectory = await Assert.ThrowsAsync<WorkspaceException>(() => _manager.CreateAsync(Guid.NewGuid(), 1, missing, null, CancellationToken.None));
+        var notARepository = await Assert.ThrowsAsync<WorkspaceException>(() => _manager.CreateAsync(Guid.NewGuid(), 1, plain, null, CancellationToken.None));
+
+        Assert.Equal($"repository.path '{missing}' is not a git repository", noDirectory.Message);
+        Assert.Equal($"repository.path '{plain}' is not a git repository", notARepository.Message);
+    }
+
+    [Theory]
+    [InlineData("no-such-branch")]
+    [InlineData("--output=/tmp/x")]
+    [InlineData("0000000000000000000000000000000000000000")]
+    public async Task CreateAsync_MissingRef_ThrowsWorkspaceException(string baseRef)
+    {
+        var thrown = await Assert.ThrowsAsync<WorkspaceException>(
+            () => _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, baseRef, CancellationToken.None));
+
+        Assert.Equal($"repository.baseRef '{baseRef}' does not exist in {_repository.Path}", thrown.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_repository.WorkspaceRoot));
+    }
+
+    [Fact]
+    public async Task CreateAsync_EightConcurrentAttemptsOnOneRepository_AllSucceed()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(1, 8).Select(async attempt =>
+        {
+            var workspace = await _manager.CreateAsync(Guid.NewGuid(), attempt, _repository.Path, null, CancellationToken.None);
+            await File.WriteAllTextAsync(Path.Combine(workspace.Path, $"file{attempt}.txt"), $"{attempt}\n");
+            var commit = await _manager.CommitAsync(workspace, $"attempt {attempt}", CancellationToken.None);
+            await _manager.RemoveAsync(workspace);
+            return (workspace, commit);
+        }));
+
+        Assert.All(results, r =>
+        {
+            Assert.NotNull(r.commit);
+            Assert.Equal(r.commit.Commit, _repository.Git("rev-parse", r.workspace.Branch!));
+            Assert.False(Directory.Exists(r.workspace.Path));
+        });
+        Assert.Single(_repository.Git("worktree", "list", "--porcelain").Split('\n'), l => l.StartsWith("worktree ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CreateAsync_RefLockedByAnotherProcessForAMoment_RetriesUntilItIsFree()
+    {
+        var taskId = Guid.NewGuid();
+        var refDirectory = Directory.CreateDirectory(Path.Combine(_repository.Path, ".git", "refs", "heads", "supervisor", taskId.ToString("N")[..8]));
+        var lockFile = Path.Combine(refDirectory.FullName, "1.lock");
+        await File.WriteAllTextAsync(lockFile, "");
+
+        var create = _manager.CreateAsync(taskId, 1, _repository.Path, null, CancellationToken.None);
+        await Task.Delay(300);
+        File.Delete(lockFile);
+        var workspace = await create;
+
+        Assert.Equal(_repository.MainCommit, _repository.Git("rev-parse", workspace.Branch!));
+        await _manager.RemoveAsync(workspace);
+    }
+
+    [Fact]
+    public async Task CreateAsync_SameAttemptAgainAfterALostWorker_ResetsTheBranchToTheBase()
+    {
+        var taskId = Guid.NewGuid();
+        var lost = await _manager.CreateAsync(taskId, 3, _repository.Path, null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(lost.Path, "half-done.txt"), "partial\n");
+        await _manager.CommitAsync(lost, "lost attempt", CancellationToken.None);
+
+        // The lost worker never removed its worktree, which still has the branch checked out.
+        var rerun = await _manager.CreateAsync(taskId, 3, _repository.Path, null, CancellationToken.None);
+
+        Assert.Equal(lost.Branch, rerun.Branch);
+        Assert.Equal(_repository.MainCommit, _repository.Git("rev-parse", rerun.Branch!));
+        Assert.False(File.Exists(Path.Combine(rerun.Path, "half-done.txt")));
+        await _manager.RemoveAsync(rerun);
+        await _manager.RemoveAsync(lost);
+    }
+
+    [Fact]
+    public async Task CreateAsync_SameAttemptAgainAfterRemoval_ResetsTheBranchToTheBase()
+    {
+        var taskId = Guid.NewGuid();
+        var first = await _manager.CreateAsync(taskId, 1, _repository.Path, null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(first.Path, "first.txt"), "first\n");
+        await _manager.CommitAsync(first, "first run", CancellationToken.None);
+        await _manager.RemoveAsync(first);
+
+        var second = await _manager.CreateAsync(taskId, 1, _repository.Path, "feature", CancellationToken.None);
+
+        Assert.Equal(_repository.FeatureCommit, _repository.Git("rev-parse", second.Branch!));
+        await _manager.RemoveAsync(second);
+    }
+
+    [Fact]
+    public async Task RemoveAsync_WorkspaceAlreadyGone_DoesNotThrow()
+    {
+        var plain = await _manager.CreateAsync(Guid.NewGuid(), 1, null, null, CancellationToken.None);
+        var worktree = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
+        Directory.Delete(plain.Path);
+        Directory.Delete(worktree.Path, recursive: true);
+
+        await _manager.RemoveAsync(plain);
+        await _manager.RemoveAsync(worktree);
+        await _manager.RemoveAsync(worktree with { RepositoryPath = Path.Combine(_repository.Root, "gone") });
+
+        Assert.Single(_repository.Git("worktree", "list", "--porcelain").Split('\n'), l => l.StartsWith("worktree ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task RemoveAsync_ReadOnlyDirectoriesLeftByTheAgent_AreRemovedToo()
+    {
+        var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, null, null, CancellationToken.None);
+        var locked = Directory.CreateDirectory(Path.Combine(workspace.Path, "cache", "module"));
+        await File.WriteAllTextAsync(Path.Combine(locked.FullName, "file"), "x");
+        locked.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserExecute;
+
+        await _manager.RemoveAsync(workspace);
+
+        Assert.False(Directory.Exists(workspace.Path));
+    }
+}
