@@ -1,0 +1,49 @@
+using System.Net;
+
+namespace Supervisor.Service.Api;
+
+/// <summary><c>Supervisor:Api</c>: where the HTTP API listens, how it is protected, and how large requests may be.</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Supervisor:Api";
+
+    /// <summary>Semicolon-separated listen URLs; loopback by default.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Bearer token required on every /api request when set; mandatory when listening beyond loopback.</summary>
+    public string? Token { get; set; }
+
+    public int MaxPromptChars { get; set; } = 256 * 1024;
+
+    public int MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    public int MaxLabels { get; set; } = 32;
+
+    public IReadOnlyList<string> UrlList => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        foreach (var url in UrlList)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal),
+                    UriKind.Absolute, out var uri))
+            {
+                errors.Add($"{Section}:Urls: '{url}' is not a URL.");
+                continue;
+            }
+
+            if (!IsLoopback(uri) && string.IsNullOrEmpty(Token))
+                errors.Add($"{Section}:Token: required because the API listens beyond loopback on '{url}'.");
+        }
+
+        if (MaxPromptChars < 1)
+            errors.Add($"{Section}:MaxPromptChars: must be positive.");
+        if (MaxLabels < 0)
+            errors.Add($"{Section}:MaxLabels: must not be negative.");
+        return errors;
+    }
+
+    static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}

@@ -1,0 +1,108 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+
+namespace Supervisor.Service.Api;
+
+/// <summary>Checks a submission completely before anything is created; every error names its field.</summary>
+public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<ApiOptions> options, GitProbe git)
+{
+    static readonly string[] RiskLevels = ["low", "medium", "high"];
+    readonly ApiOptions _options = options.Value;
+
+    public async Task<Dictionary<string, string[]>> ValidateAsync(SubmitTaskRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
+
+        if (string.IsNullOrWhiteSpace(request.Prompt))
+            Add("prompt", "is required and must not be empty.");
+        else if (request.Prompt.Length > _options.MaxPromptChars)
+            Add("prompt", $"is {request.Prompt.Length} characters; the limit is {_options.MaxPromptChars}.");
+
+        if (request.Id == Guid.Empty)
+            Add("id", "must not be the empty GUID.");
+
+        if (request.Agent is not null && request.Agents is not null)
+            Add("agents", "give either 'agent' or 'agents', not both.");
+        else
+        {
+            var field = request.Agents is not null ? "agents" : "agent";
+            var requested = Chain(request);
+            if (request.Agents is { Length: 0 })
+                Add("agents", "must name at least one agent.");
+            else if (requested?.FirstOrDefault(a => string.IsNullOrWhiteSpace(a)) is not null)
+                Add(field, "agent names must not be empty.");
+            else if (catalog.ResolveChain(requested) is { Error: { } error })
+                Add(field, error + ".");
+        }
+
+        if (request.Risk is not null && !RiskLevels.Contains(request.Risk))
+            Add("risk", $"'{request.Risk}' is not one of {string.Join(", ", RiskLevels)}.");
+        if (request.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
+            Add("timeoutSeconds", "must be between 1 and 604800.");
+        if (request.Verify is { Length: > 8192 })
+            Add("verify", "must be at most 8192 characters.");
+
+        if (request.Labels is { } labels)
+        {
+            if (labels.Count > _options.MaxLabels)
+                Add("labels", $"has {labels.Count} entries; the limit is {_options.MaxLabels}.");
+            foreach (var (key, value) in labels)
+            {
+                if (!LabelKey().IsMatch(key))
+                    Add($"labels.{key}", "keys are 1-63 characters of letters, digits, '.', '_', '-' or '/'.");
+                if (value is null || value.Length > 256)
+                    Add($"labels.{key}", "values are at most 256 characters.");
+            }
+        }
+
+        if (request.Repository is { } repository)
+            await ValidateRepositoryAsync(repository, Add, cancellationToken);
+
+        return errors;
+    }
+
+    public static IReadOnlyList<string>? Chain(SubmitTaskRequest request) =>
+        request.Agents ?? (request.Agent is null ? null : [request.Agent]);
+
+    async Task ValidateRepositoryAsync(RepositoryRequest repository, Action<string, string> add, CancellationToken cancellationToken)
+    {
+        if (repository.Url is not null)
+        {
+            add("repository.url", "cloning a remote repository is not supported yet; give repository.path of a local clone.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(repository.Path))
+        {
+            add("repository.path", "is required when repository is given.");
+            return;
+        }
+
+        if (!Path.IsPathFullyQualified(repository.Path))
+        {
+            add("repository.path", $"'{repository.Path}' must be an absolute path.");
+            return;
+        }
+
+        if (!Directory.Exists(repository.Path))
+        {
+            add("repository.path", $"'{repository.Path}' does not exist.");
+            return;
+        }
+
+        if (!await git.IsRepositoryAsync(repository.Path, cancellationToken))
+        {
+            add("repository.path", $"'{repository.Path}' is not a git repository.");
+            return;
+        }
+
+        var baseRef = repository.BaseRef ?? "HEAD";
+        if (baseRef.StartsWith('-') || !await git.RefExistsAsync(repository.Path, baseRef, cancellationToken))
+            add("repository.baseRef", $"'{baseRef}' does not name a commit in '{repository.Path}'.");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$")]
+    private static partial Regex LabelKey();
+}

@@ -1,0 +1,28 @@
+namespace Supervisor.Service.Api;
+
+public sealed record TaskAccepted(Guid Id, string State);
+
+public sealed record TaskSummaryView(
+    Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record TaskView(
+    Guid Id, string State, string Prompt, IReadOnlyList<string> Agents, string? CurrentAgent, string? Risk,
+    IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
+    string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
+    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result);
+
+public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);
+
+public sealed record AttemptView(
+    int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,
+    int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks);
+
+public sealed record TransitionView(string From, string To, string Event, DateTime At);
+
+public sealed record ResultView(string Agent, string? Branch, string? Commit, string? DiffStat, string? Summary);
+
+public sealed record LogChunkView(int Attempt, long Sequence, string Stream, string Text, DateTime At);
+
+public sealed record AgentView(
+    string Name, string? Command, string Isolation, string? Fallback, int Concurrency, int TimeoutSeconds, long? QueueDepth);

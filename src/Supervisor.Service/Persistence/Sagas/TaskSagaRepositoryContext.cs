@@ -1,0 +1,95 @@
+using MassTransit;
+using MassTransit.Context;
+using MassTransit.Middleware;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using Supervisor.Service.Tasks;
+
+namespace Supervisor.Service.Persistence.Sagas;
+
+sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TaskState, TMessage>
+    where TMessage : class
+{
+    readonly SupervisorDbContext db;
+    readonly ConsumeContext<TMessage> consumeContext;
+    readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory;
+
+    public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
+        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
+        : base(consumeContext, db)
+    {
+        this.db = db;
+        this.consumeContext = consumeContext;
+        this.factory = factory;
+    }
+
+    public Task<SagaConsumeContext<TaskState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TaskState instance, SagaConsumeContextMode mode)
+        where T : class =>
+        factory.CreateSagaConsumeContext(db, context, instance, mode);
+
+    public Task<SagaConsumeContext<TaskState, TMessage>> Add(TaskState instance) =>
+        factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Add);
+
+    /// <summary>Pre-insert is not used (events do not set InsertOnInitial): a failed INSERT would abort the transaction.</summary>
+    public Task<SagaConsumeContext<TaskState, TMessage>> Insert(TaskState instance) =>
+        throw new NotSupportedException("Pre-inserting task sagas is not supported; a new task is added after its first event.");
+
+    public async Task<SagaConsumeContext<TaskState, TMessage>> Load(Guid correlationId)
+    {
+        var instance = await TaskSagaLoader.LockAndLoadAsync(db, correlationId, CancellationToken);
+        return instance is null
+            ? null!
+            : await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
+    }
+
+    public async Task Save(SagaConsumeContext<TaskState> context)
+    {
+        db.Tasks.Add(context.Saga);
+        await db.SaveChangesAsync(CancellationToken);
+    }
+
+    public Task Update(SagaConsumeContext<TaskState> context) => db.SaveChangesAsync(CancellationToken);
+
+    public async Task Delete(SagaConsumeContext<TaskState> context)
+    {
+        db.Tasks.Remove(context.Saga);
+        await db.SaveChangesAsync(CancellationToken);
+    }
+
+    public Task Discard(SagaConsumeContext<TaskState> context) => Task.CompletedTask;
+
+    public Task Undo(SagaConsumeContext<TaskState> context)
+    {
+        db.ChangeTracker.Clear();
+        return Task.CompletedTask;
+    }
+}
+
+sealed class TaskSagaReadContext(SupervisorDbContext db, CancellationToken cancellationToken) :
+    BasePipeContext(cancellationToken),
+    LoadSagaRepositoryContext<TaskState>,
+    QuerySagaRepositoryContext<TaskState>
+{
+    public async Task<TaskState> Load(Guid correlationId) =>
+        (await db.Tasks.AsNoTracking().Include(t => t.Attempts).FirstOrDefaultAsync(t => t.CorrelationId == correlationId, CancellationToken))!;
+
+    public async Task<SagaRepositoryQueryContext<TaskState>> Query(ISagaQuery<TaskState> query, CancellationToken cancellationToken = default)
+    {
+        var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(cancellationToken);
+        return new DefaultSagaRepositoryQueryContext<TaskState>(this, ids);
+    }
+}
+
+static class TaskSagaLoader
+{
+    /// <summary>Takes the row lock first, then loads the task with its attempts (its audit trail is only ever appended).</summary>
+    public static async Task<TaskState?> LockAndLoadAsync(SupervisorDbContext db, Guid id, CancellationToken cancellationToken)
+    {
+        var locked = await db.Database
+            .SqlQuery<Guid>($"SELECT id AS \"Value\" FROM tasks WHERE id = {id} FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        if (locked.Count == 0)
+            return null;
+        return await db.Tasks.Include(t => t.Attempts).FirstAsync(t => t.CorrelationId == id, cancellationToken);
+    }
+}

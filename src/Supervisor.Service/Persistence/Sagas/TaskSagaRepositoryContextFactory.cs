@@ -1,0 +1,61 @@
+using System.Data;
+using MassTransit;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using Supervisor.Service.Tasks;
+
+namespace Supervisor.Service.Persistence.Sagas;
+
+/// <summary>
+/// Our EF Core saga repository (MassTransit.EntityFrameworkCore is not available here): every message for a task
+/// runs in one ReadCommitted transaction that row-locks the task with <c>SELECT … FOR UPDATE</c>, so events for one
+/// task serialise while different tasks proceed in parallel. The state, its attempts and new audit-trail rows
+/// commit together; the endpoint's outbox releases outgoing messages only after that commit.
+/// </summary>
+sealed class TaskSagaRepositoryContextFactory(
+    IDbContextFactory<SupervisorDbContext> dbContextFactory,
+    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory) :
+    ISagaRepositoryContextFactory<TaskState>,
+    ILoadSagaRepositoryContextFactory<TaskState>,
+    IQuerySagaRepositoryContextFactory<TaskState>
+{
+    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TaskState, T>> next)
+        where T : class
+    {
+        await using var db = await dbContextFactory.CreateDbContextAsync(context.CancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
+
+        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory));
+
+        await transaction.CommitAsync(context.CancellationToken);
+    }
+
+    public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TaskState> query, IPipe<SagaRepositoryQueryContext<TaskState, T>> next)
+        where T : class
+    {
+        await using var db = await dbContextFactory.CreateDbContextAsync(context.CancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
+
+        var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(context.CancellationToken);
+        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory);
+        await next.Send(new DefaultSagaRepositoryQueryContext<TaskState, T>(repositoryContext, ids));
+
+        await transaction.CommitAsync(context.CancellationToken);
+    }
+
+    public async Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TaskState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        await using var db = await dbContextFactory.CreateDbContextAsync(cancellationToken);
+        return await asyncMethod(new TaskSagaReadContext(db, cancellationToken));
+    }
+
+    public async Task<T> Execute<T>(Func<QuerySagaRepositoryContext<TaskState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        await using var db = await dbContextFactory.CreateDbContextAsync(cancellationToken);
+        return await asyncMethod(new TaskSagaReadContext(db, cancellationToken));
+    }
+
+    public void Probe(ProbeContext context) => context.Add("persistence", "postgresql");
+}

@@ -1,0 +1,84 @@
+using Npgsql;
+
+namespace Supervisor.Service.Persistence;
+
+/// <summary>
+/// Applies the embedded SQL migrations in name order, each once, under an advisory lock so that several
+/// service instances starting together do not race. Runs before the bus starts.
+/// </summary>
+sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator> logger) : IHostedService
+{
+    const long LockKey = 0x5375_7065_7276; // "Superv"
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenWithRetryAsync(cancellationToken);
+        await Execute(connection, $"SELECT pg_advisory_lock({LockKey})", cancellationToken);
+        try
+        {
+            await Execute(connection,
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                cancellationToken);
+            var applied = new HashSet<string>();
+            await using (var cmd = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
+            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken))
+                    applied.Add(reader.GetString(0));
+
+            var assembly = typeof(SchemaMigrator).Assembly;
+            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order())
+            {
+                var name = resource[(resource.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
+                if (applied.Contains(name))
+                    continue;
+                using var stream = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+                var sql = await stream.ReadToEndAsync(cancellationToken);
+                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+                await Execute(connection, sql, cancellationToken, tx);
+                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (name) VALUES (@name)", connection, tx))
+                {
+                    record.Parameters.AddWithValue("name", name);
+                    await record.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await tx.CommitAsync(cancellationToken);
+                LogApplied(name);
+            }
+        }
+        finally
+        {
+            await Execute(connection, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The database may still be starting (service restarts, compose start-up): wait for it a while.</summary>
+    async Task<NpgsqlConnection> OpenWithRetryAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await dataSource.OpenConnectionAsync(cancellationToken);
+            }
+            catch (NpgsqlException e) when (attempt < 30)
+            {
+                LogWaiting(attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Applied migration {Name}")]
+    partial void LogApplied(string name);
+
+    [LoggerMessage(LogLevel.Warning, "Waiting for PostgreSQL (attempt {Attempt}): {Reason}")]
+    partial void LogWaiting(int attempt, string reason);
+}

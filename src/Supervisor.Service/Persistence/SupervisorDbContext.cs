@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Supervisor.Service.Tasks;
+
+namespace Supervisor.Service.Persistence;
+
+public sealed class SupervisorDbContext(DbContextOptions<SupervisorDbContext> options) : DbContext(options)
+{
+    public DbSet<TaskState> Tasks => Set<TaskState>();
+
+    public DbSet<TaskAttempt> Attempts => Set<TaskAttempt>();
+
+    public DbSet<TaskTransition> Transitions => Set<TaskTransition>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => TaskStateMap.Apply(modelBuilder);
+}

@@ -1,0 +1,8 @@
+using Supervisor.Service;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddSupervisorService();
+
+var app = builder.Build();
+app.MapSupervisorApi();
+await app.RunAsync();

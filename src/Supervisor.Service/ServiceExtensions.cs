@@ -1,0 +1,92 @@
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Saga;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Supervisor.Hosting;
+using Supervisor.Service.Api;
+using Supervisor.Service.Logs;
+using Supervisor.Service.Persistence;
+using Supervisor.Service.Persistence.Sagas;
+using Supervisor.Service.Scheduling;
+using Supervisor.Service.Tasks;
+
+namespace Supervisor.Service;
+
+public static class ServiceExtensions
+{
+    public static WebApplicationBuilder AddSupervisorService(this WebApplicationBuilder builder)
+    {
+        builder.AddSupervisorDefaults();
+
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        var apiErrors = api.Validate();
+        if (apiErrors.Count > 0)
+            throw new OptionsValidationException(ApiOptions.Section, typeof(ApiOptions), apiErrors);
+        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section));
+        builder.WebHost.UseUrls([.. api.UrlList]);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxRequestBytes + 1);
+
+        var connectionString = builder.Configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres: is required (a PostgreSQL connection string).");
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddDbContextFactory<SupervisorDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+
+        // Registered before the bus so that the schema exists before the first message is consumed.
+        builder.Services.AddHostedService<SchemaMigrator>();
+
+        builder.Services.AddSupervisorScheduler(builder.Configuration);
+        builder.Services.AddSupervisorBus(builder.Configuration, x =>
+        {
+            x.AddSagaStateMachine<TaskStateMachine, TaskState, TaskStateDefinition>()
+                .Repository(r =>
+                {
+                    r.RegisterSagaRepository<TaskState, SupervisorDbContext, SagaConsumeContextFactory<SupervisorDbContext, TaskState>,
+                        TaskSagaRepositoryContextFactory>();
+                    r.RegisterLoadSagaRepository<TaskState, TaskSagaRepositoryContextFactory>();
+                    r.RegisterQuerySagaRepository<TaskState, TaskSagaRepositoryContextFactory>();
+                });
+            x.AddConsumer<AgentLogChunkConsumer, AgentLogChunkConsumerDefinition>();
+            x.AddSchedulerConsumers();
+        });
+
+        builder.Services.AddSingleton<GitProbe>();
+        builder.Services.AddSingleton<SubmitTaskValidator>();
+        builder.Services.AddSingleton<TaskQueries>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication MapSupervisorApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<TokenAuthentication>();
+        app.MapTaskEndpoints();
+        app.MapAgentEndpoints();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+}
+
+sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (NpgsqlException e)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL is unreachable.", e);
+        }
+    }
+}

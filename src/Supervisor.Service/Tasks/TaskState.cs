@@ -1,0 +1,68 @@
+using MassTransit;
+
+namespace Supervisor.Service.Tasks;
+
+/// <summary>The saga instance: one row of <c>tasks</c>, the single source of truth for a task.</summary>
+public sealed class TaskState : SagaStateMachineInstance
+{
+    public Guid CorrelationId { get; set; }
+
+    public string CurrentState { get; set; } = "Initial";
+
+    public string Prompt { get; set; } = "";
+
+    /// <summary>The agent chain of the current pass, in order.</summary>
+    public List<string> Agents { get; set; } = [];
+
+    /// <summary>Index into <see cref="Agents"/> of the agent now responsible.</summary>
+    public int ChainIndex { get; set; }
+
+    /// <summary>Increases with every job dispatched; events from an older job change the record, not the state.</summary>
+    public int Pass { get; set; }
+
+    public int AttemptCount { get; set; }
+
+    public string? RepositoryPath { get; set; }
+
+    public string? RepositoryUrl { get; set; }
+
+    public string? BaseRef { get; set; }
+
+    public string? Risk { get; set; }
+
+    public int? TimeoutSeconds { get; set; }
+
+    public string? Verify { get; set; }
+
+    public bool ExpectChanges { get; set; }
+
+    public Dictionary<string, string> Labels { get; set; } = [];
+
+    public string? SubmittedBy { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    /// <summary>Why the task ended unsuccessfully.</summary>
+    public string? Error { get; set; }
+
+    public string? ResultAgent { get; set; }
+
+    public string? ResultBranch { get; set; }
+
+    public string? ResultCommit { get; set; }
+
+    public string? ResultDiffStat { get; set; }
+
+    public string? ResultSummary { get; set; }
+
+    public List<TaskAttempt> Attempts { get; set; } = [];
+
+    /// <summary>Transitions added while handling the current message; earlier ones are never loaded.</summary>
+    public List<TaskTransition> Transitions { get; set; } = [];
+
+    public string? CurrentAgent => ChainIndex < Agents.Count ? Agents[ChainIndex] : null;
+}

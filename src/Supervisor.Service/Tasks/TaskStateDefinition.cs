@@ -1,0 +1,47 @@
+using MassTransit;
+using Npgsql;
+using Supervisor.Contracts;
+
+namespace Supervisor.Service.Tasks;
+
+/// <summary>Endpoint policy of the saga: queue <c>task-state</c>, conflict retries, outbox, per-task ordering.</summary>
+public sealed class TaskStateDefinition : SagaDefinition<TaskState>
+{
+    const int Concurrency = 32;
+
+    public TaskStateDefinition()
+    {
+        Endpoint(e =>
+        {
+            e.Name = "task-state";
+            e.PrefetchCount = Concurrency * 2;
+        });
+        ConcurrentMessageLimit = Concurrency;
+    }
+
+    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TaskState> sagaConfigurator,
+        IRegistrationContext context)
+    {
+        // Two events of one task (or two duplicate submits) racing for the same row: the loser retries and sees the winner's state.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure
+                or PostgresErrorCodes.DeadlockDetected);
+            r.Handle<Microsoft.EntityFrameworkCore.DbUpdateException>(e => e.InnerException is PostgresException
+            {
+                SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+            });
+            r.Handle<NpgsqlException>(e => e.IsTransient);
+            r.Interval(10, TimeSpan.FromMilliseconds(50));
+        });
+        endpointConfigurator.UseInMemoryOutbox(context);
+
+        // Messages of one task are handled one at a time in this process, in arrival order; the row lock covers other instances.
+        var partition = endpointConfigurator.CreatePartitioner(Concurrency);
+        sagaConfigurator.Message<SubmitTask>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+        sagaConfigurator.Message<AgentJobStarted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+        sagaConfigurator.Message<AgentAttemptFailed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+        sagaConfigurator.Message<AgentJobCompleted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+        sagaConfigurator.Message<Fault<RunAgentJob>>(m => m.UsePartitioner(partition, c => c.Message.Message.TaskId));
+    }
+}

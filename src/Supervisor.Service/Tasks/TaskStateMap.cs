@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace Supervisor.Service.Tasks;
+
+/// <summary>Maps the saga and its record to the tables created by Persistence/Migrations.</summary>
+static class TaskStateMap
+{
+    public static void Apply(ModelBuilder model)
+    {
+        var task = model.Entity<TaskState>();
+        task.ToTable("tasks");
+        task.HasKey(t => t.CorrelationId);
+        task.Property(t => t.CorrelationId).HasColumnName("id").ValueGeneratedNever();
+        task.Property(t => t.CurrentState).HasColumnName("state");
+        task.Property(t => t.Prompt).HasColumnName("prompt");
+        task.Property(t => t.Agents).HasColumnName("agents");
+        task.Property(t => t.ChainIndex).HasColumnName("chain_index");
+        task.Property(t => t.Pass).HasColumnName("pass");
+        task.Property(t => t.AttemptCount).HasColumnName("attempt_count");
+        task.Property(t => t.RepositoryPath).HasColumnName("repository_path");
+        task.Property(t => t.RepositoryUrl).HasColumnName("repository_url");
+        task.Property(t => t.BaseRef).HasColumnName("base_ref");
+        task.Property(t => t.Risk).HasColumnName("risk");
+        task.Property(t => t.TimeoutSeconds).HasColumnName("timeout_seconds");
+        task.Property(t => t.Verify).HasColumnName("verify");
+        task.Property(t => t.ExpectChanges).HasColumnName("expect_changes");
+        task.Property(t => t.Labels).HasColumnName("labels").HasColumnType("jsonb")
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>(),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Dictionary<string, string>>(
+                    (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
+                    v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
+                    v => new Dictionary<string, string>(v)));
+        task.Property(t => t.SubmittedBy).HasColumnName("submitted_by");
+        task.Property(t => t.CreatedAt).HasColumnName("created_at");
+        task.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+        task.Property(t => t.FinishedAt).HasColumnName("finished_at");
+        task.Property(t => t.Error).HasColumnName("error");
+        task.Property(t => t.ResultAgent).HasColumnName("result_agent");
+        task.Property(t => t.ResultBranch).HasColumnName("result_branch");
+        task.Property(t => t.ResultCommit).HasColumnName("result_commit");
+        task.Property(t => t.ResultDiffStat).HasColumnName("result_diff_stat");
+        task.Property(t => t.ResultSummary).HasColumnName("result_summary");
+        task.Ignore(t => t.CurrentAgent);
+
+        task.HasMany(t => t.Attempts).WithOne().HasForeignKey(a => a.TaskId);
+        task.HasMany(t => t.Transitions).WithOne().HasForeignKey(t => t.TaskId);
+
+        var attempt = model.Entity<TaskAttempt>();
+        attempt.ToTable("task_attempts");
+        attempt.HasKey(a => a.Id);
+        attempt.Property(a => a.Id).HasColumnName("id").ValueGeneratedNever();
+        attempt.Property(a => a.TaskId).HasColumnName("task_id");
+        attempt.Property(a => a.Number).HasColumnName("number");
+        attempt.Property(a => a.Pass).HasColumnName("pass");
+        attempt.Property(a => a.Agent).HasColumnName("agent");
+        attempt.Property(a => a.Worker).HasColumnName("worker");
+        attempt.Property(a => a.Host).HasColumnName("host");
+        attempt.Property(a => a.Redelivery).HasColumnName("redelivery");
+        attempt.Property(a => a.Branch).HasColumnName("branch");
+        attempt.Property(a => a.StartedAt).HasColumnName("started_at");
+        attempt.Property(a => a.FinishedAt).HasColumnName("finished_at");
+        attempt.Property(a => a.ExitCode).HasColumnName("exit_code");
+        attempt.Property(a => a.ErrorClass).HasColumnName("error_class");
+        attempt.Property(a => a.Message).HasColumnName("message");
+        attempt.Property(a => a.NextRetryAt).HasColumnName("next_retry_at");
+        attempt.Property(a => a.OutputChunks).HasColumnName("output_chunks");
+
+        var transition = model.Entity<TaskTransition>();
+        transition.ToTable("task_transitions");
+        transition.HasKey(t => t.Id);
+        transition.Property(t => t.Id).HasColumnName("id").ValueGeneratedOnAdd();
+        transition.Property(t => t.TaskId).HasColumnName("task_id");
+        transition.Property(t => t.From).HasColumnName("from_state");
+        transition.Property(t => t.To).HasColumnName("to_state");
+        transition.Property(t => t.Event).HasColumnName("event");
+        transition.Property(t => t.At).HasColumnName("at");
+    }
+}
