@@ -1,0 +1,149 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+using Supervisor.Contracts;
+using Supervisor.Worker.Execution;
+using Supervisor.Worker.Workspaces;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// Runs one attempt of a job: a fresh workspace, the agent process with its configured command and environment only,
+/// output streamed back redacted and capped, then the result committed, or the failure classified, published and
+/// either redelivered through the scheduler (same agent, later) or thrown so that the saga receives the job's fault
+/// and falls back to the next agent.
+/// </summary>
+public sealed partial class RunAgentJobConsumer(
+    AgentCatalog catalog,
+    IOptions<WorkerOptions> options,
+    WorkspaceManager workspaces,
+    ProcessRunner runner,
+    WorkerShutdown shutdown,
+    TimeProvider clock,
+    ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
+{
+    public async Task Consume(ConsumeContext<RunAgentJob> context)
+    {
+        var job = context.Message;
+        var worker = options.Value;
+        var agent = catalog.Get(job.Agent);
+        var redelivery = context.GetRedeliveryCount();
+        var counters = RetryPolicy.Counters.From(context);
+        // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
+        var attempt = new AttemptIdentity(job.TaskId, NewId.NextGuid(), job.Pass, job.FirstAttempt + redelivery + counters.HandBacks, job.Agent,
+            worker.Id);
+        LogStarting(job.TaskId, attempt.Number, job.Agent);
+
+        Workspace workspace;
+        try
+        {
+            workspace = await workspaces.CreateAsync(job.TaskId, attempt.Number, job.Repository?.Path, job.Repository?.BaseRef, context.CancellationToken);
+        }
+        catch (WorkspaceException e)
+        {
+            await PublishStarted(context, attempt, redelivery, null);
+            await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0);
+            throw new AgentAttemptException(ErrorClasses.Invalid, e.Message);
+        }
+
+        try
+        {
+            await PublishStarted(context, attempt, redelivery, workspace.Branch);
+            var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
+                chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
+            var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path,
+                AgentEnvironment.For(agent, job, attempt.Number, workspace.Path), TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds));
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired);
+            var outcome = await runner.RunAsync(spec, collector.WriteAsync, stop.Token);
+            await collector.CompleteAsync();
+
+            if (outcome.Cancelled)
+            {
+                await HandBack(context, attempt, counters, collector.Published);
+                return;
+            }
+
+            if (outcome is { ExitCode: 0, TimedOut: false })
+            {
+                await Succeed(context, attempt, workspace, collector, outcome);
+                return;
+            }
+
+            var classification = FailureClassifier.Classify(agent, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail);
+            var delay = RetryPolicy.NextDelay(agent.Retry, classification.ErrorClass, counters,
+                RetryPolicy.RetryAfter(collector.StderrTail + "\n" + collector.StdoutTail), Random.Shared);
+            await PublishFailure(context, attempt, outcome.ExitCode, classification, delay, collector.Published);
+            if (delay is null)
+                throw new AgentAttemptException(classification.ErrorClass, classification.Message);
+
+            await context.Redeliver(delay.Value, (_, send) => counters.ApplyNext(send, classification.ErrorClass));
+        }
+        finally
+        {
+            await workspaces.RemoveAsync(workspace);
+        }
+    }
+
+    async Task Succeed(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, Workspace workspace, OutputCollector collector, ProcessOutcome outcome)
+    {
+        var commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
+            context.CancellationToken);
+        var result = new TaskResult(attempt.Agent, commit is null ? null : workspace.Branch, commit?.Commit, commit?.DiffStat, Summary(collector.StdoutTail));
+        await context.Publish(new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
+            clock.GetUtcNow().UtcDateTime, result, collector.Published));
+        LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The worker is stopping and the attempt ran out of grace: the job goes back to its queue unchanged, so another
+    /// worker runs it without a retry being used up.
+    /// </summary>
+    async Task HandBack(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, RetryPolicy.Counters counters, long outputChunks)
+    {
+        await PublishFailure(context, attempt, null,
+            new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
+            TimeSpan.Zero, outputChunks);
+        var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
+        await queue.Send(context.Message, send =>
+        {
+            send.TransferConsumeContextHeaders(context);
+            send.Headers.Set(MessageHeaders.RedeliveryCount, context.GetRedeliveryCount());
+            counters.ApplyHandBack(send);
+        }, CancellationToken.None);
+        LogHandedBack(attempt.TaskId, attempt.Number);
+    }
+
+    Task PublishStarted(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int redelivery, string? branch) =>
+        context.Publish(new AgentJobStarted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, redelivery, attempt.Agent, attempt.Worker,
+            Environment.MachineName, branch, clock.GetUtcNow().UtcDateTime));
+
+    async Task PublishFailure(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int? exitCode, Classification classification, TimeSpan? retryIn,
+        long outputChunks)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        LogFailed(attempt.TaskId, attempt.Number, classification.ErrorClass, classification.Message, retryIn?.TotalSeconds);
+        await context.Publish(new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
+            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks), CancellationToken.None);
+    }
+
+    static string? Summary(string stdoutTail)
+    {
+        var text = stdoutTail.Trim();
+        return text.Length == 0 ? null : text.Length > 1000 ? "…" + text[^1000..] : text;
+    }
+
+    sealed record AttemptIdentity(Guid TaskId, Guid Id, int Pass, int Number, string Agent, string Worker);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: starting {Agent}")]
+    partial void LogStarting(Guid taskId, int attempt, string agent);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: succeeded in {Seconds:0.0}s")]
+    partial void LogSucceeded(Guid taskId, int attempt, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {ErrorClass}: {Message} (retry in {RetrySeconds:0.0}s)")]
+    partial void LogFailed(Guid taskId, int attempt, string errorClass, string message, double? retrySeconds);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: worker stopping, job handed back to the queue")]
+    partial void LogHandedBack(Guid taskId, int attempt);
+}

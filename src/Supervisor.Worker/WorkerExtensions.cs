@@ -1,0 +1,65 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+using Supervisor.Hosting;
+using Supervisor.Worker.Execution;
+using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Workspaces;
+
+namespace Supervisor.Worker;
+
+public static class WorkerExtensions
+{
+    /// <summary>Splits the repeatable <c>--agent NAME</c> from the arguments the host's configuration reads.</summary>
+    public static (List<string> Agents, string[] HostArgs) ParseAgents(string[] args)
+    {
+        var agents = new List<string>();
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--agent" or "-a" && i + 1 < args.Length)
+                agents.AddRange(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            else if (args[i].StartsWith("--agent=", StringComparison.Ordinal))
+                agents.AddRange(args[i]["--agent=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            else
+                rest.Add(args[i]);
+        }
+
+        return (agents, [.. rest]);
+    }
+
+    public static IHostApplicationBuilder AddSupervisorWorker(this IHostApplicationBuilder builder, IReadOnlyList<string> agents)
+    {
+        builder.AddSupervisorDefaults();
+        builder.Services.AddOptions<WorkerOptions>()
+            .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
+            .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents)))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+
+        builder.Services.AddSingleton<ProcessRunner>();
+        builder.Services.AddSingleton<WorkerShutdown>();
+        builder.Services.AddHostedService<WorkerAnnouncement>();
+        // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
+        var grace = TimeSpan.FromSeconds(builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownGraceSeconds", 30));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(30));
+        builder.Services.PostConfigure<MassTransitHostOptions>(o => o.StopTimeout = grace + TimeSpan.FromSeconds(20));
+        builder.Services.AddSingleton(sp => new WorkspaceManager(
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>()));
+
+        builder.Services.AddSupervisorBus(builder.Configuration,
+            x => x.AddConsumer<RunAgentJobConsumer>().ExcludeFromConfigureEndpoints(),
+            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<AgentCatalog>(),
+                context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
+        return builder;
+    }
+}
+
+sealed class WorkerOptionsValidator(AgentCatalog catalog) : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        var errors = options.Validate(catalog);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Supervisor.Worker;
+
+/// <summary><c>Supervisor:Worker</c>: identity and local resources of one worker process.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Supervisor:Worker";
+
+    /// <summary>Shown in each attempt's record; defaults to host-pid.</summary>
+    public string Id { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Directory under which each attempt gets its fresh workspace.</summary>
+    public string WorkspaceRoot { get; set; } = Path.Combine(Path.GetTempPath(), "supervisor-workspaces");
+
+    /// <summary>Stored output per attempt; beyond it the head and the tail are kept and the cut is marked.</summary>
+    public int MaxOutputBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>After SIGTERM, how long running attempts may go on before they are killed and their jobs handed back.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 30;
+
+    /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
+    public List<string> Agents { get; set; } = [];
+
+    public IReadOnlyList<string> Validate(Supervisor.Agents.AgentCatalog catalog)
+    {
+        var errors = new List<string>();
+        if (Agents.Count == 0)
+            errors.Add("--agent: name at least one agent to serve (e.g. --agent shell); configured: " + string.Join(", ", catalog.Agents.Keys.Order()));
+        foreach (var agent in Agents.Where(a => !catalog.TryGet(a, out _)))
+            errors.Add($"--agent: '{agent}' is not a configured agent; configured: {string.Join(", ", catalog.Agents.Keys.Order())}");
+        if (MaxOutputBytes < 1024)
+            errors.Add($"{Section}:MaxOutputBytes: must be at least 1024.");
+        if (ShutdownGraceSeconds is < 0 or > 86400)
+            errors.Add($"{Section}:ShutdownGraceSeconds: must be between 0 and 86400.");
+        if (string.IsNullOrWhiteSpace(Id))
+            errors.Add($"{Section}:Id: must not be empty.");
+        return errors;
+    }
+}

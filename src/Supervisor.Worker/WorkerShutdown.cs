@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+
+namespace Supervisor.Worker;
+
+/// <summary>
+/// A worker asked to stop takes no new job (the bus stops its endpoints) and gives running attempts
+/// <c>Supervisor:Worker:ShutdownGraceSeconds</c> to finish; then <see cref="GraceExpired"/> fires and they are killed
+/// and handed back.
+/// </summary>
+public sealed class WorkerShutdown : IDisposable
+{
+    readonly CancellationTokenSource _graceExpired = new();
+
+    public WorkerShutdown(IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options)
+    {
+        var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
+        lifetime.ApplicationStopping.Register(() => _graceExpired.CancelAfter(grace));
+    }
+
+    public CancellationToken GraceExpired => _graceExpired.Token;
+
+    public void Dispose() => _graceExpired.Dispose();
+}
