@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Supervisor.Cli.Api;
+
+/// <summary>A body as the CLI reads it, with the JSON exactly as the API sent it (for <c>--json</c>).</summary>
+internal sealed record ApiResponse<T>(T Value, string Json);
+
+/// <summary>Typed client of the service's HTTP API. Every failure surfaces as one of the exceptions in ApiExceptions.cs.</summary>
+internal sealed class ApiClient : IDisposable
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new UtcDateTimeOffsetConverter() },
+    };
+
+    // Reads are quick; a service that takes longer than this is stuck, and the user should hear about it.
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient http;
+
+    public ApiClient(Uri baseUri, string? token)
+    {
+        BaseUri = baseUri;
+        http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("supervisor-cli", typeof(ApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    public Uri BaseUri { get; }
+
+    public Task<ApiResponse<TaskAccepted>> SubmitAsync(SubmitRequest request, CancellationToken ct) =>
+        SendAsync<TaskAccepted>(HttpMethod.Post, "api/tasks", request, taskId: null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(string? state, int? limit, CancellationToken ct)
+    {
+        var query = new List<string>();
+        if (state is not null)
+        {
+            query.Add("state=" + Uri.EscapeDataString(state));
+        }
+
+        if (limit is not null)
+        {
+            query.Add("limit=" + limit.Value);
+        }
+
+        var path = query.Count == 0 ? "api/tasks" : "api/tasks?" + string.Join('&', query);
+        return SendAsync<IReadOnlyList<TaskSummary>>(HttpMethod.Get, path, body: null, taskId: null, ct);
+    }
+
+    public Task<ApiResponse<TaskDetail>> GetTaskAsync(Guid id, CancellationToken ct) =>
+        SendAsync<TaskDetail>(HttpMethod.Get, $"api/tasks/{id}", body: null, id.ToString(), ct);
+
+    public Task<ApiResponse<IReadOnlyList<LogChunkView>>> GetLogsAsync(Guid id, CancellationToken ct) =>
+        SendAsync<IReadOnlyList<LogChunkView>>(HttpMethod.Get, $"api/tasks/{id}/logs", body: null, id.ToString(), ct);
+
+    public Task<ApiResponse<TaskAccepted>> ActAsync(Guid id, string verb, TaskActionRequest request, CancellationToken ct) =>
+        SendAsync<TaskAccepted>(HttpMethod.Post, $"api/tasks/{id}/{verb}", request, id.ToString(), ct);
+
+    public Task<ApiResponse<IReadOnlyList<AgentView>>> GetAgentsAsync(CancellationToken ct) =>
+        SendAsync<IReadOnlyList<AgentView>>(HttpMethod.Get, "api/agents", body: null, taskId: null, ct);
+
+    /// <summary>Opens <c>GET /api/tasks/{id}/logs?follow=true</c>; the caller reads and disposes the stream.</summary>
+    public async Task<LogStream> FollowLogsAsync(Guid id, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/tasks/{id}/logs?follow=true");
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json", 0.5));
+
+        using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headersTimeout.CancelAfter(RequestTimeout);
+        var response = await SendCoreAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token, ct);
+        try
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(headersTimeout.Token);
+                throw Failure(response, body, id.ToString());
+            }
+
+            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+            {
+                return LogStream.Live(response, await response.Content.ReadAsStreamAsync(ct));
+            }
+
+            // A service without streaming answers the plain log list: show what there is rather than fail.
+            var json = await response.Content.ReadAsStringAsync(headersTimeout.Token);
+            response.Dispose();
+            return LogStream.Snapshot(json);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private async Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? taskId, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RequestTimeout);
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            // Buffered rather than JsonContent's chunked stream: a Content-Length passes every proxy.
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), JsonOptions))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } },
+            };
+        }
+
+        using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token, ct);
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw TimedOut();
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw Failure(response, text, taskId);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(text, JsonOptions);
+            return value is null
+                ? throw new UnexpectedResponseException($"{method} {path} answered {(int)response.StatusCode} with an empty body")
+                : new ApiResponse<T>(value, text);
+        }
+        catch (JsonException e)
+        {
+            throw new UnexpectedResponseException($"{method} {path} answered with JSON the CLI cannot read: {e.Message}", e);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendCoreAsync(
+        HttpRequestMessage request, HttpCompletionOption completion, CancellationToken timeout, CancellationToken ct)
+    {
+        try
+        {
+            return await http.SendAsync(request, completion, timeout);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw TimedOut();
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+    }
+
+    private ServiceUnreachableException TimedOut() =>
+        new($"the supervisor API at {BaseUri} did not answer within {RequestTimeout.TotalSeconds:0} s");
+
+    private ServiceUnreachableException Unreachable(HttpRequestException e)
+    {
+        var socketError = (e.InnerException as SocketException)?.SocketErrorCode;
+        var reason = socketError switch
+        {
+            SocketError.ConnectionRefused => "connection refused",
+            SocketError.HostNotFound or SocketError.NoData => "host not found",
+            SocketError.TimedOut => "connection timed out",
+            SocketError.NetworkUnreachable or SocketError.HostUnreachable => "network unreachable",
+            _ => e.HttpRequestError == HttpRequestError.NameResolutionError ? "host not found" : e.Message,
+        };
+        var hint = socketError == SocketError.ConnectionRefused
+            ? "is the service running? (--api or SUPERVISOR_API choose another address)"
+            : "check --api or SUPERVISOR_API";
+        return new ServiceUnreachableException($"cannot reach the supervisor API at {BaseUri} ({reason}); {hint}", e);
+    }
+
+    private static Exception Failure(HttpResponseMessage response, string body, string? taskId)
+    {
+        var status = (int)response.StatusCode;
+        if (response.StatusCode == HttpStatusCode.NotFound && taskId is not null)
+        {
+            return new TaskNotFoundException(taskId);
+        }
+
+        var problem = TryReadProblem(body);
+        var snippet = problem is null && body.Length > 0 ? Snippet(body) : null;
+        return new ApiException(status, response.ReasonPhrase ?? response.StatusCode.ToString(), problem, snippet);
+    }
+
+    private static Problem? TryReadProblem(string body)
+    {
+        if (!body.TrimStart().StartsWith('{'))
+        {
+            return null;
+        }
+
+        try
+        {
+            var problem = JsonSerializer.Deserialize<Problem>(body, JsonOptions);
+            return problem is { Title: not null } or { Detail: not null } or { Errors: not null } ? problem : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Snippet(string body)
+    {
+        var oneLine = string.Join(' ', body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return oneLine.Length <= 300 ? oneLine : oneLine[..300] + "…";
+    }
+}

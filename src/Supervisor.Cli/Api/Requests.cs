@@ -1,0 +1,19 @@
+using Supervisor.Contracts;
+
+namespace Supervisor.Cli.Api;
+
+/// <summary>Body of <c>POST /api/tasks</c>; null members are left out of the JSON.</summary>
+internal sealed record SubmitRequest(
+    Guid? Id,
+    string Prompt,
+    string? Agent,
+    IReadOnlyList<string>? Agents,
+    RepositorySpec? Repository,
+    string? Risk,
+    int? TimeoutSeconds,
+    string? Verify,
+    bool? ExpectChanges,
+    IReadOnlyDictionary<string, string>? Labels);
+
+/// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
+internal sealed record TaskActionRequest(string? Reason, string? By);

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Supervisor.Contracts;
+
+namespace Supervisor.Cli.Api;
+
+// The JSON shapes of the HTTP API's task resources. Collections are nullable because a field the service leaves out
+// must not crash the CLI; rendering treats null as empty.
+
+/// <summary><c>202</c> answer of submit and of the task verbs.</summary>
+internal sealed record TaskAccepted(Guid Id, string State);
+
+/// <summary>An item of <c>GET /api/tasks</c>.</summary>
+internal sealed record TaskSummary(
+    Guid Id,
+    string State,
+    IReadOnlyList<string>? Agents,
+    string? CurrentAgent,
+    string? Prompt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? FinishedAt,
+    IReadOnlyDictionary<string, string>? Labels);
+
+/// <summary><c>GET /api/tasks/{id}</c>.</summary>
+internal sealed record TaskDetail(
+    Guid Id,
+    string State,
+    string? Prompt,
+    IReadOnlyList<string>? Agents,
+    string? CurrentAgent,
+    string? Risk,
+    IReadOnlyDictionary<string, string>? Labels,
+    RepositorySpec? Repository,
+    int? TimeoutSeconds,
+    string? Verify,
+    bool ExpectChanges,
+    string? SubmittedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    IReadOnlyList<AttemptView>? Attempts,
+    IReadOnlyList<TransitionView>? Transitions,
+    TaskResult? Result,
+    JsonElement? Usage);
+
+internal sealed record AttemptView(
+    int Number,
+    int Pass,
+    string? Agent,
+    string? Worker,
+    string? Host,
+    int Redelivery,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    int? ExitCode,
+    string? ErrorClass,
+    string? Message,
+    DateTimeOffset? NextRetryAt,
+    string? Branch);
+
+internal sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At);
+
+/// <summary>An item of <c>GET /api/tasks/{id}/logs</c>, or the data of an SSE <c>chunk</c> event.</summary>
+internal sealed record LogChunkView(int Attempt, long Sequence, string? Stream, string? Text, DateTimeOffset At);

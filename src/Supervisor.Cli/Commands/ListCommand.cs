@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Supervisor.Cli.Api;
+using Supervisor.Cli.Rendering;
+using Supervisor.Contracts;
+
+namespace Supervisor.Cli.Commands;
+
+/// <summary><c>supervisor list</c> → <c>GET /api/tasks?state=&amp;limit=</c>.</summary>
+internal static class ListCommand
+{
+    private static readonly Option<string> State = new("--state")
+    {
+        Description = "Only tasks in this state: " + string.Join(", ", TaskStates.All),
+        HelpName = "STATE",
+        Validators =
+        {
+            result =>
+            {
+                var value = result.GetValueOrDefault<string>();
+                if (Canonical(value) is null)
+                {
+                    result.AddError($"--state '{value}' is not a task state; use one of {string.Join(", ", TaskStates.All)}");
+                }
+            },
+        },
+    };
+
+    private static readonly Option<int?> Limit = new("--limit")
+    {
+        Description = "At most this many tasks (newest first)",
+        HelpName = "N",
+        CustomParser = Validation.PositiveInt("--limit must be a positive number"),
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("list", "List tasks") { State, Limit };
+        command.SetApiAction(RunAsync);
+        return command.WithExamples("supervisor list --state Running", "supervisor list --limit 20 --json");
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
+    {
+        var tasks = await api.ListTasksAsync(Canonical(parse.GetValue(State)), parse.GetValue(Limit), ct);
+        if (parse.GetValue(GlobalOptions.Json))
+        {
+            Output.Json(tasks.Json);
+        }
+        else
+        {
+            TaskTable.Write(Output.Human, tasks.Value, DateTimeOffset.UtcNow);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    // State names are case-sensitive in the API; accept "running" on the command line and send "Running".
+    private static string? Canonical(string? state) =>
+        state is null ? null : TaskStates.All.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase));
+}

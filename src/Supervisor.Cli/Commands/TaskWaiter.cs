@@ -1,0 +1,148 @@
+using Spectre.Console;
+using Supervisor.Cli.Api;
+using Supervisor.Cli.Rendering;
+using Supervisor.Contracts;
+
+namespace Supervisor.Cli.Commands;
+
+/// <summary>
+/// Polls <c>GET /api/tasks/{id}</c> until the task ends, printing each state change as it happens, e.g.
+/// <c>12:00:01 Running (agent shell, attempt 1 on worker w1)</c>.
+/// </summary>
+internal static class TaskWaiter
+{
+    private static readonly TimeSpan FirstInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(2);
+
+    // The saga stores the task after the API accepted it, so a 404 just after submit means "not yet", not "never".
+    private static readonly TimeSpan NotFoundGrace = TimeSpan.FromSeconds(30);
+
+    // A service restart during a long wait should not end the wait; a service gone for this long should.
+    private static readonly TimeSpan UnreachableGrace = TimeSpan.FromSeconds(60);
+
+    /// <summary>The final task, or null if the user pressed Ctrl+C (the task keeps running).</summary>
+    public static async Task<ApiResponse<TaskDetail>?> WaitAsync(ApiClient api, Guid id, IAnsiConsole progress, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var interval = FirstInterval;
+        var seenTransitions = 0;
+        string? lastState = null;
+        DateTimeOffset? failingSince = null;
+
+        try
+        {
+            while (true)
+            {
+                // Past the grace periods, errors propagate and end the wait with the API's own message.
+                var now = DateTimeOffset.UtcNow;
+                var tolerateNotFound = now - started < NotFoundGrace;
+                var tolerateUnreachable = failingSince is null || now - failingSince < UnreachableGrace;
+                var response = await TryGetAsync(api, id, tolerateNotFound, tolerateUnreachable, ct);
+                if (response is null)
+                {
+                    failingSince ??= now;
+                }
+                else
+                {
+                    failingSince = null;
+                    var task = response.Value;
+                    var transitions = task.Transitions ?? [];
+                    var changed = false;
+
+                    // Print every transition since the last poll, so that a state passed through quickly still shows.
+                    for (var i = seenTransitions; i < transitions.Count; i++)
+                    {
+                        var isLatest = i == transitions.Count - 1 && transitions[i].To == task.State;
+                        Print(progress, transitions[i].At, transitions[i].To, task, isLatest);
+                        lastState = transitions[i].To;
+                        changed = true;
+                    }
+
+                    seenTransitions = transitions.Count;
+                    if (task.State != lastState)
+                    {
+                        Print(progress, DateTimeOffset.UtcNow, task.State, task, isLatest: true);
+                        lastState = task.State;
+                        changed = true;
+                    }
+
+                    if (StateStyle.IsTerminal(task.State))
+                    {
+                        return response;
+                    }
+
+                    interval = changed ? FirstInterval : Min(interval * 1.5, MaxInterval);
+                }
+
+                await Task.Delay(failingSince is null ? interval : MaxInterval, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Output.Error.MarkupLine(
+                $"[dim]stopped waiting; task {id} is still {Markup.Escape(lastState ?? "pending")} (supervisor cancel {id} to cancel it)[/]");
+            return null;
+        }
+    }
+
+    /// <summary>The task, or null for a failure tolerated for now.</summary>
+    private static async Task<ApiResponse<TaskDetail>?> TryGetAsync(
+        ApiClient api, Guid id, bool tolerateNotFound, bool tolerateUnreachable, CancellationToken ct)
+    {
+        try
+        {
+            return await api.GetTaskAsync(id, ct);
+        }
+        catch (TaskNotFoundException) when (tolerateNotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (tolerateUnreachable && e is ServiceUnreachableException or ApiException { Status: >= 500 })
+        {
+            return null;
+        }
+    }
+
+    private static void Print(IAnsiConsole console, DateTimeOffset at, string state, TaskDetail task, bool isLatest)
+    {
+        var detail = Detail(state, task, at, isLatest);
+        var line = $"[dim]{Format.ShortTime(at)}[/] {StateStyle.Markup(state)}";
+        console.MarkupLine(detail is null ? line : $"{line} ({Markup.Escape(detail)})");
+    }
+
+    /// <summary>
+    /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time.
+    /// Task-level fields (current agent) describe only the latest state.
+    /// </summary>
+    private static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest)
+    {
+        var attempts = task.Attempts ?? [];
+        switch (state)
+        {
+            case TaskStates.Running:
+                var running = attempts.Where(a => a.StartedAt is not null).MinBy(a => Distance(a.StartedAt!.Value, at));
+                return running is null
+                    ? isLatest && task.CurrentAgent is { } agent ? $"agent {agent}" : null
+                    : $"agent {running.Agent}, attempt {running.Number}" + (running.Worker is { } worker ? $" on worker {worker}" : "");
+            case TaskStates.RetryScheduled:
+                var failed = attempts.Where(a => a.ErrorClass is not null).MinBy(a => Distance(a.FinishedAt ?? a.StartedAt ?? at, at));
+                if (failed is null)
+                {
+                    return null;
+                }
+
+                var why = $"{failed.ErrorClass}: {Format.OneLine(failed.Message, 80)}";
+                return failed.NextRetryAt is { } next ? $"{why}, next try {Format.ShortTime(next)}" : why;
+            case TaskStates.Dispatched when isLatest:
+                return task.CurrentAgent is { } current ? $"agent {current}" : null;
+            case TaskStates.AwaitingApproval:
+                return $"supervisor approve {task.Id}";
+            default:
+                return null;
+        }
+    }
+
+    private static TimeSpan Distance(DateTimeOffset a, DateTimeOffset b) => (a - b).Duration();
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

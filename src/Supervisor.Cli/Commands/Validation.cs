@@ -1,0 +1,21 @@
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Supervisor.Cli.Commands;
+
+/// <summary>Parsers for option values, so that a bad value gets a message that says what is expected.</summary>
+internal static class Validation
+{
+    /// <summary>A parser for a positive whole number; <paramref name="message"/> names the option and what it means.</summary>
+    public static Func<ArgumentResult, int?> PositiveInt(string message) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+        {
+            return value;
+        }
+
+        result.AddError($"{message} (got '{token}')");
+        return null;
+    };
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+
+namespace Supervisor.Cli;
+
+/// <summary>Options every command accepts.</summary>
+internal static class GlobalOptions
+{
+    public const string DefaultApi = "http://127.0.0.1:5080";
+
+    public static readonly Option<string> Api = new("--api")
+    {
+        Description = "Base URL of the supervisor service (env SUPERVISOR_API)",
+        HelpName = "URL",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SUPERVISOR_API") is { Length: > 0 } url ? url : DefaultApi,
+        Validators = { result => ValidateApiUrl(result) },
+    };
+
+    // No DefaultValueFactory: help prints defaults, and a token must never appear there.
+    public static readonly Option<string> Token = new("--token")
+    {
+        Description = "Bearer token for the API (env SUPERVISOR_TOKEN)",
+        HelpName = "TOKEN",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print the API's JSON instead of formatted output",
+        Recursive = true,
+    };
+
+    public static string? TokenFrom(ParseResult parse) =>
+        parse.GetValue(Token) is { Length: > 0 } token ? token
+        : Environment.GetEnvironmentVariable("SUPERVISOR_TOKEN") is { Length: > 0 } fromEnv ? fromEnv
+        : null;
+
+    public static Uri ApiFrom(ParseResult parse)
+    {
+        var text = parse.GetValue(Api) ?? DefaultApi;
+        return TryParseApiUrl(text, out var uri)
+            ? uri
+            : throw new UsageException($"--api '{text}' is not an absolute http(s) URL, e.g. {DefaultApi}");
+    }
+
+    private static void ValidateApiUrl(System.CommandLine.Parsing.OptionResult result)
+    {
+        var text = result.GetValueOrDefault<string>();
+        if (!TryParseApiUrl(text, out _))
+        {
+            result.AddError($"--api '{text}' is not an absolute http(s) URL, e.g. {DefaultApi}");
+        }
+    }
+
+    private static bool TryParseApiUrl(string? text, out Uri uri)
+    {
+        uri = null!;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))
+        {
+            return false;
+        }
+
+        // A trailing slash makes relative paths like "api/tasks" resolve under a path prefix (http://host/supervisor/).
+        uri = parsed.AbsoluteUri.EndsWith('/') ? parsed : new Uri(parsed.AbsoluteUri + "/");
+        return true;
+    }
+}

@@ -1,0 +1,3 @@
+using Supervisor.Cli;
+
+return await SupervisorCli.RunAsync(args);
