@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.CoreLoop;
+
+[Collection(CoreLoopCollection.Name)]
+public sealed class RejectingBadInput(CoreLoopFixture fixture)
+{
+    readonly ApiClient _api = fixture.Stack.Api;
+
+    public static TheoryData<string, string> Cases => new()
+    {
+        { """{"prompt": ""}""", "prompt" },
+        { """{"prompt": "   "}""", "prompt" },
+        { """{}""", "prompt" },
+        { """{"prompt": "x", "agent": "no-such-agent"}""", "agent" },
+        { """{"prompt": "x", "agents": ["shell", "ghost"]}""", "agents" },
+        { """{"prompt": "x", "agents": ["shell", "shell"]}""", "agents" },
+        { """{"prompt": "x", "agent": "shell", "agents": ["shell"]}""", "agents" },
+        { """{"prompt": "x", "repository": {"path": "/no/such/dir"}}""", "repository.path" },
+        { """{"prompt": "x", "repository": {"path": "relative/dir"}}""", "repository.path" },
+        { """{"prompt": "x", "repository": {"path": "/tmp"}}""", "repository.path" },
+        { """{"prompt": "x", "risk": "extreme"}""", "risk" },
+        { """{"prompt": "x", "timeoutSeconds": 0}""", "timeoutSeconds" },
+        { """{"prompt": "x", "timeoutSeconds": "soon"}""", "timeoutSeconds" },
+        { """{"prompt": 42}""", "prompt" },
+        { """{"prompt": "x", "labels": {"bad key!": "v"}}""", "labels.bad key!" },
+        { """not json""", "body" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_is_a_400_problem_naming_the_field_and_creates_nothing(string body, string field)
+    {
+        var id = Guid.NewGuid();
+        var withId = body.StartsWith('{') && body.Length > 2 ? body.Insert(1, $"\"id\": \"{id}\", ") : body;
+
+        using var response = await _api.Http.PostAsync("/api/tasks", new StringContent(withId, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey(field), $"expected an error for '{field}', got {problem.ToJsonString()}");
+        Assert.False(string.IsNullOrWhiteSpace(errors[field]![0]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.Http.GetAsync($"/api/tasks/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_missing_base_ref_is_rejected()
+    {
+        using var repo = await GitRepository.CreateAsync();
+
+        using var response = await _api.Http.PostAsJsonAsync("/api/tasks", new { prompt = "x", repository = new { path = repo.Path, baseRef = "no-such-branch" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains("no-such-branch", problem["errors"]!["repository.baseRef"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_oversized_prompt_is_rejected()
+    {
+        using var response = await _api.Http.PostAsJsonAsync("/api/tasks", new { prompt = new string('x', 300 * 1024) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains("limit", problem["errors"]!["prompt"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_unknown_task_is_a_404_problem()
+    {
+        using var response = await _api.Http.GetAsync($"/api/tasks/{Guid.NewGuid()}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}

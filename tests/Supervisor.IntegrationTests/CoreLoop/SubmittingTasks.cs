@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.CoreLoop;
+
+[Collection(CoreLoopCollection.Name)]
+public sealed class SubmittingTasks(CoreLoopFixture fixture)
+{
+    readonly ApiClient _api = fixture.Stack.Api;
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_shell_task_succeeds_and_its_output_is_stored()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "echo hello from $SUPERVISOR_AGENT; echo to-stderr >&2; printf no-newline" });
+
+        var task = await _api.WaitForAsync(id, Timeout);
+
+        Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
+        var attempt = Assert.Single(task["attempts"]!.AsArray())!;
+        Assert.Equal(0, attempt["exitCode"]!.GetValue<int>());
+        Assert.StartsWith("shell-w", attempt["worker"]!.GetValue<string>());
+        Assert.NotNull(attempt["startedAt"]);
+        Assert.NotNull(attempt["finishedAt"]);
+        Assert.Equal(
+            ["Initial→Submitted", "Submitted→Dispatched", "Dispatched→Running", "Running→Succeeded"],
+            task["transitions"]!.AsArray().Select(t => $"{t!["from"]}→{t["to"]}"));
+        Assert.Contains("hello from shell", task["result"]!["summary"]!.GetValue<string>());
+
+        var logs = await _api.CompleteLogsAsync(id);
+        var stdout = string.Concat(logs.Where(c => c!["stream"]!.GetValue<string>() == "stdout").Select(c => c!["text"]!.GetValue<string>()));
+        var stderr = string.Concat(logs.Where(c => c!["stream"]!.GetValue<string>() == "stderr").Select(c => c!["text"]!.GetValue<string>()));
+        Assert.Equal("hello from shell\nno-newline", stdout);
+        Assert.Equal("to-stderr\n", stderr);
+    }
+
+    [Fact]
+    public async Task A_task_in_a_git_repository_yields_a_commit_on_its_branch_and_removes_its_worktree()
+    {
+        using var repo = await GitRepository.CreateAsync();
+        var id = await _api.SubmitAsync(new { prompt = "echo generated > hello.txt", repository = new { path = repo.Path } });
+
+        var task = await _api.WaitForAsync(id, Timeout);
+
+        Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
+        var result = task["result"]!;
+        var branch = result["branch"]!.GetValue<string>();
+        Assert.Equal($"supervisor/{id.ToString()[..8]}/1", branch);
+        Assert.Equal("generated\n", await repo.GitAsync("show", $"{branch}:hello.txt"));
+        Assert.Equal(result["commit"]!.GetValue<string>(), (await repo.GitAsync("rev-parse", branch)).Trim());
+        Assert.Contains("hello.txt", result["diffStat"]!.GetValue<string>());
+        Assert.Single((await repo.GitAsync("worktree", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", await repo.GitAsync("status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task A_task_from_a_base_ref_starts_from_that_commit()
+    {
+        using var repo = await GitRepository.CreateAsync();
+        var first = (await repo.GitAsync("rev-parse", "HEAD")).Trim();
+        await repo.CommitFileAsync("later.txt", "later");
+        var id = await _api.SubmitAsync(new { prompt = "test ! -e later.txt && touch from-base", repository = new { path = repo.Path, baseRef = first } });
+
+        var task = await _api.WaitForAsync(id, Timeout);
+
+        Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
+        Assert.Equal(first, (await repo.GitAsync("rev-parse", task["result"]!["branch"]!.GetValue<string>() + "^")).Trim());
+    }
+
+    [Fact]
+    public async Task Submitting_the_same_id_twice_yields_one_task()
+    {
+        var id = Guid.NewGuid();
+        var body = new { id, prompt = "echo once" };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _api.Http.PostAsJsonAsync("/api/tasks", body)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var task = await _api.WaitForAsync(id, Timeout);
+        await Task.Delay(1000);
+        task = await _api.GetAsync(id);
+
+        Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
+        Assert.Single(task["attempts"]!.AsArray());
+        Assert.Single(task["transitions"]!.AsArray(), t => t!["to"]!.GetValue<string>() == "Submitted");
+    }
+
+    [Fact]
+    public async Task Output_beyond_the_cap_keeps_head_and_tail_and_marks_the_cut()
+    {
+        // ~2 MB of numbered lines against a 64 KiB cap.
+        var id = await _api.SubmitAsync(new { prompt = "seq 1 300000" });
+
+        var task = await _api.WaitForAsync(id, Timeout);
+
+        Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
+        var logs = await _api.CompleteLogsAsync(id);
+        var text = string.Concat(logs.Select(c => c!["text"]!.GetValue<string>()));
+        Assert.StartsWith("1\n2\n3\n", text);
+        Assert.EndsWith("299999\n300000\n", text);
+        Assert.Contains(logs, c => c!["stream"]!.GetValue<string>() == "system" && c["text"]!.GetValue<string>().Contains("omitted"));
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(text), 32 * 1024, 70 * 1024);
+        Assert.True(logs.Count < 50, $"{logs.Count} chunks stored; the cap should bound the number of messages too");
+    }
+
+    [Fact]
+    public async Task A_failing_task_is_retried_then_ends_Failed_with_its_exit_codes_recorded()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "echo something broke >&2; exit 3" });
+
+        var task = await _api.WaitForAsync(id, Timeout);
+
+        Assert.Equal("Failed", task["state"]!.GetValue<string>());
+        var attempts = task["attempts"]!.AsArray();
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal((3, "AgentFailure"), (a!["exitCode"]!.GetValue<int>(), a["errorClass"]!.GetValue<string>())));
+        Assert.Contains("something broke", task["error"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Tasks_are_listed_and_filtered_by_state()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "true", labels = new Dictionary<string, string> { ["suite"] = "list" } });
+        await _api.WaitForAsync(id, Timeout);
+
+        var succeeded = JsonNode.Parse(await _api.Http.GetStringAsync("/api/tasks?state=Succeeded&limit=1000"))!.AsArray();
+        var failed = JsonNode.Parse(await _api.Http.GetStringAsync("/api/tasks?state=Failed&limit=1000"))!.AsArray();
+
+        Assert.Contains(succeeded, t => t!["id"]!.GetValue<Guid>() == id && t["labels"]!["suite"]!.GetValue<string>() == "list");
+        Assert.DoesNotContain(failed, t => t!["id"]!.GetValue<Guid>() == id);
+        Assert.All(succeeded, t => Assert.Equal("Succeeded", t!["state"]!.GetValue<string>()));
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Supervisor.IntegrationTests.Infrastructure;
+
+/// <summary>Talks to the service's public HTTP API the way any client would.</summary>
+sealed class ApiClient(Uri baseAddress) : IDisposable
+{
+    public static readonly string[] Terminal = ["Succeeded", "Failed", "Cancelled", "Rejected"];
+
+    public HttpClient Http { get; } = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task<Guid> SubmitAsync(object body)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/tasks", body);
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode != 202)
+            throw new InvalidOperationException($"submit returned {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!["id"]!.GetValue<Guid>();
+    }
+
+    public async Task<JsonNode> GetAsync(Guid id) =>
+        JsonNode.Parse(await Http.GetStringAsync($"/api/tasks/{id}"))!;
+
+    public async Task<JsonArray> LogsAsync(Guid id) =>
+        JsonNode.Parse(await Http.GetStringAsync($"/api/tasks/{id}/logs"))!.AsArray();
+
+    /// <summary>
+    /// The stored output of a finished task once every chunk its attempts published has been stored (chunks travel
+    /// apart from the events that end a task, so they may land a moment later).
+    /// </summary>
+    public async Task<JsonArray> CompleteLogsAsync(Guid id)
+    {
+        var expected = (await GetAsync(id))["attempts"]!.AsArray().Sum(a => a!["outputChunks"]?.GetValue<long>() ?? 0);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var logs = await LogsAsync(id);
+            if (logs.Count >= expected || DateTime.UtcNow > deadline)
+                return logs;
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Polls until the task reaches one of <paramref name="states"/> (default: any terminal state).</summary>
+    public async Task<JsonNode> WaitForAsync(Guid id, TimeSpan timeout, params string[] states)
+    {
+        var wanted = states.Length > 0 ? states : Terminal;
+        var deadline = DateTime.UtcNow + timeout;
+        JsonNode? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Http.GetAsync($"/api/tasks/{id}");
+            if (response.IsSuccessStatusCode)
+            {
+                last = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                if (wanted.Contains(last["state"]!.GetValue<string>()))
+                    return last;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"task {id} did not reach {string.Join("|", wanted)} within {timeout}; last seen: {last?.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}");
+    }
+
+    public void Dispose() => Http.Dispose();
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+
+namespace Supervisor.IntegrationTests.Infrastructure;
+
+/// <summary>A real git repository in a temporary directory, with one commit.</summary>
+sealed class GitRepository : IDisposable
+{
+    GitRepository(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static async Task<GitRepository> CreateAsync()
+    {
+        var repo = new GitRepository(Directory.CreateTempSubdirectory("supervisor-repo-").FullName);
+        await repo.GitAsync("init", "-q", "-b", "main");
+        await repo.GitAsync("config", "user.email", "test@example.com");
+        await repo.GitAsync("config", "user.name", "Test");
+        await repo.CommitFileAsync("README.md", "test repository");
+        return repo;
+    }
+
+    public async Task CommitFileAsync(string name, string content)
+    {
+        await File.WriteAllTextAsync(System.IO.Path.Combine(Path, name), content);
+        await GitAsync("add", name);
+        await GitAsync("commit", "-q", "-m", $"add {name}");
+    }
+
+    public async Task<string> GitAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"git {string.Join(' ', arguments)} failed: {await error}");
+        return await output;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is harmless; the test's verdict matters more.
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Npgsql;
+
+namespace Supervisor.IntegrationTests.Infrastructure;
+
+/// <summary>A database and a RabbitMQ virtual host of their own, so each stack starts empty and leaves nothing behind.</summary>
+sealed class IsolatedResources : IAsyncDisposable
+{
+    readonly HttpClient _management;
+
+    IsolatedResources(string name, HttpClient management)
+    {
+        Name = name;
+        _management = management;
+        Postgres = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = name }.ConnectionString;
+        var rabbit = new UriBuilder(TestEnvironment.RabbitMq) { Path = "/" + name };
+        RabbitMq = rabbit.Uri.ToString();
+    }
+
+    public string Name { get; }
+
+    public string Postgres { get; }
+
+    public string RabbitMq { get; }
+
+    public static async Task<IsolatedResources> CreateAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)].ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(TestEnvironment.Postgres))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var management = ManagementClient();
+        (await management.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
+        var user = TestEnvironment.RabbitMq.UserInfo.Split(':')[0];
+        (await management.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        return new IsolatedResources(name, management);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _management.DeleteAsync($"api/vhosts/{Name}");
+            await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            _management.Dispose();
+        }
+    }
+
+    static HttpClient ManagementClient()
+    {
+        var uri = TestEnvironment.RabbitMqManagement;
+        var client = new HttpClient { BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/") };
+        var credentials = Uri.UnescapeDataString(uri.UserInfo is { Length: > 0 } info ? info : "guest:guest");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        return client;
+    }
+}

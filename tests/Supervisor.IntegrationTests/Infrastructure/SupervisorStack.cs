@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Supervisor.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A whole Supervisor deployment for tests: its own database and virtual host, real service processes and real
+/// worker processes, all configured only through environment variables, as an operator would.
+/// </summary>
+sealed class SupervisorStack : IAsyncDisposable
+{
+    readonly Dictionary<string, string> _config;
+    readonly List<HostProcess> _services = [];
+    readonly List<HostProcess> _workers = [];
+    readonly Dictionary<HostProcess, string> _urls = [];
+
+    SupervisorStack(string name, IsolatedResources resources, Dictionary<string, string> config)
+    {
+        Name = name;
+        Resources = resources;
+        _config = config;
+    }
+
+    public string Name { get; }
+
+    public IsolatedResources Resources { get; }
+
+    /// <summary>The API of the first service started (a restarted service keeps its address).</summary>
+    public ApiClient Api { get; private set; } = null!;
+
+    public IReadOnlyList<HostProcess> Services => _services;
+
+    public IReadOnlyList<HostProcess> Workers => _workers;
+
+    /// <summary>Starts <paramref name="services"/> service instances and the given workers, and waits until all are ready.</summary>
+    public static async Task<SupervisorStack> StartAsync(string name, IReadOnlyDictionary<string, string> config, int services,
+        params (string Agent, int Count)[] workers)
+    {
+        var resources = await IsolatedResources.CreateAsync(name);
+        var env = new Dictionary<string, string>(config)
+        {
+            ["ConnectionStrings__Postgres"] = resources.Postgres,
+            ["ConnectionStrings__RabbitMq"] = resources.RabbitMq,
+            ["Supervisor__Worker__WorkspaceRoot"] = Path.Combine(Path.GetTempPath(), "supervisor-tests", resources.Name),
+        };
+        var stack = new SupervisorStack(name, resources, env);
+        try
+        {
+            for (var i = 0; i < services; i++)
+                await stack.AddServiceAsync();
+            foreach (var (agent, count) in workers)
+                for (var i = 0; i < count; i++)
+                    await stack.AddWorkerAsync(agent);
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+
+        return stack;
+    }
+
+    public Task<HostProcess> AddServiceAsync() => StartServiceAsync($"http://127.0.0.1:{FreePort()}");
+
+    /// <summary>Starts a new service process in place of <paramref name="old"/> (stopped or killed), on the same address.</summary>
+    public async Task<HostProcess> RestartServiceAsync(HostProcess old)
+    {
+        var url = _urls[old];
+        await old.DisposeAsync();
+        _services.Remove(old);
+        return await StartServiceAsync(url);
+    }
+
+    async Task<HostProcess> StartServiceAsync(string url)
+    {
+        var service = HostProcess.Start($"{Name}-service{_services.Count + 1}",
+            TestEnvironment.ProjectOutput("Supervisor.Service", "Supervisor.Service.dll"),
+            new Dictionary<string, string>(_config) { ["Supervisor__Api__Urls"] = url });
+        _services.Add(service);
+        _urls[service] = url;
+        using var api = new ApiClient(new Uri(url));
+        await WaitUntilAsync(service, async () =>
+        {
+            try
+            {
+                return (await api.Http.GetAsync("/health/ready")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        });
+        Api ??= new ApiClient(new Uri(url));
+        return service;
+    }
+
+    /// <summary>Starts a worker serving <paramref name="agents"/> (comma-separated) and waits until it consumes their queues.</summary>
+    public async Task<HostProcess> AddWorkerAsync(string agents, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var names = agents.Split(',');
+        var id = $"{names[0]}-w{_workers.Count + 1}";
+        var env = new Dictionary<string, string>(_config) { ["Supervisor__Worker__Id"] = id };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            env[key] = value;
+        var worker = HostProcess.Start($"{Name}-{id}", TestEnvironment.ProjectOutput("Supervisor.Worker", "Supervisor.Worker.dll"), env,
+            "--agent", agents);
+        _workers.Add(worker);
+        // Logged once the bus has started, i.e. once every agent queue has this worker as a consumer.
+        await WaitUntilAsync(worker, () => Task.FromResult(worker.RecentOutput.Contains($"Worker {id} ready", StringComparison.Ordinal)));
+        return worker;
+    }
+
+    /// <summary>The worker process whose id (Supervisor:Worker:Id) is <paramref name="workerId"/>.</summary>
+    public HostProcess Worker(string workerId) => _workers.Single(w => w.Name.EndsWith("-" + workerId, StringComparison.Ordinal));
+
+    static async Task WaitUntilAsync(HostProcess process, Func<Task<bool>> ready)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{process.Name} exited during start-up:\n{process.RecentOutput}");
+            if (await ready())
+                return;
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{process.Name} was not ready within 60 s:\n{process.RecentOutput}");
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _workers.Concat(_services))
+            await process.DisposeAsync();
+        Api?.Dispose();
+        await Resources.DisposeAsync();
+    }
+}

@@ -1,0 +1,70 @@
+using Supervisor.IntegrationTests.Infrastructure;
+using static Supervisor.IntegrationTests.Reliability.RetryAndFallback;
+
+namespace Supervisor.IntegrationTests.Reliability;
+
+[Collection(ReliabilityCollection.Name)]
+public sealed class LosingProcesses(ReliabilityFixture fixture)
+{
+    readonly ApiClient _api = fixture.Stack.Api;
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_worker_killed_mid_attempt_loses_nothing_and_the_task_completes_elsewhere()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:4", agent = "slow" });
+        var running = await _api.WaitForAsync(id, Timeout, "Running");
+        var victim = Attempts(running)[0]["worker"]!.GetValue<string>();
+
+        await fixture.Stack.Worker(victim).KillAsync();
+        var task = await _api.WaitForAsync(id, Timeout);
+        await fixture.AddSlowWorkerAsync();
+
+        Assert.Equal("Succeeded", State(task));
+        var attempts = Attempts(task);
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(("ContainerCrash", victim), (attempts[0]["errorClass"]!.GetValue<string>(), attempts[0]["worker"]!.GetValue<string>()));
+        Assert.Contains("worker lost", attempts[0]["message"]!.GetValue<string>());
+        Assert.NotEqual(victim, attempts[1]["worker"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_stopping_worker_hands_its_job_back_after_the_grace_period_without_using_a_retry()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:60", agent = "slow" });
+        var running = await _api.WaitForAsync(id, Timeout, "Running");
+        var stopping = Attempts(running)[0]["worker"]!.GetValue<string>();
+
+        await fixture.Stack.Worker(stopping).StopAsync(TimeSpan.FromSeconds(30));
+        var task = await _api.WaitForAsync(id, Timeout);
+        await fixture.AddSlowWorkerAsync();
+
+        Assert.Equal("Succeeded", State(task));
+        var attempts = Attempts(task);
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal("ContainerCrash", attempts[0]["errorClass"]!.GetValue<string>());
+        Assert.Contains("handed back", attempts[0]["message"]!.GetValue<string>());
+        Assert.Equal(0, attempts[1]["redelivery"]!.GetValue<int>());
+        Assert.NotEqual(stopping, attempts[1]["worker"]!.GetValue<string>());
+        Assert.All(ProcessTree.Pids(Path.Combine(fixture.State, $"{id}.pids")),
+            pid => Assert.True(ProcessTree.IsGone(pid), $"the interrupted attempt's process {pid} outlived its worker"));
+    }
+
+    [Fact]
+    public async Task A_retry_scheduled_before_a_service_restart_still_fires_exactly_once()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "delta=1:1:429 Too Many Requests", agent = "delta" });
+        await _api.WaitForAsync(id, Timeout, "RetryScheduled");
+
+        var service = fixture.Stack.Services[0];
+        await service.KillAsync();
+        await fixture.Stack.RestartServiceAsync(service);
+        var task = await _api.WaitForAsync(id, Timeout);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        task = await _api.GetAsync(id);
+
+        Assert.Equal("Succeeded", State(task));
+        Assert.Equal(2, Attempts(task).Count);
+        Assert.Equal("2", (await File.ReadAllTextAsync(Path.Combine(fixture.State, $"{id}-delta"))).Trim());
+    }
+}

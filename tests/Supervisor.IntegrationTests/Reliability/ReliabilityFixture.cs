@@ -1,0 +1,70 @@
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.Reliability;
+
+/// <summary>
+/// Agents played by a real flaky executable (TestAgents/flaky-agent.sh), with retry intervals shortened by
+/// configuration: alpha falls back to beta; gamma and delta stand alone; loop1 and loop2 fall back to each other;
+/// slow runs on two workers of its own that give running attempts one second of grace when stopped.
+/// </summary>
+public sealed class ReliabilityFixture : IAsyncLifetime
+{
+    internal SupervisorStack Stack { get; private set; } = null!;
+
+    public string State { get; } = Directory.CreateTempSubdirectory("supervisor-flaky-").FullName;
+
+    public static readonly TimeSpan RateLimitInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(300);
+
+    public async Task InitializeAsync()
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "TestAgents", "flaky-agent.sh");
+        var config = new Dictionary<string, string>();
+        void Agent(string name, string? fallback = null, string rateLimit = "00:00:01", int timeout = 60)
+        {
+            var key = $"Supervisor__Agents__{name}__";
+            config[key + "Command"] = "/bin/sh";
+            config[key + "Args__0"] = script;
+            config[key + "Args__1"] = "{prompt}";
+            config[key + "Env__FLAKY_STATE"] = State;
+            config[key + "Concurrency"] = "4";
+            config[key + "TimeoutSeconds"] = timeout.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            config[key + "Retry__Intervals__0"] = "00:00:00.3";
+            config[key + "Retry__Intervals__1"] = "00:00:00.3";
+            config[key + "Retry__RateLimitIntervals__0"] = rateLimit;
+            config[key + "Retry__RateLimitIntervals__1"] = rateLimit;
+            config[key + "Retry__Jitter"] = "0";
+            if (fallback is not null)
+                config[key + "Fallback"] = fallback;
+        }
+
+        Agent("alpha", fallback: "beta");
+        Agent("beta");
+        Agent("gamma");
+        Agent("delta", rateLimit: "00:00:06");
+        Agent("loop1", fallback: "loop2");
+        Agent("loop2", fallback: "loop1");
+        Agent("slow");
+        config["Supervisor__Agents__slow__Concurrency"] = "1";
+
+        Stack = await SupervisorStack.StartAsync("reliability", config, services: 1);
+        await Stack.AddWorkerAsync("alpha,beta,gamma,delta");
+        await AddSlowWorkerAsync();
+        await AddSlowWorkerAsync();
+    }
+
+    internal Task<HostProcess> AddSlowWorkerAsync() =>
+        Stack.AddWorkerAsync("slow", new Dictionary<string, string> { ["Supervisor__Worker__ShutdownGraceSeconds"] = "1" });
+
+    public async Task DisposeAsync()
+    {
+        await Stack.DisposeAsync();
+        Directory.Delete(State, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReliabilityCollection : ICollectionFixture<ReliabilityFixture>
+{
+    public const string Name = "reliability";
+}
