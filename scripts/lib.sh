@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/services.sh and scripts/test.sh. Source it; do not run it.
+
+SUPERVISOR_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+
+SUPERVISOR_PG_CONN='Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=supervisor'
+SUPERVISOR_RABBIT_CONN='amqp://guest:guest@127.0.0.1:5672/'
+SUPERVISOR_RABBIT_MGMT='http://guest:guest@127.0.0.1:15672'
+
+say()  { printf '==> %s\n' "$*"; }
+warn() { printf '==> WARNING: %s\n' "$*" >&2; }
+die()  { printf '==> ERROR: %s\n' "$*" >&2; exit 1; }
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() {
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
+}
+
+# now_ms: wall clock in milliseconds.
+now_ms() { date +%s%3N; }
+
+# fmt_ms MS: "12.3s"
+fmt_ms() { printf '%d.%ds' $(($1 / 1000)) $((($1 % 1000) / 100)); }

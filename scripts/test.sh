@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Starts the services, builds, runs every test project and prints, as its very last line,
+#   "N passed, N failed"   (+ ", N skipped" when tests were skipped)
+# Exits non-zero when anything failed or when no test ran at all.
+#
+#   scripts/test.sh [extra `dotnet test` arguments, e.g. --filter "FullyQualifiedName~Saga"]
+#
+# Environment:
+#   SUPERVISOR_TEST_PROJECTS  whitespace-separated .csproj paths (absolute or relative to the repo root)
+#                             to build and run instead of tests/*/*.csproj; when set, each listed project
+#                             is built on its own instead of Supervisor.sln (used to try this script on
+#                             a throw-away project).
+# Results: one TRX per project in <repo>/.data/test-results/<project>.trx (old ones are removed first).
+# A project that could not run (build failure, no TRX, test host crash) counts as 1 failed test.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+REPO="$SUPERVISOR_REPO"
+cd "$REPO"
+
+export ConnectionStrings__Postgres="$SUPERVISOR_PG_CONN"
+export ConnectionStrings__RabbitMq="$SUPERVISOR_RABBIT_CONN"
+export SUPERVISOR_RABBITMQ_MANAGEMENT="$SUPERVISOR_RABBIT_MGMT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export MASSTRANSIT_USAGE_TELEMETRY=false
+export DOTNET_NOLOGO=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# no MSBuild worker nodes left behind holding this script's stdout (CI pipes)
+export MSBUILDDISABLENODEREUSE=1
+
+RESULTS="$REPO/.data/test-results"
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.trx
+
+timing() { say "time: $1 $(fmt_ms $(($(now_ms) - $2)))${3:+ ($3)}"; }
+
+# --- .NET SDK: cannot be downloaded here, so it must already be installed
+if ! command -v dotnet >/dev/null 2>&1; then
+    for d in "${DOTNET_ROOT:-}" "$HOME/.dotnet" /usr/share/dotnet /usr/lib/dotnet /opt/dotnet /usr/local/share/dotnet; do
+        if [ -n "$d" ] && [ -x "$d/dotnet" ]; then export PATH="$d:$PATH"; break; fi
+    done
+fi
+command -v dotnet >/dev/null 2>&1 ||
+    die ".NET SDK not found (no 'dotnet' on PATH); install the .NET 10 SDK first (it cannot be downloaded by this script)"
+
+total_passed=0 total_failed=0 total_skipped=0
+
+# --- services
+t=$(now_ms)
+if ! "$REPO/scripts/services.sh" up; then
+    warn "scripts/services.sh up failed; tests that need PostgreSQL/RabbitMQ will fail (counted as 1 failure)"
+    total_failed=$((total_failed + 1))
+fi
+timing services "$t"
+
+# --- test projects
+projects=()
+if [ -n "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
+    read -r -a projects <<<"$(tr '\n' ' ' <<<"$SUPERVISOR_TEST_PROJECTS")"
+else
+    shopt -s nullglob
+    projects=(tests/*/*.csproj)
+    shopt -u nullglob
+fi
+if [ "${#projects[@]}" -eq 0 ]; then
+    warn "no test projects found (tests/*/*.csproj)"
+    total_failed=$((total_failed + 1))
+fi
+
+# --- build
+t=$(now_ms)
+build_ok=1
+if [ -n "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
+    for p in "${projects[@]}"; do
+        say "build: $p"
+        dotnet build "$p" -c Release -nodeReuse:false || build_ok=0
+    done
+else
+    say "build: Supervisor.sln"
+    dotnet build Supervisor.sln -c Release -nodeReuse:false || build_ok=0
+fi
+timing build "$t" "$([ "$build_ok" = 1 ] && echo ok || echo FAILED)"
+
+# --- run
+counter() {   # counter NAME COUNTERS_ELEMENT -> integer value of attribute NAME (0 when absent)
+    local v
+    v="$(sed -n "s/.*[[:space:]]$1=\"\([0-9]*\)\".*/\1/p" <<<"$2")"
+    echo "${v:-0}"
+}
+
+summary_lines=()
+for p in "${projects[@]}"; do
+    name="$(basename "$p" .csproj)"
+    if [ "$build_ok" != 1 ]; then
+        total_failed=$((total_failed + 1))
+        summary_lines+=("$name: not run (build failed) - counted as 1 failed")
+        continue
+    fi
+    t=$(now_ms)
+    say "test: $name"
+    rc=0
+    dotnet test "$p" --no-build -c Release \
+        --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+        --results-directory "$RESULTS" "$@" || rc=$?
+    trx="$RESULTS/$name.trx"
+    if [ ! -f "$trx" ]; then
+        total_failed=$((total_failed + 1))
+        line="no TRX written (dotnet test exit code $rc) - counted as 1 failed"
+    else
+        counters="$(tr '\r\n' '  ' <"$trx" | grep -o '<Counters [^>]*>' | head -n 1 || true)"
+        passed=$(counter passed "$counters")
+        failed=$(( $(counter failed "$counters") + $(counter error "$counters") +
+                   $(counter timeout "$counters") + $(counter aborted "$counters") ))
+        # VSTest's TRX logger leaves notExecuted="0" for skipped xunit tests; they only show as
+        # total - executed. Take whichever is larger.
+        skipped=$(counter notExecuted "$counters")
+        not_run=$(( $(counter total "$counters") - $(counter executed "$counters") ))
+        [ "$not_run" -le "$skipped" ] || skipped=$not_run
+        line="$passed passed, $failed failed, $skipped skipped"
+        if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+            failed=1
+            line="$line; dotnet test exit code $rc with no failed test (test host crash?) - counted as 1 failed"
+        fi
+        total_passed=$((total_passed + passed))
+        total_failed=$((total_failed + failed))
+        total_skipped=$((total_skipped + skipped))
+    fi
+    summary_lines+=("$name: $line")
+    timing "$name" "$t" "$line"
+done
+
+# CI machines: stop the compiler server so no process outlives the run
+if [ "${CI:-}" = true ]; then dotnet build-server shutdown >/dev/null 2>&1 || true; fi
+
+for l in "${summary_lines[@]}"; do say "$l"; done
+if [ $((total_passed + total_failed)) -eq 0 ]; then
+    warn "no test ran"
+fi
+summary="$total_passed passed, $total_failed failed"
+[ "$total_skipped" -eq 0 ] || summary="$summary, $total_skipped skipped"
+echo "$summary"
+[ "$total_failed" -eq 0 ] && [ $((total_passed + total_failed)) -gt 0 ]
