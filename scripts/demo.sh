@@ -17,6 +17,8 @@ export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NO
 API_PORT="${SUPERVISOR_DEMO_PORT:-5080}"
 export SUPERVISOR_API="http://127.0.0.1:$API_PORT"
 export Supervisor__Api__Urls="$SUPERVISOR_API"
+# Quick retries so the failing task's story fits a demo (the defaults are 5 s, 15 s, 45 s).
+export Supervisor__Agents__shell__Retry__Intervals__0=00:00:01 Supervisor__Agents__shell__Retry__Intervals__1=00:00:02
 DEMO="$REPO/.data/demo"
 mkdir -p "$DEMO"
 

@@ -17,4 +17,5 @@ public sealed record AgentAttemptFailed(
     string Message,
     DateTime FinishedAt,
     DateTime? NextRetryAt,
-    long OutputChunks);
+    long OutputChunks,
+    AttemptUsage? Usage);

@@ -14,4 +14,5 @@ public sealed record AgentJobCompleted(
     int ExitCode,
     DateTime FinishedAt,
     TaskResult Result,
-    long OutputChunks);
+    long OutputChunks,
+    AttemptUsage? Usage);

@@ -38,6 +38,7 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
 
         builder.Services.AddSingleton<ProcessRunner>();
+        builder.Services.AddSingleton<AttemptExecutor>();
         builder.Services.AddSingleton<WorkerShutdown>();
         builder.Services.AddHostedService<WorkerAnnouncement>();
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).

@@ -25,8 +25,19 @@ public sealed class WorkerOptions
         var errors = new List<string>();
         if (Agents.Count == 0)
             errors.Add("--agent: name at least one agent to serve (e.g. --agent shell); configured: " + string.Join(", ", catalog.Agents.Keys.Order()));
-        foreach (var agent in Agents.Where(a => !catalog.TryGet(a, out _)))
-            errors.Add($"--agent: '{agent}' is not a configured agent; configured: {string.Join(", ", catalog.Agents.Keys.Order())}");
+        foreach (var name in Agents)
+        {
+            if (!catalog.TryGet(name, out var agent))
+            {
+                errors.Add($"--agent: '{name}' is not a configured agent; configured: {string.Join(", ", catalog.Agents.Keys.Order())}");
+                continue;
+            }
+
+            if (!Interpretation.OutputInterpreter.Formats.Contains(agent.OutputFormat))
+                errors.Add($"Supervisor:Agents:{name}:OutputFormat: '{agent.OutputFormat}' is not one of {string.Join(", ", Interpretation.OutputInterpreter.Formats)}.");
+            if (agent.Isolation == Supervisor.Agents.IsolationModes.Container)
+                errors.Add($"Supervisor:Agents:{name}:Isolation: 'container' is not available in this build of the worker.");
+        }
         if (MaxOutputBytes < 1024)
             errors.Add($"{Section}:MaxOutputBytes: must be at least 1024.");
         if (ShutdownGraceSeconds is < 0 or > 86400)

@@ -31,6 +31,9 @@ public sealed class AgentOptions
 
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>How the worker reads the agent's output for errors, usage and a summary (<c>plain</c>: exit code and patterns only).</summary>
+    public string OutputFormat { get; set; } = "plain";
+
     /// <summary>Failure class → regular expressions matched against the attempt's exit line, stderr and stdout.</summary>
     public Dictionary<string, List<string>> ErrorPatterns { get; set; } = new(StringComparer.Ordinal);
 }

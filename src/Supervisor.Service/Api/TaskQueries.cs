@@ -37,11 +37,15 @@ public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContext
             task.TimeoutSeconds, task.Verify, task.ExpectChanges, task.SubmittedBy, task.CreatedAt, task.UpdatedAt, task.FinishedAt, task.Error,
             task.Attempts.OrderBy(a => a.StartedAt ?? a.FinishedAt ?? DateTime.MaxValue).ThenBy(a => a.Number)
                 .Select(a => new AttemptView(a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.StartedAt, a.FinishedAt, a.ExitCode,
-                    a.ErrorClass, a.Message, a.NextRetryAt, a.Branch, a.OutputChunks))
+                    a.ErrorClass, a.Message, a.NextRetryAt, a.Branch, a.OutputChunks, UsageView.Of(a.InputTokens, a.OutputTokens, a.CostUsd)))
                 .ToList(),
             transitions,
-            task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary));
+            task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary),
+            UsageView.Of(Sum(task.Attempts.Select(a => a.InputTokens)), Sum(task.Attempts.Select(a => a.OutputTokens)),
+                task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null));
     }
+
+    static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -10,13 +10,19 @@ public sealed record TaskView(
     Guid Id, string State, string Prompt, IReadOnlyList<string> Agents, string? CurrentAgent, string? Risk,
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
     string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
-    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result);
+    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage);
 
 public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);
 
 public sealed record AttemptView(
     int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,
-    int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks);
+    int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks, UsageView? Usage);
+
+public sealed record UsageView(long? InputTokens, long? OutputTokens, decimal? CostUsd)
+{
+    public static UsageView? Of(long? inputTokens, long? outputTokens, decimal? costUsd) =>
+        inputTokens is null && outputTokens is null && costUsd is null ? null : new(inputTokens, outputTokens, costUsd);
+}
 
 public sealed record TransitionView(string From, string To, string Event, DateTime At);
 

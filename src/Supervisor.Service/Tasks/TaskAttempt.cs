@@ -35,4 +35,10 @@ public sealed class TaskAttempt
 
     /// <summary>Output chunks the worker published for this attempt (known once it has finished).</summary>
     public long? OutputChunks { get; set; }
+
+    public long? InputTokens { get; set; }
+
+    public long? OutputTokens { get; set; }
+
+    public decimal? CostUsd { get; set; }
 }

@@ -57,6 +57,7 @@ static class TaskRecording
         attempt.Message = message.Message;
         attempt.NextRetryAt = message.NextRetryAt;
         attempt.OutputChunks = message.OutputChunks;
+        attempt.RecordUsage(message.Usage);
         task.AttemptCount = Math.Max(task.AttemptCount, message.Attempt);
     }
 
@@ -81,6 +82,7 @@ static class TaskRecording
         attempt.ErrorClass = null;
         attempt.NextRetryAt = null;
         attempt.OutputChunks = message.OutputChunks;
+        attempt.RecordUsage(message.Usage);
         task.AttemptCount = Math.Max(task.AttemptCount, message.Attempt);
     }
 
@@ -108,6 +110,13 @@ static class TaskRecording
     static string? FaultClass(Fault<RunAgentJob> fault) =>
         (fault.Exceptions ?? []).Select(e => e?.Data?.TryGetValue("errorClass", out var value) == true ? value?.ToString() : null)
             .FirstOrDefault(c => c is not null);
+
+    static void RecordUsage(this TaskAttempt attempt, AttemptUsage? usage)
+    {
+        attempt.InputTokens = usage?.InputTokens;
+        attempt.OutputTokens = usage?.OutputTokens;
+        attempt.CostUsd = usage?.CostUsd;
+    }
 
     static TaskAttempt Attempt(this TaskState task, Guid id, int pass, int number, string agent)
     {

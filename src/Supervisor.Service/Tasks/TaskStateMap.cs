@@ -67,6 +67,9 @@ static class TaskStateMap
         attempt.Property(a => a.Message).HasColumnName("message");
         attempt.Property(a => a.NextRetryAt).HasColumnName("next_retry_at");
         attempt.Property(a => a.OutputChunks).HasColumnName("output_chunks");
+        attempt.Property(a => a.InputTokens).HasColumnName("input_tokens");
+        attempt.Property(a => a.OutputTokens).HasColumnName("output_tokens");
+        attempt.Property(a => a.CostUsd).HasColumnName("cost_usd");
 
         var transition = model.Entity<TaskTransition>();
         transition.ToTable("task_transitions");

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Worker.Execution;
+using Supervisor.Worker.Interpretation;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;
@@ -17,7 +18,7 @@ public sealed partial class RunAgentJobConsumer(
     AgentCatalog catalog,
     IOptions<WorkerOptions> options,
     WorkspaceManager workspaces,
-    ProcessRunner runner,
+    AttemptExecutor executor,
     WorkerShutdown shutdown,
     TimeProvider clock,
     ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
@@ -42,7 +43,7 @@ public sealed partial class RunAgentJobConsumer(
         catch (WorkspaceException e)
         {
             await PublishStarted(context, attempt, redelivery, null);
-            await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0);
+            await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0, null);
             throw new AgentAttemptException(ErrorClasses.Invalid, e.Message);
         }
 
@@ -51,33 +52,65 @@ public sealed partial class RunAgentJobConsumer(
             await PublishStarted(context, attempt, redelivery, workspace.Branch);
             var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
                 chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
-            var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path,
-                AgentEnvironment.For(agent, job, attempt.Number, workspace.Path), TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds));
+            var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
+            var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
+            var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired);
-            var outcome = await runner.RunAsync(spec, collector.WriteAsync, stop.Token);
-            await collector.CompleteAsync();
+            var outcome = await executor.RunAsync(agent, spec, collector.WriteAsync, stop.Token);
+            var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
 
+            var failure = outcome switch
+            {
+                { Cancelled: true } => null,
+                { ExitCode: 0, TimedOut: false } when report?.ErrorClass is { } reported => new Classification(reported, report.Message ?? reported),
+                { ExitCode: 0, TimedOut: false } => null,
+                _ when report?.ErrorClass is { } reported => new Classification(reported, report.Message ?? reported),
+                _ => FailureClassifier.Classify(agent, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail),
+            };
+
+            if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
+            {
+                var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, collector, stop.Token);
+                outcome = verified.Cancelled ? verified : outcome;
+                failure = verified is { Cancelled: false, ExitCode: not 0 } or { TimedOut: true }
+                    ? new Classification(ErrorClasses.AgentFailure, $"the verify command failed ({Describe(verified)}): {LastLine(collector.StdoutTail)}")
+                    : null;
+            }
+
+            WorkspaceCommit? commit = null;
+            if (failure is null && !outcome.Cancelled)
+            {
+                commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
+                    context.CancellationToken);
+                if (commit is null && job.ExpectChanges)
+                    failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
+            }
+
+            await collector.CompleteAsync();
             if (outcome.Cancelled)
             {
                 await HandBack(context, attempt, counters, collector.Published);
                 return;
             }
 
-            if (outcome is { ExitCode: 0, TimedOut: false })
+            if (failure is null)
             {
-                await Succeed(context, attempt, workspace, collector, outcome);
+                var summary = report?.Summary ?? Summary(collector.StdoutTail);
+                var result = new TaskResult(attempt.Agent, commit is null ? null : workspace.Branch, commit?.Commit, commit?.DiffStat, summary);
+                await context.Publish(new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
+                    clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage));
+                LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
                 return;
             }
 
-            var classification = FailureClassifier.Classify(agent, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail);
-            var delay = RetryPolicy.NextDelay(agent.Retry, classification.ErrorClass, counters,
-                RetryPolicy.RetryAfter(collector.StderrTail + "\n" + collector.StdoutTail), Random.Shared);
-            await PublishFailure(context, attempt, outcome.ExitCode, classification, delay, collector.Published);
+            var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(collector.StderrTail + "\n" + collector.StdoutTail);
+            var delay = RetryPolicy.NextDelay(agent.Retry, failure.ErrorClass, counters, retryAfter, Random.Shared);
+            await PublishFailure(context, attempt, outcome.ExitCode, failure, delay, collector.Published, report?.Usage);
             if (delay is null)
-                throw new AgentAttemptException(classification.ErrorClass, classification.Message);
+                throw new AgentAttemptException(failure.ErrorClass, failure.Message);
 
-            await context.Redeliver(delay.Value, (_, send) => counters.ApplyNext(send, classification.ErrorClass));
+            await context.Redeliver(delay.Value, (_, send) => counters.ApplyNext(send, failure.ErrorClass));
         }
         finally
         {
@@ -85,15 +118,21 @@ public sealed partial class RunAgentJobConsumer(
         }
     }
 
-    async Task Succeed(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, Workspace workspace, OutputCollector collector, ProcessOutcome outcome)
+    /// <summary>The task's verify command, run in the attempt's workspace after the agent exited 0; its output joins the attempt's.</summary>
+    async Task<ProcessOutcome> VerifyAsync(AgentOptions agent, string verify, string workspace, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, OutputCollector collector, CancellationToken cancellationToken)
     {
-        var commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
-            context.CancellationToken);
-        var result = new TaskResult(attempt.Agent, commit is null ? null : workspace.Branch, commit?.Commit, commit?.DiffStat, Summary(collector.StdoutTail));
-        await context.Publish(new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
-            clock.GetUtcNow().UtcDateTime, result, collector.Published));
-        LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
+        await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: running verify: {verify}]\n");
+        var spec = new ProcessSpec("/bin/sh", ["-c", verify], workspace, environment, timeout);
+        var outcome = await executor.RunAsync(agent, spec, collector.WriteAsync, cancellationToken);
+        await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: verify {Describe(outcome)}]\n");
+        return outcome;
     }
+
+    static string Describe(ProcessOutcome outcome) =>
+        outcome.StartError ?? (outcome.TimedOut ? "timed out" : outcome.Cancelled ? "was interrupted" : $"exited with code {outcome.ExitCode}");
+
+    static string LastLine(string text) => text.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";
 
     /// <summary>
     /// The worker is stopping and the attempt ran out of grace: the job goes back to its queue unchanged, so another
@@ -103,7 +142,7 @@ public sealed partial class RunAgentJobConsumer(
     {
         await PublishFailure(context, attempt, null,
             new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
-            TimeSpan.Zero, outputChunks);
+            TimeSpan.Zero, outputChunks, null);
         var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
         await queue.Send(context.Message, send =>
         {
@@ -119,12 +158,12 @@ public sealed partial class RunAgentJobConsumer(
             Environment.MachineName, branch, clock.GetUtcNow().UtcDateTime));
 
     async Task PublishFailure(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int? exitCode, Classification classification, TimeSpan? retryIn,
-        long outputChunks)
+        long outputChunks, AttemptUsage? usage)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         LogFailed(attempt.TaskId, attempt.Number, classification.ErrorClass, classification.Message, retryIn?.TotalSeconds);
         await context.Publish(new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
-            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks), CancellationToken.None);
+            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage), CancellationToken.None);
     }
 
     static string? Summary(string stdoutTail)

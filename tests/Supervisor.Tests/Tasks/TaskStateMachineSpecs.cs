@@ -86,13 +86,14 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         await _harness.Bus.Publish(new AgentJobStarted(id, attempt, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
         await InState(id, s => s.Running);
         await _harness.Bus.Publish(new AgentJobCompleted(id, attempt, 1, 1, "c", "w1", 0, DateTime.UtcNow,
-            new TaskResult("c", "supervisor/x/1", "abc", "1 file changed", "done"), 0));
+            new TaskResult("c", "supervisor/x/1", "abc", "1 file changed", "done"), 0, new AttemptUsage(100, 20, 0.05m)));
 
         var task = await InState(id, s => s.Succeeded);
         Assert.Equal("abc", task.ResultCommit);
         Assert.NotNull(task.FinishedAt);
         var recorded = Assert.Single(task.Attempts);
         Assert.Equal(("w1", 0), (recorded.Worker, recorded.ExitCode));
+        Assert.Equal((100L, 20L, 0.05m), (recorded.InputTokens, recorded.OutputTokens, recorded.CostUsd));
         Assert.Equal(
             ["Initial→Submitted", "Submitted→Dispatched", "Dispatched→Running", "Running→Succeeded"],
             task.Transitions.Select(t => $"{t.From}→{t.To}"));
@@ -121,7 +122,7 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         await InState(id, s => s.Dispatched);
         var attempt = Guid.NewGuid();
         await _harness.Bus.Publish(new AgentAttemptFailed(id, attempt, 1, 1, "a", "w1", null, ErrorClasses.Invalid,
-            "repository.baseRef 'x' does not exist", DateTime.UtcNow, null, 0));
+            "repository.baseRef 'x' does not exist", DateTime.UtcNow, null, 0, null));
         await Fault(id, pass: 1, "a");
 
         var task = await InState(id, s => s.Failed);
@@ -138,7 +139,7 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         await InState(id, s => s.Dispatched, t => t.Pass == 2);
 
         var stale = Guid.NewGuid();
-        await _harness.Bus.Publish(new AgentJobCompleted(id, stale, 1, 1, "a", "w1", 0, DateTime.UtcNow, new TaskResult("a", null, null, null, null), 0));
+        await _harness.Bus.Publish(new AgentJobCompleted(id, stale, 1, 1, "a", "w1", 0, DateTime.UtcNow, new TaskResult("a", null, null, null, null), 0, null));
         await _harness.InactivityTask;
 
         var task = await InState(id, s => s.Dispatched);

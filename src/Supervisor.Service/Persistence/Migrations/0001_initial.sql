@@ -44,7 +44,10 @@ CREATE TABLE task_attempts (
     error_class   text,
     message       text,
     next_retry_at timestamptz,
-    output_chunks bigint
+    output_chunks bigint,
+    input_tokens  bigint,
+    output_tokens bigint,
+    cost_usd      numeric(12, 6)
 );
 CREATE INDEX task_attempts_task_idx ON task_attempts (task_id);
 
