@@ -147,7 +147,8 @@ build_dotnet_bases() {
 build_app() {
     build_dotnet_bases
     local target
-    for target in service worker; do
+    # the build stage is tagged too, so that its restore layer stays cached and older builds can be pruned
+    for target in build service worker; do
         say "images: building supervisor-$target:local (compose/Dockerfile, target $target)"
         # --network host: the restore inside the build reaches NuGet the way this machine does
         DOCKER_BUILDKIT=0 docker_cli build --network host -f "$REPO/compose/Dockerfile" --target "$target" \
@@ -155,8 +156,10 @@ build_app() {
             --build-arg "NUGET_CERT_REVOCATION_MODE=${NUGET_CERT_REVOCATION_MODE:-online}" \
             -t "supervisor-$target:local" "$REPO" >"$WORK/build-$target.log" 2>&1 ||
             { tail -n 40 "$WORK/build-$target.log" >&2; die "images: building supervisor-$target:local failed (log: $WORK/build-$target.log)"; }
-        BUILT+=("supervisor-$target:local")
+        [ "$target" = build ] || BUILT+=("supervisor-$target:local")
     done
+    # earlier builds of these images, now untagged
+    docker_cli image prune -f --filter label=org.supervisor.image >/dev/null
 }
 
 # ---------------------------------------------------------------------------------------------
