@@ -50,8 +50,11 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
 
             try
             {
-                id = await docker.CreateContainerAsync(ContainerRequests.Create(agent, spec, labels, _defaultUser), name, cancellationToken);
-                await docker.StartContainerAsync(id, cancellationToken);
+                // Not cancellable: the engine may create a container for a request its client gave up on, and then
+                // only its name would find it. A cancellation meanwhile kills the container once it runs.
+                id = name;
+                id = await docker.CreateContainerAsync(ContainerRequests.Create(agent, spec, labels, _defaultUser), name, CancellationToken.None);
+                await docker.StartContainerAsync(id, CancellationToken.None);
             }
             catch (DockerEngineException e) when (e.IsClientError)
             {

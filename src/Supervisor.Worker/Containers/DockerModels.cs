@@ -61,7 +61,7 @@ public sealed record ContainerState(string Status, bool Running, bool OOMKilled,
 public sealed record ContainerInspection(string Id, string Name, ContainerState State);
 
 /// <summary>One entry of <c>GET /containers/json</c>.</summary>
-public sealed record ContainerSummary(string Id, IReadOnlyList<string> Names, string Image, string State, IReadOnlyDictionary<string, string>? Labels);
+public sealed record ContainerSummary(string Id, IReadOnlyList<string> Names, string Image, string State, long Created, IReadOnlyDictionary<string, string>? Labels);
 
 /// <summary>The part of <c>GET /images/{name}/json</c> the runner reads.</summary>
 public sealed record ImageInspection(string Id, IReadOnlyList<string>? RepoTags);

@@ -13,6 +13,8 @@ public sealed class ContainerFixture : IAsyncLifetime
 {
     public const string WorkerOnlyVariable = "SUPERVISOR_TEST_WORKER_ONLY";
 
+    readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+
     internal SupervisorStack Stack { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -44,7 +46,16 @@ public sealed class ContainerFixture : IAsyncLifetime
         await Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [WorkerOnlyVariable] = "must-not-leak" });
     }
 
-    public async Task DisposeAsync() => await Stack.DisposeAsync();
+    /// <summary>Besides each test's own check: no attempt container created while these tests ran may outlive them.</summary>
+    public async Task DisposeAsync()
+    {
+        await Stack.DisposeAsync();
+        using var docker = Supervisor.Worker.Containers.DockerClient.FromEnvironment();
+        var left = (await docker.ListContainersAsync(Supervisor.Worker.Containers.ContainerRequests.TaskLabel, CancellationToken.None))
+            .Where(c => c.Created >= _started.ToUnixTimeSeconds() - 1).ToList();
+        if (left.Count > 0)
+            throw new InvalidOperationException($"attempt containers left behind: {string.Join(", ", left.Select(c => $"{c.Names[0]} ({c.State})"))}");
+    }
 }
 
 /// <summary>Every test that touches the Docker engine: one at a time, since one of them stops the engine.</summary>

@@ -22,7 +22,8 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
             echo "written in a container" > NOTES.md
             """;
 
-        var id = await _api.SubmitAsync(new { prompt, agent = "boxed", repository = new { path = repo.Path } });
+        // The verify command runs in a container of its own, after the agent's, on the same workspace.
+        var id = await _api.SubmitAsync(new { prompt, agent = "boxed", repository = new { path = repo.Path }, verify = "grep -q container NOTES.md && pwd" });
         var task = await _api.WaitForAsync(id, Timeout);
 
         Assert.True(State(task) == "Succeeded", task.ToJsonString());
@@ -41,6 +42,9 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         Assert.Contains("PWD=/workspace", env);
         Assert.DoesNotContain(env, line => line.Contains("must-not-leak", StringComparison.Ordinal));
         Assert.Equal("", await repo.GitAsync("ls-tree", "--name-only", branch, "repository-visible.txt"));
+        var logs = string.Concat((await _api.CompleteLogsAsync(id)).Select(c => c!["text"]!.GetValue<string>()));
+        Assert.Contains("[supervisor: verify exited with code 0]", logs);
+        Assert.Contains("/workspace\n", logs);
         await DockerEngine.AssertNoContainerLeftAsync(id);
     }
 
