@@ -43,6 +43,8 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<WorkerShutdown>();
         builder.Services.AddHostedService<WorkerAnnouncement>();
         builder.Services.AddSingleton<RunningAttempts>();
+        builder.Services.AddSingleton<AttemptHooks>();
+        builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
         var grace = TimeSpan.FromSeconds(builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownGraceSeconds", 30));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(30));

@@ -22,6 +22,7 @@ public sealed partial class RunAgentJobConsumer(
     WorkerShutdown shutdown,
     RunningAttempts running,
     IRequestClient<AttemptStartRequest> startCheck,
+    AttemptHooks hooks,
     TimeProvider clock,
     ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
 {
@@ -55,6 +56,18 @@ public sealed partial class RunAgentJobConsumer(
         try
         {
             await PublishStarted(context, attempt, redelivery, workspace.Branch);
+            if (hooks.HasPreAttempt)
+            {
+                var veto = await hooks.PreAttemptAsync(
+                    AttemptHooks.Payload("pre-attempt", job, attempt.Id, attempt.Number, redelivery, worker.Id, workspace.Path, workspace.Branch),
+                    workspace.Path, context.CancellationToken);
+                if (!veto.Succeeded)
+                {
+                    await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, veto.Message), null, 0, null);
+                    throw new AgentAttemptException(ErrorClasses.Invalid, veto.Message);
+                }
+            }
+
             var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
                 chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
             var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
@@ -111,6 +124,14 @@ public sealed partial class RunAgentJobConsumer(
             {
                 await HandBack(context, attempt, counters, collector.Published);
                 return;
+            }
+
+            if (hooks.HasPostAttempt)
+            {
+                await hooks.PostAttemptAsync(
+                    AttemptHooks.Payload("post-attempt", job, attempt.Id, attempt.Number, redelivery, worker.Id, workspace.Path, workspace.Branch,
+                        new { succeeded = failure is null, exitCode = outcome.ExitCode, errorClass = failure?.ErrorClass, message = failure?.Message, commit = commit?.Commit }),
+                    workspace.Path, CancellationToken.None);
             }
 
             if (failure is null)
