@@ -10,6 +10,7 @@ using Supervisor.Hosting;
 using Supervisor.Service.Api;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
+using Supervisor.Service.Metrics;
 using Supervisor.Service.Persistence;
 using Supervisor.Service.Persistence.Sagas;
 using Supervisor.Service.Scheduling;
@@ -78,6 +79,7 @@ public static class ServiceExtensions
         app.MapTaskEndpoints();
         app.MapTaskCommandEndpoints();
         app.MapAgentEndpoints();
+        app.MapMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -4,7 +4,8 @@ namespace Supervisor.IntegrationTests.Controls;
 
 /// <summary>
 /// One service with an approval policy (high risk waits, 4 s approval timeout) and two shell workers that beat every
-/// second, with a secret in the agent's environment and a pre-attempt hook that vetoes prompts containing "forbidden".
+/// second, with a secret in the agent's environment, a pre-attempt hook that vetoes prompts containing "forbidden",
+/// and repositories allowed only under the temporary directory.
 /// </summary>
 public sealed class ControlsFixture : IAsyncLifetime
 {
@@ -38,6 +39,7 @@ public sealed class ControlsFixture : IAsyncLifetime
             ["Supervisor__Worker__HeartbeatSeconds"] = "1",
             ["Supervisor__Fleet__LostAfter"] = "00:00:04",
             ["Supervisor__Hooks__PreAttempt"] = hook,
+            ["Supervisor__Api__AllowedRepositoryRoots__0"] = Path.GetTempPath(),
         }, services: 1, ("shell", 2));
     }
 

@@ -63,6 +63,20 @@ public sealed class WatchingTasks(ControlsFixture fixture)
     }
 
     [Fact]
+    public async Task A_worker_that_vanishes_is_shown_as_lost()
+    {
+        var doomed = await fixture.Stack.AddWorkerAsync("shell");
+        var id = $"shell-w{fixture.Stack.Workers.Count}";
+        await CancellingAndPausing.WaitUntilAsync(async () => Worker(await AgentAsync("shell"), id) is { } w && !w["lost"]!.GetValue<bool>());
+
+        await doomed.KillAsync();
+
+        await CancellingAndPausing.WaitUntilAsync(async () => Worker(await AgentAsync("shell"), id)?["lost"]!.GetValue<bool>() == true);
+    }
+
+    static JsonNode? Worker(JsonNode agent, string id) => agent["workers"]!.AsArray().FirstOrDefault(w => w!["id"]!.GetValue<string>() == id);
+
+    [Fact]
     public async Task A_pre_attempt_hook_gets_the_attempt_as_json_and_its_veto_makes_the_task_invalid()
     {
         var vetoed = await _api.SubmitAsync(new { prompt = "echo this is forbidden" });
