@@ -71,12 +71,12 @@ public sealed partial class AttemptHooks(IOptions<HookOptions> options, ProcessR
     /// <summary>What a hook reads on stdin.</summary>
     public static object Payload(string hook, RunAgentJob job, Guid attemptId, int attempt, int redelivery, string worker, string workspace, string? branch,
         object? outcome = null) => new
-    {
-        hook,
-        task = new { id = job.TaskId, job.Prompt, job.Agent, job.Pass, job.Repository, job.Verify, job.ExpectChanges },
-        attempt = new { id = attemptId, number = attempt, redelivery, worker, workspace, branch },
-        outcome,
-    };
+        {
+            hook,
+            task = new { id = job.TaskId, job.Prompt, job.Agent, job.Pass, job.Repository, job.Verify, job.ExpectChanges },
+            attempt = new { id = attemptId, number = attempt, redelivery, worker, workspace, branch },
+            outcome,
+        };
 
     [LoggerMessage(LogLevel.Warning, "Post-attempt hook failed: {Message}")]
     partial void LogPostAttemptFailed(string message);
