@@ -53,11 +53,13 @@ public sealed partial class RunAgentJobConsumer(
             var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
                 chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
             var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
+            AgentHome.Create(agent, workspace.Path);
+            var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync);
             var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
             var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired);
-            var outcome = await executor.RunAsync(agent, spec, collector.WriteAsync, stop.Token);
+            var outcome = await executor.RunAsync(agent, spec, retries.WriteAsync, stop.Token);
             var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
 
             var failure = outcome switch
@@ -114,6 +116,7 @@ public sealed partial class RunAgentJobConsumer(
         }
         finally
         {
+            AgentHome.Remove(agent, workspace.Path);
             await workspaces.RemoveAsync(workspace);
         }
     }
