@@ -52,16 +52,19 @@ public sealed record Step(StepKind Kind, int RetryAfterSeconds)
 }
 
 /// <summary>
-/// A scripted conversation: model requests whose body contains <see cref="Match"/> take the next of <see cref="Steps"/>,
-/// then <see cref="Then"/> for ever. An <c>ok</c> answer writes <see cref="File"/> with <see cref="Content"/> through
-/// the CLI's own write tool.
+/// A scripted conversation: model requests whose body contains <see cref="Match"/> (and that speak <see cref="Api"/>,
+/// when it is set) take the next of the steps, then <c>then</c> for ever. An <c>ok</c> answer writes <see cref="File"/>
+/// with <see cref="Content"/> through the CLI's own write tool.
 /// </summary>
-public sealed class Script(string match, IEnumerable<Step> steps, Step then, string? file, string? content)
+public sealed class Script(string match, string? api, IEnumerable<Step> steps, Step then, string? file, string? content)
 {
     readonly Queue<Step> _steps = new(steps);
     readonly Lock _lock = new();
 
     public string Match { get; } = match;
+
+    /// <summary><c>anthropic</c>, <c>openai</c> or <c>gemini</c>; null for every API.</summary>
+    public string? Api { get; } = api;
 
     public string? File { get; } = file;
 
@@ -80,9 +83,12 @@ public sealed class Script(string match, IEnumerable<Step> steps, Step then, str
 }
 
 /// <summary>The control API's body for <c>POST /_stub/scripts</c>.</summary>
-public sealed record ScriptRequest(string Match, List<string>? Steps, string? Then, string? File, string? Content);
+public sealed record ScriptRequest(string Match, string? Api, List<string>? Steps, string? Then, string? File, string? Content);
 
-/// <summary>Scripts by match text; the longest match wins, the empty match (if registered) applies to every request.</summary>
+/// <summary>
+/// Scripts by match text and API: a script for the request's API wins over one for every API, then the longest match;
+/// the empty match (if registered) applies to every request.
+/// </summary>
 public sealed class ScriptBook
 {
     readonly List<Script> _scripts = [];
@@ -92,10 +98,10 @@ public sealed class ScriptBook
     {
         var steps = (request.Steps ?? []).SelectMany(Step.Parse).ToList();
         var then = request.Then is { } t ? Step.Parse(t).Single() : Step.Ok;
-        var script = new Script(request.Match ?? "", steps, then, request.File, request.Content);
+        var script = new Script(request.Match ?? "", request.Api, steps, then, request.File, request.Content);
         lock (_lock)
         {
-            _scripts.RemoveAll(s => s.Match == script.Match);
+            _scripts.RemoveAll(s => s.Match == script.Match && s.Api == script.Api);
             _scripts.Add(script);
         }
 
@@ -108,9 +114,12 @@ public sealed class ScriptBook
             _scripts.Clear();
     }
 
-    public Script? Find(string body)
+    public Script? Find(string api, string body)
     {
         lock (_lock)
-            return _scripts.Where(s => body.Contains(s.Match, StringComparison.Ordinal)).MaxBy(s => s.Match.Length);
+        {
+            return _scripts.Where(s => (s.Api is null || s.Api == api) && body.Contains(s.Match, StringComparison.Ordinal))
+                .OrderByDescending(s => s.Api is not null).ThenByDescending(s => s.Match.Length).FirstOrDefault();
+        }
     }
 }

@@ -26,7 +26,7 @@ public static class StubEndpoints
             try
             {
                 var script = scripts.Add(request);
-                return Results.Ok(new { script.Match, script.File });
+                return Results.Ok(new { script.Match, script.Api, script.File });
             }
             catch (FormatException e)
             {
@@ -63,7 +63,7 @@ public static class StubEndpoints
 
             var json = JsonNode.Parse(body) ?? new JsonObject();
             var conversation = api.Read(json, context.Request);
-            var script = conversation.AgentTurn ? scripts.Find(body) : null;
+            var script = conversation.AgentTurn ? scripts.Find(api.Name, body) : null;
             var step = script?.Next() ?? Step.Ok;
             Record(new ServedRequest(DateTime.UtcNow, api.Name, context.Request.Method, path, conversation.AgentTurn, script?.Match, step.ToString()));
             switch (step.Kind)
