@@ -41,7 +41,10 @@ sealed partial class AnthropicMessages : IProviderApi
         {
             Answer.ToolCall call => (new JsonObject
             {
-                ["type"] = "tool_use", ["id"] = "toolu_stub" + Guid.NewGuid().ToString("N")[..20], ["name"] = call.Name, ["input"] = call.Arguments.DeepClone(),
+                ["type"] = "tool_use",
+                ["id"] = "toolu_stub" + Guid.NewGuid().ToString("N")[..20],
+                ["name"] = call.Name,
+                ["input"] = call.Arguments.DeepClone(),
             }, "tool_use"),
             Answer.Text text => (new JsonObject { ["type"] = "text", ["text"] = text.Content }, "end_turn"),
             _ => throw new InvalidOperationException(),
@@ -52,8 +55,14 @@ sealed partial class AnthropicMessages : IProviderApi
         {
             await Sse.JsonAsync(context.Response, 200, new JsonObject
             {
-                ["id"] = id, ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = new JsonArray(block),
-                ["stop_reason"] = stopReason, ["stop_sequence"] = null, ["usage"] = usage,
+                ["id"] = id,
+                ["type"] = "message",
+                ["role"] = "assistant",
+                ["model"] = model,
+                ["content"] = new JsonArray(block),
+                ["stop_reason"] = stopReason,
+                ["stop_sequence"] = null,
+                ["usage"] = usage,
             });
             return;
         }
@@ -103,7 +112,8 @@ sealed partial class AnthropicMessages : IProviderApi
         context.Response.Headers["request-id"] = "req_stub" + Guid.NewGuid().ToString("N")[..20];
         await Sse.JsonAsync(context.Response, status, new JsonObject
         {
-            ["type"] = "error", ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
+            ["type"] = "error",
+            ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
         });
     }
 
@@ -113,11 +123,15 @@ sealed partial class AnthropicMessages : IProviderApi
         await Sse.EventAsync(context.Response, "message_start", MessageStart("msg_stubdrop", "stub-model", 10));
         await Sse.EventAsync(context.Response, "content_block_start", new JsonObject
         {
-            ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" },
+            ["type"] = "content_block_start",
+            ["index"] = 0,
+            ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" },
         });
         await Sse.EventAsync(context.Response, "content_block_delta", new JsonObject
         {
-            ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = "Let me start by" },
+            ["type"] = "content_block_delta",
+            ["index"] = 0,
+            ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = "Let me start by" },
         });
         context.Abort();
     }
@@ -127,8 +141,13 @@ sealed partial class AnthropicMessages : IProviderApi
         ["type"] = "message_start",
         ["message"] = new JsonObject
         {
-            ["id"] = id, ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = new JsonArray(),
-            ["stop_reason"] = null, ["stop_sequence"] = null,
+            ["id"] = id,
+            ["type"] = "message",
+            ["role"] = "assistant",
+            ["model"] = model,
+            ["content"] = new JsonArray(),
+            ["stop_reason"] = null,
+            ["stop_sequence"] = null,
             ["usage"] = new JsonObject { ["input_tokens"] = inputTokens, ["output_tokens"] = 1 },
         },
     };

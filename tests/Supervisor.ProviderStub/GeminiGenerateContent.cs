@@ -103,7 +103,9 @@ sealed class GeminiGenerateContent : IProviderApi
         }),
         ["usageMetadata"] = new JsonObject
         {
-            ["promptTokenCount"] = inputTokens, ["candidatesTokenCount"] = outputTokens, ["totalTokenCount"] = inputTokens + outputTokens,
+            ["promptTokenCount"] = inputTokens,
+            ["candidatesTokenCount"] = outputTokens,
+            ["totalTokenCount"] = inputTokens + outputTokens,
         },
         ["modelVersion"] = "stub-model",
     };

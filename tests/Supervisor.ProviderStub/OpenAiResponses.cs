@@ -48,13 +48,19 @@ sealed partial class OpenAiResponses : IProviderApi
         {
             Answer.ToolCall call => new JsonObject
             {
-                ["type"] = "function_call", ["id"] = "fc_stub" + Guid.NewGuid().ToString("N")[..20],
-                ["call_id"] = "call_stub" + Guid.NewGuid().ToString("N")[..20], ["name"] = call.Name,
-                ["arguments"] = call.Arguments.ToJsonString(), ["status"] = "completed",
+                ["type"] = "function_call",
+                ["id"] = "fc_stub" + Guid.NewGuid().ToString("N")[..20],
+                ["call_id"] = "call_stub" + Guid.NewGuid().ToString("N")[..20],
+                ["name"] = call.Name,
+                ["arguments"] = call.Arguments.ToJsonString(),
+                ["status"] = "completed",
             },
             Answer.Text text => new JsonObject
             {
-                ["type"] = "message", ["id"] = "msg_stub" + Guid.NewGuid().ToString("N")[..20], ["role"] = "assistant", ["status"] = "completed",
+                ["type"] = "message",
+                ["id"] = "msg_stub" + Guid.NewGuid().ToString("N")[..20],
+                ["role"] = "assistant",
+                ["status"] = "completed",
                 ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = text.Content, ["annotations"] = new JsonArray() }),
             },
             _ => throw new InvalidOperationException(),
@@ -68,7 +74,10 @@ sealed partial class OpenAiResponses : IProviderApi
         {
             await Event(response, "response.output_text.delta", new JsonObject
             {
-                ["item_id"] = item["id"]!.GetValue<string>(), ["output_index"] = 0, ["content_index"] = 0, ["delta"] = t.Content,
+                ["item_id"] = item["id"]!.GetValue<string>(),
+                ["output_index"] = 0,
+                ["content_index"] = 0,
+                ["delta"] = t.Content,
             });
         }
 
@@ -126,8 +135,13 @@ sealed partial class OpenAiResponses : IProviderApi
 
     static JsonObject Response(string id, string status, JsonArray output, JsonObject? usage) => new()
     {
-        ["id"] = id, ["object"] = "response", ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["status"] = status,
-        ["model"] = "stub-model", ["output"] = output, ["usage"] = usage,
+        ["id"] = id,
+        ["object"] = "response",
+        ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        ["status"] = status,
+        ["model"] = "stub-model",
+        ["output"] = output,
+        ["usage"] = usage,
     };
 
     [GeneratedRegex(@"<cwd>([^<]+)</cwd>")]

@@ -13,13 +13,13 @@ static partial class ProviderErrors
     public static string? Classify(int? status, string text) => (status, text) switch
     {
         _ when Quota().IsMatch(text) => ErrorClasses.Fatal,
-        ( 401 or 403, _) => ErrorClasses.Fatal,
+        (401 or 403, _) => ErrorClasses.Fatal,
         _ when Authentication().IsMatch(text) => ErrorClasses.Fatal,
         (429, _) => ErrorClasses.RateLimited,
         _ when RateLimit().IsMatch(text) => ErrorClasses.RateLimited,
         ( >= 500, _) => ErrorClasses.Retryable,
         _ when Transient().IsMatch(text) => ErrorClasses.Retryable,
-        ( 408 or 409, _) => ErrorClasses.Retryable,
+        (408 or 409, _) => ErrorClasses.Retryable,
         // Any other 4xx is a request the provider will never accept as configured (model name, option): retrying is pointless.
         ( >= 400 and < 500, _) => ErrorClasses.Fatal,
         _ => null,

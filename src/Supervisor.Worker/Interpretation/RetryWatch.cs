@@ -10,7 +10,7 @@ namespace Supervisor.Worker.Interpretation;
 /// </summary>
 public sealed class RetryWatch(string format, Func<string, string, ValueTask> output)
 {
-    public const string SystemStream = "system";
+    public const string SystemStream = Execution.OutputCollector.SystemStream;
 
     readonly Dictionary<string, StringBuilder> _partial = new(StringComparer.Ordinal);
     readonly Lock _lock = new();

@@ -21,7 +21,11 @@ sealed class RealAgentTask(ApiClient api, GitRepository repository) : IDisposabl
     {
         var id = await api.SubmitAsync(new
         {
-            prompt = Prompt(file), agents, repository = new { path = repository.Path }, expectChanges, timeoutSeconds,
+            prompt = Prompt(file),
+            agents,
+            repository = new { path = repository.Path },
+            expectChanges,
+            timeoutSeconds,
         });
         return (id, await api.WaitForAsync(id, Timeout));
     }
