@@ -6,22 +6,23 @@ namespace Supervisor.Worker.Interpretation;
 /// <summary>
 /// The failure class of a provider error, from its HTTP status and the CLI's words for it. Quota and billing come
 /// first: providers report an exhausted quota with a 429 too, and waiting does not refill it, so the agent is given
-/// up on at once (<c>Fatal</c>) and the task falls back.
+/// up on at once (<c>Fatal</c>) and the task falls back. Then the status decides where there is one; the words only
+/// where there is none (a lost connection has no status).
 /// </summary>
 static partial class ProviderErrors
 {
-    public static string? Classify(int? status, string text) => (status, text) switch
+    public static string? Classify(int? status, string text) => status switch
     {
         _ when Quota().IsMatch(text) => ErrorClasses.Fatal,
-        (401 or 403, _) => ErrorClasses.Fatal,
-        _ when Authentication().IsMatch(text) => ErrorClasses.Fatal,
-        (429, _) => ErrorClasses.RateLimited,
-        _ when RateLimit().IsMatch(text) => ErrorClasses.RateLimited,
-        ( >= 500, _) => ErrorClasses.Retryable,
-        _ when Transient().IsMatch(text) => ErrorClasses.Retryable,
-        (408 or 409, _) => ErrorClasses.Retryable,
+        401 or 403 => ErrorClasses.Fatal,
+        429 => ErrorClasses.RateLimited,
+        >= 500 => ErrorClasses.Retryable,
+        408 or 409 => ErrorClasses.Retryable,
         // Any other 4xx is a request the provider will never accept as configured (model name, option): retrying is pointless.
-        ( >= 400 and < 500, _) => ErrorClasses.Fatal,
+        >= 400 and < 500 => ErrorClasses.Fatal,
+        _ when Authentication().IsMatch(text) => ErrorClasses.Fatal,
+        _ when RateLimit().IsMatch(text) => ErrorClasses.RateLimited,
+        _ when Transient().IsMatch(text) => ErrorClasses.Retryable,
         _ => null,
     };
 

@@ -34,6 +34,29 @@ public sealed class ClaudeJsonSpecs
         Assert.StartsWith("claude: ", report.Message);
     }
 
+    [Theory]
+    [InlineData(400, "API Error: 400 model claude-nope not found (the connection to the gateway was fine)", ErrorClasses.Fatal)]
+    [InlineData(429, "API Error: 429 Your credit balance is too low to access the API", ErrorClasses.Fatal)]
+    [InlineData(503, "API Error: 503 authentication backend unavailable", ErrorClasses.Retryable)]
+    [InlineData(null, "API Error: Unable to connect to API (ECONNREFUSED)", ErrorClasses.Retryable)]
+    [InlineData(null, "Invalid API key · Please run /login", ErrorClasses.Fatal)]
+    [InlineData(null, "Something odd happened", ErrorClasses.AgentFailure)]
+    public void Interpret_Error_StatusDecidesBeforeWordsButQuotaBeforeAll(int? status, string text, string errorClass)
+    {
+        var result = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "result",
+            ["subtype"] = "success",
+            ["is_error"] = true,
+            ["api_error_status"] = status,
+            ["result"] = text,
+        };
+
+        var report = new Sample(result.ToJsonString() + "\n", "", 1).Interpret(Format)!;
+
+        Assert.Equal(errorClass, report.ErrorClass);
+    }
+
     [Fact]
     public void Interpret_RateLimitedWithRetryAfter_ReportsTheProvidersDelay()
     {
