@@ -52,6 +52,13 @@ public sealed class AgentOptions
 
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>
+    /// When the agent's CLI announces more retries of its own than this within one attempt (recognised in its output,
+    /// see <c>OutputFormat</c>), the attempt is ended and counts as <c>Retryable</c>: for CLIs that retry an unreachable
+    /// endpoint for ever (codex). 0: never; the wall clock alone ends such a run.
+    /// </summary>
+    public int GiveUpAfterOwnRetries { get; set; }
+
     /// <summary>How the worker reads the agent's output for errors, usage and a summary (<c>plain</c>: exit code and patterns only).</summary>
     public string OutputFormat { get; set; } = "plain";
 

@@ -41,6 +41,8 @@ public sealed class SupervisorOptions
                 errors.Add($"{key}:Image: is required when Isolation is container.");
             if (agent.TimeoutSeconds <= 0)
                 errors.Add($"{key}:TimeoutSeconds: must be positive.");
+            if (agent.GiveUpAfterOwnRetries < 0)
+                errors.Add($"{key}:GiveUpAfterOwnRetries: must not be negative (0: never).");
             if (agent.Concurrency is < 1 or > 256)
                 errors.Add($"{key}:Concurrency: must be between 1 and 256.");
             if (agent.Fallback is { Length: > 0 } fallback && !Agents.ContainsKey(fallback))

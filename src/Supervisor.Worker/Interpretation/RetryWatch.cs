@@ -6,9 +6,10 @@ namespace Supervisor.Worker.Interpretation;
 /// Sits between an agent process and its output collector and recognises the CLI's own provider retries ("api_retry",
 /// "Reconnecting... 2/5", "Attempt 1 failed with status 429. Retrying"). Each one is written into the attempt's record as
 /// a <c>system</c> line, counted, and reported to <see cref="SignOfLife"/>: the attempt is alive and waiting on its
-/// provider, not producing noise. Output passes through unchanged.
+/// provider, not producing noise. Output passes through unchanged. Past <paramref name="giveUpAfter"/> retries (when
+/// positive) it throws <see cref="OwnRetriesExhaustedException"/>, which makes the process runner kill the agent.
 /// </summary>
-public sealed class RetryWatch(string format, Func<string, string, ValueTask> output)
+public sealed class RetryWatch(string format, Func<string, string, ValueTask> output, int giveUpAfter = 0)
 {
     public const string SystemStream = Execution.OutputCollector.SystemStream;
 
@@ -28,9 +29,14 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
         await output(stream, text);
         foreach (var notice in Notices(stream, text))
         {
-            Interlocked.Increment(ref _retries);
+            var retries = Interlocked.Increment(ref _retries);
             SignOfLife?.Invoke(notice);
             await output(SystemStream, $"[supervisor: {notice}]\n");
+            if (giveUpAfter > 0 && retries > giveUpAfter)
+            {
+                await output(SystemStream, $"[supervisor: {retries} retries of its own, more than the profile's GiveUpAfterOwnRetries ({giveUpAfter}): ending the attempt]\n");
+                throw new OwnRetriesExhaustedException(retries);
+            }
         }
     }
 
@@ -62,4 +68,10 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
 
         return notices;
     }
+}
+
+/// <summary>The agent retried its provider more often than its profile allows; the attempt is ended.</summary>
+public sealed class OwnRetriesExhaustedException(int retries) : Exception($"the agent retried its provider {retries} times by itself")
+{
+    public int Retries { get; } = retries;
 }

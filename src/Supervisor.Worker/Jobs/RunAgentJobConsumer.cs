@@ -54,7 +54,7 @@ public sealed partial class RunAgentJobConsumer(
                 chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
             var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
             AgentHome.Create(agent, workspace.Path);
-            var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync);
+            var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
             var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
             var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
 

@@ -80,6 +80,27 @@ public sealed class ProviderFailures(RealAgentsFixture fixture)
     }
 
     [Fact]
+    public async Task An_unreachable_provider_is_retryable_in_seconds_not_at_the_wall_clock_and_the_task_falls_back()
+    {
+        using var work = await CreateAsync(_api);
+        await _stub.ScriptAsync(work.Case, [], file: "notes.txt", api: "anthropic");
+
+        var (id, task) = await work.RunAsync("notes.txt", ["codex-offline", "claude"]);
+
+        Assert.Equal("Succeeded", State(task));
+        Assert.Equal([("codex-offline", "Retryable"), ("codex-offline", "Retryable"), ("codex-offline", "Retryable"), ("claude", null)],
+            Outcomes(task));
+        Assert.All(Attempts(task).Take(3), a =>
+        {
+            Assert.Contains("waiting for network", a["message"]!.GetValue<string>());
+            Assert.True(Time(a, "finishedAt") - Time(a, "startedAt") < TimeSpan.FromSeconds(60), $"attempt took as long as the wall clock: {a}");
+        });
+        var logs = await _api.CompleteLogsAsync(id);
+        Assert.Contains(logs, c => c!["text"]!.GetValue<string>().Contains("more than the profile's GiveUpAfterOwnRetries (1): ending the attempt"));
+        Assert.Empty(AgentProcesses.Of(id));
+    }
+
+    [Fact]
     public async Task A_stream_dropped_mid_response_is_retryable()
     {
         using var work = await CreateAsync(_api);

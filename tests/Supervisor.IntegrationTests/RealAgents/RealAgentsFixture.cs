@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Supervisor.IntegrationTests.Infrastructure;
 
 namespace Supervisor.IntegrationTests.RealAgents;
@@ -41,9 +42,14 @@ public sealed class RealAgentsFixture : IAsyncLifetime
         Profile(config, "gemini", "GEMINI_API_KEY");
         Profile(config, "copilot", "COPILOT_PROVIDER_API_KEY");
         ReadonlyClaude(config);
+        // codex as shipped, but its provider refuses connections: codex would reconnect until the wall clock.
+        CopyProfile(config, "codex", "codex-offline");
+        Profile(config, "codex-offline", "OPENAI_API_KEY");
+        config["Supervisor__Agents__codex-offline__Endpoint"] = "http://127.0.0.1:1";
+        config["Supervisor__Agents__codex-offline__GiveUpAfterOwnRetries"] = "1";
 
         Stack = await SupervisorStack.StartAsync("agents", config, services: 1);
-        await Stack.AddWorkerAsync("claude,codex,gemini,copilot,claude-readonly");
+        await Stack.AddWorkerAsync("claude,codex,gemini,copilot,claude-readonly,codex-offline");
     }
 
     void Profile(Dictionary<string, string> config, string name, string keyVariable)
@@ -56,6 +62,17 @@ public sealed class RealAgentsFixture : IAsyncLifetime
         config[key + "Retry__RateLimitIntervals__0"] = RateLimitInterval.ToString("c", CultureInfo.InvariantCulture);
         config[key + "Retry__RateLimitIntervals__1"] = RateLimitInterval.ToString("c", CultureInfo.InvariantCulture);
         config[key + "Retry__Jitter"] = "0";
+    }
+
+    /// <summary>Another profile with the settings of a shipped one (from the agents.json the worker ships with).</summary>
+    static void CopyProfile(Dictionary<string, string> config, string from, string to)
+    {
+        var shipped = new ConfigurationBuilder().AddJsonFile(TestEnvironment.ProjectOutput("Supervisor.Worker", "agents.json")).Build();
+        foreach (var (key, value) in shipped.GetSection($"Supervisor:Agents:{from}").AsEnumerable(makePathsRelative: true))
+        {
+            if (value is not null)
+                config[$"Supervisor__Agents__{to}__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
     }
 
     /// <summary>A profile added by configuration alone: claude as shipped, minus --dangerously-skip-permissions.</summary>
