@@ -19,12 +19,8 @@ PINNED=(
     "copilot @github/copilot 1.0.102"
 )
 
-command -v npm >/dev/null 2>&1 || {
-    command -v apt-get >/dev/null 2>&1 || die "npm not found; install Node.js 20+ and npm"
-    say "installing nodejs and npm with apt"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null ||
-        die "apt-get install nodejs npm failed"
-}
+# Debian 12's own nodejs is 18, too old for gemini-cli: Node.js 20+ comes with the machine (NodeSource) or the operator.
+command -v npm >/dev/null 2>&1 || die "npm not found; install Node.js 20+ with npm (e.g. from NodeSource), then re-run"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "Node.js $node_major is too old; the pinned gemini-cli needs Node.js 20+"
 
