@@ -71,6 +71,8 @@ public sealed partial class RunAgentJobConsumer(
             var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
                 chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
             var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
+            AgentHome.Create(agent, workspace.Path);
+            var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
             var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
             var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
 
@@ -80,7 +82,7 @@ public sealed partial class RunAgentJobConsumer(
             var outcome = await executor.RunAsync(agent, spec, (stream, text) =>
             {
                 entry.Touch(clock.GetUtcNow().UtcDateTime);
-                return collector.WriteAsync(stream, text);
+                return retries.WriteAsync(stream, text);
             }, stop.Token);
             var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
 
@@ -154,6 +156,7 @@ public sealed partial class RunAgentJobConsumer(
         }
         finally
         {
+            AgentHome.Remove(agent, workspace.Path);
             await workspaces.RemoveAsync(workspace);
         }
     }
