@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Brings up PostgreSQL and RabbitMQ, builds, starts the service and two shell workers, submits a few tasks
-# with the supervisor CLI and shows them end to end. Idempotent: everything it starts it stops again
-# (pass --keep to leave the service and workers running; their logs are in .data/demo/).
+# Brings up PostgreSQL and RabbitMQ, installs the pinned agent CLIs, builds, starts the provider stub, the service,
+# two shell workers and a worker of the real Claude Code and Codex CLIs, then shows with the supervisor CLI:
+# Claude Code rate-limited by its provider, backing off and failing again, Codex taking over and succeeding; then a
+# few shell tasks. Idempotent: everything it starts it stops again (pass --keep to leave the service and workers
+# running; their logs are in .data/demo/).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -23,12 +25,14 @@ DEMO="$REPO/.data/demo"
 mkdir -p "$DEMO"
 
 "$REPO/scripts/services.sh" up
+CLI_BIN="$("$REPO/scripts/install-agent-clis.sh" claude codex | tail -1)"
+export PATH="$CLI_BIN:$PATH"
 
 say "building (Release)"
 dotnet build Supervisor.sln -c Release -v quiet -nologo >"$DEMO/build.log" 2>&1 || { tail -30 "$DEMO/build.log"; die "build failed"; }
 BIN() { echo "$REPO/src/$1/bin/Release/net10.0/$2"; }
 supervisor() { dotnet "$(BIN Supervisor.Cli supervisor.dll)" "$@"; }
-state_of() { supervisor show "$1" --json | grep -o '"state": *"[A-Za-z]*"' | head -1 | grep -o '[A-Za-z]*"$' | tr -d '"'; }
+state_of() { supervisor show "$1" --json 2>/dev/null | grep -o '"state": *"[A-Za-z]*"' | head -1 | grep -o '[A-Za-z]*"$' | tr -d '"'; }
 wait_for() {
     for _ in $(seq 1 120); do
         case "$(state_of "$1")" in Succeeded | Failed | Cancelled | Rejected) return 0 ;; esac
@@ -53,13 +57,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "starting the service on $SUPERVISOR_API and two workers of the 'shell' agent"
+say "starting the provider stub (tests/Supervisor.ProviderStub): a local stand-in for the Anthropic and OpenAI APIs"
+dotnet "$REPO/tests/Supervisor.ProviderStub/bin/Release/net10.0/Supervisor.ProviderStub.dll" >"$DEMO/stub.log" 2>&1 &
+echo $! >>"$DEMO/pids"
+for _ in $(seq 1 100); do grep -q 'listening on' "$DEMO/stub.log" && break; sleep 0.1; done
+STUB=$(grep -o 'http://[0-9.:]*' "$DEMO/stub.log" | head -1)
+[ -n "$STUB" ] || { cat "$DEMO/stub.log"; die "the provider stub did not start"; }
+# The shipped claude and codex profiles, pointed at the stub by configuration only (with a real key and no Endpoint
+# override they talk to the real providers); rate-limit backoff shortened from 60 s, 120 s, 300 s for the demo.
+for agent in claude codex; do
+    export "Supervisor__Agents__${agent}__Endpoint=$STUB"
+    export "Supervisor__Agents__${agent}__Retry__RateLimitIntervals__0=00:00:02" "Supervisor__Agents__${agent}__Retry__RateLimitIntervals__1=00:00:04"
+done
+export Supervisor__Agents__claude__Env__ANTHROPIC_API_KEY=sk-ant-demo-0000000000000000 Supervisor__Agents__codex__Env__OPENAI_API_KEY=sk-demo-0000000000000000
+
+say "starting the service on $SUPERVISOR_API, two workers of the 'shell' agent and one of 'claude' and 'codex'"
 dotnet "$(BIN Supervisor.Service Supervisor.Service.dll)" >"$DEMO/service.log" 2>&1 &
 echo $! >>"$DEMO/pids"
 for i in 1 2; do
     Supervisor__Worker__Id="demo-shell-$i" dotnet "$(BIN Supervisor.Worker Supervisor.Worker.dll)" --agent shell >"$DEMO/worker-$i.log" 2>&1 &
     echo $! >>"$DEMO/pids"
 done
+Supervisor__Worker__Id="demo-agents" dotnet "$(BIN Supervisor.Worker Supervisor.Worker.dll)" --agent claude,codex >"$DEMO/worker-agents.log" 2>&1 &
+echo $! >>"$DEMO/pids"
 for _ in $(seq 1 120); do
     curl -fsS "$SUPERVISOR_API/health/ready" >/dev/null 2>&1 && break
     sleep 0.5
@@ -67,29 +87,43 @@ done
 curl -fsS "$SUPERVISOR_API/health/ready" >/dev/null || { tail -30 "$DEMO/service.log"; die "the service did not become ready"; }
 sleep 2 # let the workers attach to their queue
 
-say "1. a shell task, followed to its end"
-supervisor submit --wait 'echo "hello from $SUPERVISOR_AGENT on attempt $SUPERVISOR_ATTEMPT"; uname -sr'
-
-say "2. a task in a git repository: its change lands on a branch"
 REPO_DIR="$DEMO/sample-repo"
 rm -rf "$REPO_DIR"
 git init -q -b main "$REPO_DIR"
 git -C "$REPO_DIR" -c user.name=demo -c user.email=demo@localhost commit -q --allow-empty -m "initial commit"
-ID=$(supervisor submit --repo "$REPO_DIR" 'printf "# Notes\n\nWritten by an agent.\n" > NOTES.md')
+
+say "1. Claude Code is rate-limited (HTTP 429, retry-after 2 s) on every call; Codex is next in the task's chain"
+CASE="demo-$(date +%s%N)"
+curl -fsS -XPOST "$STUB/_stub/scripts" -H 'content-type: application/json' \
+    -d "{\"match\":\"$CASE\",\"api\":\"anthropic\",\"then\":\"429:retryAfter=2\"}" >/dev/null
+curl -fsS -XPOST "$STUB/_stub/scripts" -H 'content-type: application/json' \
+    -d "{\"match\":\"$CASE\",\"api\":\"openai\",\"file\":\"CHANGELOG.md\",\"content\":\"# Changelog\\n\\n- Started a changelog.\\n\"}" >/dev/null
+ID=$(supervisor submit --repo "$REPO_DIR" --agents claude,codex --expect-changes "Start a CHANGELOG.md for this project. ($CASE)")
 wait_for "$ID"
 supervisor show "$ID"
-branch=$(git -C "$REPO_DIR" branch --list 'supervisor/*' --format='%(refname:short)' | head -1)
-say "git -C $REPO_DIR log --stat $branch"
+say "what the CLIs said about their own retries (system lines in the attempt's record):"
+supervisor logs "$ID" 2>/dev/null | grep -F '[supervisor:' | head -6 || true
+branch=$(supervisor show "$ID" --json | grep -o '"branch": *"[^"]*"' | tail -1 | cut -d'"' -f4)
+say "the result branch: git -C $REPO_DIR log --stat $branch"
 git -C "$REPO_DIR" log --stat -1 "$branch"
 
-say "3. a task that fails: the record says why"
+say "2. a shell task, followed to its end"
+supervisor submit --wait 'echo "hello from $SUPERVISOR_AGENT on attempt $SUPERVISOR_ATTEMPT"; uname -sr'
+
+say "3. a shell task in a git repository: its change lands on a branch"
+ID=$(supervisor submit --repo "$REPO_DIR" 'printf "# Notes\n\nWritten by an agent.\n" > NOTES.md')
+wait_for "$ID"
+branch=$(supervisor show "$ID" --json | grep -o '"branch": *"[^"]*"' | tail -1 | cut -d'"' -f4)
+git -C "$REPO_DIR" log --stat -1 --format='%h %s' "$branch"
+
+say "4. a task that fails: the record says why"
 supervisor submit --wait 'echo "compiling..."; echo "error: missing semicolon" >&2; exit 2' || true
 
-say "4. ten tasks at once over the two workers"
+say "5. ten tasks at once over the two shell workers"
 ids=()
 for i in $(seq 1 10); do ids+=("$(supervisor submit "echo task $i; sleep 0.2")"); done
 for id in "${ids[@]}"; do wait_for "$id"; done
 supervisor list --limit 14
 
 say "done. Output of a task: supervisor logs ID; its record: supervisor show ID (logs of this run: $DEMO)"
-$KEEP && say "--keep: the service ($SUPERVISOR_API) and workers are still running; stop them with: xargs kill < $DEMO/pids"
+if $KEEP; then say "--keep: the service ($SUPERVISOR_API) and workers are still running; stop them with: xargs kill < $DEMO/pids"; fi

@@ -55,13 +55,19 @@ if ! "$REPO/scripts/services.sh" up --docker; then
 fi
 timing services "$t"
 
+# --- agent CLIs (pinned, from npm) for the real-agent integration tests; a failure shows there, named
+t=$(now_ms)
+"$REPO/scripts/install-agent-clis.sh" || warn "scripts/install-agent-clis.sh failed; the real-agent tests will fail"
+timing agent-clis "$t"
+
 # --- test projects
 projects=()
 if [ -n "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
     read -r -a projects <<<"$(tr '\n' ' ' <<<"$SUPERVISOR_TEST_PROJECTS")"
 else
     shopt -s nullglob
-    projects=(tests/*/*.csproj)
+    # only test projects: tests/ also holds test doubles (the provider stub)
+    for p in tests/*/*.csproj; do if grep -q 'Microsoft.NET.Test.Sdk' "$p"; then projects+=("$p"); fi; done
     shopt -u nullglob
 fi
 if [ "${#projects[@]}" -eq 0 ]; then

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
+using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
+using Supervisor.Service.Metrics;
 using Supervisor.Service.Persistence;
 using Supervisor.Service.Persistence.Sagas;
 using Supervisor.Service.Scheduling;
@@ -50,9 +52,17 @@ public static class ServiceExtensions
                     r.RegisterQuerySagaRepository<TaskState, TaskSagaRepositoryContextFactory>();
                 });
             x.AddConsumer<AgentLogChunkConsumer, AgentLogChunkConsumerDefinition>();
+            x.AddConsumer<AttemptStartConsumer, AttemptStartConsumerDefinition>();
+            x.AddConsumer<WorkerHeartbeatConsumer, WorkerHeartbeatConsumerDefinition>();
             x.AddSchedulerConsumers();
         });
 
+        builder.Services.AddOptions<PolicyOptions>().Bind(builder.Configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        builder.Services.Configure<FleetOptions>(builder.Configuration.GetSection(FleetOptions.Section));
+        builder.Services.AddSingleton<FleetQueries>();
+        builder.Services.AddSingleton<QueueDepthProbe>();
+        builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<GitProbe>();
         builder.Services.AddSingleton<SubmitTaskValidator>();
         builder.Services.AddSingleton<TaskQueries>();
@@ -67,7 +77,9 @@ public static class ServiceExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<TokenAuthentication>();
         app.MapTaskEndpoints();
+        app.MapTaskCommandEndpoints();
         app.MapAgentEndpoints();
+        app.MapMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;
@@ -88,5 +100,14 @@ sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy("PostgreSQL is unreachable.", e);
         }
+    }
+}
+
+sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PolicyOptions options)
+    {
+        var errors = options.Validate();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

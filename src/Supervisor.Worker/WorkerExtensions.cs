@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
+using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
@@ -47,6 +48,9 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<AttemptExecutor>();
         builder.Services.AddSingleton<WorkerShutdown>();
         builder.Services.AddHostedService<WorkerAnnouncement>();
+        builder.Services.AddSingleton<RunningAttempts>();
+        builder.Services.AddSingleton<AttemptHooks>();
+        builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
         var grace = TimeSpan.FromSeconds(builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownGraceSeconds", 30));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(30));
@@ -55,9 +59,21 @@ public static class WorkerExtensions
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>()));
 
         builder.Services.AddSupervisorBus(builder.Configuration,
-            x => x.AddConsumer<RunAgentJobConsumer>().ExcludeFromConfigureEndpoints(),
+            x =>
+            {
+                x.AddConsumer<RunAgentJobConsumer>().ExcludeFromConfigureEndpoints();
+                // Cancellations fan out to every worker: each has a temporary queue of its own.
+                x.AddConsumer<CancelAttemptsConsumer>().Endpoint(e =>
+                {
+                    e.Temporary = true;
+                    e.InstanceId = Guid.NewGuid().ToString("N")[..12];
+                });
+                x.AddRequestClient<AttemptStartRequest>(new Uri("queue:attempt-start"));
+            },
             (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<AgentCatalog>(),
                 context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
+        // After the bus: it starts beating once the bus is up and says goodbye before the bus stops.
+        builder.Services.AddHostedService<HeartbeatService>();
         return builder;
     }
 }

@@ -17,6 +17,12 @@ public sealed class WorkerOptions
     /// <summary>After SIGTERM, how long running attempts may go on before they are killed and their jobs handed back.</summary>
     public int ShutdownGraceSeconds { get; set; } = 30;
 
+    /// <summary>How often the worker tells the service it is alive and what it runs.</summary>
+    public int HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>How long to wait for the service's answer before starting an attempt anyway (it may be restarting).</summary>
+    public int StartCheckTimeoutSeconds { get; set; } = 10;
+
     /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
     public List<string> Agents { get; set; } = [];
 
@@ -40,6 +46,10 @@ public sealed class WorkerOptions
             errors.Add($"{Section}:MaxOutputBytes: must be at least 1024.");
         if (ShutdownGraceSeconds is < 0 or > 86400)
             errors.Add($"{Section}:ShutdownGraceSeconds: must be between 0 and 86400.");
+        if (HeartbeatSeconds is < 1 or > 3600)
+            errors.Add($"{Section}:HeartbeatSeconds: must be between 1 and 3600.");
+        if (StartCheckTimeoutSeconds is < 1 or > 600)
+            errors.Add($"{Section}:StartCheckTimeoutSeconds: must be between 1 and 600.");
         if (string.IsNullOrWhiteSpace(Id))
             errors.Add($"{Section}:Id: must not be empty.");
         return errors;

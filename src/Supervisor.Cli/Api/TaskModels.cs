@@ -59,7 +59,7 @@ internal sealed record AttemptView(
     DateTimeOffset? NextRetryAt,
     string? Branch);
 
-internal sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At);
+internal sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At, string? By = null, string? Reason = null);
 
 /// <summary>An item of <c>GET /api/tasks/{id}/logs</c>, or the data of an SSE <c>chunk</c> event.</summary>
 internal sealed record LogChunkView(int Attempt, long Sequence, string? Stream, string? Text, DateTimeOffset At);

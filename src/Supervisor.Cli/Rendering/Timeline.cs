@@ -46,7 +46,8 @@ internal static class Timeline
         var text = transition.From is null
             ? StateStyle.Markup(transition.To)
             : $"{StateStyle.Markup(transition.From)} → {StateStyle.Markup(transition.To)}";
-        return transition.Event is { Length: > 0 } name ? $"{text}  [dim]({Markup.Escape(name)})[/]" : text;
+        var who = transition.By is { Length: > 0 } by ? $" by {by}" + (transition.Reason is { Length: > 0 } why ? $": {why}" : "") : "";
+        return transition.Event is { Length: > 0 } name ? $"{text}  [dim]({Markup.Escape(name + who)})[/]" : text;
     }
 
     public static string Attempt(AttemptView attempt, DateTimeOffset now)

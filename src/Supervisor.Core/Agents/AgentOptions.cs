@@ -6,14 +6,35 @@ public sealed class AgentOptions
     /// <summary>Executable to run (looked up on PATH when not absolute).</summary>
     public string? Command { get; set; }
 
-    /// <summary>Arguments; <c>{prompt}</c> and <c>{workspace}</c> are substituted, each argument stays one argument.</summary>
+    /// <summary>
+    /// Arguments; <c>{prompt}</c>, <c>{workspace}</c>, <c>{endpoint}</c>, <c>{model}</c> and <c>{home}</c> are substituted,
+    /// each argument stays one argument.
+    /// </summary>
     public List<string> Args { get; set; } = [];
 
-    /// <summary>The only environment the agent process gets besides PATH, HOME and TMPDIR.</summary>
+    /// <summary>
+    /// The only environment the agent process gets besides PATH, HOME and TMPDIR; <c>{endpoint}</c>, <c>{model}</c>,
+    /// <c>{workspace}</c> and <c>{home}</c> are substituted in values.
+    /// </summary>
     public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Provider endpoint (scheme://host:port) for profiles that talk to an API.</summary>
+    /// <summary>Provider endpoint (scheme://host:port) for profiles that talk to an API: the <c>{endpoint}</c> placeholder.</summary>
     public string? Endpoint { get; set; }
+
+    /// <summary>The model the agent is asked to use: the <c>{model}</c> placeholder.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>
+    /// <c>worker</c> (default): the agent sees the worker's HOME. <c>attempt</c>: a fresh, empty HOME (and TMPDIR) per
+    /// attempt, removed afterwards, holding only <see cref="Files"/>; no CLI state or credentials carry over between attempts.
+    /// </summary>
+    public string Home { get; set; } = HomeModes.Worker;
+
+    /// <summary>
+    /// Files written into the attempt's HOME before the agent starts (path relative to HOME → content; placeholders as in
+    /// <see cref="Env"/>), e.g. a CLI's settings file. Requires <c>Home: attempt</c>.
+    /// </summary>
+    public Dictionary<string, string> Files { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary><c>worktree</c> (default), <c>container</c> or <c>none</c>.</summary>
     public string Isolation { get; set; } = IsolationModes.Worktree;
@@ -34,6 +55,13 @@ public sealed class AgentOptions
     public int Concurrency { get; set; } = 1;
 
     public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// When the agent's CLI announces more retries of its own than this within one attempt (recognised in its output,
+    /// see <c>OutputFormat</c>), the attempt is ended and counts as <c>Retryable</c>: for CLIs that retry an unreachable
+    /// endpoint for ever (codex). 0: never; the wall clock alone ends such a run.
+    /// </summary>
+    public int GiveUpAfterOwnRetries { get; set; }
 
     /// <summary>How the worker reads the agent's output for errors, usage and a summary (<c>plain</c>: exit code and patterns only).</summary>
     public string OutputFormat { get; set; } = "plain";
@@ -59,6 +87,14 @@ public sealed class RetryOptions
     public IReadOnlyList<TimeSpan> EffectiveIntervals => Intervals.Count > 0 ? Intervals : SupervisorOptions.DefaultIntervals;
 
     public IReadOnlyList<TimeSpan> EffectiveRateLimitIntervals => RateLimitIntervals.Count > 0 ? RateLimitIntervals : SupervisorOptions.DefaultRateLimitIntervals;
+}
+
+public static class HomeModes
+{
+    public const string Worker = "worker";
+    public const string Attempt = "attempt";
+
+    public static readonly IReadOnlyList<string> All = [Worker, Attempt];
 }
 
 public static class IsolationModes

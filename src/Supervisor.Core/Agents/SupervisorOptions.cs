@@ -42,6 +42,8 @@ public sealed class SupervisorOptions
             errors.AddRange(agent.Container.Validate($"{key}:Container"));
             if (agent.TimeoutSeconds <= 0)
                 errors.Add($"{key}:TimeoutSeconds: must be positive.");
+            if (agent.GiveUpAfterOwnRetries < 0)
+                errors.Add($"{key}:GiveUpAfterOwnRetries: must not be negative (0: never).");
             if (agent.Concurrency is < 1 or > 256)
                 errors.Add($"{key}:Concurrency: must be between 1 and 256.");
             if (agent.Fallback is { Length: > 0 } fallback && !Agents.ContainsKey(fallback))
@@ -54,11 +56,29 @@ public sealed class SupervisorOptions
                 errors.Add($"{key}:Retry:MaxRetryAfter: must not be negative.");
             if (agent.Endpoint is { Length: > 0 } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
                 errors.Add($"{key}:Endpoint: '{endpoint}' is not an absolute URI.");
+            ValidateProfile(key, agent, errors);
             ValidatePatterns($"{key}:ErrorPatterns", agent.ErrorPatterns, errors);
         }
 
         ValidatePatterns("Supervisor:DefaultErrorPatterns", DefaultErrorPatterns, errors);
         return errors;
+    }
+
+    /// <summary>A placeholder with nothing to stand for, or files with nowhere safe to go, would only fail at the first attempt.</summary>
+    static void ValidateProfile(string key, AgentOptions agent, List<string> errors)
+    {
+        if (!HomeModes.All.Contains(agent.Home))
+            errors.Add($"{key}:Home: '{agent.Home}' is not one of {string.Join(", ", HomeModes.All)}.");
+        if (agent.Files.Count > 0 && agent.Home != HomeModes.Attempt)
+            errors.Add($"{key}:Files: files are written into the attempt's own HOME; set Home to 'attempt'.");
+        foreach (var path in agent.Files.Keys.Where(p => Path.IsPathRooted(p) || p.Split('/', '\\').Contains("..")))
+            errors.Add($"{key}:Files: '{path}' must be a relative path inside HOME.");
+
+        var texts = agent.Args.Concat(agent.Env.Values).Concat(agent.Files.Values).ToList();
+        if (string.IsNullOrWhiteSpace(agent.Endpoint) && texts.Any(t => t.Contains("{endpoint}", StringComparison.Ordinal)))
+            errors.Add($"{key}:Endpoint: the profile uses {{endpoint}} but no Endpoint is set.");
+        if (string.IsNullOrWhiteSpace(agent.Model) && texts.Any(t => t.Contains("{model}", StringComparison.Ordinal)))
+            errors.Add($"{key}:Model: the profile uses {{model}} but no Model is set.");
     }
 
     static void ValidatePatterns(string key, Dictionary<string, List<string>> patternsByClass, List<string> errors)

@@ -1,4 +1,5 @@
 using Supervisor.Agents;
+using Supervisor.Service.Fleet;
 
 namespace Supervisor.Service.Api;
 
@@ -6,9 +7,19 @@ public static class AgentEndpoints
 {
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/agents", (AgentCatalog catalog) => TypedResults.Ok(
-            catalog.Agents.OrderBy(a => a.Key).Select(a => new AgentView(
-                a.Key, a.Value.Command, a.Value.Isolation, a.Value.Fallback, a.Value.Concurrency, a.Value.TimeoutSeconds, null)).ToList()));
+        app.MapGet("/api/agents", async (AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, CancellationToken cancellationToken) =>
+        {
+            var workers = await fleet.WorkersAsync(cancellationToken);
+            var agents = new List<AgentView>();
+            foreach (var (name, agent) in catalog.Agents.OrderBy(a => a.Key))
+            {
+                agents.Add(new AgentView(name, agent.Command, agent.Isolation, agent.Fallback, agent.Concurrency, agent.TimeoutSeconds,
+                    await queues.DepthAsync(name, cancellationToken),
+                    workers.Where(w => w.Agents.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList()));
+            }
+
+            return TypedResults.Ok(agents);
+        });
         return app;
     }
 }

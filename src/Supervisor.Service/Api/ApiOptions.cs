@@ -19,6 +19,9 @@ public sealed class ApiOptions
 
     public int MaxLabels { get; set; } = 32;
 
+    /// <summary>When set, a task's repository.path must lie under one of these directories (symbolic links resolved).</summary>
+    public List<string> AllowedRepositoryRoots { get; set; } = [];
+
     public IReadOnlyList<string> UrlList => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public IReadOnlyList<string> Validate()
@@ -37,6 +40,8 @@ public sealed class ApiOptions
                 errors.Add($"{Section}:Token: required because the API listens beyond loopback on '{url}'.");
         }
 
+        foreach (var root in AllowedRepositoryRoots.Where(r => !Path.IsPathFullyQualified(r)))
+            errors.Add($"{Section}:AllowedRepositoryRoots: '{root}' must be an absolute path.");
         if (MaxPromptChars < 1)
             errors.Add($"{Section}:MaxPromptChars: must be positive.");
         if (MaxLabels < 0)

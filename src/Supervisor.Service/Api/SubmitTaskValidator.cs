@@ -92,6 +92,12 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
             return;
         }
 
+        if (_options.AllowedRepositoryRoots.Count > 0 && !UnderAllowedRoot(repository.Path))
+        {
+            add("repository.path", $"'{repository.Path}' is not under an allowed repository root ({string.Join(", ", _options.AllowedRepositoryRoots)}).");
+            return;
+        }
+
         if (!await git.IsRepositoryAsync(repository.Path, cancellationToken))
         {
             add("repository.path", $"'{repository.Path}' is not a git repository.");
@@ -101,6 +107,28 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
         var baseRef = repository.BaseRef ?? "HEAD";
         if (baseRef.StartsWith('-') || !await git.RefExistsAsync(repository.Path, baseRef, cancellationToken))
             add("repository.baseRef", $"'{baseRef}' does not name a commit in '{repository.Path}'.");
+    }
+
+    bool UnderAllowedRoot(string path)
+    {
+        var real = RealPath(path);
+        return _options.AllowedRepositoryRoots.Select(RealPath).Any(root =>
+            real == root || real.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal));
+    }
+
+    /// <summary>The path with every symbolic link along it resolved, so a link cannot lead outside an allowed root.</summary>
+    static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        var resolved = "/";
+        foreach (var part in full.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(resolved, part);
+            var target = new DirectoryInfo(next).LinkTarget;
+            resolved = target is null ? next : Path.GetFullPath(target, resolved);
+        }
+
+        return resolved.Length > 1 ? resolved.TrimEnd('/') : resolved;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$")]

@@ -74,11 +74,23 @@ public static class TaskEndpoints
     static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken) =>
         await queries.GetAsync(id, cancellationToken) is { } task ? TypedResults.Ok(task) : NotFound(id);
 
-    static async Task<IResult> LogsAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken)
+    static async Task<IResult> LogsAsync(Guid id, bool? follow, TaskQueries queries, Logs.LogFollower follower, HttpResponse response,
+        CancellationToken cancellationToken)
     {
-        if (await queries.GetStateAsync(id, cancellationToken) is null)
-            return NotFound(id);
-        return TypedResults.Ok(await queries.LogsAsync(id, cancellationToken));
+        // A follower may arrive right after its submit was accepted, before the saga has recorded the task.
+        var waitUntil = DateTime.UtcNow.AddSeconds(follow == true ? 10 : 0);
+        while (await queries.GetStateAsync(id, cancellationToken) is null)
+        {
+            if (DateTime.UtcNow >= waitUntil)
+                return NotFound(id);
+            await Task.Delay(100, cancellationToken);
+        }
+
+        if (follow != true)
+            return TypedResults.Ok(await queries.LogsAsync(id, cancellationToken));
+
+        await follower.StreamAsync(id, response, cancellationToken);
+        return TypedResults.Empty;
     }
 
     static ProblemHttpResult NotFound(Guid id) =>

@@ -5,7 +5,8 @@ using Supervisor.Service.Persistence;
 namespace Supervisor.Service.Api;
 
 /// <summary>The read side of the API: straight queries of the saga's tables, never through the saga.</summary>
-public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContextFactory, NpgsqlDataSource dataSource)
+public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContextFactory, NpgsqlDataSource dataSource, Fleet.FleetQueries fleet,
+    TimeProvider clock, Microsoft.Extensions.Options.IOptions<Fleet.FleetOptions> fleetOptions)
 {
     public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, int limit, CancellationToken cancellationToken)
     {
@@ -29,7 +30,10 @@ public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContext
         if (task is null)
             return null;
         var transitions = await db.Transitions.AsNoTracking().Where(t => t.TaskId == id).OrderBy(t => t.Id)
-            .Select(t => new TransitionView(t.From, t.To, t.Event, t.At)).ToListAsync(cancellationToken);
+            .Select(t => new TransitionView(t.From, t.To, t.Event, t.At, t.By, t.Reason)).ToListAsync(cancellationToken);
+        var open = task.Attempts.Where(a => a.StartedAt is not null && a.FinishedAt is null).Select(a => a.Id).ToList();
+        var heartbeats = await fleet.HeartbeatsAsync(open, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
 
         return new TaskView(
             task.CorrelationId, task.CurrentState, task.Prompt, task.Agents, task.CurrentAgent, task.Risk, task.Labels,
@@ -37,7 +41,15 @@ public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContext
             task.TimeoutSeconds, task.Verify, task.ExpectChanges, task.SubmittedBy, task.CreatedAt, task.UpdatedAt, task.FinishedAt, task.Error,
             task.Attempts.OrderBy(a => a.StartedAt ?? a.FinishedAt ?? DateTime.MaxValue).ThenBy(a => a.Number)
                 .Select(a => new AttemptView(a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.StartedAt, a.FinishedAt, a.ExitCode,
-                    a.ErrorClass, a.Message, a.NextRetryAt, a.Branch, a.OutputChunks, UsageView.Of(a.InputTokens, a.OutputTokens, a.CostUsd)))
+                    a.ErrorClass, a.Message, a.NextRetryAt, a.Branch, a.OutputChunks, UsageView.Of(a.InputTokens, a.OutputTokens, a.CostUsd))
+                {
+                    LastHeartbeat = heartbeats.GetValueOrDefault(a.Id)?.At,
+                    LastOutputAt = heartbeats.GetValueOrDefault(a.Id)?.LastOutputAt,
+                    // An open attempt that no live heartbeat mentions any more ran on a worker that vanished.
+                    WorkerLost = a.FinishedAt is not null ? null
+                        : heartbeats.TryGetValue(a.Id, out var beat) ? beat.Lost
+                        : now - a.StartedAt > fleetOptions.Value.LostAfter,
+                })
                 .ToList(),
             transitions,
             task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary),

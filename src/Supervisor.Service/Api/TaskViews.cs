@@ -16,7 +16,8 @@ public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);
 
 public sealed record AttemptView(
     int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,
-    int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks, UsageView? Usage);
+    int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks, UsageView? Usage,
+    DateTime? LastHeartbeat = null, DateTime? LastOutputAt = null, bool? WorkerLost = null);
 
 public sealed record UsageView(long? InputTokens, long? OutputTokens, decimal? CostUsd)
 {
@@ -24,11 +25,14 @@ public sealed record UsageView(long? InputTokens, long? OutputTokens, decimal? C
         inputTokens is null && outputTokens is null && costUsd is null ? null : new(inputTokens, outputTokens, costUsd);
 }
 
-public sealed record TransitionView(string From, string To, string Event, DateTime At);
+public sealed record TransitionView(string From, string To, string Event, DateTime At, string? By, string? Reason);
 
 public sealed record ResultView(string Agent, string? Branch, string? Commit, string? DiffStat, string? Summary);
 
 public sealed record LogChunkView(int Attempt, long Sequence, string Stream, string Text, DateTime At);
 
 public sealed record AgentView(
-    string Name, string? Command, string Isolation, string? Fallback, int Concurrency, int TimeoutSeconds, long? QueueDepth);
+    string Name, string? Command, string Isolation, string? Fallback, int Concurrency, int TimeoutSeconds, long? QueueDepth,
+    IReadOnlyList<Fleet.WorkerView> Workers);
+
+public sealed record TaskCommandRequest(string? Reason, string? By);

@@ -27,6 +27,14 @@ public sealed class AgentLogChunkConsumer(NpgsqlDataSource dataSource) : IConsum
             batch.BatchCommands.Add(command);
         }
 
+        // Wakes whoever follows these tasks' logs (GET /api/tasks/{id}/logs?follow=true).
+        foreach (var taskId in context.Message.Select(m => m.Message.TaskId).Distinct())
+        {
+            var notify = new NpgsqlBatchCommand($"SELECT pg_notify('{LogFollower.Channel}', $1)");
+            notify.Parameters.Add(new NpgsqlParameter { Value = taskId.ToString(), NpgsqlDbType = NpgsqlDbType.Text });
+            batch.BatchCommands.Add(notify);
+        }
+
         await batch.ExecuteNonQueryAsync(context.CancellationToken);
     }
 }

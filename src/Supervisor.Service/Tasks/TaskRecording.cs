@@ -99,6 +99,40 @@ static class TaskRecording
         task.UpdatedAt = now;
     }
 
+    public static void RecordCancellation(this TaskState task, AgentJobCancelled message)
+    {
+        var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
+        attempt.Worker ??= message.WorkerId;
+        attempt.FinishedAt = message.FinishedAt;
+        attempt.Message = "stopped: the task was cancelled";
+        attempt.OutputChunks = message.OutputChunks;
+    }
+
+    /// <summary>The task ends without a result (cancelled, rejected): why, and who decided.</summary>
+    public static void End(this TaskState task, string why, string? by, string? reason, DateTime now)
+    {
+        task.Decision = (by, reason);
+        task.Error = why;
+        task.FinishedAt = now;
+    }
+
+    public static void Pause(this TaskState task, string? by, string? reason)
+    {
+        task.Decision = (by, reason);
+        task.PausedFrom = task.CurrentState;
+        task.DispatchOnResume = false;
+    }
+
+    /// <summary>A new pass through the whole chain; attempts and audit trail stay.</summary>
+    public static void Restart(this TaskState task, string? by, string? reason)
+    {
+        task.Decision = (by, reason);
+        task.ChainIndex = 0;
+        task.Error = null;
+        task.FinishedAt = null;
+        task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = null;
+    }
+
     public static bool CanFallBack(this TaskState task) => task.ChainIndex + 1 < task.Agents.Count;
 
     public static void Fail(this TaskState task, DateTime now)

@@ -59,6 +59,17 @@ public sealed class TaskState : SagaStateMachineInstance
 
     public string? ResultSummary { get; set; }
 
+    /// <summary>The state a paused task returns to when resumed.</summary>
+    public string? PausedFrom { get; set; }
+
+    /// <summary>While paused, the chain moved on (or a job was declined): resuming dispatches the current agent again.</summary>
+    public bool DispatchOnResume { get; set; }
+
+    public Guid? ApprovalTimeoutTokenId { get; set; }
+
+    /// <summary>Who decided the transition being recorded, and why (control commands); saved with the audit trail.</summary>
+    public (string? By, string? Reason) Decision { get; set; }
+
     public List<TaskAttempt> Attempts { get; set; } = [];
 
     /// <summary>Transitions added while handling the current message; earlier ones are never loaded.</summary>

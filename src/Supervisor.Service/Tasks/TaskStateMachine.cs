@@ -1,50 +1,75 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 
 namespace Supervisor.Service.Tasks;
 
 /// <summary>
-/// The life of a task. Submitted tasks resolve their agent chain and are dispatched to <c>agent-&lt;name&gt;</c>;
-/// worker events move the task through Running and RetryScheduled; a fault of the job (retries exhausted, or a
-/// fatal failure) hands the task to the next agent of the chain, and an exhausted chain fails it.
+/// The life of a task. A submitted task resolves its agent chain, waits for approval if policy says so, and is
+/// dispatched to <c>agent-&lt;name&gt;</c>; worker events move it through Running and RetryScheduled; a fault of the
+/// job (retries exhausted, or a fatal failure) hands it to the next agent of the chain, and an exhausted chain fails
+/// it. Operators cancel, pause, resume, approve, reject and retry; every transition is on the audit trail.
 /// </summary>
 public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
 {
-    public TaskStateMachine(AgentCatalog catalog, TimeProvider clock)
+    public TaskStateMachine(AgentCatalog catalog, IOptions<PolicyOptions> policyOptions, TimeProvider clock)
     {
+        var policy = policyOptions.Value;
+        DateTime Now() => clock.GetUtcNow().UtcDateTime;
+
         InstanceState(x => x.CurrentState);
         ConnectStateObserver(new TransitionRecorder(clock));
 
         Event(() => SubmitTask, x => x.CorrelateById(c => c.Message.TaskId));
-        Event(() => AgentJobStarted, x =>
+        Event(() => AgentJobStarted, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => AgentAttemptFailed, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => AgentJobCompleted, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => AgentJobCancelled, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => AgentJobDeclined, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => RunAgentJobFaulted, x => ByTask(x, c => c.Message.Message.TaskId));
+        Event(() => CancelTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => PauseTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => ResumeTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => ApproveTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => RejectTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => RetryTask, x => ByTask(x, c => c.Message.TaskId));
+
+        Schedule(() => ApprovalTimeout, x => x.ApprovalTimeoutTokenId, s =>
         {
-            x.CorrelateById(c => c.Message.TaskId);
-            x.OnMissingInstance(m => m.Discard());
-        });
-        Event(() => AgentAttemptFailed, x =>
-        {
-            x.CorrelateById(c => c.Message.TaskId);
-            x.OnMissingInstance(m => m.Discard());
-        });
-        Event(() => AgentJobCompleted, x =>
-        {
-            x.CorrelateById(c => c.Message.TaskId);
-            x.OnMissingInstance(m => m.Discard());
-        });
-        Event(() => RunAgentJobFaulted, x =>
-        {
-            x.CorrelateById(c => c.Message.Message.TaskId);
-            x.OnMissingInstance(m => m.Discard());
+            s.Delay = policy.ApprovalTimeout ?? TimeSpan.FromDays(1);
+            s.Received = r => r.CorrelateById(c => c.Message.TaskId);
         });
 
         Initially(
             When(SubmitTask)
-                .Then(c => c.Saga.Accept(c.Message, catalog.ResolveChain(c.Message.Agents), clock.GetUtcNow().UtcDateTime))
+                .Then(c => c.Saga.Accept(c.Message, catalog.ResolveChain(c.Message.Agents), Now()))
                 .TransitionTo(Submitted)
-                .IfElse(c => c.Saga.Error is null,
-                    ok => ok.ThenAsync(Dispatch).TransitionTo(Dispatched),
-                    invalid => invalid.Then(c => c.Saga.FinishedAt = c.Saga.UpdatedAt).TransitionTo(Failed)));
+                .IfElse(c => c.Saga.Error is not null,
+                    invalid => invalid.Then(c => c.Saga.FinishedAt = Now()).TransitionTo(Failed),
+                    valid => valid.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
+                        approval => approval
+                            .If(_ => policy.ApprovalTimeout is not null, timed => timed.Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
+                            .TransitionTo(AwaitingApproval),
+                        go => go.ThenAsync(Dispatch).TransitionTo(Dispatched))));
+
+        During(AwaitingApproval,
+            When(ApproveTask)
+                .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
+                .Unschedule(ApprovalTimeout)
+                .ThenAsync(Dispatch)
+                .TransitionTo(Dispatched),
+            When(RejectTask)
+                .Then(c => c.Saga.End($"rejected by {c.Message.By ?? "someone"}" + Why(c.Message.Reason), c.Message.By, c.Message.Reason, Now()))
+                .Unschedule(ApprovalTimeout)
+                .TransitionTo(Rejected),
+            When(ApprovalTimeout!.Received)
+                .Then(c => c.Saga.End($"nobody approved or rejected the task within {policy.ApprovalTimeout}", "policy", "approval timeout", Now()))
+                .TransitionTo(Rejected),
+            When(CancelTask)
+                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Unschedule(ApprovalTimeout)
+                .TransitionTo(Cancelled));
 
         During(Dispatched, Running, RetryScheduled,
             When(AgentJobStarted, c => c.Message.Pass == c.Saga.Pass)
@@ -65,21 +90,99 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .TransitionTo(Succeeded),
             When(AgentJobCompleted, c => c.Message.Pass != c.Saga.Pass)
                 .Then(c => c.Saga.RecordCompletionOfStaleJob(c.Message)),
+            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
             When(RunAgentJobFaulted, c => c.Message.Message.Pass == c.Saga.Pass)
-                .Then(c => c.Saga.RecordFault(c.Message, clock.GetUtcNow().UtcDateTime))
+                .Then(c => c.Saga.RecordFault(c.Message, Now()))
                 .IfElse(c => c.Saga.CanFallBack(),
                     next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(Dispatch).TransitionTo(Dispatched),
-                    end => end.Then(c => c.Saga.Fail(clock.GetUtcNow().UtcDateTime)).TransitionTo(Failed)));
+                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+            When(CancelTask)
+                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
+                .TransitionTo(Cancelled),
+            When(PauseTask)
+                .Then(c => c.Saga.Pause(c.Message.By, c.Message.Reason))
+                .TransitionTo(Paused));
+
+        // A paused task lets its running attempt finish but starts nothing new: whatever would start something is
+        // remembered and done on resume.
+        During(Paused,
+            When(AgentJobStarted)
+                .Then(c => c.Saga.RecordStart(c.Message))
+                .If(c => c.Message.Pass == c.Saga.Pass, current => current.Then(c => c.Saga.PausedFrom = Running.Name)),
+            When(AgentAttemptFailed)
+                .Then(c => c.Saga.RecordFailure(c.Message))
+                .If(c => c.Message.Pass == c.Saga.Pass && c.Message.NextRetryAt is not null,
+                    current => current.Then(c => c.Saga.PausedFrom = RetryScheduled.Name)),
+            When(AgentJobCompleted, c => c.Message.Pass == c.Saga.Pass)
+                .Then(c => c.Saga.RecordSuccess(c.Message))
+                .TransitionTo(Succeeded),
+            When(AgentJobCompleted, c => c.Message.Pass != c.Saga.Pass)
+                .Then(c => c.Saga.RecordCompletionOfStaleJob(c.Message)),
+            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
+            When(AgentJobDeclined, c => c.Message.Pass == c.Saga.Pass)
+                .Then(c => c.Saga.DispatchOnResume = true),
+            When(RunAgentJobFaulted, c => c.Message.Message.Pass == c.Saga.Pass)
+                .Then(c => c.Saga.RecordFault(c.Message, Now()))
+                .IfElse(c => c.Saga.CanFallBack(),
+                    next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
+                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+            When(ResumeTask)
+                .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
+                .IfElse(c => c.Saga.DispatchOnResume,
+                    dispatch => dispatch.Then(c => c.Saga.DispatchOnResume = false).ThenAsync(Dispatch).TransitionTo(Dispatched),
+                    back => back.IfElse(c => c.Saga.PausedFrom == RetryScheduled.Name,
+                        retry => retry.TransitionTo(RetryScheduled),
+                        other => other.IfElse(c => c.Saga.PausedFrom == Dispatched.Name,
+                            dispatched => dispatched.TransitionTo(Dispatched),
+                            running => running.TransitionTo(Running)))),
+            When(CancelTask)
+                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
+                .TransitionTo(Cancelled));
 
         // Late events complete the record of a task that has already ended; they never change its state.
         During(Succeeded, Failed, Cancelled, Rejected,
             When(AgentJobStarted).Then(c => c.Saga.RecordStart(c.Message)),
             When(AgentAttemptFailed).Then(c => c.Saga.RecordFailure(c.Message)),
             When(AgentJobCompleted).Then(c => c.Saga.RecordCompletionOfStaleJob(c.Message)),
+            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
+            Ignore(AgentJobDeclined),
             Ignore(RunAgentJobFaulted));
 
-        DuringAny(Ignore(SubmitTask));
+        During(Failed, Cancelled, Rejected,
+            When(RetryTask)
+                .Then(c => c.Saga.Restart(c.Message.By, c.Message.Reason))
+                .IfElse(c => policy.RequiresApproval(c.Saga.Risk),
+                    approval => approval
+                        .If(_ => policy.ApprovalTimeout is not null, timed => timed.Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
+                        .TransitionTo(AwaitingApproval),
+                    go => go.ThenAsync(Dispatch).TransitionTo(Dispatched)));
+
+        // The API answers 409 to a command that does not apply; one that races a state change is dropped here.
+        DuringAny(
+            Ignore(SubmitTask),
+            Ignore(CancelTask),
+            Ignore(PauseTask),
+            Ignore(ResumeTask),
+            Ignore(ApproveTask),
+            Ignore(RejectTask),
+            Ignore(RetryTask),
+            Ignore(AgentJobDeclined),
+            Ignore(ApprovalTimeout.Received));
     }
+
+    /// <summary>Correlates by task id; a message for a task that does not exist is dropped.</summary>
+    static void ByTask<T>(IEventCorrelationConfigurator<TaskState, T> x, Func<ConsumeContext<T>, Guid> id)
+        where T : class
+    {
+        x.CorrelateById(id);
+        x.OnMissingInstance(m => m.Discard());
+    }
+
+    static string Why(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason}";
+
+    static string Cancellation(CancelTask message) => $"cancelled by {message.By ?? "someone"}" + Why(message.Reason);
 
     /// <summary>Sends the job for the current agent of the chain; the outbox releases it after the state is committed.</summary>
     static async Task Dispatch(BehaviorContext<TaskState> context)
@@ -116,5 +219,15 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     public Event<AgentJobStarted> AgentJobStarted { get; private set; } = null!;
     public Event<AgentAttemptFailed> AgentAttemptFailed { get; private set; } = null!;
     public Event<AgentJobCompleted> AgentJobCompleted { get; private set; } = null!;
+    public Event<AgentJobCancelled> AgentJobCancelled { get; private set; } = null!;
+    public Event<AgentJobDeclined> AgentJobDeclined { get; private set; } = null!;
     public Event<Fault<RunAgentJob>> RunAgentJobFaulted { get; private set; } = null!;
+    public Event<CancelTask> CancelTask { get; private set; } = null!;
+    public Event<PauseTask> PauseTask { get; private set; } = null!;
+    public Event<ResumeTask> ResumeTask { get; private set; } = null!;
+    public Event<ApproveTask> ApproveTask { get; private set; } = null!;
+    public Event<RejectTask> RejectTask { get; private set; } = null!;
+    public Event<RetryTask> RetryTask { get; private set; } = null!;
+
+    public Schedule<TaskState, ApprovalTimedOut> ApprovalTimeout { get; private set; } = null!;
 }

@@ -43,7 +43,11 @@ static class TaskStateMap
         task.Property(t => t.ResultCommit).HasColumnName("result_commit");
         task.Property(t => t.ResultDiffStat).HasColumnName("result_diff_stat");
         task.Property(t => t.ResultSummary).HasColumnName("result_summary");
+        task.Property(t => t.PausedFrom).HasColumnName("paused_from");
+        task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
+        task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
         task.Ignore(t => t.CurrentAgent);
+        task.Ignore(t => t.Decision);
 
         task.HasMany(t => t.Attempts).WithOne().HasForeignKey(a => a.TaskId);
         task.HasMany(t => t.Transitions).WithOne().HasForeignKey(t => t.TaskId);
@@ -80,5 +84,7 @@ static class TaskStateMap
         transition.Property(t => t.To).HasColumnName("to_state");
         transition.Property(t => t.Event).HasColumnName("event");
         transition.Property(t => t.At).HasColumnName("at");
+        transition.Property(t => t.By).HasColumnName("by");
+        transition.Property(t => t.Reason).HasColumnName("reason");
     }
 }

@@ -14,4 +14,9 @@ public sealed class TaskTransition
     public string Event { get; set; } = "";
 
     public DateTime At { get; set; }
+
+    /// <summary>The person or system whose command caused the transition (cancel, approve, …).</summary>
+    public string? By { get; set; }
+
+    public string? Reason { get; set; }
 }

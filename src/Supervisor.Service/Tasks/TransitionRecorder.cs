@@ -16,6 +16,8 @@ sealed class TransitionRecorder(TimeProvider clock) : IStateObserver<TaskState>
             To = currentState.Name,
             Event = context.Event.Name,
             At = now,
+            By = context.Saga.Decision.By,
+            Reason = context.Saga.Decision.Reason,
         });
         return Task.CompletedTask;
     }

@@ -10,13 +10,16 @@ public static class ContainerRequests
     /// <summary>Where the attempt's workspace appears inside its container.</summary>
     public const string Workspace = "/workspace";
 
+    /// <summary>Where the attempt's own HOME (<c>Home: attempt</c>, beside the workspace on the worker) appears inside its container.</summary>
+    public const string Home = "/home/supervisor";
+
     /// <summary>Label on every container the worker creates; its value is the task id (<c>docker ps -a --filter label=supervisor.task</c>).</summary>
     public const string TaskLabel = "supervisor.task";
 
     /// <summary>
     /// The container for one run of <paramref name="spec"/>: its program as the entrypoint (whatever the image's own),
-    /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="Workspace"/> and
-    /// nothing else of the host, exactly the spec's environment, the agent's memory / CPU / pids limits and network,
+    /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="Workspace"/> (and,
+    /// for <c>Home: attempt</c>, the attempt's own HOME at <see cref="Home"/>) and nothing else of the host, exactly the spec's environment, the agent's memory / CPU / pids limits and network,
     /// all capabilities dropped and no privilege escalation. The agent's program is PID 1 (no init: with one, a command
     /// missing from the image would be an exit code of the init rather than the engine's refusal to start).
     /// </summary>
@@ -26,8 +29,11 @@ public static class ContainerRequests
         ArgumentNullException.ThrowIfNull(spec);
         var limits = agent.Container;
         var memory = limits.MemoryMb * 1024L * 1024L;
+        List<ContainerMount> mounts = [new ContainerMount("bind", spec.WorkingDirectory, Workspace, ReadOnly: false)];
+        if (Jobs.AgentHome.PathFor(agent, spec.WorkingDirectory) is { } home && Directory.Exists(home))
+            mounts.Add(new ContainerMount("bind", home, Home, ReadOnly: false));
         var host = new ContainerHostConfig(
-            Mounts: [new ContainerMount("bind", spec.WorkingDirectory, Workspace, ReadOnly: false)],
+            Mounts: mounts,
             NetworkMode: limits.Network,
             Memory: memory,
             MemorySwap: memory,

@@ -69,16 +69,6 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
         var pid = process.Id;
         LogStarted(executable, pid, SetsidPath is not null);
 
-        // Some CLIs wait for stdin to close before they start work.
-        try
-        {
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The program already exited; its outcome says why.
-        }
-
         using var readCancel = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         OutputPump[] pumps =
@@ -87,9 +77,13 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
             OutputPump.Start(process.StandardError.BaseStream, "stderr", onOutput, abort.Cancel, readCancel.Token),
         ];
 
+        // Some CLIs wait for stdin to close before they start work; input larger than the pipe is written while output drains.
+        var input = WriteInputAndCloseAsync(process, spec.StandardInput);
+
         var (timedOut, cancelled) = await WaitForExitOrKillAsync(process, pid, spec.Timeout, abort, cancellationToken);
 
         await DrainAsync(process, pid, pumps, readCancel);
+        await input;
 
         // A failing onOutput (the consumer) is the caller's error to see, after the process tree is gone.
         foreach (var pump in pumps.Where(p => p.Completion.IsFaulted))
@@ -101,6 +95,20 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
         int? signal = timedOut || cancelled ? NativeMethods.SigKill : InferSignal(exitCode);
         LogExited(pid, exitCode, timedOut, cancelled, stopwatch.Elapsed);
         return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
+    }
+
+    private static async Task WriteInputAndCloseAsync(Process process, string? input)
+    {
+        try
+        {
+            if (input is not null)
+                await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program exited (or closed its stdin) before reading everything; its outcome says why.
+        }
     }
 
     private static ProcessStartInfo BuildStartInfo(ProcessSpec spec, string executable)

@@ -3,11 +3,13 @@ namespace Supervisor.Worker.Execution;
 /// <summary>
 /// What to run. <see cref="Environment"/> is the child's whole environment: nothing is inherited from the worker,
 /// so the caller supplies PATH, HOME and whatever else the program needs.
-/// A non-positive or infinite <see cref="Timeout"/> means no time limit.
+/// A non-positive or infinite <see cref="Timeout"/> means no time limit. <see cref="StandardInput"/>, when given, is
+/// written to the child's stdin before it is closed (hooks read their JSON there).
 /// </summary>
 public sealed record ProcessSpec(
     string FileName,
     IReadOnlyList<string> Arguments,
     string WorkingDirectory,
     IReadOnlyDictionary<string, string> Environment,
-    TimeSpan Timeout);
+    TimeSpan Timeout,
+    string? StandardInput = null);

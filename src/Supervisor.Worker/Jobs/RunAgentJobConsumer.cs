@@ -20,6 +20,9 @@ public sealed partial class RunAgentJobConsumer(
     WorkspaceManager workspaces,
     AttemptExecutor executor,
     WorkerShutdown shutdown,
+    RunningAttempts running,
+    IRequestClient<AttemptStartRequest> startCheck,
+    AttemptHooks hooks,
     TimeProvider clock,
     ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
 {
@@ -29,6 +32,9 @@ public sealed partial class RunAgentJobConsumer(
         var worker = options.Value;
         var agent = catalog.Get(job.Agent);
         var redelivery = context.GetRedeliveryCount();
+        if (!await MayStartAsync(context, worker))
+            return;
+
         var counters = RetryPolicy.Counters.From(context);
         // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
         var attempt = new AttemptIdentity(job.TaskId, NewId.NextGuid(), job.Pass, job.FirstAttempt + redelivery + counters.HandBacks, job.Agent,
@@ -50,14 +56,34 @@ public sealed partial class RunAgentJobConsumer(
         try
         {
             await PublishStarted(context, attempt, redelivery, workspace.Branch);
+            if (hooks.HasPreAttempt)
+            {
+                var veto = await hooks.PreAttemptAsync(
+                    AttemptHooks.Payload("pre-attempt", job, attempt.Id, attempt.Number, redelivery, worker.Id, workspace.Path, workspace.Branch),
+                    workspace.Path, context.CancellationToken);
+                if (!veto.Succeeded)
+                {
+                    await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, veto.Message), null, 0, null);
+                    throw new AgentAttemptException(ErrorClasses.Invalid, veto.Message);
+                }
+            }
+
             var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
                 chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
             var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
+            AgentHome.Create(agent, workspace.Path);
+            var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
             var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
             var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired);
-            var outcome = await executor.RunAsync(agent, spec, collector.WriteAsync, stop.Token);
+            var entry = running.Start(job.TaskId, attempt.Id, attempt.Number, job.Agent, clock.GetUtcNow().UtcDateTime);
+            using var registration = new Registration(running, entry);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired, entry.Cancelled);
+            var outcome = await executor.RunAsync(agent, spec, (stream, text) =>
+            {
+                entry.Touch(clock.GetUtcNow().UtcDateTime);
+                return retries.WriteAsync(stream, text);
+            }, stop.Token);
             var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
 
             var failure = outcome switch
@@ -89,10 +115,26 @@ public sealed partial class RunAgentJobConsumer(
             }
 
             await collector.CompleteAsync();
+            if (outcome.Cancelled && entry.CancelReason is not null)
+            {
+                await context.Publish(new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
+                    clock.GetUtcNow().UtcDateTime, collector.Published), CancellationToken.None);
+                LogCancelled(attempt.TaskId, attempt.Number, entry.CancelReason);
+                return;
+            }
+
             if (outcome.Cancelled)
             {
                 await HandBack(context, attempt, counters, collector.Published);
                 return;
+            }
+
+            if (hooks.HasPostAttempt)
+            {
+                await hooks.PostAttemptAsync(
+                    AttemptHooks.Payload("post-attempt", job, attempt.Id, attempt.Number, redelivery, worker.Id, workspace.Path, workspace.Branch,
+                        new { succeeded = failure is null, exitCode = outcome.ExitCode, errorClass = failure?.ErrorClass, message = failure?.Message, commit = commit?.Commit }),
+                    workspace.Path, CancellationToken.None);
             }
 
             if (failure is null)
@@ -115,8 +157,39 @@ public sealed partial class RunAgentJobConsumer(
         }
         finally
         {
+            AgentHome.Remove(agent, workspace.Path);
             await workspaces.RemoveAsync(workspace);
         }
+    }
+
+    /// <summary>
+    /// Asks the service whether the task still wants this job (a redelivery may find it cancelled, paused or moved on).
+    /// Without an answer in time the attempt starts anyway: a restarting service must not stall the fleet.
+    /// </summary>
+    async Task<bool> MayStartAsync(ConsumeContext<RunAgentJob> context, WorkerOptions worker)
+    {
+        var job = context.Message;
+        try
+        {
+            var answer = await startCheck.GetResponse<AttemptStartResponse>(new AttemptStartRequest(job.TaskId, job.Pass), context.CancellationToken,
+                RequestTimeout.After(s: worker.StartCheckTimeoutSeconds));
+            if (answer.Message.Allowed)
+                return true;
+            LogDeclined(job.TaskId, job.Pass, answer.Message.Reason ?? "no reason given");
+            await context.Publish(new AgentJobDeclined(job.TaskId, job.Pass, job.Agent, worker.Id, answer.Message.Reason ?? "declined",
+                clock.GetUtcNow().UtcDateTime));
+            return false;
+        }
+        catch (RequestTimeoutException)
+        {
+            LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
+            return true;
+        }
+    }
+
+    sealed class Registration(RunningAttempts running, RunningAttempts.Entry entry) : IDisposable
+    {
+        public void Dispose() => running.Finish(entry);
     }
 
     /// <summary>The task's verify command, run in the attempt's workspace after the agent exited 0; its output joins the attempt's.</summary>
@@ -183,6 +256,15 @@ public sealed partial class RunAgentJobConsumer(
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {ErrorClass}: {Message} (retry in {RetrySeconds:0.0}s)")]
     partial void LogFailed(Guid taskId, int attempt, string errorClass, string message, double? retrySeconds);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: killed: {Reason}")]
+    partial void LogCancelled(Guid taskId, int attempt, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} pass {Pass}: job dropped without starting: {Reason}")]
+    partial void LogDeclined(Guid taskId, int pass, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId}: no answer from the service within {Seconds}s; starting the attempt anyway")]
+    partial void LogNoStartAnswer(Guid taskId, int seconds);
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: worker stopping, job handed back to the queue")]
     partial void LogHandedBack(Guid taskId, int attempt);

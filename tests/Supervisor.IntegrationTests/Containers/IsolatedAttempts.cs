@@ -76,6 +76,48 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         await DockerEngine.AssertNoContainerLeftAsync(id);
     }
 
+    [Fact]
+    public async Task Cancelling_a_running_task_kills_and_removes_its_container_within_five_seconds()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "echo up; sleep 300", agent = "boxed" });
+        await WaitUntilAsync(async () => (await _api.LogsAsync(id)).Any(c => c!["text"]!.GetValue<string>().Contains("up", StringComparison.Ordinal)));
+        Assert.Single(await DockerEngine.ContainersOfTaskAsync(id));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (status, _) = await _api.CommandAsync(id, "cancel", by: "dave");
+        while ((await DockerEngine.ContainersOfTaskAsync(id)).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(50);
+
+        Assert.Equal(202, status);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the container lived {clock.Elapsed} after cancel");
+        Assert.Equal("Cancelled", State(await _api.WaitForAsync(id, Timeout)));
+        await DockerEngine.AssertNoContainerLeftAsync(id);
+    }
+
+    static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await Holds(condition))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("condition not met within 60 s");
+            await Task.Delay(100);
+        }
+    }
+
+    static async Task<bool> Holds(Func<Task<bool>> condition)
+    {
+        try
+        {
+            return await condition();
+        }
+        catch (HttpRequestException)
+        {
+            // The task is not recorded yet.
+            return false;
+        }
+    }
+
     internal static string State(JsonNode task) => task["state"]!.GetValue<string>();
 
     static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -20,6 +20,14 @@ sealed class ApiClient(Uri baseAddress) : IDisposable
         return JsonNode.Parse(text)!["id"]!.GetValue<Guid>();
     }
 
+    /// <summary>POST /api/tasks/{id}/{verb}; returns the status code and the body.</summary>
+    public async Task<(int Status, JsonNode? Body)> CommandAsync(Guid id, string verb, string? by = null, string? reason = null)
+    {
+        using var response = await Http.PostAsJsonAsync($"/api/tasks/{id}/{verb}", new { by, reason });
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
+    }
+
     public async Task<JsonNode> GetAsync(Guid id) =>
         JsonNode.Parse(await Http.GetStringAsync($"/api/tasks/{id}"))!;
 

@@ -72,13 +72,21 @@ sealed class SupervisorStack : IAsyncDisposable
         return await StartServiceAsync(url);
     }
 
-    async Task<HostProcess> StartServiceAsync(string url)
+    /// <summary>Starts a service process with extra configuration and does not wait for it (it may be meant to refuse to start).</summary>
+    public HostProcess LaunchService(string url, IReadOnlyDictionary<string, string> extra)
     {
-        var service = HostProcess.Start($"{Name}-service{_services.Count + 1}",
-            TestEnvironment.ProjectOutput("Supervisor.Service", "Supervisor.Service.dll"),
-            new Dictionary<string, string>(_config) { ["Supervisor__Api__Urls"] = url });
+        var env = new Dictionary<string, string>(_config) { ["Supervisor__Api__Urls"] = url };
+        foreach (var (key, value) in extra)
+            env[key] = value;
+        var service = HostProcess.Start($"{Name}-service{_services.Count + 1}", TestEnvironment.ProjectOutput("Supervisor.Service", "Supervisor.Service.dll"), env);
         _services.Add(service);
         _urls[service] = url;
+        return service;
+    }
+
+    async Task<HostProcess> StartServiceAsync(string url)
+    {
+        var service = LaunchService(url, new Dictionary<string, string>());
         using var api = new ApiClient(new Uri(url));
         await WaitUntilAsync(service, async () =>
         {
@@ -114,7 +122,7 @@ sealed class SupervisorStack : IAsyncDisposable
     /// <summary>The worker process whose id (Supervisor:Worker:Id) is <paramref name="workerId"/>.</summary>
     public HostProcess Worker(string workerId) => _workers.Single(w => w.Name.EndsWith("-" + workerId, StringComparison.Ordinal));
 
-    static async Task WaitUntilAsync(HostProcess process, Func<Task<bool>> ready)
+    public static async Task WaitUntilAsync(HostProcess process, Func<Task<bool>> ready)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -129,7 +137,7 @@ sealed class SupervisorStack : IAsyncDisposable
         throw new TimeoutException($"{process.Name} was not ready within 60 s:\n{process.RecentOutput}");
     }
 
-    static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

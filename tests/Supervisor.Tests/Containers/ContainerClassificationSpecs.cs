@@ -42,4 +42,36 @@ public sealed class ContainerClassificationSpecs
         Assert.Equal("/workspace", env["SUPERVISOR_WORKSPACE"]);
         Assert.Equal(["--dir", "/workspace", "do it"], AgentEnvironment.Arguments(Agent, "do it", "/var/tmp/ws/123"));
     }
+
+    [Fact]
+    public void AgentEnvironment_InAContainer_WithAnAttemptHome_MountsItAndPointsHomeAndPlaceholdersThere()
+    {
+        var workspace = Directory.CreateTempSubdirectory("ws-").FullName;
+        var agent = new AgentOptions
+        {
+            Command = "agent",
+            Isolation = IsolationModes.Container,
+            Image = "img",
+            Home = HomeModes.Attempt,
+            Env = { ["CONFIG"] = "{home}/.cli/config.json" },
+            Files = { [".cli/config.json"] = """{"root": "{workspace}"}""" },
+        };
+        try
+        {
+            AgentHome.Create(agent, workspace);
+            var env = AgentEnvironment.For(agent, new RunAgentJob(Guid.NewGuid(), 1, 1, "boxed", "x", null, null, null, false), 1, workspace);
+            var spec = new ProcessSpec("agent", [], workspace, env, TimeSpan.FromMinutes(1));
+            var request = Supervisor.Worker.Containers.ContainerRequests.Create(agent, spec, new Dictionary<string, string>(), "0:0");
+
+            Assert.Equal(("/home/supervisor", "/home/supervisor/tmp"), (env["HOME"], env["TMPDIR"]));
+            Assert.Equal("/home/supervisor/.cli/config.json", env["CONFIG"]);
+            Assert.Equal("""{"root": "/workspace"}""", File.ReadAllText(Path.Combine(AgentHome.PathFor(agent, workspace)!, ".cli", "config.json")));
+            Assert.Contains(request.HostConfig.Mounts, m => m.Source == AgentHome.PathFor(agent, workspace) && m.Target == "/home/supervisor");
+        }
+        finally
+        {
+            AgentHome.Remove(agent, workspace);
+            Directory.Delete(workspace, recursive: true);
+        }
+    }
 }

@@ -30,6 +30,7 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         _provider = new ServiceCollection()
             .AddSingleton(new AgentCatalog(Options.Create(options)))
             .AddSingleton(TimeProvider.System)
+            .AddSingleton(Options.Create(new PolicyOptions { ApprovalRequiredFor = ["high"] }))
             .AddMassTransitTestHarness(x => x.AddSagaStateMachine<TaskStateMachine, TaskState>().InMemoryRepository())
             .BuildServiceProvider(true);
         _harness = _provider.GetRequiredService<ITestHarness>();

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using MassTransit;
+using Supervisor.Contracts;
+
+namespace Supervisor.Service.Api;
+
+/// <summary>
+/// The operator's verbs. Each is checked against the task's current state (409 when it does not apply), published
+/// to the saga, and answered with the state the task is in once the saga has handled it (or still, after a moment).
+/// </summary>
+public static class TaskCommandEndpoints
+{
+    static readonly Dictionary<string, (string[] From, Func<Guid, string?, string?, object> Command)> Verbs = new()
+    {
+        ["cancel"] = ([TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
+            (id, by, reason) => new CancelTask(id, by, reason)),
+        ["pause"] = ([TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled], (id, by, reason) => new PauseTask(id, by, reason)),
+        ["resume"] = ([TaskStates.Paused], (id, by, reason) => new ResumeTask(id, by, reason)),
+        ["approve"] = ([TaskStates.AwaitingApproval], (id, by, reason) => new ApproveTask(id, by, reason)),
+        ["reject"] = ([TaskStates.AwaitingApproval], (id, by, reason) => new RejectTask(id, by, reason)),
+        ["retry"] = ([TaskStates.Failed, TaskStates.Cancelled, TaskStates.Rejected], (id, by, reason) => new RetryTask(id, by, reason)),
+    };
+
+    public static IEndpointRouteBuilder MapTaskCommandEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/tasks/{id:guid}/{verb}", HandleAsync);
+        return app;
+    }
+
+    static async Task<IResult> HandleAsync(Guid id, string verb, HttpRequest http, TaskQueries queries, IPublishEndpoint publish, CancellationToken cancellationToken)
+    {
+        if (!Verbs.TryGetValue(verb, out var command))
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown action.",
+                detail: $"'{verb}' is not one of {string.Join(", ", Verbs.Keys)}.");
+
+        TaskCommandRequest? body = null;
+        if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<TaskCommandRequest>(http.Body, JsonSerializerOptions.Web, cancellationToken);
+            }
+            catch (JsonException e)
+            {
+                var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = ["is not valid JSON of the expected type."] });
+            }
+        }
+
+        if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [body.Reason is { Length: > 2000 } ? "reason" : "by"] = ["is too long (reason: 2000, by: 200 characters at most)."],
+            });
+
+        var state = await queries.GetStateAsync(id, cancellationToken);
+        if (state is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Task not found.", detail: $"No task has the id {id}.");
+        if (!command.From.Contains(state))
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Cannot {verb} this task.",
+                detail: $"The task is {state}; {verb} applies to a task that is {string.Join(", ", command.From)}.");
+
+        var by = body?.By ?? http.HttpContext.User.Identity?.Name ?? "api";
+        await publish.Publish(command.Command(id, by, body?.Reason), cancellationToken);
+
+        // The saga handles the command within milliseconds; answer with its result when it comes quickly.
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        var now = state;
+        while (now == state && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, cancellationToken);
+            now = await queries.GetStateAsync(id, cancellationToken) ?? state;
+        }
+
+        return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now));
+    }
+}

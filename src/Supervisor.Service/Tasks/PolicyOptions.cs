@@ -1,0 +1,29 @@
+namespace Supervisor.Service.Tasks;
+
+/// <summary><c>Supervisor:Policy</c>: which tasks wait for a person's approval, and for how long.</summary>
+public sealed class PolicyOptions
+{
+    public const string Section = "Supervisor:Policy";
+
+    static readonly string[] Levels = ["low", "medium", "high"];
+
+    /// <summary>Risk levels that need approval before the first attempt (default: high).</summary>
+    public List<string> ApprovalRequiredFor { get; set; } = [];
+
+    /// <summary>A task nobody approved or rejected within this time is rejected; none by default.</summary>
+    public TimeSpan? ApprovalTimeout { get; set; }
+
+    public IReadOnlyList<string> EffectiveApprovalRequiredFor => ApprovalRequiredFor.Count > 0 ? ApprovalRequiredFor : ["high"];
+
+    public bool RequiresApproval(string? risk) => risk is not null && EffectiveApprovalRequiredFor.Contains(risk, StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        foreach (var level in ApprovalRequiredFor.Where(l => !Levels.Contains(l, StringComparer.OrdinalIgnoreCase) && l != "none"))
+            errors.Add($"{Section}:ApprovalRequiredFor: '{level}' is not one of {string.Join(", ", Levels)} (or 'none').");
+        if (ApprovalTimeout is { } timeout && timeout <= TimeSpan.Zero)
+            errors.Add($"{Section}:ApprovalTimeout: must be positive.");
+        return errors;
+    }
+}

@@ -1,0 +1,59 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+using Supervisor.Contracts;
+using Supervisor.Worker.Jobs;
+
+namespace Supervisor.Worker;
+
+/// <summary>Tells the service every few seconds that this worker lives, what it serves and what it runs; says goodbye on stop.</summary>
+sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOptions<WorkerOptions> options, AgentCatalog catalog, TimeProvider clock,
+    ILogger<HeartbeatService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), clock);
+        do
+        {
+            await BeatAsync(stopping: false, stoppingToken);
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await BeatAsync(stopping: true, cancellationToken);
+    }
+
+    static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    async Task BeatAsync(bool stopping, CancellationToken cancellationToken)
+    {
+        var worker = options.Value;
+        var capacity = worker.Agents.Sum(a => catalog.Get(a).Concurrency);
+        try
+        {
+            await bus.Publish(new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
+                clock.GetUtcNow().UtcDateTime), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A missed heartbeat only makes the worker look lost for a while; the next one corrects it.
+            LogMissed(e.Message);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Heartbeat not sent: {Reason}")]
+    partial void LogMissed(string reason);
+}

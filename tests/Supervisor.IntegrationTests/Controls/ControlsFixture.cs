@@ -1,0 +1,57 @@
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.Controls;
+
+/// <summary>
+/// One service with an approval policy (high risk waits, 4 s approval timeout) and two shell workers that beat every
+/// second, with a secret in the agent's environment, a pre-attempt hook that vetoes prompts containing "forbidden",
+/// and repositories allowed only under the temporary directory.
+/// </summary>
+public sealed class ControlsFixture : IAsyncLifetime
+{
+    public const string Secret = "abcd-SECRET-value-9876";
+
+    internal SupervisorStack Stack { get; private set; } = null!;
+
+    public string State { get; } = Directory.CreateTempSubdirectory("supervisor-controls-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        var hook = Path.Combine(State, "pre-attempt.sh");
+        await File.WriteAllTextAsync(hook, """
+            #!/bin/sh
+            input=$(cat)
+            case "$input" in *forbidden*) echo "policy: prompts may not contain the word forbidden" >&2; exit 3 ;; esac
+            printf '%s\n' "$input" >> "$(dirname "$0")/hook-inputs.jsonl"
+            """);
+        using (var chmod = System.Diagnostics.Process.Start("chmod", ["+x", hook]))
+            await chmod.WaitForExitAsync();
+
+        Stack = await SupervisorStack.StartAsync("controls", new Dictionary<string, string>
+        {
+            ["Supervisor__Policy__ApprovalRequiredFor__0"] = "high",
+            ["Supervisor__Policy__ApprovalTimeout"] = "00:00:04",
+            ["Supervisor__Agents__shell__Retry__Intervals__0"] = "00:00:00.2",
+            ["Supervisor__Agents__shell__Retry__Intervals__1"] = "00:00:00.2",
+            ["Supervisor__Agents__shell__Retry__RateLimitIntervals__0"] = "00:00:03",
+            ["Supervisor__Agents__shell__Retry__Jitter"] = "0",
+            ["Supervisor__Agents__shell__Env__DEMO_API_KEY"] = Secret,
+            ["Supervisor__Worker__HeartbeatSeconds"] = "1",
+            ["Supervisor__Fleet__LostAfter"] = "00:00:04",
+            ["Supervisor__Hooks__PreAttempt"] = hook,
+            ["Supervisor__Api__AllowedRepositoryRoots__0"] = Path.GetTempPath(),
+        }, services: 1, ("shell", 2));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Stack.DisposeAsync();
+        Directory.Delete(State, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ControlsCollection : ICollectionFixture<ControlsFixture>
+{
+    public const string Name = "operator controls";
+}

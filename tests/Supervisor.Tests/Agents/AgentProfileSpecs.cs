@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Configuration;
+using Supervisor.Agents;
+using Supervisor.Contracts;
+using Supervisor.Worker.Jobs;
+
+namespace Supervisor.Tests.Agents;
+
+/// <summary>The shipped profiles (agents.json) and how a profile turns Endpoint, Model and Files into the agent's process.</summary>
+public sealed class AgentProfileSpecs : IDisposable
+{
+    readonly string _workspace = Directory.CreateTempSubdirectory("profile-").FullName;
+
+    public void Dispose()
+    {
+        Directory.Delete(_workspace, recursive: true);
+        if (Directory.Exists(_workspace + ".home"))
+            Directory.Delete(_workspace + ".home", recursive: true);
+    }
+
+    static SupervisorOptions Shipped(params (string Key, string Value)[] overrides)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "agents.json"))
+            .AddInMemoryCollection(overrides.Select(o => KeyValuePair.Create(o.Key, (string?)o.Value)))
+            .Build();
+        var options = new SupervisorOptions();
+        configuration.GetSection(SupervisorOptions.Section).Bind(options);
+        return options;
+    }
+
+    static RunAgentJob Job(string agent) => new(Guid.NewGuid(), 1, 1, agent, "fix it", null, null, null, false);
+
+    [Fact]
+    public void Validate_ShippedProfilesWithoutKeys_AreValid()
+    {
+        var options = Shipped();
+
+        Assert.Empty(options.Validate());
+        Assert.Equal(["claude", "codex", "gemini"], new AgentCatalog(Microsoft.Extensions.Options.Options.Create(options)).ResolveChain(["claude"]).Chain);
+        Assert.All(new[] { "claude", "codex", "gemini", "copilot" }, name => Assert.NotEqual("plain", options.Agents[name].OutputFormat));
+    }
+
+    [Fact]
+    public void Validate_PlaceholderWithoutValue_NamesTheKey()
+    {
+        var options = Shipped(("Supervisor:Agents:claude:Endpoint", ""), ("Supervisor:Agents:gemini:Home", "worker"));
+
+        var errors = options.Validate();
+
+        Assert.Contains(errors, e => e.StartsWith("Supervisor:Agents:claude:Endpoint: the profile uses {endpoint}", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Supervisor:Agents:gemini:Files: files are written into the attempt's own HOME", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void For_EndpointAndKeyFromConfiguration_ReachTheCodexProcessThroughPlaceholders()
+    {
+        var codex = Shipped(("Supervisor:Agents:codex:Endpoint", "http://127.0.0.1:9999/"), ("Supervisor:Agents:codex:Env:OPENAI_API_KEY", "sk-secret-value"))
+            .Agents["codex"];
+
+        var args = AgentEnvironment.Arguments(codex, "-rf the prompt", _workspace);
+        var env = AgentEnvironment.For(codex, Job("codex"), 1, _workspace);
+
+        Assert.Contains("""model_providers.supervisor={name="supervisor",base_url="http://127.0.0.1:9999/v1",env_key="OPENAI_API_KEY",wire_api="responses",request_max_retries=0,stream_max_retries=0}""", args);
+        Assert.Equal(["--", "-rf the prompt"], args.TakeLast(2));
+        Assert.Equal("gpt-5.5", args[args.ToList().IndexOf("-m") + 1]);
+        Assert.Equal("sk-secret-value", env["OPENAI_API_KEY"]);
+        Assert.Contains("sk-secret-value", AgentEnvironment.SecretValues(codex));
+    }
+
+    [Fact]
+    public void Create_AttemptHome_HoldsTheProfilesFilesAndBecomesHomeAndTmpdir()
+    {
+        var gemini = Shipped(("Supervisor:Agents:gemini:Endpoint", "http://127.0.0.1:9999")).Agents["gemini"];
+
+        AgentHome.Create(gemini, _workspace);
+        var env = AgentEnvironment.For(gemini, Job("gemini"), 1, _workspace);
+
+        Assert.Equal(_workspace + ".home", env["HOME"]);
+        Assert.Equal(Path.Combine(_workspace + ".home", "tmp"), env["TMPDIR"]);
+        Assert.True(Directory.Exists(env["TMPDIR"]));
+        Assert.Equal("http://127.0.0.1:9999", env["GOOGLE_GEMINI_BASE_URL"]);
+        Assert.Contains("\"selectedType\":\"gemini-api-key\"", File.ReadAllText(Path.Combine(env["HOME"], ".gemini", "settings.json")));
+
+        AgentHome.Remove(gemini, _workspace);
+        Assert.False(Directory.Exists(env["HOME"]));
+    }
+
+    [Fact]
+    public void For_WorkerHome_KeepsTheWorkersHome()
+    {
+        var shell = Shipped().Agents["shell"];
+
+        var env = AgentEnvironment.For(shell, Job("shell"), 1, _workspace);
+
+        Assert.Equal(Environment.GetEnvironmentVariable("HOME") ?? "/tmp", env["HOME"]);
+        Assert.False(Directory.Exists(_workspace + ".home"));
+    }
+}
