@@ -21,3 +21,23 @@ now_ms() { date +%s%3N; }
 
 # fmt_ms MS: "12.3s"
 fmt_ms() { printf '%d.%ds' $(($1 / 1000)) $((($1 % 1000) / 100)); }
+
+# apt_install PACKAGE...: non-interactive, without recommends; updates the package lists when there are none, and again after a failure.
+APT_LOG=""
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    mkdir -p "$SUPERVISOR_REPO/.data"
+    APT_LOG="$SUPERVISOR_REPO/.data/apt.log"
+    local opts=(-y -q --no-install-recommends --no-upgrade -o DPkg::Lock::Timeout=600
+                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+    say "apt: installing $*"
+    if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+        apt-get update -q >>"$APT_LOG" 2>&1 || { tail -n 20 "$APT_LOG" >&2; die "apt-get update failed (log: $APT_LOG)"; }
+    fi
+    if ! apt-get install "${opts[@]}" "$@" >>"$APT_LOG" 2>&1; then
+        say "apt: install failed, running apt-get update and retrying"
+        apt-get update -q >>"$APT_LOG" 2>&1 || true
+        apt-get install "${opts[@]}" "$@" >>"$APT_LOG" 2>&1 || {
+            tail -n 20 "$APT_LOG" >&2; return 1; }
+    fi
+}

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts/stops the local PostgreSQL 15 and RabbitMQ used by the Supervisor tests and by local runs.
 #
-#   scripts/services.sh up       install (apt) if needed, start both, create database "supervisor"
-#   scripts/services.sh down     stop what this script started (data is kept)
-#   scripts/services.sh status   one line per service; exit 0 when both answer, 1 otherwise
+#   scripts/services.sh up [--docker]    install (apt) if needed, start both, create database "supervisor";
+#                                        --docker also starts the Docker engine (container isolation, compose/)
+#   scripts/services.sh down [--docker]  stop what this script started (data is kept); --docker: the engine too
+#   scripts/services.sh status           one line per service; exit 0 when PostgreSQL and RabbitMQ answer, 1 otherwise
+#   scripts/services.sh docker up|down|status   the Docker engine alone (see scripts/docker-engine.sh)
 #
 # Everything listens on 127.0.0.1 only. Data lives in <repo>/.data/{postgres,rabbitmq} (git-ignored),
 # or, when the repository path is not traversable by the postgres/rabbitmq users, in
@@ -18,6 +20,8 @@ set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/docker-engine.sh
+. "$(dirname "${BASH_SOURCE[0]}")/docker-engine.sh"
 
 REPO="$SUPERVISOR_REPO"
 DATA="$REPO/.data"
@@ -35,11 +39,13 @@ START_TIMEOUT="${SUPERVISOR_SERVICES_TIMEOUT:-90}"   # seconds to wait for each 
 
 usage() {
     cat >&2 <<EOF
-usage: scripts/services.sh up|down|status
+usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|down|status
   up      install (apt-get) if needed and start PostgreSQL 15 (127.0.0.1:$PG_PORT)
           and RabbitMQ (127.0.0.1:$RMQ_PORT, management 127.0.0.1:$RMQ_MGMT_PORT); idempotent
   down    stop the services this script started (data in .data/ is kept)
   status  print one line per service; exit 0 when both are up, 1 otherwise
+  --docker  with up/down: also the local Docker engine (dockerd from Debian's docker.io, $DOCKER_SOCKET)
+  docker up|down|status   only the Docker engine
 EOF
     exit 2
 }
@@ -62,24 +68,6 @@ as_user() {
     (cd / && runuser -u "$user" -- "$@")
 }
 
-APT_LOG=""
-apt_install() {
-    export DEBIAN_FRONTEND=noninteractive
-    mkdir -p "$DATA"
-    APT_LOG="$DATA/apt.log"
-    local opts=(-y -q --no-install-recommends --no-upgrade -o DPkg::Lock::Timeout=600
-                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-    say "apt: installing $*"
-    if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-        apt-get update -q >>"$APT_LOG" 2>&1 || { tail -n 20 "$APT_LOG" >&2; die "apt-get update failed (log: $APT_LOG)"; }
-    fi
-    if ! apt-get install "${opts[@]}" "$@" >>"$APT_LOG" 2>&1; then
-        say "apt: install failed, running apt-get update and retrying"
-        apt-get update -q >>"$APT_LOG" 2>&1 || true
-        apt-get install "${opts[@]}" "$@" >>"$APT_LOG" 2>&1 || {
-            tail -n 20 "$APT_LOG" >&2; return 1; }
-    fi
-}
 
 # can USER reach (search) directory DIR, i.e. every ancestor is traversable?
 user_can_reach() { as_user "$1" test -x "$2" -a -r "$2" 2>/dev/null; }
@@ -474,19 +462,37 @@ rmq_status() {
 
 # ---------------------------------------------------------------------------------------------
 
-[ $# -eq 1 ] || usage
-case "$1" in
+WITH_DOCKER=false
+if [ "${1:-}" = docker ]; then
+    [ $# -eq 2 ] || usage
+    case "$2" in
+        up) require_root "$@"; docker_up ;;
+        down) require_root "$@"; docker_down ;;
+        status) docker_status ;;
+        *) usage ;;
+    esac
+    exit 0
+fi
+case "${2:-}" in
+    "") ;;
+    --docker) WITH_DOCKER=true ;;
+    *) usage ;;
+esac
+[ $# -le 2 ] || usage
+case "${1:-}" in
     up)
         require_root "$@"
         t0=$(now_ms)
         pg_up
         rmq_up
+        ! $WITH_DOCKER || docker_up
         say "services up in $(fmt_ms $(($(now_ms) - t0)))"
         echo "ConnectionStrings__Postgres=$SUPERVISOR_PG_CONN"
         echo "ConnectionStrings__RabbitMq=$SUPERVISOR_RABBIT_CONN"
         ;;
     down)
         require_root "$@"
+        ! $WITH_DOCKER || docker_down
         pg_down
         rmq_down
         ;;
@@ -494,6 +500,7 @@ case "$1" in
         rc=0
         pg_status || rc=1
         rmq_status || rc=1
+        docker_status || true
         exit "$rc"
         ;;
     *) usage ;;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the services, builds, runs every test project and prints, as its very last line,
+# Starts the services (PostgreSQL, RabbitMQ, the Docker engine), builds, makes the images the container tests use
+# (scripts/images.sh), runs every test project and prints, as its very last line,
 #   "N passed, N failed"   (+ ", N skipped" when tests were skipped)
 # Exits non-zero when anything failed or when no test ran at all.
 #
@@ -48,8 +49,8 @@ total_passed=0 total_failed=0 total_skipped=0
 
 # --- services
 t=$(now_ms)
-if ! "$REPO/scripts/services.sh" up; then
-    warn "scripts/services.sh up failed; tests that need PostgreSQL/RabbitMQ will fail (counted as 1 failure)"
+if ! "$REPO/scripts/services.sh" up --docker; then
+    warn "scripts/services.sh up --docker failed; tests that need PostgreSQL/RabbitMQ/Docker will fail (counted as 1 failure)"
     total_failed=$((total_failed + 1))
 fi
 timing services "$t"
@@ -87,6 +88,17 @@ else
     dotnet build Supervisor.sln -c Release -nodeReuse:false || build_ok=0
 fi
 timing build "$t" "$([ "$build_ok" = 1 ] && echo ok || echo FAILED)"
+
+# --- images the container tests run (built from local files; quick when nothing changed). The tests would build
+# them too, but then while other test collections run: here nothing competes for the two cores.
+if [ -z "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
+    t=$(now_ms)
+    if ! "$REPO/scripts/images.sh" all >"$RESULTS/images.log" 2>&1; then
+        tail -n 30 "$RESULTS/images.log" >&2
+        warn "scripts/images.sh all failed (log: $RESULTS/images.log); the container tests will fail"
+    fi
+    timing images "$t"
+fi
 
 # --- run
 counter() {   # counter NAME COUNTERS_ELEMENT -> integer value of attribute NAME (0 when absent)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;
 using Supervisor.Worker.Workspaces;
@@ -39,6 +40,11 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
 
         builder.Services.AddSingleton<ProcessRunner>();
+        // Constructing the client connects to nothing: workers without container agents never talk to an engine.
+        builder.Services.AddSingleton(_ => DockerClient.FromEnvironment());
+        builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<DockerClient>(),
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Id, sp.GetRequiredService<ILogger<ContainerRunner>>()));
+        builder.Services.AddHostedService<ContainerEngineCheck>();
         builder.Services.AddSingleton<AttemptExecutor>();
         builder.Services.AddSingleton<WorkerShutdown>();
         builder.Services.AddHostedService<WorkerAnnouncement>();

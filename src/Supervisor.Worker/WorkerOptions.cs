@@ -41,8 +41,6 @@ public sealed class WorkerOptions
 
             if (!Interpretation.OutputInterpreter.Formats.Contains(agent.OutputFormat))
                 errors.Add($"Supervisor:Agents:{name}:OutputFormat: '{agent.OutputFormat}' is not one of {string.Join(", ", Interpretation.OutputInterpreter.Formats)}.");
-            if (agent.Isolation == Supervisor.Agents.IsolationModes.Container)
-                errors.Add($"Supervisor:Agents:{name}:Isolation: 'container' is not available in this build of the worker.");
         }
         if (MaxOutputBytes < 1024)
             errors.Add($"{Section}:MaxOutputBytes: must be at least 1024.");

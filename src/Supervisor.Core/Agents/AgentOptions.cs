@@ -39,7 +39,11 @@ public sealed class AgentOptions
     /// <summary><c>worktree</c> (default), <c>container</c> or <c>none</c>.</summary>
     public string Isolation { get; set; } = IsolationModes.Worktree;
 
+    /// <summary>Image each attempt's container starts from when <see cref="Isolation"/> is <c>container</c>; it must be on the worker's Docker engine (it is never pulled).</summary>
     public string? Image { get; set; }
+
+    /// <summary>Limits of each attempt's container when <see cref="Isolation"/> is <c>container</c>.</summary>
+    public ContainerOptions Container { get; set; } = new();
 
     /// <summary>Wall-clock limit of one attempt.</summary>
     public int TimeoutSeconds { get; set; } = 3600;

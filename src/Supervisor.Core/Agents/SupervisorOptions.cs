@@ -39,6 +39,7 @@ public sealed class SupervisorOptions
                 errors.Add($"{key}:Isolation: '{agent.Isolation}' is not one of {string.Join(", ", IsolationModes.All)}.");
             if (agent.Isolation == IsolationModes.Container && string.IsNullOrWhiteSpace(agent.Image))
                 errors.Add($"{key}:Image: is required when Isolation is container.");
+            errors.AddRange(agent.Container.Validate($"{key}:Container"));
             if (agent.TimeoutSeconds <= 0)
                 errors.Add($"{key}:TimeoutSeconds: must be positive.");
             if (agent.GiveUpAfterOwnRetries < 0)

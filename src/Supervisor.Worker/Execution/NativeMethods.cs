@@ -11,6 +11,18 @@ internal static class NativeMethods
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SysKill(int pid, int signal);
 
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint SysGetEuid();
+
+    [DllImport("libc", EntryPoint = "getegid")]
+    private static extern uint SysGetEgid();
+
+    /// <summary>This process's effective user id (0 where there is none to ask).</summary>
+    internal static uint EffectiveUserId() => OperatingSystem.IsWindows() ? 0 : SysGetEuid();
+
+    /// <summary>This process's effective group id (0 where there is none to ask).</summary>
+    internal static uint EffectiveGroupId() => OperatingSystem.IsWindows() ? 0 : SysGetEgid();
+
     /// <summary>Sends <paramref name="signal"/> to every process in group <paramref name="processGroupId"/>.</summary>
     /// <returns>false when no such group exists any more (ESRCH) or the call is unsupported.</returns>
     internal static bool KillProcessGroup(int processGroupId, int signal)

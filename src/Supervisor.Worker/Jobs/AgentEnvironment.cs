@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Worker.Containers;
 
 namespace Supervisor.Worker.Jobs;
 
@@ -8,7 +9,7 @@ namespace Supervisor.Worker.Jobs;
 /// What an agent process is given: its arguments and the only environment it sees. A profile reaches its provider
 /// through placeholders, never through code per agent: <c>{endpoint}</c> (the agent's <c>Endpoint</c>, without a
 /// trailing slash), <c>{model}</c>, <c>{workspace}</c> and <c>{home}</c> in arguments, environment values and files;
-/// <c>{prompt}</c> in arguments only.
+/// <c>{prompt}</c> in arguments only. In a container, <c>{workspace}</c> and <c>{home}</c> are the paths there.
 /// </summary>
 public static partial class AgentEnvironment
 {
@@ -17,24 +18,32 @@ public static partial class AgentEnvironment
         agent.Args.Select(a => Substitute(agent, a, workspace).Replace("{prompt}", prompt, StringComparison.Ordinal)).ToList();
 
     /// <summary>
-    /// The worker's PATH, HOME and locale (so binaries and their settings are found) — or the attempt's own HOME and
-    /// TMPDIR when the profile says <c>Home: attempt</c> — the attempt's identity, then the agent's configured <c>Env</c>.
-    /// Nothing else of the worker's environment leaks into the agent.
+    /// On this machine: the worker's PATH, HOME and locale (so binaries and their settings are found) — or the
+    /// attempt's own HOME and TMPDIR when the profile says <c>Home: attempt</c>. In a container: nothing of the worker's
+    /// (the image's own environment applies), HOME and TMPDIR only for <c>Home: attempt</c>. Then the attempt's identity
+    /// and the agent's configured <c>Env</c>. Nothing else of the worker's environment leaks into the agent.
     /// </summary>
     public static IReadOnlyDictionary<string, string> For(AgentOptions agent, RunAgentJob job, int attempt, string workspace)
     {
-        var home = AgentHome.PathFor(agent, workspace);
-        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        var home = HomeSeenBy(agent, workspace);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (agent.Isolation != IsolationModes.Container)
         {
-            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
-            ["HOME"] = home ?? Environment.GetEnvironmentVariable("HOME") ?? "/tmp",
-            ["LANG"] = "C.UTF-8",
-            ["TMPDIR"] = home is null ? Path.GetTempPath() : Path.Combine(home, "tmp"),
-            ["SUPERVISOR_TASK_ID"] = job.TaskId.ToString(),
-            ["SUPERVISOR_ATTEMPT"] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SUPERVISOR_AGENT"] = job.Agent,
-            ["SUPERVISOR_WORKSPACE"] = workspace,
-        };
+            env["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+            env["HOME"] = home ?? Environment.GetEnvironmentVariable("HOME") ?? "/tmp";
+            env["LANG"] = "C.UTF-8";
+            env["TMPDIR"] = home is null ? Path.GetTempPath() : Path.Combine(home, "tmp");
+        }
+        else if (home is not null)
+        {
+            env["HOME"] = home;
+            env["TMPDIR"] = home + "/tmp";
+        }
+
+        env["SUPERVISOR_TASK_ID"] = job.TaskId.ToString();
+        env["SUPERVISOR_ATTEMPT"] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["SUPERVISOR_AGENT"] = job.Agent;
+        env["SUPERVISOR_WORKSPACE"] = WorkspaceSeenBy(agent, workspace);
         foreach (var (key, value) in agent.Env)
             env[key] = Substitute(agent, value, workspace);
         return env;
@@ -44,8 +53,22 @@ public static partial class AgentEnvironment
     public static string Substitute(AgentOptions agent, string text, string workspace) =>
         text.Replace("{endpoint}", agent.Endpoint?.TrimEnd('/') ?? "", StringComparison.Ordinal)
             .Replace("{model}", agent.Model ?? "", StringComparison.Ordinal)
-            .Replace("{workspace}", workspace, StringComparison.Ordinal)
-            .Replace("{home}", AgentHome.PathFor(agent, workspace) ?? Environment.GetEnvironmentVariable("HOME") ?? "/tmp", StringComparison.Ordinal);
+            .Replace("{workspace}", WorkspaceSeenBy(agent, workspace), StringComparison.Ordinal)
+            .Replace("{home}", HomeSeenBy(agent, workspace) ?? WorkerHome(agent), StringComparison.Ordinal);
+
+    /// <summary>The workspace's path as the agent sees it: the worker's directory, or its mount point in a container.</summary>
+    public static string WorkspaceSeenBy(AgentOptions agent, string workspace) =>
+        agent.Isolation == IsolationModes.Container ? ContainerRequests.Workspace : workspace;
+
+    /// <summary>The attempt's own HOME as the agent sees it; null for <c>Home: worker</c>.</summary>
+    static string? HomeSeenBy(AgentOptions agent, string workspace) =>
+        agent.Isolation != IsolationModes.Container ? AgentHome.PathFor(agent, workspace)
+        : agent.Home == HomeModes.Attempt ? ContainerRequests.Home
+        : null;
+
+    /// <summary><c>{home}</c> for <c>Home: worker</c>: the worker's HOME, which a container does not see (it keeps its image's HOME).</summary>
+    static string WorkerHome(AgentOptions agent) =>
+        agent.Isolation == IsolationModes.Container ? "/tmp" : Environment.GetEnvironmentVariable("HOME") ?? "/tmp";
 
     /// <summary>Values of configured variables whose names say they are secret; the output redactor removes them verbatim.</summary>
     public static IReadOnlyList<string> SecretValues(AgentOptions agent) =>

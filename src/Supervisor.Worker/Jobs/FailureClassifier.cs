@@ -25,6 +25,8 @@ public static class FailureClassifier
             return new(ErrorClasses.Fatal, startError);
         if (outcome.TimedOut)
             return new(ErrorClasses.Timeout, $"no result within {outcome.Duration.TotalSeconds:0}s; the process tree was killed");
+        if (outcome.Crash is { } crash)
+            return new(ErrorClasses.ContainerCrash, crash);
 
         var text = $"exit={outcome.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}\n{stderrTail}\n{stdoutTail}";
         foreach (var errorClass in Order)

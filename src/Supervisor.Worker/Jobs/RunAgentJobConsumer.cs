@@ -100,7 +100,8 @@ public sealed partial class RunAgentJobConsumer(
                 var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, collector, stop.Token);
                 outcome = verified.Cancelled ? verified : outcome;
                 failure = verified is { Cancelled: false, ExitCode: not 0 } or { TimedOut: true }
-                    ? new Classification(ErrorClasses.AgentFailure, $"the verify command failed ({Describe(verified)}): {LastLine(collector.StdoutTail)}")
+                    ? new Classification(verified.Crash is null ? ErrorClasses.AgentFailure : ErrorClasses.ContainerCrash,
+                        $"the verify command failed ({Describe(verified)}): {LastLine(collector.StdoutTail)}")
                     : null;
             }
 
@@ -203,7 +204,7 @@ public sealed partial class RunAgentJobConsumer(
     }
 
     static string Describe(ProcessOutcome outcome) =>
-        outcome.StartError ?? (outcome.TimedOut ? "timed out" : outcome.Cancelled ? "was interrupted" : $"exited with code {outcome.ExitCode}");
+        outcome.StartError ?? outcome.Crash ?? (outcome.TimedOut ? "timed out" : outcome.Cancelled ? "was interrupted" : $"exited with code {outcome.ExitCode}");
 
     static string LastLine(string text) => text.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";
 

@@ -1,6 +1,7 @@
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Tests.Execution;
+using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Interpretation;
 using Supervisor.Worker.Jobs;
@@ -18,7 +19,8 @@ public sealed class RetryWatchSpecs(ITestOutputHelper output)
     {
         var sink = new OutputSink();
         var watch = new RetryWatch("codex-jsonl", sink.WriteAsync, giveUpAfter: 2);
-        var executor = new AttemptExecutor(new ProcessRunner(new TestOutputLogger<ProcessRunner>(output)));
+        var executor = new AttemptExecutor(new ProcessRunner(new TestOutputLogger<ProcessRunner>(output)),
+            new ContainerRunner(DockerClient.FromEnvironment(), "test", new TestOutputLogger<ContainerRunner>(output)));
         var spec = new ProcessSpec("/bin/sh", ["-c", $"while true; do echo '{Reconnecting}'; sleep 0.1; done"], Path.GetTempPath(),
             new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, TimeSpan.FromSeconds(30));
 

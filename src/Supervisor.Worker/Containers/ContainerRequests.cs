@@ -1,0 +1,85 @@
+using System.Globalization;
+using Supervisor.Agents;
+using Supervisor.Worker.Execution;
+
+namespace Supervisor.Worker.Containers;
+
+/// <summary>What a container attempt asks the engine for: the agent's image and limits, the workspace, and nothing else.</summary>
+public static class ContainerRequests
+{
+    /// <summary>Where the attempt's workspace appears inside its container.</summary>
+    public const string Workspace = "/workspace";
+
+    /// <summary>Where the attempt's own HOME (<c>Home: attempt</c>, beside the workspace on the worker) appears inside its container.</summary>
+    public const string Home = "/home/supervisor";
+
+    /// <summary>Label on every container the worker creates; its value is the task id (<c>docker ps -a --filter label=supervisor.task</c>).</summary>
+    public const string TaskLabel = "supervisor.task";
+
+    /// <summary>
+    /// The container for one run of <paramref name="spec"/>: its program as the entrypoint (whatever the image's own),
+    /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="Workspace"/> (and,
+    /// for <c>Home: attempt</c>, the attempt's own HOME at <see cref="Home"/>) and nothing else of the host, exactly the spec's environment, the agent's memory / CPU / pids limits and network,
+    /// all capabilities dropped and no privilege escalation. The agent's program is PID 1 (no init: with one, a command
+    /// missing from the image would be an exit code of the init rather than the engine's refusal to start).
+    /// </summary>
+    public static ContainerCreateRequest Create(AgentOptions agent, ProcessSpec spec, IReadOnlyDictionary<string, string> labels, string defaultUser)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(spec);
+        var limits = agent.Container;
+        var memory = limits.MemoryMb * 1024L * 1024L;
+        List<ContainerMount> mounts = [new ContainerMount("bind", spec.WorkingDirectory, Workspace, ReadOnly: false)];
+        if (Jobs.AgentHome.PathFor(agent, spec.WorkingDirectory) is { } home && Directory.Exists(home))
+            mounts.Add(new ContainerMount("bind", home, Home, ReadOnly: false));
+        var host = new ContainerHostConfig(
+            Mounts: mounts,
+            NetworkMode: limits.Network,
+            Memory: memory,
+            MemorySwap: memory,
+            NanoCpus: limits.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : 0,
+            PidsLimit: limits.PidsLimit,
+            CapDrop: ["ALL"],
+            SecurityOpt: ["no-new-privileges"],
+            Privileged: false,
+            Init: false,
+            // The runner reads the output back through the engine; json-file keeps it whatever the engine's default
+            // driver, and the size cap protects the engine's disk from a runaway agent.
+            LogConfig: new ContainerLogConfig("json-file", new Dictionary<string, string> { ["max-size"] = "50m", ["max-file"] = "2" }));
+        return new ContainerCreateRequest(
+            Image: agent.Image ?? throw new InvalidOperationException("Isolation 'container' needs an Image."),
+            Entrypoint: [spec.FileName],
+            Cmd: [.. spec.Arguments],
+            Env: [.. spec.Environment.Select(kv => $"{kv.Key}={kv.Value}")],
+            WorkingDir: Workspace,
+            User: limits.User ?? defaultUser,
+            Labels: labels,
+            HostConfig: host);
+    }
+
+    /// <summary>The labels that tie a container to its attempt, read from the attempt's <c>SUPERVISOR_*</c> variables.</summary>
+    public static IReadOnlyDictionary<string, string> Labels(ProcessSpec spec, string workerId)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [TaskLabel] = spec.Environment.GetValueOrDefault("SUPERVISOR_TASK_ID", ""),
+            ["supervisor.attempt"] = spec.Environment.GetValueOrDefault("SUPERVISOR_ATTEMPT", ""),
+            ["supervisor.agent"] = spec.Environment.GetValueOrDefault("SUPERVISOR_AGENT", ""),
+            ["supervisor.worker"] = workerId,
+        };
+        return labels;
+    }
+
+    /// <summary>A readable, unique name: <c>supervisor-&lt;task8&gt;-&lt;attempt&gt;-&lt;random&gt;</c>.</summary>
+    public static string Name(IReadOnlyDictionary<string, string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var task = labels.GetValueOrDefault(TaskLabel, "").Replace("-", "", StringComparison.Ordinal);
+        var attempt = labels.GetValueOrDefault("supervisor.attempt", "");
+        var random = Guid.NewGuid().ToString("N")[..8];
+        return task.Length >= 8 && int.TryParse(attempt, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            ? $"supervisor-{task[..8]}-{attempt}-{random}"
+            : $"supervisor-{random}";
+    }
+}

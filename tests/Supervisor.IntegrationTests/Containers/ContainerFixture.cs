@@ -1,0 +1,66 @@
+using System.Globalization;
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.Containers;
+
+/// <summary>
+/// The real Docker engine, the busybox test image, and a Supervisor stack whose agents run every attempt in a
+/// container of that image: <c>boxed</c> (64 MB, 64 pids, quick retries) and <c>patient</c> (the same with retries
+/// spread over half a minute, for outliving a stopped engine). One worker serves both, with a variable of its own
+/// that must never reach an agent.
+/// </summary>
+public sealed class ContainerFixture : IAsyncLifetime
+{
+    public const string WorkerOnlyVariable = "SUPERVISOR_TEST_WORKER_ONLY";
+
+    readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+
+    internal SupervisorStack Stack { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await DockerEngine.EnsureAsync();
+        var config = new Dictionary<string, string>();
+        void Agent(string name, params string[] intervals)
+        {
+            var key = $"Supervisor__Agents__{name}__";
+            config[key + "Command"] = "/bin/sh";
+            config[key + "Args__0"] = "-c";
+            config[key + "Args__1"] = "{prompt}";
+            config[key + "Isolation"] = "container";
+            config[key + "Image"] = DockerEngine.TestImage;
+            config[key + "Env__BOXED_MARK"] = "configured";
+            config[key + "Container__MemoryMb"] = "64";
+            config[key + "Container__PidsLimit"] = "64";
+            config[key + "Container__Cpus"] = "1";
+            config[key + "Concurrency"] = "2";
+            config[key + "TimeoutSeconds"] = "60";
+            config[key + "Retry__Jitter"] = "0";
+            for (var i = 0; i < intervals.Length; i++)
+                config[key + "Retry__Intervals__" + i.ToString(CultureInfo.InvariantCulture)] = intervals[i];
+        }
+
+        Agent("boxed", "00:00:00.5", "00:00:00.5");
+        Agent("patient", "00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:16");
+        Stack = await SupervisorStack.StartAsync("containers", config, services: 1);
+        await Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [WorkerOnlyVariable] = "must-not-leak" });
+    }
+
+    /// <summary>Besides each test's own check: no attempt container created while these tests ran may outlive them.</summary>
+    public async Task DisposeAsync()
+    {
+        await Stack.DisposeAsync();
+        using var docker = Supervisor.Worker.Containers.DockerClient.FromEnvironment();
+        var left = (await docker.ListContainersAsync(Supervisor.Worker.Containers.ContainerRequests.TaskLabel, CancellationToken.None))
+            .Where(c => c.Created >= _started.ToUnixTimeSeconds() - 1).ToList();
+        if (left.Count > 0)
+            throw new InvalidOperationException($"attempt containers left behind: {string.Join(", ", left.Select(c => $"{c.Names[0]} ({c.State})"))}");
+    }
+}
+
+/// <summary>Every test that touches the Docker engine: one at a time, since one of them stops the engine.</summary>
+[CollectionDefinition(Name)]
+public sealed class ContainerCollection : ICollectionFixture<ContainerFixture>
+{
+    public const string Name = "containers";
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Supervisor.Agents;
+using Supervisor.Worker.Containers;
+using Supervisor.Worker.Execution;
+
+namespace Supervisor.IntegrationTests.Containers;
+
+/// <summary>The worker's container runner and Docker client against the real engine, below the queue.</summary>
+[Collection(ContainerCollection.Name)]
+public sealed class ContainerRunning : IDisposable
+{
+    readonly DockerClient _docker = DockerClient.FromEnvironment();
+    readonly ContainerRunner _runner;
+    readonly string _workspace = Directory.CreateTempSubdirectory("supervisor-container-").FullName;
+    readonly Guid _taskId = Guid.NewGuid();
+
+    public ContainerRunning() => _runner = new ContainerRunner(_docker, "runner-test", NullLogger<ContainerRunner>.Instance);
+
+    static AgentOptions Agent(string image = DockerEngine.TestImage) => new()
+    {
+        Command = "/bin/sh",
+        Isolation = IsolationModes.Container,
+        Image = image,
+        Container = new ContainerOptions { MemoryMb = 64, PidsLimit = 64 },
+    };
+
+    ProcessSpec Sh(string script, TimeSpan? timeout = null) => Spec("/bin/sh", ["-c", script], timeout);
+
+    ProcessSpec Spec(string command, string[] arguments, TimeSpan? timeout = null) => new(command, arguments, _workspace,
+        new Dictionary<string, string> { ["SUPERVISOR_TASK_ID"] = _taskId.ToString(), ["SUPERVISOR_ATTEMPT"] = "1", ["GREETING"] = "hello" },
+        timeout ?? TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public async Task Output_streams_back_per_stream_and_files_land_in_the_workspace()
+    {
+        var output = new Output();
+
+        var outcome = await _runner.RunAsync(Agent(), Sh("echo $GREETING from $(pwd); echo oops >&2; printf 'é€😀' ; echo made > made.txt; exit 3"),
+            output.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(3, outcome.ExitCode);
+        Assert.Null(outcome.Crash);
+        Assert.Equal("hello from /workspace\né€😀", output.Text("stdout"));
+        Assert.Equal("oops\n", output.Text("stderr"));
+        Assert.Equal("made\n", await File.ReadAllTextAsync(Path.Combine(_workspace, "made.txt")));
+        await DockerEngine.AssertNoContainerLeftAsync(_taskId);
+    }
+
+    [Fact]
+    public async Task Cancelling_kills_and_removes_the_container_within_five_seconds()
+    {
+        var output = new Output();
+        using var cancel = new CancellationTokenSource();
+
+        var run = _runner.RunAsync(Agent(), Sh("echo up; trap '' TERM; sleep 300"), output.WriteAsync, cancel.Token);
+        await output.WaitForAsync("up", TimeSpan.FromSeconds(30));
+        Assert.Single(await DockerEngine.ContainersOfTaskAsync(_taskId));
+        var clock = Stopwatch.StartNew();
+        await cancel.CancelAsync();
+        var outcome = await run;
+        clock.Stop();
+
+        Assert.True(outcome.Cancelled);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the container took {clock.Elapsed} to be killed and removed");
+        await DockerEngine.AssertNoContainerLeftAsync(_taskId);
+    }
+
+    [Fact]
+    public async Task An_attempt_over_its_timeout_is_killed_and_removed()
+    {
+        var outcome = await _runner.RunAsync(Agent(), Sh("sleep 300", TimeSpan.FromSeconds(1)), new Output().WriteAsync, CancellationToken.None);
+
+        Assert.True(outcome.TimedOut);
+        Assert.True(outcome.Duration < TimeSpan.FromSeconds(10), $"took {outcome.Duration}");
+        await DockerEngine.AssertNoContainerLeftAsync(_taskId);
+    }
+
+    [Fact]
+    public async Task An_image_the_engine_does_not_have_is_a_start_error()
+    {
+        var outcome = await _runner.RunAsync(Agent("supervisor-no-such-image:0"), Sh("true"), new Output().WriteAsync, CancellationToken.None);
+
+        Assert.Contains("supervisor-no-such-image:0", outcome.StartError);
+        Assert.Contains("not on the Docker engine", outcome.StartError);
+    }
+
+    [Fact]
+    public async Task A_command_the_image_does_not_have_is_a_start_error_and_leaves_no_container()
+    {
+        var outcome = await _runner.RunAsync(Agent(), Spec("/usr/bin/claude", ["--help"]), new Output().WriteAsync, CancellationToken.None);
+
+        Assert.NotNull(outcome.StartError);
+        Assert.Contains("/usr/bin/claude", outcome.StartError);
+        await DockerEngine.AssertNoContainerLeftAsync(_taskId);
+    }
+
+    [Fact]
+    public async Task An_unreachable_engine_is_a_crash_naming_the_engine()
+    {
+        using var nowhere = new DockerClient(DockerEndpoint.Parse("unix:///tmp/supervisor-no-engine-here.sock"));
+        var runner = new ContainerRunner(nowhere, "runner-test", NullLogger<ContainerRunner>.Instance);
+
+        var outcome = await runner.RunAsync(Agent(), Sh("true"), new Output().WriteAsync, CancellationToken.None);
+
+        Assert.Null(outcome.StartError);
+        Assert.Contains("unix:///tmp/supervisor-no-engine-here.sock is unreachable", outcome.Crash);
+    }
+
+    [Fact]
+    public async Task Engine_errors_surface_with_the_engines_own_message()
+    {
+        var spec = Sh("true");
+        var request = ContainerRequests.Create(Agent(), spec, ContainerRequests.Labels(spec, "runner-test"), "0:0");
+        request = request with { HostConfig = request.HostConfig with { Memory = 1024 * 1024, MemorySwap = 1024 * 1024 } };
+
+        var error = await Assert.ThrowsAsync<DockerEngineException>(() => _docker.CreateContainerAsync(request, "supervisor-bad-memory-" + _taskId.ToString("N")[..8],
+            CancellationToken.None));
+
+        Assert.Equal(400, error.StatusCode);
+        Assert.Contains("Minimum memory limit allowed is 6MB", error.Message);
+        await DockerEngine.AssertNoContainerLeftAsync(_taskId);
+    }
+
+    public void Dispose()
+    {
+        _docker.Dispose();
+        Directory.Delete(_workspace, recursive: true);
+    }
+
+    /// <summary>Collects output per stream and lets a test wait for a piece of it.</summary>
+    sealed class Output
+    {
+        readonly Dictionary<string, StringBuilder> _streams = [];
+        readonly List<(string Text, TaskCompletionSource Seen)> _waits = [];
+
+        public ValueTask WriteAsync(string stream, string text)
+        {
+            lock (_streams)
+            {
+                if (!_streams.TryGetValue(stream, out var builder))
+                    _streams[stream] = builder = new StringBuilder();
+                builder.Append(text);
+                foreach (var (wanted, seen) in _waits.Where(w => builder.ToString().Contains(w.Text, StringComparison.Ordinal)))
+                    seen.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public string Text(string stream)
+        {
+            lock (_streams)
+                return _streams.TryGetValue(stream, out var builder) ? builder.ToString() : "";
+        }
+
+        public Task WaitForAsync(string text, TimeSpan timeout)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_streams)
+            {
+                _waits.Add((text, seen));
+                if (_streams.Values.Any(b => b.ToString().Contains(text, StringComparison.Ordinal)))
+                    seen.TrySetResult();
+            }
+
+            return seen.Task.WaitAsync(timeout);
+        }
+    }
+}

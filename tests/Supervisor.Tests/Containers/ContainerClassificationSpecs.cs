@@ -1,0 +1,77 @@
+using Supervisor.Agents;
+using Supervisor.Contracts;
+using Supervisor.Worker.Execution;
+using Supervisor.Worker.Jobs;
+
+namespace Supervisor.Tests.Containers;
+
+public sealed class ContainerClassificationSpecs
+{
+    static readonly AgentOptions Agent = new() { Command = "agent", Isolation = IsolationModes.Container, Image = "img", Args = ["--dir", "{workspace}", "{prompt}"] };
+
+    static readonly Dictionary<string, List<string>> Defaults = new() { [ErrorClasses.Retryable] = ["(?i)connection refused"] };
+
+    [Fact]
+    public void Classify_ACrashedContainer_IsContainerCrash_WhateverTheOutputSays()
+    {
+        var outcome = new ProcessOutcome(137, false, false, 9, null, TimeSpan.FromSeconds(1), "out of memory: the container exceeded its 64 MB limit");
+
+        var classification = FailureClassifier.Classify(Agent, Defaults, outcome, "", "connection refused");
+
+        Assert.Equal(ErrorClasses.ContainerCrash, classification.ErrorClass);
+        Assert.Contains("out of memory", classification.Message);
+    }
+
+    [Fact]
+    public void Classify_AnImageThatIsMissing_IsFatal()
+    {
+        var outcome = new ProcessOutcome(null, false, false, null, "image 'img' is not on the Docker engine", TimeSpan.Zero);
+
+        Assert.Equal(ErrorClasses.Fatal, FailureClassifier.Classify(Agent, Defaults, outcome, "", "").ErrorClass);
+    }
+
+    [Fact]
+    public void AgentEnvironment_InAContainer_IsOnlyTheAgentsOwnWithContainerPaths()
+    {
+        var agent = new AgentOptions { Command = "agent", Isolation = IsolationModes.Container, Image = "img", Env = { ["API_KEY"] = "k" } };
+        var job = new RunAgentJob(Guid.NewGuid(), 1, 1, "boxed", "do it", null, null, null, false);
+
+        var env = AgentEnvironment.For(agent, job, 3, "/var/tmp/ws/123");
+
+        Assert.Equal(["API_KEY", "SUPERVISOR_AGENT", "SUPERVISOR_ATTEMPT", "SUPERVISOR_TASK_ID", "SUPERVISOR_WORKSPACE"], env.Keys.Order());
+        Assert.Equal("/workspace", env["SUPERVISOR_WORKSPACE"]);
+        Assert.Equal(["--dir", "/workspace", "do it"], AgentEnvironment.Arguments(Agent, "do it", "/var/tmp/ws/123"));
+    }
+
+    [Fact]
+    public void AgentEnvironment_InAContainer_WithAnAttemptHome_MountsItAndPointsHomeAndPlaceholdersThere()
+    {
+        var workspace = Directory.CreateTempSubdirectory("ws-").FullName;
+        var agent = new AgentOptions
+        {
+            Command = "agent",
+            Isolation = IsolationModes.Container,
+            Image = "img",
+            Home = HomeModes.Attempt,
+            Env = { ["CONFIG"] = "{home}/.cli/config.json" },
+            Files = { [".cli/config.json"] = """{"root": "{workspace}"}""" },
+        };
+        try
+        {
+            AgentHome.Create(agent, workspace);
+            var env = AgentEnvironment.For(agent, new RunAgentJob(Guid.NewGuid(), 1, 1, "boxed", "x", null, null, null, false), 1, workspace);
+            var spec = new ProcessSpec("agent", [], workspace, env, TimeSpan.FromMinutes(1));
+            var request = Supervisor.Worker.Containers.ContainerRequests.Create(agent, spec, new Dictionary<string, string>(), "0:0");
+
+            Assert.Equal(("/home/supervisor", "/home/supervisor/tmp"), (env["HOME"], env["TMPDIR"]));
+            Assert.Equal("/home/supervisor/.cli/config.json", env["CONFIG"]);
+            Assert.Equal("""{"root": "/workspace"}""", File.ReadAllText(Path.Combine(AgentHome.PathFor(agent, workspace)!, ".cli", "config.json")));
+            Assert.Contains(request.HostConfig.Mounts, m => m.Source == AgentHome.PathFor(agent, workspace) && m.Target == "/home/supervisor");
+        }
+        finally
+        {
+            AgentHome.Remove(agent, workspace);
+            Directory.Delete(workspace, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Supervisor.Agents;
+using Supervisor.Worker.Containers;
+using Supervisor.Worker.Execution;
+
+namespace Supervisor.Tests.Containers;
+
+public sealed class ContainerRequestsSpecs
+{
+    static readonly AgentOptions Agent = new()
+    {
+        Command = "/bin/sh",
+        Isolation = IsolationModes.Container,
+        Image = "supervisor-test-base:1",
+        Container = new ContainerOptions { MemoryMb = 256, Cpus = 1.5, PidsLimit = 64 },
+    };
+
+    static readonly ProcessSpec Spec = new("/bin/sh", ["-c", "echo hi"], "/tmp/ws/abc",
+        new Dictionary<string, string> { ["SUPERVISOR_TASK_ID"] = "0b1e2c3d-1111-2222-3333-444455556666", ["SUPERVISOR_ATTEMPT"] = "2", ["A"] = "1" },
+        TimeSpan.FromMinutes(1));
+
+    [Fact]
+    public void Create_MountsOnlyTheWorkspace_WithTheAgentsLimitsAndNoPrivileges()
+    {
+        var request = ContainerRequests.Create(Agent, Spec, ContainerRequests.Labels(Spec, "w1"), "1000:1000");
+
+        var mount = Assert.Single(request.HostConfig.Mounts);
+        Assert.Equal(("bind", "/tmp/ws/abc", "/workspace", false), (mount.Type, mount.Source, mount.Target, mount.ReadOnly));
+        Assert.Equal("/workspace", request.WorkingDir);
+        Assert.Equal(["/bin/sh"], request.Entrypoint);
+        Assert.Equal(["-c", "echo hi"], request.Cmd);
+        Assert.Equal(["SUPERVISOR_TASK_ID=0b1e2c3d-1111-2222-3333-444455556666", "SUPERVISOR_ATTEMPT=2", "A=1"], request.Env);
+        Assert.Equal("none", request.HostConfig.NetworkMode);
+        Assert.Equal(256L * 1024 * 1024, request.HostConfig.Memory);
+        Assert.Equal(request.HostConfig.Memory, request.HostConfig.MemorySwap);
+        Assert.Equal(1_500_000_000L, request.HostConfig.NanoCpus);
+        Assert.Equal(64, request.HostConfig.PidsLimit);
+        Assert.Equal(["ALL"], request.HostConfig.CapDrop);
+        Assert.Contains("no-new-privileges", request.HostConfig.SecurityOpt);
+        Assert.False(request.HostConfig.Privileged);
+        Assert.Equal("1000:1000", request.User);
+    }
+
+    [Fact]
+    public void Create_ConfiguredUser_WinsOverTheWorkersOwn()
+    {
+        var agent = new AgentOptions { Command = "x", Image = "i", Container = new ContainerOptions { User = "nobody" } };
+
+        Assert.Equal("nobody", ContainerRequests.Create(agent, Spec, new Dictionary<string, string>(), "0:0").User);
+    }
+
+    [Fact]
+    public void LabelsAndName_TieTheContainerToItsAttempt()
+    {
+        var labels = ContainerRequests.Labels(Spec, "w1");
+
+        Assert.Equal("0b1e2c3d-1111-2222-3333-444455556666", labels["supervisor.task"]);
+        Assert.Equal("2", labels["supervisor.attempt"]);
+        Assert.Equal("w1", labels["supervisor.worker"]);
+        Assert.StartsWith("supervisor-0b1e2c3d-2-", ContainerRequests.Name(labels), StringComparison.Ordinal);
+        Assert.NotEqual(ContainerRequests.Name(labels), ContainerRequests.Name(labels));
+    }
+
+    [Fact]
+    public void Validate_BadContainerSettings_NameTheirKeys()
+    {
+        var options = new SupervisorOptions();
+        options.Agents["shell"] = new AgentOptions { Command = "/bin/sh" };
+        options.Agents["boxed"] = new AgentOptions
+        {
+            Command = "/bin/sh",
+            Isolation = IsolationModes.Container,
+            Container = new ContainerOptions { MemoryMb = 1, Cpus = 0, PidsLimit = 2, Network = "container:db", User = "a b" },
+        };
+
+        var errors = options.Validate();
+
+        foreach (var key in new[] { "Image", "Container:MemoryMb", "Container:Cpus", "Container:PidsLimit", "Container:Network", "Container:User" })
+            Assert.Contains(errors, e => e.StartsWith($"Supervisor:Agents:boxed:{key}:", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.StartsWith("Supervisor:Agents:shell", StringComparison.Ordinal));
+    }
+}
