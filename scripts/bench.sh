@@ -115,7 +115,7 @@ for ((i = 0; i < 120; i++)); do curl -sf "$API/health/ready" >/dev/null 2>&1 && 
 curl -sf "$API/health/ready" >/dev/null || die "the service did not become ready (log: $OUT/service.log)"
 worker_pids=()
 for w in 1 2; do
-    Supervisor__Worker__Id="bench-worker-$w" \
+    Supervisor__Worker__Id="bench-worker-$w" Supervisor__Worker__MetricsUrl="http://127.0.0.1:$((PORT + w))" \
         dotnet src/Supervisor.Worker/bin/Release/net10.0/Supervisor.Worker.dll --agent shell >"$OUT/worker-$w.log" 2>&1 &
     worker_pids+=("$!"); pids+=("$!")
 done
@@ -135,6 +135,7 @@ service_cpu1="$(cpu_seconds "$service_pid")"; workers_cpu1="$(cpu_seconds "${wor
 result e2e.service_cpu_ms_per_task "$(awk -v a="$service_cpu0" -v b="$service_cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')"
 result e2e.workers_cpu_ms_per_task "$(awk -v a="$workers_cpu0" -v b="$workers_cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')"
 
+for w in 1 2; do curl -sf "http://127.0.0.1:$((PORT + w))/metrics" >"$OUT/worker-$w.metrics" || warn "worker $w: no metrics"; done
 paced_n=$((RATE * PACED_SECONDS))
 say "paced: $paced_n tasks offered at $RATE tasks/s"
 bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$paced_n" --rate "$RATE" --concurrency 64 --prefix paced |

@@ -5,6 +5,7 @@ using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker;
@@ -44,6 +45,8 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<WorkerAnnouncement>();
         builder.Services.AddSingleton<RunningAttempts>();
         builder.Services.AddSingleton<AttemptHooks>();
+        builder.Services.AddSingleton<WorkerMetrics>();
+        builder.Services.AddHostedService<MetricsServer>();
         builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
         var grace = TimeSpan.FromSeconds(builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownGraceSeconds", 30));

@@ -4,6 +4,7 @@ using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Interpretation;
+using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;
@@ -23,6 +24,7 @@ public sealed partial class RunAgentJobConsumer(
     RunningAttempts running,
     IRequestClient<AttemptStartRequest> startCheck,
     AttemptHooks hooks,
+    WorkerMetrics metrics,
     TimeProvider clock,
     ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
 {
@@ -53,9 +55,11 @@ public sealed partial class RunAgentJobConsumer(
             throw new AgentAttemptException(ErrorClasses.Invalid, e.Message);
         }
 
+        var finishedAs = "error";
         try
         {
             await PublishStarted(context, attempt, redelivery, workspace.Branch);
+            metrics.AttemptStarted(job.Agent);
             if (hooks.HasPreAttempt)
             {
                 var veto = await hooks.PreAttemptAsync(
@@ -63,6 +67,7 @@ public sealed partial class RunAgentJobConsumer(
                     workspace.Path, context.CancellationToken);
                 if (!veto.Succeeded)
                 {
+                    finishedAs = ErrorClasses.Invalid;
                     await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, veto.Message), null, 0, null);
                     throw new AgentAttemptException(ErrorClasses.Invalid, veto.Message);
                 }
@@ -80,6 +85,7 @@ public sealed partial class RunAgentJobConsumer(
             var outcome = await executor.RunAsync(agent, spec, (stream, text) =>
             {
                 entry.Touch(clock.GetUtcNow().UtcDateTime);
+                metrics.Output(job.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
                 return collector.WriteAsync(stream, text);
             }, stop.Token);
             var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
@@ -117,12 +123,14 @@ public sealed partial class RunAgentJobConsumer(
                 await context.Publish(new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
                     clock.GetUtcNow().UtcDateTime, collector.Published), CancellationToken.None);
                 LogCancelled(attempt.TaskId, attempt.Number, entry.CancelReason);
+                finishedAs = "cancelled";
                 return;
             }
 
             if (outcome.Cancelled)
             {
                 await HandBack(context, attempt, counters, collector.Published);
+                finishedAs = "handed_back";
                 return;
             }
 
@@ -141,11 +149,13 @@ public sealed partial class RunAgentJobConsumer(
                 await context.Publish(new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
                     clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage));
                 LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
+                finishedAs = "succeeded";
                 return;
             }
 
             var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(collector.StderrTail + "\n" + collector.StdoutTail);
             var delay = RetryPolicy.NextDelay(agent.Retry, failure.ErrorClass, counters, retryAfter, Random.Shared);
+            finishedAs = failure.ErrorClass;
             await PublishFailure(context, attempt, outcome.ExitCode, failure, delay, collector.Published, report?.Usage);
             if (delay is null)
                 throw new AgentAttemptException(failure.ErrorClass, failure.Message);
@@ -154,6 +164,7 @@ public sealed partial class RunAgentJobConsumer(
         }
         finally
         {
+            metrics.AttemptFinished(job.Agent, finishedAs);
             await workspaces.RemoveAsync(workspace);
         }
     }
