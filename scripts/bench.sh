@@ -91,6 +91,8 @@ value() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print v }' "
 
 bench_tool() { dotnet bench/Supervisor.Benchmarks/bin/Release/net10.0/Supervisor.Benchmarks.dll "$@"; }
 
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+
 # --- services and build
 "$REPO/scripts/services.sh" up >/dev/null
 if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
@@ -181,7 +183,7 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 {
     echo
     echo "Supervisor benchmark, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
-    echo "machine: $(nproc) cores ($cpu_model), $mem"
+    echo "machine: $(nproc) cores ($cpu_model), $mem; load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "stack: 1 service + 2 workers (shell agent, concurrency $SHELL_CONCURRENCY each), $SUBMIT_CONCURRENCY submits in flight"
     echo
     printf '%-44s %14s\n' "measure" "value"
