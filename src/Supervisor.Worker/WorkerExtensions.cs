@@ -33,6 +33,7 @@ public static class WorkerExtensions
     public static IHostApplicationBuilder AddSupervisorWorker(this IHostApplicationBuilder builder, IReadOnlyList<string> agents)
     {
         builder.AddSupervisorDefaults();
+        builder.AddSupervisorTracing("supervisor-worker");
         builder.Services.AddOptions<WorkerOptions>()
             .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
             .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents)))

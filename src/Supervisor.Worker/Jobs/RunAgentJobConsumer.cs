@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Hosting;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Interpretation;
 using Supervisor.Worker.Metrics;
@@ -41,7 +42,7 @@ public sealed partial class RunAgentJobConsumer(
         // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
         var attempt = new AttemptIdentity(job.TaskId, NewId.NextGuid(), job.Pass, job.FirstAttempt + redelivery + counters.HandBacks, job.Agent,
             worker.Id);
-        LogStarting(job.TaskId, attempt.Number, job.Agent);
+        LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
 
         Workspace workspace;
         try
@@ -82,12 +83,16 @@ public sealed partial class RunAgentJobConsumer(
             var entry = running.Start(job.TaskId, attempt.Id, attempt.Number, job.Agent, clock.GetUtcNow().UtcDateTime);
             using var registration = new Registration(running, entry);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired, entry.Cancelled);
+            using var span = SupervisorTelemetry.Source.StartActivity($"agent {job.Agent}");
+            span?.SetTag("supervisor.task_id", job.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", job.Agent);
             var outcome = await executor.RunAsync(agent, spec, (stream, text) =>
             {
                 entry.Touch(clock.GetUtcNow().UtcDateTime);
                 metrics.Output(job.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
                 return collector.WriteAsync(stream, text);
             }, stop.Token);
+            span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
+            span?.Stop();
             var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
 
             var failure = outcome switch
@@ -255,8 +260,8 @@ public sealed partial class RunAgentJobConsumer(
 
     sealed record AttemptIdentity(Guid TaskId, Guid Id, int Pass, int Number, string Agent, string Worker);
 
-    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: starting {Agent}")]
-    partial void LogStarting(Guid taskId, int attempt, string agent);
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: starting {Agent} (trace {TraceId})")]
+    partial void LogStarting(Guid taskId, int attempt, string agent, string traceId);
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: succeeded in {Seconds:0.0}s")]
     partial void LogSucceeded(Guid taskId, int attempt, double seconds);
