@@ -4,6 +4,8 @@
 #   scripts/services.sh up       install (apt) if needed, start both, create database "supervisor"
 #   scripts/services.sh down     stop what this script started (data is kept)
 #   scripts/services.sh status   one line per service; exit 0 when both answer, 1 otherwise
+#   scripts/services.sh restart postgres|rabbitmq   stop and start one of them (fault-injection tests);
+#                                only one this script started: a shared external service is never restarted
 #
 # Everything listens on 127.0.0.1 only. Data lives in <repo>/.data/{postgres,rabbitmq} (git-ignored),
 # or, when the repository path is not traversable by the postgres/rabbitmq users, in
@@ -35,11 +37,13 @@ START_TIMEOUT="${SUPERVISOR_SERVICES_TIMEOUT:-90}"   # seconds to wait for each 
 
 usage() {
     cat >&2 <<EOF
-usage: scripts/services.sh up|down|status
+usage: scripts/services.sh up|down|status|restart postgres|rabbitmq
   up      install (apt-get) if needed and start PostgreSQL 15 (127.0.0.1:$PG_PORT)
           and RabbitMQ (127.0.0.1:$RMQ_PORT, management 127.0.0.1:$RMQ_MGMT_PORT); idempotent
   down    stop the services this script started (data in .data/ is kept)
   status  print one line per service; exit 0 when both are up, 1 otherwise
+  restart postgres|rabbitmq
+          stop and start one service this script started (refuses one it did not start)
 EOF
     exit 2
 }
@@ -474,7 +478,7 @@ rmq_status() {
 
 # ---------------------------------------------------------------------------------------------
 
-[ $# -eq 1 ] || usage
+{ [ $# -eq 1 ] || { [ $# -eq 2 ] && [ "$1" = restart ]; }; } || usage
 case "$1" in
     up)
         require_root "$@"
@@ -489,6 +493,25 @@ case "$1" in
         require_root "$@"
         pg_down
         rmq_down
+        ;;
+    restart)
+        require_root "$@"
+        case "$2" in
+            postgres)
+                pg_find_bin || true
+                pg_dirs
+                pg_ours_running || die "postgres: not started by this script; not restarting it"
+                pg_down
+                pg_up
+                ;;
+            rabbitmq)
+                rmq_dirs
+                rmq_ours_running || die "rabbitmq: not started by this script; not restarting it"
+                rmq_down
+                rmq_up
+                ;;
+            *) usage ;;
+        esac
         ;;
     status)
         rc=0
