@@ -6,6 +6,8 @@
 #   scripts/services.sh down [--docker]  stop what this script started (data is kept); --docker: the engine too
 #   scripts/services.sh status           one line per service; exit 0 when PostgreSQL and RabbitMQ answer, 1 otherwise
 #   scripts/services.sh docker up|down|status   the Docker engine alone (see scripts/docker-engine.sh)
+#   scripts/services.sh restart postgres|rabbitmq   stop and start one of them (fault-injection tests);
+#                                only one this script started: a shared external service is never restarted
 #
 # Everything listens on 127.0.0.1 only. Data lives in <repo>/.data/{postgres,rabbitmq} (git-ignored),
 # or, when the repository path is not traversable by the postgres/rabbitmq users, in
@@ -39,13 +41,15 @@ START_TIMEOUT="${SUPERVISOR_SERVICES_TIMEOUT:-90}"   # seconds to wait for each 
 
 usage() {
     cat >&2 <<EOF
-usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|down|status
+usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|down|status | restart postgres|rabbitmq
   up      install (apt-get) if needed and start PostgreSQL 15 (127.0.0.1:$PG_PORT)
           and RabbitMQ (127.0.0.1:$RMQ_PORT, management 127.0.0.1:$RMQ_MGMT_PORT); idempotent
   down    stop the services this script started (data in .data/ is kept)
   status  print one line per service; exit 0 when both are up, 1 otherwise
   --docker  with up/down: also the local Docker engine (dockerd from Debian's docker.io, $DOCKER_SOCKET)
   docker up|down|status   only the Docker engine
+  restart postgres|rabbitmq
+          stop and start one service this script started (refuses one it did not start)
 EOF
     exit 2
 }
@@ -473,11 +477,13 @@ if [ "${1:-}" = docker ]; then
     esac
     exit 0
 fi
-case "${2:-}" in
-    "") ;;
-    --docker) WITH_DOCKER=true ;;
-    *) usage ;;
-esac
+if [ "${1:-}" != restart ]; then
+    case "${2:-}" in
+        "") ;;
+        --docker) WITH_DOCKER=true ;;
+        *) usage ;;
+    esac
+fi
 [ $# -le 2 ] || usage
 case "${1:-}" in
     up)
@@ -495,6 +501,25 @@ case "${1:-}" in
         ! $WITH_DOCKER || docker_down
         pg_down
         rmq_down
+        ;;
+    restart)
+        require_root "$@"
+        case "$2" in
+            postgres)
+                pg_find_bin || true
+                pg_dirs
+                pg_ours_running || die "postgres: not started by this script; not restarting it"
+                pg_down
+                pg_up
+                ;;
+            rabbitmq)
+                rmq_dirs
+                rmq_ours_running || die "rabbitmq: not started by this script; not restarting it"
+                rmq_down
+                rmq_up
+                ;;
+            *) usage ;;
+        esac
         ;;
     status)
         rc=0

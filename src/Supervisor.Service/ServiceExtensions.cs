@@ -23,6 +23,7 @@ public static class ServiceExtensions
     public static WebApplicationBuilder AddSupervisorService(this WebApplicationBuilder builder)
     {
         builder.AddSupervisorDefaults();
+        builder.AddSupervisorTracing("supervisor-service");
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         var apiErrors = api.Validate();

@@ -6,6 +6,7 @@ using Supervisor.Hosting;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker;
@@ -33,6 +34,7 @@ public static class WorkerExtensions
     public static IHostApplicationBuilder AddSupervisorWorker(this IHostApplicationBuilder builder, IReadOnlyList<string> agents)
     {
         builder.AddSupervisorDefaults();
+        builder.AddSupervisorTracing("supervisor-worker");
         builder.Services.AddOptions<WorkerOptions>()
             .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
             .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents)))
@@ -50,6 +52,8 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<WorkerAnnouncement>();
         builder.Services.AddSingleton<RunningAttempts>();
         builder.Services.AddSingleton<AttemptHooks>();
+        builder.Services.AddSingleton<WorkerMetrics>();
+        builder.Services.AddHostedService<MetricsServer>();
         builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
         var grace = TimeSpan.FromSeconds(builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownGraceSeconds", 30));

@@ -23,6 +23,12 @@ public sealed class WorkerOptions
     /// <summary>How long to wait for the service's answer before starting an attempt anyway (it may be restarting).</summary>
     public int StartCheckTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Where this worker serves its own metrics in Prometheus text (e.g. <c>http://127.0.0.1:9465</c>; the path is
+    /// <c>/metrics</c>). Off when unset.
+    /// </summary>
+    public string? MetricsUrl { get; set; }
+
     /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
     public List<string> Agents { get; set; } = [];
 
@@ -50,6 +56,8 @@ public sealed class WorkerOptions
             errors.Add($"{Section}:HeartbeatSeconds: must be between 1 and 3600.");
         if (StartCheckTimeoutSeconds is < 1 or > 600)
             errors.Add($"{Section}:StartCheckTimeoutSeconds: must be between 1 and 600.");
+        if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
+            errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
         if (string.IsNullOrWhiteSpace(Id))
             errors.Add($"{Section}:Id: must not be empty.");
         return errors;

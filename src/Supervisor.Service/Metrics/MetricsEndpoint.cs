@@ -1,6 +1,7 @@
 using Npgsql;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Metrics;
 using Supervisor.Service.Fleet;
 
 namespace Supervisor.Service.Metrics;

@@ -2,8 +2,10 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Hosting;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Interpretation;
+using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;
@@ -23,6 +25,7 @@ public sealed partial class RunAgentJobConsumer(
     RunningAttempts running,
     IRequestClient<AttemptStartRequest> startCheck,
     AttemptHooks hooks,
+    WorkerMetrics metrics,
     TimeProvider clock,
     ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
 {
@@ -39,7 +42,7 @@ public sealed partial class RunAgentJobConsumer(
         // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
         var attempt = new AttemptIdentity(job.TaskId, NewId.NextGuid(), job.Pass, job.FirstAttempt + redelivery + counters.HandBacks, job.Agent,
             worker.Id);
-        LogStarting(job.TaskId, attempt.Number, job.Agent);
+        LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
 
         Workspace workspace;
         try
@@ -53,9 +56,11 @@ public sealed partial class RunAgentJobConsumer(
             throw new AgentAttemptException(ErrorClasses.Invalid, e.Message);
         }
 
+        var finishedAs = "error";
         try
         {
             await PublishStarted(context, attempt, redelivery, workspace.Branch);
+            metrics.AttemptStarted(job.Agent);
             if (hooks.HasPreAttempt)
             {
                 var veto = await hooks.PreAttemptAsync(
@@ -63,6 +68,7 @@ public sealed partial class RunAgentJobConsumer(
                     workspace.Path, context.CancellationToken);
                 if (!veto.Succeeded)
                 {
+                    finishedAs = ErrorClasses.Invalid;
                     await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, veto.Message), null, 0, null);
                     throw new AgentAttemptException(ErrorClasses.Invalid, veto.Message);
                 }
@@ -79,11 +85,16 @@ public sealed partial class RunAgentJobConsumer(
             var entry = running.Start(job.TaskId, attempt.Id, attempt.Number, job.Agent, clock.GetUtcNow().UtcDateTime);
             using var registration = new Registration(running, entry);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired, entry.Cancelled);
+            using var span = SupervisorTelemetry.Source.StartActivity($"agent {job.Agent}");
+            span?.SetTag("supervisor.task_id", job.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", job.Agent);
             var outcome = await executor.RunAsync(agent, spec, (stream, text) =>
             {
                 entry.Touch(clock.GetUtcNow().UtcDateTime);
+                metrics.Output(job.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
                 return retries.WriteAsync(stream, text);
             }, stop.Token);
+            span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
+            span?.Stop();
             var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
 
             var failure = outcome switch
@@ -120,12 +131,14 @@ public sealed partial class RunAgentJobConsumer(
                 await context.Publish(new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
                     clock.GetUtcNow().UtcDateTime, collector.Published), CancellationToken.None);
                 LogCancelled(attempt.TaskId, attempt.Number, entry.CancelReason);
+                finishedAs = "cancelled";
                 return;
             }
 
             if (outcome.Cancelled)
             {
                 await HandBack(context, attempt, counters, collector.Published);
+                finishedAs = "handed_back";
                 return;
             }
 
@@ -144,11 +157,13 @@ public sealed partial class RunAgentJobConsumer(
                 await context.Publish(new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
                     clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage));
                 LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
+                finishedAs = "succeeded";
                 return;
             }
 
             var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(collector.StderrTail + "\n" + collector.StdoutTail);
             var delay = RetryPolicy.NextDelay(agent.Retry, failure.ErrorClass, counters, retryAfter, Random.Shared);
+            finishedAs = failure.ErrorClass;
             await PublishFailure(context, attempt, outcome.ExitCode, failure, delay, collector.Published, report?.Usage);
             if (delay is null)
                 throw new AgentAttemptException(failure.ErrorClass, failure.Message);
@@ -157,6 +172,7 @@ public sealed partial class RunAgentJobConsumer(
         }
         finally
         {
+            metrics.AttemptFinished(job.Agent, finishedAs);
             AgentHome.Remove(agent, workspace.Path);
             await workspaces.RemoveAsync(workspace);
         }
@@ -248,8 +264,8 @@ public sealed partial class RunAgentJobConsumer(
 
     sealed record AttemptIdentity(Guid TaskId, Guid Id, int Pass, int Number, string Agent, string Worker);
 
-    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: starting {Agent}")]
-    partial void LogStarting(Guid taskId, int attempt, string agent);
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: starting {Agent} (trace {TraceId})")]
+    partial void LogStarting(Guid taskId, int attempt, string agent, string traceId);
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: succeeded in {Seconds:0.0}s")]
     partial void LogSucceeded(Guid taskId, int attempt, double seconds);

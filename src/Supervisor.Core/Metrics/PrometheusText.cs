@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Supervisor.Service.Metrics;
+namespace Supervisor.Metrics;
 
 /// <summary>Writes the Prometheus text exposition format (version 0.0.4).</summary>
 public sealed class PrometheusText

@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Npgsql;
+
+namespace Supervisor.Benchmarks;
+
+/// <summary>
+/// Submits tasks to a running service over HTTP (bounded concurrency, or paced at a fixed offered rate), waits until
+/// every one is terminal by reading the database, then reports throughput and latencies. Submit times are taken on
+/// this client just before each POST; "started" is the attempt's started_at (the worker's clock, same machine),
+/// "finished" is the task's finished_at (written by the saga in the transition to its terminal state).
+/// </summary>
+static class EndToEnd
+{
+    static readonly string[] Terminal = ["Succeeded", "Failed", "Cancelled", "Rejected"];
+
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var api = new Uri(args.Get("api"));
+        var n = args.Int("n", 2000);
+        var concurrency = args.Int("concurrency", 32);
+        var rate = args.Double("rate", 0);
+        var prefix = args.Values.TryGetValue("prefix", out var p) ? p : "e2e";
+        var timeout = TimeSpan.FromSeconds(args.Int("timeout", 600));
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = api };
+        var submitted = new ConcurrentDictionary<Guid, DateTime>();
+        var ids = Enumerable.Range(0, n).Select(_ => Guid.NewGuid()).ToArray();
+        var gate = new SemaphoreSlim(concurrency);
+        var clock = Stopwatch.StartNew();
+        var wallStart = DateTime.UtcNow;
+        var posts = new List<Task>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (rate > 0)
+            {
+                var due = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                    await Task.Delay(due);
+            }
+
+            await gate.WaitAsync();
+            var id = ids[i];
+            posts.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    submitted[id] = DateTime.UtcNow;
+                    using var response = await http.PostAsJsonAsync("api/tasks", new { id, prompt = "true", agent = "shell" });
+                    response.EnsureSuccessStatusCode();
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        await Task.WhenAll(posts);
+        var submitSeconds = clock.Elapsed.TotalSeconds;
+
+        await using var dataSource = NpgsqlDataSource.Create(args.Get("pg"));
+        var deadline = DateTime.UtcNow + timeout;
+        long done;
+        while ((done = await CountTerminalAsync(dataSource, ids)) < n)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Console.Error.WriteLine($"{prefix}: only {done} of {n} tasks terminal after {timeout.TotalSeconds:0} s");
+                return 1;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var rows = await ReadAsync(dataSource, ids);
+        var startedMs = new List<double>(n);
+        var finishedMs = new List<double>(n);
+        var succeeded = 0;
+        var lastFinished = DateTime.MinValue;
+        foreach (var row in rows)
+        {
+            var at = submitted[row.Id];
+            if (row.State == "Succeeded")
+                succeeded++;
+            if (row.Started is { } started)
+                startedMs.Add((started - at).TotalMilliseconds);
+            if (row.Finished is { } finished)
+            {
+                finishedMs.Add((finished - at).TotalMilliseconds);
+                lastFinished = finished > lastFinished ? finished : lastFinished;
+            }
+        }
+
+        startedMs.Sort();
+        finishedMs.Sort();
+        var seconds = (lastFinished - wallStart).TotalSeconds;
+        BenchArgs.Result($"{prefix}.tasks", n);
+        BenchArgs.Result($"{prefix}.succeeded", succeeded);
+        BenchArgs.Result($"{prefix}.submit_seconds", submitSeconds);
+        BenchArgs.Result($"{prefix}.seconds", seconds);
+        BenchArgs.Result($"{prefix}.tasks_per_s", n / seconds);
+        foreach (var percent in new[] { 50, 95, 99 })
+        {
+            BenchArgs.Result($"{prefix}.started_p{percent}_ms", Percentiles.Of(startedMs, percent));
+            BenchArgs.Result($"{prefix}.finished_p{percent}_ms", Percentiles.Of(finishedMs, percent));
+        }
+
+        return succeeded == n ? 0 : 1;
+    }
+
+    static async Task<long> CountTerminalAsync(NpgsqlDataSource dataSource, Guid[] ids)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM tasks WHERE id = ANY($1) AND state = ANY($2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        command.Parameters.Add(new NpgsqlParameter { Value = Terminal });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    static async Task<List<Row>> ReadAsync(NpgsqlDataSource dataSource, Guid[] ids)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT t.id, t.state, min(a.started_at), t.finished_at
+            FROM tasks t LEFT JOIN task_attempts a ON a.task_id = t.id
+            WHERE t.id = ANY($1)
+            GROUP BY t.id, t.state, t.finished_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        var rows = new List<Row>(ids.Length);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new Row(reader.GetGuid(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTime>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTime>(3)));
+        }
+
+        return rows;
+    }
+
+    sealed record Row(Guid Id, string State, DateTime? Started, DateTime? Finished);
+}

@@ -1,0 +1,14 @@
+using Supervisor.Benchmarks;
+
+// Measurements for scripts/bench.sh. Each prints "RESULT <name> <value>" lines that the script turns into one table.
+//   e2e      --api URL --pg CONN --n N [--concurrency C] [--rate TASKS_PER_S] [--prefix NAME]
+//   inmemory --n N
+//   rabbit   --uri AMQP_URI --n N
+var options = BenchArgs.Parse(args);
+return options.Command switch
+{
+    "e2e" => await EndToEnd.RunAsync(options),
+    "inmemory" => await InMemorySaga.RunAsync(options),
+    "rabbit" => await RawRabbit.RunAsync(options),
+    _ => BenchArgs.Usage(),
+};

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of Supervisor on this machine, beside the limits of what it is built on.
+#
+#   scripts/bench.sh [N]        N tasks for the throughput run (default 2000)
+#
+# In one run:
+#   1. e2e       the Release service + 2 workers (--agent shell) on a fresh database and virtual host; N tasks
+#                (prompt `true` on the shell agent) submitted over HTTP with bounded concurrency; throughput,
+#                p50/p95/p99 of submit→started and submit→finished, CPU seconds per task of service and workers
+#   2. paced     the same stack offered BENCH_RATE tasks/s (default 100) for BENCH_PACED_SECONDS (default 10):
+#                p99 submit→started at that load
+#   3. inmemory  the same TaskStateMachine and endpoint definition on MassTransit's in-memory transport and saga
+#                repository, with a fake worker that completes each job at once
+#   4. rabbit    raw RabbitMQ.Client: persistent publish with confirms + manual-ack consume on its own vhost
+#   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
+# and prints one table, with our throughput as a ratio of 3, 4 and 5. Method and figures: docs/benchmarks.md.
+#
+# Environment: BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the shipped shell profile says 1),
+# BENCH_CONCURRENCY (HTTP submits in flight, default 32), BENCH_RATE, BENCH_PACED_SECONDS, BENCH_PG_CLIENTS (8),
+# BENCH_PG_SECONDS (10), BENCH_RABBIT_MESSAGES (20000), BENCH_NO_BUILD=1 to skip the build.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+REPO="$SUPERVISOR_REPO"
+cd "$REPO"
+
+N="${1:-2000}"
+SHELL_CONCURRENCY="${BENCH_SHELL_CONCURRENCY:-8}"
+SUBMIT_CONCURRENCY="${BENCH_CONCURRENCY:-32}"
+RATE="${BENCH_RATE:-100}"
+PACED_SECONDS="${BENCH_PACED_SECONDS:-10}"
+PG_CLIENTS="${BENCH_PG_CLIENTS:-8}"
+PG_SECONDS="${BENCH_PG_SECONDS:-10}"
+RABBIT_MESSAGES="${BENCH_RABBIT_MESSAGES:-20000}"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MASSTRANSIT_USAGE_TELEMETRY=false MSBUILDDISABLENODEREUSE=1
+
+OUT="$REPO/.data/bench"
+mkdir -p "$OUT"
+RESULTS="$OUT/results.txt"
+: >"$RESULTS"
+
+DB=supervisor_bench
+PGDB=supervisor_bench_pgbench
+VHOST=supervisor-bench
+RAW_VHOST=supervisor-bench-raw
+PORT=5097
+API="http://127.0.0.1:$PORT"
+PG_BASE='Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres'
+MGMT='http://127.0.0.1:15672/api'
+PSQL=(env PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
+PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+CLK_TCK="$(getconf CLK_TCK)"
+
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
+    curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$VHOST" >/dev/null 2>&1 || true
+    curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$RAW_VHOST" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+fresh_vhost() {
+    curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$1" >/dev/null 2>&1 || true
+    curl -sf -u guest:guest -X PUT "$MGMT/vhosts/$1" >/dev/null
+    curl -sf -u guest:guest -X PUT "$MGMT/permissions/$1/guest" -H 'content-type: application/json' \
+        -d '{"configure":".*","write":".*","read":".*"}' >/dev/null
+}
+
+fresh_db() {
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+}
+
+cpu_seconds() {   # cpu_seconds PID...: utime+stime of the processes and their reaped children, in seconds
+    local total=0 pid f
+    for pid in "$@"; do
+        # fields after the "(comm)": state is $1, so utime/stime/cutime/cstime are $12..$15
+        read -r -a f <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
+        total=$((total + f[11] + f[12] + f[13] + f[14]))
+    done
+    awk -v t="$total" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+result() { echo "RESULT $1 $2" >>"$RESULTS"; }
+value() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print v }' "$RESULTS"; }
+
+bench_tool() { dotnet bench/Supervisor.Benchmarks/bin/Release/net10.0/Supervisor.Benchmarks.dll "$@"; }
+
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- services and build
+"$REPO/scripts/services.sh" up >/dev/null
+if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+    say "build: Release"
+    dotnet build Supervisor.sln -c Release -nodeReuse:false -v quiet -clp:ErrorsOnly >/dev/null ||
+        die "build failed (run: dotnet build Supervisor.sln -c Release)"
+fi
+
+# --- 1 + 2: the real stack
+fresh_db "$DB"
+fresh_vhost "$VHOST"
+export ConnectionStrings__Postgres="$PG_BASE;Database=$DB"
+export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:5672/$VHOST"
+export Supervisor__Api__Urls="$API"
+export Supervisor__Agents__shell__Concurrency="$SHELL_CONCURRENCY"
+export Serilog__MinimumLevel__Default=Warning
+
+say "start: service on $API, 2 workers (--agent shell, $SHELL_CONCURRENCY attempts each)"
+dotnet src/Supervisor.Service/bin/Release/net10.0/Supervisor.Service.dll >"$OUT/service.log" 2>&1 &
+service_pid=$!; pids+=("$service_pid")
+for ((i = 0; i < 120; i++)); do curl -sf "$API/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -sf "$API/health/ready" >/dev/null || die "the service did not become ready (log: $OUT/service.log)"
+worker_pids=()
+for w in 1 2; do
+    Supervisor__Worker__Id="bench-worker-$w" Supervisor__Worker__MetricsUrl="http://127.0.0.1:$((PORT + w))" \
+        dotnet src/Supervisor.Worker/bin/Release/net10.0/Supervisor.Worker.dll --agent shell >"$OUT/worker-$w.log" 2>&1 &
+    worker_pids+=("$!"); pids+=("$!")
+done
+for ((i = 0; i < 120; i++)); do
+    consumers="$(curl -sf -u guest:guest "$MGMT/queues/$VHOST/agent-shell" | sed -n 's/.*"consumers":\([0-9]*\).*/\1/p' || true)"
+    [ "${consumers:-0}" -ge 2 ] && break; sleep 0.5
+done
+[ "${consumers:-0}" -ge 2 ] || die "the workers did not start consuming (logs: $OUT/worker-*.log)"
+
+say "warm-up: 100 tasks"
+bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n 100 --concurrency "$SUBMIT_CONCURRENCY" --prefix warmup >/dev/null
+
+say "e2e: $N tasks, $SUBMIT_CONCURRENCY submits in flight"
+service_cpu0="$(cpu_seconds "$service_pid")"; workers_cpu0="$(cpu_seconds "${worker_pids[@]}")"
+bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$N" --concurrency "$SUBMIT_CONCURRENCY" --prefix e2e | tee -a "$RESULTS" >/dev/null
+service_cpu1="$(cpu_seconds "$service_pid")"; workers_cpu1="$(cpu_seconds "${worker_pids[@]}")"
+result e2e.service_cpu_ms_per_task "$(awk -v a="$service_cpu0" -v b="$service_cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')"
+result e2e.workers_cpu_ms_per_task "$(awk -v a="$workers_cpu0" -v b="$workers_cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')"
+
+for w in 1 2; do curl -sf "http://127.0.0.1:$((PORT + w))/metrics" >"$OUT/worker-$w.metrics" || warn "worker $w: no metrics"; done
+paced_n=$((RATE * PACED_SECONDS))
+say "paced: $paced_n tasks offered at $RATE tasks/s"
+bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$paced_n" --rate "$RATE" --concurrency 64 --prefix paced |
+    tee -a "$RESULTS" >/dev/null
+
+for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+pids=()
+
+# --- 3: the same state machine without broker or database
+say "inmemory: $N tasks on the in-memory transport and saga repository"
+bench_tool inmemory --n "$N" | tee -a "$RESULTS" >/dev/null
+
+# --- 4: the broker alone
+say "rabbit: $RABBIT_MESSAGES persistent messages, publisher confirms, manual acks"
+fresh_vhost "$RAW_VHOST"
+bench_tool rabbit --uri "amqp://guest:guest@127.0.0.1:5672/$RAW_VHOST" --n "$RABBIT_MESSAGES" | tee -a "$RESULTS" >/dev/null
+
+# --- 5: the database alone
+say "pgbench: lock-and-update one row, $PG_CLIENTS clients, ${PG_SECONDS}s"
+fresh_db "$PGDB"
+"${PSQL[@]}" -d "$PGDB" -c "CREATE TABLE bench_rows (id int PRIMARY KEY, n bigint NOT NULL)" \
+    -c "INSERT INTO bench_rows SELECT g, 0 FROM generate_series(1, 10000) g" >/dev/null
+cat >"$OUT/pgbench.sql" <<'EOF'
+\set id random(1, 10000)
+BEGIN;
+SELECT n FROM bench_rows WHERE id = :id FOR UPDATE;
+UPDATE bench_rows SET n = n + 1 WHERE id = :id;
+COMMIT;
+EOF
+PGPASSWORD=postgres "$PGBENCH" -h 127.0.0.1 -U postgres -n -f "$OUT/pgbench.sql" -c "$PG_CLIENTS" -j 2 -T "$PG_SECONDS" "$PGDB" \
+    >"$OUT/pgbench.log" 2>&1 || die "pgbench failed (log: $OUT/pgbench.log)"
+result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$OUT/pgbench.log")"
+
+# --- the table
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
+tps="$(value e2e.tasks_per_s)"
+inmem="$(value inmemory.tasks_per_s)"
+raw="$(value rabbit.messages_per_s)"
+pg="$(value pgbench.tps)"
+cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+{
+    echo
+    echo "Supervisor benchmark, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
+    echo "machine: $(nproc) cores ($cpu_model), $mem; load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "stack: 1 service + 2 workers (shell agent, concurrency $SHELL_CONCURRENCY each), $SUBMIT_CONCURRENCY submits in flight"
+    echo
+    printf '%-44s %14s\n' "measure" "value"
+    printf '%-44s %14s\n' "--------------------------------------------" "--------------"
+    printf '%-44s %14s\n' "e2e tasks (succeeded)" "$(value e2e.tasks) ($(value e2e.succeeded))"
+    printf '%-44s %14s\n' "e2e throughput, tasks/s" "$tps"
+    printf '%-44s %14s\n' "e2e submit→started p50 / p95 / p99, ms" "$(value e2e.started_p50_ms) / $(value e2e.started_p95_ms) / $(value e2e.started_p99_ms)"
+    printf '%-44s %14s\n' "e2e submit→finished p50 / p95 / p99, ms" "$(value e2e.finished_p50_ms) / $(value e2e.finished_p95_ms) / $(value e2e.finished_p99_ms)"
+    printf '%-44s %14s\n' "CPU ms per task: service" "$(value e2e.service_cpu_ms_per_task)"
+    printf '%-44s %14s\n' "CPU ms per task: workers (incl. agent procs)" "$(value e2e.workers_cpu_ms_per_task)"
+    printf '%-44s %14s\n' "paced $RATE tasks/s: achieved tasks/s" "$(value paced.tasks_per_s)"
+    printf '%-44s %14s\n' "paced submit→started p50 / p95 / p99, ms" "$(value paced.started_p50_ms) / $(value paced.started_p95_ms) / $(value paced.started_p99_ms)"
+    printf '%-44s %14s\n' "paced submit→finished p99, ms" "$(value paced.finished_p99_ms)"
+    printf '%-44s %14s\n' "in-memory saga, tasks/s" "$inmem"
+    printf '%-44s %14s\n' "raw RabbitMQ persistent, messages/s" "$raw"
+    printf '%-44s %14s\n' "pgbench lock+update one row, tx/s" "$pg"
+    printf '%-44s %14s\n' "e2e as share of in-memory saga" "$(ratio "$tps" "$inmem")"
+    printf '%-44s %14s\n' "e2e as share of raw RabbitMQ messages/s" "$(ratio "$tps" "$raw")"
+    printf '%-44s %14s\n' "e2e as share of pgbench tx/s" "$(ratio "$tps" "$pg")"
+    echo
+    echo "targets: ≥ 500 tasks/s: $(awk -v t="$tps" 'BEGIN { print (t >= 500 ? "met" : "NOT met") }');" \
+        "≥ 50% of in-memory: $(awk -v t="$tps" -v m="$inmem" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }');" \
+        "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }')"
+} | tee "$OUT/table.txt"

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Supervisor.Worker;
+using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Metrics;
+
+namespace Supervisor.Tests.Metrics;
+
+public sealed class WorkerMetricsSpecs
+{
+    [Fact]
+    public void Render_CountsStartedFinishedOutputAndRunning()
+    {
+        var running = new RunningAttempts();
+        using var metrics = new WorkerMetrics(running);
+        metrics.AttemptStarted("shell");
+        metrics.AttemptStarted("shell");
+        metrics.AttemptFinished("shell", "succeeded");
+        metrics.AttemptFinished("shell", "Retryable");
+        metrics.Output("shell", 10);
+        metrics.Output("shell", 5);
+        running.Start(Guid.NewGuid(), Guid.NewGuid(), 1, "shell", DateTime.UtcNow);
+
+        var text = metrics.Render();
+
+        Assert.Contains("supervisor_worker_attempts_started_total{agent=\"shell\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"shell\",outcome=\"succeeded\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"shell\",outcome=\"Retryable\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("supervisor_worker_output_bytes_total{agent=\"shell\"} 15\n", text, StringComparison.Ordinal);
+        Assert.Contains("supervisor_worker_attempts_running{agent=\"shell\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE supervisor_worker_attempts_running gauge\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MetricsServer_ServesPrometheusTextAtTheConfiguredUrl()
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var metrics = new WorkerMetrics(new RunningAttempts());
+        metrics.AttemptStarted("shell");
+        using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), metrics, NullLogger<MetricsServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            using var http = new HttpClient();
+            using var response = await RetryAsync(() => http.GetAsync(url + "/metrics"));
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("supervisor_worker_attempts_started_total{agent=\"shell\"} 1\n", body, StringComparison.Ordinal);
+            using var other = await http.GetAsync(url + "/other");
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    static async Task<HttpResponseMessage> RetryAsync(Func<Task<HttpResponseMessage>> get)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return await get();
+            }
+            catch (HttpRequestException) when (i < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
