@@ -43,8 +43,10 @@ public sealed class SchedulingMessages(SchedulerFixture fixture, ITestOutputHelp
         var cancelled = new ScheduledPing(Guid.NewGuid(), "cancelled");
         var kept = new ScheduledPing(Guid.NewGuid(), "kept");
 
-        var handle = await client.Scheduler.ScheduleSend(client.Address, DateTime.UtcNow.AddSeconds(2), cancelled);
-        await client.Scheduler.ScheduleSend(client.Address, DateTime.UtcNow.AddSeconds(2), kept);
+        // Due far enough ahead that storing and cancelling finish first even on a loaded machine.
+        var due = DateTime.UtcNow.AddSeconds(8);
+        var handle = await client.Scheduler.ScheduleSend(client.Address, due, cancelled);
+        await client.Scheduler.ScheduleSend(client.Address, due, kept);
         // Two instances consume the scheduler queue: a cancel can overtake its schedule when both are sent at once.
         await client.WaitUntilStoredAsync(handle.TokenId);
         await client.Scheduler.CancelScheduledSend(client.Address, handle.TokenId);
