@@ -37,4 +37,8 @@ public sealed class WorkerHeartbeatConsumerDefinition : ConsumerDefinition<Worke
         EndpointName = "worker-heartbeats";
         ConcurrentMessageLimit = 4;
     }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<WorkerHeartbeatConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
 }

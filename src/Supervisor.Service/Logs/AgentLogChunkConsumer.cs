@@ -51,7 +51,8 @@ public sealed class AgentLogChunkConsumerDefinition : ConsumerDefinition<AgentLo
         IConsumerConfigurator<AgentLogChunkConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = 400;
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000));
+        // Through a database restart (about a minute) rather than into the error queue.
+        endpointConfigurator.UseMessageRetry(r => r.Exponential(15, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
         consumerConfigurator.Options<BatchOptions>(o => o.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(4));
     }
 }

@@ -22,7 +22,9 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TaskState> sagaConfigurator,
         IRegistrationContext context)
     {
-        // Two events of one task (or two duplicate submits) racing for the same row: the loser retries and sees the winner's state.
+        // Two events of one task (or two duplicate submits) racing for the same row: the loser retries and sees the winner's
+        // state. A database that restarts or fails over: the message waits for it (about a minute) instead of being dropped
+        // to the error queue, which would leave its task stuck.
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure
@@ -32,7 +34,7 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
                 SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
             });
             r.Handle<NpgsqlException>(e => e.IsTransient);
-            r.Interval(10, TimeSpan.FromMilliseconds(50));
+            r.Exponential(15, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(150));
         });
         endpointConfigurator.UseInMemoryOutbox(context);
 

@@ -82,7 +82,7 @@ sealed class LoadRun : IAsyncDisposable
         }
 
         Log("every task terminal");
-        await using var connection = new NpgsqlConnection(Stack.Resources.Postgres);
+        await using var connection = new NpgsqlConnection(Stack.Resources.InspectionPostgres);
         await connection.OpenAsync();
 
         var states = await RowsAsync(connection, "SELECT state, count(*)::text FROM tasks GROUP BY state ORDER BY state");
@@ -127,7 +127,7 @@ sealed class LoadRun : IAsyncDisposable
 
     async Task<long> CountAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(Stack.Resources.Postgres);
+        await using var connection = new NpgsqlConnection(Stack.Resources.InspectionPostgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (long)(await command.ExecuteScalarAsync())!;

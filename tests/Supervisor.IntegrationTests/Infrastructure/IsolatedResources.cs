@@ -23,12 +23,17 @@ sealed class IsolatedResources : IAsyncDisposable
 
     public string Postgres { get; }
 
+    /// <summary>For the test's own queries: unpooled, so a restart of PostgreSQL leaves no dead connection behind.</summary>
+    public string InspectionPostgres => new NpgsqlConnectionStringBuilder(Postgres) { Pooling = false }.ConnectionString;
+
+    static string Admin => new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Pooling = false }.ConnectionString;
+
     public string RabbitMq { get; }
 
     public static async Task<IsolatedResources> CreateAsync(string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)].ToLowerInvariant();
-        await using (var connection = new NpgsqlConnection(TestEnvironment.Postgres))
+        await using (var connection = new NpgsqlConnection(Admin))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
@@ -47,7 +52,7 @@ sealed class IsolatedResources : IAsyncDisposable
         try
         {
             await _management.DeleteAsync($"api/vhosts/{Name}");
-            await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
+            await using var connection = new NpgsqlConnection(Admin);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
