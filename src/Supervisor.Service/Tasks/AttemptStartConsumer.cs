@@ -40,4 +40,9 @@ public sealed class AttemptStartConsumerDefinition : ConsumerDefinition<AttemptS
         EndpointName = "attempt-start";
         ConcurrentMessageLimit = 16;
     }
+
+    // A short retry only: the worker waits about ten seconds for the answer and then starts anyway.
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<AttemptStartConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000));
 }

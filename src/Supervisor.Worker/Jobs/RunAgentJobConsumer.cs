@@ -196,8 +196,9 @@ public sealed partial class RunAgentJobConsumer(
                 clock.GetUtcNow().UtcDateTime));
             return false;
         }
-        catch (RequestTimeoutException)
+        catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
         {
+            // No answer, or the service failed to answer (its database restarting): a check must not fail the task.
             LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
             return true;
         }
