@@ -42,8 +42,7 @@ public static class TaskCommandEndpoints
             }
             catch (JsonException e)
             {
-                var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = ["is not valid JSON of the expected type."] });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [TaskEndpoints.JsonField(e)] = ["is not valid JSON of the expected type."] });
             }
         }
 

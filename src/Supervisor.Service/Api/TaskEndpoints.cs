@@ -31,8 +31,7 @@ public static class TaskEndpoints
         }
         catch (JsonException e)
         {
-            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            return Invalid(field, "is not valid JSON of the expected type.");
+            return Invalid(JsonField(e), "is not valid JSON of the expected type.");
         }
 
         if (request is null)
@@ -92,6 +91,9 @@ public static class TaskEndpoints
         await follower.StreamAsync(id, response, cancellationToken);
         return TypedResults.Empty;
     }
+
+    /// <summary>The request field a JSON error points at, as the API names fields (<c>body</c> for the whole document).</summary>
+    internal static string JsonField(JsonException e) => string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
 
     static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Task not found.", detail: $"No task has the id {id}.");

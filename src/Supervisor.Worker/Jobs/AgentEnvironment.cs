@@ -23,15 +23,24 @@ public static partial class AgentEnvironment
     /// (the image's own environment applies), HOME and TMPDIR only for <c>Home: attempt</c>. Then the attempt's identity
     /// and the agent's configured <c>Env</c>. Nothing else of the worker's environment leaks into the agent.
     /// </summary>
+    /// <summary>The worker's PATH and HOME and a UTF-8 locale: all a process on this machine is given of the worker's environment.</summary>
+    public static Dictionary<string, string> WorkerBasics() => new(StringComparer.Ordinal)
+    {
+        ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
+        ["HOME"] = Environment.GetEnvironmentVariable("HOME") ?? "/tmp",
+        ["LANG"] = "C.UTF-8",
+    };
+
     public static IReadOnlyDictionary<string, string> For(AgentOptions agent, RunAgentJob job, int attempt, string workspace)
     {
         var home = HomeSeenBy(agent, workspace);
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         if (agent.Isolation != IsolationModes.Container)
         {
-            env["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
-            env["HOME"] = home ?? Environment.GetEnvironmentVariable("HOME") ?? "/tmp";
-            env["LANG"] = "C.UTF-8";
+            foreach (var (key, value) in WorkerBasics())
+                env[key] = value;
+            if (home is not null)
+                env["HOME"] = home;
             env["TMPDIR"] = home is null ? Path.GetTempPath() : Path.Combine(home, "tmp");
         }
         else if (home is not null)

@@ -41,13 +41,8 @@ public sealed partial class AttemptHooks(IOptions<HookOptions> options, ProcessR
     async Task<HookResult> RunAsync(string kind, string command, object payload, string workspace, CancellationToken cancellationToken)
     {
         var output = new StringBuilder();
-        var environment = new Dictionary<string, string>
-        {
-            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
-            ["HOME"] = Environment.GetEnvironmentVariable("HOME") ?? "/tmp",
-            ["LANG"] = "C.UTF-8",
-            ["SUPERVISOR_HOOK"] = kind,
-        };
+        var environment = AgentEnvironment.WorkerBasics();
+        environment["SUPERVISOR_HOOK"] = kind;
         var spec = new ProcessSpec(command, [kind], workspace, environment, TimeSpan.FromSeconds(options.Value.TimeoutSeconds),
             JsonSerializer.Serialize(payload, JsonSerializerOptions.Web));
         var outcome = await runner.RunAsync(spec, (_, text) =>
