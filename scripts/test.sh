@@ -151,6 +151,32 @@ done
 # CI machines: stop the compiler server so no process outlives the run
 if [ "${CI:-}" = true ]; then dotnet build-server shutdown >/dev/null 2>&1 || true; fi
 
+# Failed and skipped tests by name, with the start of each failure's message, right above the summary so a
+# log that keeps only its tail still says what failed.
+list_outcomes() {   # list_outcomes TRX...
+    python3 - "$@" <<'PY' 2>/dev/null || grep -ho 'testName="[^"]*"[^>]*outcome="\(Failed\|NotExecuted\)"' "$@" || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        outcome = r.get("outcome")
+        if outcome in ("Passed", None):
+            continue
+        message = r.findtext("t:Output/t:ErrorInfo/t:Message", "", ns).strip()
+        if outcome == "NotExecuted":
+            message = message or r.findtext("t:Output/t:StdOut", "", ns).strip()
+        lines = message.splitlines()
+        text = " | ".join(line.strip() for line in lines[:6])[:700]
+        label = "SKIPPED" if outcome == "NotExecuted" else outcome.upper()
+        print(f"  {label}: {r.get('testName')}" + (f"\n      {text}" if text else ""))
+PY
+}
+shopt -s nullglob
+trx_files=("$RESULTS"/*.trx)
+shopt -u nullglob
+if [ "$total_failed" -gt 0 ] || [ "$total_skipped" -gt 0 ]; then
+    if [ "${#trx_files[@]}" -gt 0 ]; then say "not passed:"; list_outcomes "${trx_files[@]}"; fi
+fi
 for l in "${summary_lines[@]}"; do say "$l"; done
 if [ $((total_passed + total_failed)) -eq 0 ]; then
     warn "no test ran"

@@ -2,6 +2,8 @@ namespace Supervisor.Contracts;
 
 /// <summary>
 /// A worker asks, before it starts an attempt, whether the task still wants it: a job redelivered later may find its
-/// task cancelled, paused or already moved on to another agent.
+/// task cancelled, paused or already moved on to another agent, or the same attempt already claimed by another worker
+/// (the broker redelivers a job whose acknowledgement was lost). <see cref="WaitedSeconds"/> is how long this worker
+/// has already waited for such a claim to resolve.
 /// </summary>
-public sealed record AttemptStartRequest(Guid TaskId, int Pass);
+public sealed record AttemptStartRequest(Guid TaskId, int Pass, int Attempt = 0, string? Worker = null, double WaitedSeconds = 0);

@@ -61,6 +61,13 @@ public static class ServiceExtensions
         builder.Services.AddOptions<PolicyOptions>().Bind(builder.Configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         builder.Services.Configure<FleetOptions>(builder.Configuration.GetSection(FleetOptions.Section));
+        var watchdog = builder.Configuration.GetSection(WatchdogOptions.Section).Get<WatchdogOptions>() ?? new WatchdogOptions();
+        if (watchdog.Validate() is { Count: > 0 } watchdogErrors)
+            throw new OptionsValidationException(WatchdogOptions.Section, typeof(WatchdogOptions), watchdogErrors);
+        builder.Services.Configure<WatchdogOptions>(builder.Configuration.GetSection(WatchdogOptions.Section));
+        builder.Services.AddSingleton<ReceiveWatchdog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiveWatchdog>());
+        builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddSingleton<LogFollower>();

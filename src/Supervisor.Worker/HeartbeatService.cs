@@ -44,8 +44,9 @@ sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOption
         var capacity = worker.Agents.Sum(a => catalog.Get(a).Concurrency);
         try
         {
+            // A publish that hangs (see BrokerCalls) must not stop the beats that follow it: the next one goes out anyway.
             await bus.Publish(new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
-                clock.GetUtcNow().UtcDateTime), cancellationToken);
+                clock.GetUtcNow().UtcDateTime), cancellationToken).WaitAsync(TimeSpan.FromSeconds(Math.Max(worker.HeartbeatSeconds, 10)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

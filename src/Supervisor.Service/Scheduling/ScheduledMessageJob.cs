@@ -1,6 +1,7 @@
 using MassTransit;
 using MassTransit.Serialization;
 using Quartz;
+using Supervisor.Hosting;
 
 namespace Supervisor.Service.Scheduling;
 
@@ -55,8 +56,9 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
         try
         {
             var endpoint = await bus.GetSendEndpoint(destination);
+            // A send that hangs (see BrokerCalls) fails this firing after a while; the job's retry policy sends again.
             await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext>(send => Forward(send, envelope, tokenId, context)),
-                cancellationToken);
+                cancellationToken).WaitAsync(BrokerCalls.DefaultTimeout, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -1,35 +1,131 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Supervisor.Contracts;
+using Supervisor.Service.Fleet;
 
 namespace Supervisor.Service.Tasks;
 
 /// <summary>
-/// Answers a worker about to start an attempt: only a task that is active and still on the job's pass wants it.
-/// Reads the committed state; the saga itself is not involved, so answering costs one indexed read.
+/// Answers a worker about to start an attempt: only a task that is active and still on the job's pass wants it, and
+/// only one worker may run each attempt. Reads the committed state, not the saga's queue, so answering costs an indexed
+/// read and one insert.
 /// </summary>
-public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource) : IConsumer<AttemptStartRequest>
+/// <remarks>
+/// The broker redelivers a job whose acknowledgement was lost (a dropped connection, a restarted broker) with the same
+/// attempt number, possibly while its first run is still going or its result is still queued. The first worker's claim
+/// makes the second wait: for the result (then it drops the job, the attempt has run), or until the first worker is
+/// lost (then it takes the claim over and runs the attempt).
+/// </remarks>
+public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<FleetOptions> fleet, TimeProvider clock) : IConsumer<AttemptStartRequest>
 {
     static readonly string[] Active = [TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled];
 
+    /// <summary>How often a waiting worker asks again.</summary>
+    const double AskAgainSeconds = 2;
+
+    /// <summary>A holder that is alive but no longer running the attempt has this long for its result to be recorded.</summary>
+    static readonly TimeSpan ResultGrace = TimeSpan.FromMinutes(2);
+
     public async Task Consume(ConsumeContext<AttemptStartRequest> context)
     {
-        var request = context.Message;
-        await using var command = dataSource.CreateCommand("SELECT state, pass FROM tasks WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = request.TaskId });
-        await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
-        if (!await reader.ReadAsync(context.CancellationToken))
+        var answer = await AnswerAsync(context.Message, context.CancellationToken);
+        // The worker waits StartCheckTimeoutSeconds (10 s by default) and then starts anyway: a reply that hangs (see
+        // BrokerCalls) is given up after that long rather than holding this endpoint.
+        await context.RespondAsync(answer).WaitAsync(TimeSpan.FromSeconds(10), context.CancellationToken);
+    }
+
+    async Task<AttemptStartResponse> AnswerAsync(AttemptStartRequest request, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var task = await ReadTaskAsync(connection, request.TaskId, cancellationToken);
+        if (task is not var (state, pass))
+            return new AttemptStartResponse(request.TaskId, false, null, "the task does not exist");
+        if (!Active.Contains(state))
+            return new AttemptStartResponse(request.TaskId, false, state, $"the task is {state}");
+        if (pass != request.Pass)
+            return new AttemptStartResponse(request.TaskId, false, state, $"the task has moved on to pass {pass}");
+        if (request.Attempt <= 0 || string.IsNullOrEmpty(request.Worker))
+            return new AttemptStartResponse(request.TaskId, true, state, null); // a worker that does not claim attempts
+        return await ClaimAsync(connection, request, state, cancellationToken);
+    }
+
+    async Task<AttemptStartResponse> ClaimAsync(NpgsqlConnection connection, AttemptStartRequest request, string state, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO attempt_claims (task_id, attempt, pass, worker, claimed_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (task_id, attempt) DO NOTHING
+            """, connection))
         {
-            await context.RespondAsync(new AttemptStartResponse(request.TaskId, false, null, "the task does not exist"));
-            return;
+            AddParameters(insert, request.TaskId, request.Attempt, request.Pass, request.Worker!, now);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+                return new AttemptStartResponse(request.TaskId, true, state, null);
         }
 
-        var state = reader.GetString(0);
-        var pass = reader.GetInt32(1);
-        var response = !Active.Contains(state) ? new AttemptStartResponse(request.TaskId, false, state, $"the task is {state}")
-            : pass != request.Pass ? new AttemptStartResponse(request.TaskId, false, state, $"the task has moved on to pass {pass}")
-            : new AttemptStartResponse(request.TaskId, true, state, null);
-        await context.RespondAsync(response);
+        // The holder's own record of the attempt (the saga writes it from the holder's events) and its latest heartbeat.
+        await using var read = new NpgsqlCommand("""
+            SELECT c.worker, a.finished_at IS NOT NULL, w.last_heartbeat,
+                   coalesce(w.running @> jsonb_build_array(jsonb_build_object('taskId', c.task_id, 'attempt', c.attempt)), false)
+            FROM attempt_claims c
+            LEFT JOIN LATERAL (SELECT finished_at FROM task_attempts
+                               WHERE task_id = c.task_id AND number = c.attempt AND worker = c.worker
+                               ORDER BY started_at DESC NULLS LAST LIMIT 1) a ON true
+            LEFT JOIN workers w ON w.id = c.worker
+            WHERE c.task_id = $1 AND c.attempt = $2
+            """, connection);
+        read.Parameters.Add(new NpgsqlParameter { Value = request.TaskId });
+        read.Parameters.Add(new NpgsqlParameter { Value = request.Attempt });
+        string holder;
+        bool finished, running;
+        DateTime? heartbeat;
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+                return Wait(request, state, "the attempt's claim is being changed");
+            holder = reader.GetString(0);
+            finished = reader.GetBoolean(1);
+            heartbeat = reader.IsDBNull(2) ? null : reader.GetDateTime(2);
+            running = reader.GetBoolean(3);
+        }
+
+        if (finished)
+            return new AttemptStartResponse(request.TaskId, false, state, $"attempt {request.Attempt} already ran on worker {holder}", Duplicate: true);
+
+        // Everyone's heartbeats pause while the broker is away: judge a holder only after waiting longer than a heartbeat gap.
+        var lostAfter = fleet.Value.LostAfter;
+        var waited = TimeSpan.FromSeconds(request.WaitedSeconds);
+        var alive = heartbeat is { } beat && now - beat <= lostAfter;
+        if (waited < lostAfter || (alive && running) || (alive && waited < ResultGrace))
+            return Wait(request, state, $"attempt {request.Attempt} is held by worker {holder}" + (running ? ", which is running it" : ""));
+
+        await using var takeOver = new NpgsqlCommand(
+            "UPDATE attempt_claims SET worker = $4, claimed_at = $5, pass = $3 WHERE task_id = $1 AND attempt = $2 AND worker = $6", connection);
+        AddParameters(takeOver, request.TaskId, request.Attempt, request.Pass, request.Worker!, now);
+        takeOver.Parameters.Add(new NpgsqlParameter { Value = holder });
+        return await takeOver.ExecuteNonQueryAsync(cancellationToken) == 1
+            ? new AttemptStartResponse(request.TaskId, true, state, $"took attempt {request.Attempt} over from worker {holder}, " + (alive ? "which never reported its result" : "which is lost"))
+            : Wait(request, state, "another worker took the attempt over");
+    }
+
+    static AttemptStartResponse Wait(AttemptStartRequest request, string state, string reason) =>
+        new(request.TaskId, false, state, reason, AskAgainSeconds);
+
+    static async Task<(string State, int Pass)?> ReadTaskAsync(NpgsqlConnection connection, Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT state, pass FROM tasks WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = taskId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetInt32(1)) : null;
+    }
+
+    static void AddParameters(NpgsqlCommand command, Guid taskId, int attempt, int pass, string worker, DateTime at)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = taskId });
+        command.Parameters.Add(new NpgsqlParameter { Value = attempt });
+        command.Parameters.Add(new NpgsqlParameter { Value = pass });
+        command.Parameters.Add(new NpgsqlParameter { Value = worker });
+        command.Parameters.Add(new NpgsqlParameter { Value = at, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
     }
 }
 

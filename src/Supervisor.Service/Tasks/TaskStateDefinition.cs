@@ -1,6 +1,6 @@
 using MassTransit;
-using Npgsql;
 using Supervisor.Contracts;
+using Supervisor.Service.Persistence;
 
 namespace Supervisor.Service.Tasks;
 
@@ -27,13 +27,7 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
         // to the error queue, which would leave its task stuck.
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure
-                or PostgresErrorCodes.DeadlockDetected);
-            r.Handle<Microsoft.EntityFrameworkCore.DbUpdateException>(e => e.InnerException is PostgresException
-            {
-                SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
-            });
-            r.Handle<NpgsqlException>(e => e.IsTransient);
+            r.Handle<Exception>(DatabaseFaults.IsRetryable);
             r.Exponential(15, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(150));
         });
         endpointConfigurator.UseInMemoryOutbox(context);

@@ -35,13 +35,13 @@ public sealed partial class RunAgentJobConsumer(
         var worker = options.Value;
         var agent = catalog.Get(job.Agent);
         var redelivery = context.GetRedeliveryCount();
-        if (!await MayStartAsync(context, worker))
-            return;
-
         var counters = RetryPolicy.Counters.From(context);
         // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
         var attempt = new AttemptIdentity(job.TaskId, NewId.NextGuid(), job.Pass, job.FirstAttempt + redelivery + counters.HandBacks, job.Agent,
             worker.Id);
+        if (!await MayStartAsync(context, worker, attempt.Number))
+            return;
+
         LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
 
         Workspace workspace;
@@ -65,7 +65,7 @@ public sealed partial class RunAgentJobConsumer(
             {
                 var veto = await hooks.PreAttemptAsync(
                     AttemptHooks.Payload("pre-attempt", job, attempt.Id, attempt.Number, redelivery, worker.Id, workspace.Path, workspace.Branch),
-                    workspace.Path, context.CancellationToken);
+                    workspace.Path, shutdown.GraceExpired);
                 if (!veto.Succeeded)
                 {
                     finishedAs = ErrorClasses.Invalid;
@@ -75,7 +75,8 @@ public sealed partial class RunAgentJobConsumer(
             }
 
             var collector = new OutputCollector(worker.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
-                chunk => context.Publish(new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
+                chunk => Publish(context, new AgentLogChunk(job.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At),
+                    CancellationToken.None));
             var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
             AgentHome.Create(agent, workspace.Path);
             var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
@@ -84,7 +85,10 @@ public sealed partial class RunAgentJobConsumer(
 
             var entry = running.Start(job.TaskId, attempt.Id, attempt.Number, job.Agent, clock.GetUtcNow().UtcDateTime);
             using var registration = new Registration(running, entry);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.GraceExpired, entry.Cancelled);
+            // Not the consume token: MassTransit cancels it when the broker connection drops, and the attempt must not die with
+            // the connection. It carries on and publishes its result once the broker is back; the broker's redelivered copy of
+            // the job meanwhile waits on this attempt's claim and is dropped when the result is recorded.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
             using var span = SupervisorTelemetry.Source.StartActivity($"agent {job.Agent}");
             span?.SetTag("supervisor.task_id", job.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", job.Agent);
             var outcome = await executor.RunAsync(agent, spec, (stream, text) =>
@@ -120,7 +124,7 @@ public sealed partial class RunAgentJobConsumer(
             if (failure is null && !outcome.Cancelled)
             {
                 commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
-                    context.CancellationToken);
+                    CancellationToken.None);
                 if (commit is null && job.ExpectChanges)
                     failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
             }
@@ -128,7 +132,7 @@ public sealed partial class RunAgentJobConsumer(
             await collector.CompleteAsync();
             if (outcome.Cancelled && entry.CancelReason is not null)
             {
-                await context.Publish(new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
+                await Publish(context, new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
                     clock.GetUtcNow().UtcDateTime, collector.Published), CancellationToken.None);
                 LogCancelled(attempt.TaskId, attempt.Number, entry.CancelReason);
                 finishedAs = "cancelled";
@@ -154,8 +158,8 @@ public sealed partial class RunAgentJobConsumer(
             {
                 var summary = report?.Summary ?? Summary(collector.StdoutTail);
                 var result = new TaskResult(attempt.Agent, commit is null ? null : workspace.Branch, commit?.Commit, commit?.DiffStat, summary);
-                await context.Publish(new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
-                    clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage));
+                await Publish(context, new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
+                    clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage), CancellationToken.None);
                 LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
                 finishedAs = "succeeded";
                 return;
@@ -168,7 +172,8 @@ public sealed partial class RunAgentJobConsumer(
             if (delay is null)
                 throw new AgentAttemptException(failure.ErrorClass, failure.Message);
 
-            await context.Redeliver(delay.Value, (_, send) => counters.ApplyNext(send, failure.ErrorClass));
+            await BrokerCalls.Retry(_ => context.Redeliver(delay.Value, (_, send) => counters.ApplyNext(send, failure.ErrorClass)),
+                $"task {job.TaskId}: scheduling attempt {attempt.Number + 1}", logger, CancellationToken.None);
         }
         finally
         {
@@ -179,28 +184,57 @@ public sealed partial class RunAgentJobConsumer(
     }
 
     /// <summary>
-    /// Asks the service whether the task still wants this job (a redelivery may find it cancelled, paused or moved on).
-    /// Without an answer in time the attempt starts anyway: a restarting service must not stall the fleet.
+    /// Asks the service whether the task still wants this job (a redelivery may find it cancelled, paused or moved on) and
+    /// claims the attempt; while another worker holds it (the broker redelivered a job whose acknowledgement was lost),
+    /// asks again until that run's result is recorded or its worker is lost. Without an answer in time the attempt starts
+    /// anyway: a restarting service must not stall the fleet.
     /// </summary>
-    async Task<bool> MayStartAsync(ConsumeContext<RunAgentJob> context, WorkerOptions worker)
+    async Task<bool> MayStartAsync(ConsumeContext<RunAgentJob> context, WorkerOptions worker, int attempt)
     {
         var job = context.Message;
-        try
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        var logged = false;
+        while (true)
         {
-            var answer = await startCheck.GetResponse<AttemptStartResponse>(new AttemptStartRequest(job.TaskId, job.Pass), context.CancellationToken,
-                RequestTimeout.After(s: worker.StartCheckTimeoutSeconds));
-            if (answer.Message.Allowed)
+            AttemptStartResponse answer;
+            try
+            {
+                answer = (await startCheck.GetResponse<AttemptStartResponse>(
+                    new AttemptStartRequest(job.TaskId, job.Pass, attempt, worker.Id, waiting.Elapsed.TotalSeconds), context.CancellationToken,
+                    RequestTimeout.After(s: worker.StartCheckTimeoutSeconds))).Message;
+            }
+            catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
+            {
+                // No answer, or the service failed to answer (its database restarting): a check must not fail the task.
+                LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
                 return true;
-            LogDeclined(job.TaskId, job.Pass, answer.Message.Reason ?? "no reason given");
-            await context.Publish(new AgentJobDeclined(job.TaskId, job.Pass, job.Agent, worker.Id, answer.Message.Reason ?? "declined",
-                clock.GetUtcNow().UtcDateTime));
+            }
+
+            if (answer.Allowed)
+            {
+                if (answer.Reason is { } note)
+                    LogStartNote(job.TaskId, attempt, note);
+                return true;
+            }
+
+            if (answer.AskAgainInSeconds is { } seconds)
+            {
+                if (!logged)
+                    LogWaiting(job.TaskId, attempt, answer.Reason ?? "held by another worker");
+                logged = true;
+                await Task.Delay(TimeSpan.FromSeconds(Math.Clamp(seconds, 0.1, 60)), context.CancellationToken);
+                continue;
+            }
+
+            LogDeclined(job.TaskId, job.Pass, answer.Reason ?? "no reason given");
+            // An attempt that already ran has its own result on the record: nothing for the task to do about this copy.
+            if (!answer.Duplicate)
+            {
+                await Publish(context, new AgentJobDeclined(job.TaskId, job.Pass, job.Agent, worker.Id, answer.Reason ?? "declined",
+                    clock.GetUtcNow().UtcDateTime), context.CancellationToken);
+            }
+
             return false;
-        }
-        catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
-        {
-            // No answer, or the service failed to answer (its database restarting): a check must not fail the task.
-            LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
-            return true;
         }
     }
 
@@ -235,25 +269,30 @@ public sealed partial class RunAgentJobConsumer(
             new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
             TimeSpan.Zero, outputChunks, null);
         var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
-        await queue.Send(context.Message, send =>
+        await BrokerCalls.Retry(token => queue.Send(context.Message, send =>
         {
             send.TransferConsumeContextHeaders(context);
             send.Headers.Set(MessageHeaders.RedeliveryCount, context.GetRedeliveryCount());
             counters.ApplyHandBack(send);
-        }, CancellationToken.None);
+        }, token), $"task {attempt.TaskId}: handing the job back", logger, CancellationToken.None);
         LogHandedBack(attempt.TaskId, attempt.Number);
     }
 
+    /// <summary>Publishes an event of the attempt, again if the broker never confirms it (see <see cref="BrokerCalls"/>).</summary>
+    Task Publish<T>(ConsumeContext context, T message, CancellationToken cancellationToken)
+        where T : class =>
+        BrokerCalls.Retry(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
+
     Task PublishStarted(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int redelivery, string? branch) =>
-        context.Publish(new AgentJobStarted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, redelivery, attempt.Agent, attempt.Worker,
-            Environment.MachineName, branch, clock.GetUtcNow().UtcDateTime));
+        Publish(context, new AgentJobStarted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, redelivery, attempt.Agent, attempt.Worker,
+            Environment.MachineName, branch, clock.GetUtcNow().UtcDateTime), CancellationToken.None);
 
     async Task PublishFailure(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int? exitCode, Classification classification, TimeSpan? retryIn,
         long outputChunks, AttemptUsage? usage)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         LogFailed(attempt.TaskId, attempt.Number, classification.ErrorClass, classification.Message, retryIn?.TotalSeconds);
-        await context.Publish(new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
+        await Publish(context, new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
             classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage), CancellationToken.None);
     }
 
@@ -279,6 +318,12 @@ public sealed partial class RunAgentJobConsumer(
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} pass {Pass}: job dropped without starting: {Reason}")]
     partial void LogDeclined(Guid taskId, int pass, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: waiting: {Reason}")]
+    partial void LogWaiting(Guid taskId, int attempt, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {Note}")]
+    partial void LogStartNote(Guid taskId, int attempt, string note);
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId}: no answer from the service within {Seconds}s; starting the attempt anyway")]
     partial void LogNoStartAnswer(Guid taskId, int seconds);

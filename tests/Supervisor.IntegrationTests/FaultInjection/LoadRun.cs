@@ -47,6 +47,8 @@ sealed class LoadRun : IAsyncDisposable
             ["Supervisor__Agents__load__Retry__Intervals__1"] = "00:00:00.3",
             ["Supervisor__Agents__load__Retry__Intervals__2"] = "00:00:00.3",
             ["Supervisor__Agents__load__Retry__Jitter"] = "0",
+            // within the 3 minutes the run is given after its fault
+            ["Supervisor__Watchdog__StuckAfter"] = "00:01:30",
         };
         var stack = await SupervisorStack.StartAsync(name, config, services: 1, ("load", 2));
         var run = new LoadRun(output, stack, state);
@@ -77,7 +79,12 @@ sealed class LoadRun : IAsyncDisposable
         long open;
         while ((open = await CountAsync("SELECT count(*) FROM tasks WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled', 'Rejected')")) > 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{open} tasks still not terminal after {Deadline.TotalMinutes} min");
+            if (DateTime.UtcNow >= deadline)
+            {
+                await ReportStuckAsync();
+                Assert.Fail($"{open} tasks still not terminal after {Deadline.TotalMinutes} min");
+            }
+
             await Task.Delay(250);
         }
 
@@ -123,6 +130,17 @@ sealed class LoadRun : IAsyncDisposable
 
         var retried = await CountAsync("SELECT count(*) FROM (SELECT task_id FROM task_attempts GROUP BY task_id HAVING count(*) > 1) m");
         Log($"tasks with more than one attempt: {retried}; invariants hold");
+    }
+
+    /// <summary>Where the unfinished tasks are: their states, the queues, and the logs of the processes involved.</summary>
+    async Task ReportStuckAsync()
+    {
+        await using var connection = new NpgsqlConnection(Stack.Resources.InspectionPostgres);
+        await connection.OpenAsync();
+        var states = await RowsAsync(connection, "SELECT state, count(*)::text FROM tasks GROUP BY state ORDER BY state");
+        Log("tasks by state: " + string.Join(", ", states.Select(r => $"{r[0]} {r[1]}")));
+        Log("queues: " + string.Join("; ", await Stack.Resources.DescribeQueuesAsync()));
+        Log("process logs: " + string.Join(", ", Stack.LogFiles));
     }
 
     async Task<long> CountAsync(string sql)

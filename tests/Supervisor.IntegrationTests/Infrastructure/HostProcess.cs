@@ -10,18 +10,29 @@ sealed class HostProcess : IAsyncDisposable
     readonly StreamWriter _log;
     readonly StringBuilder _recent = new();
 
-    HostProcess(string name, Process process, StreamWriter log)
+    HostProcess(string name, Process process, StreamWriter log, string logFile)
     {
         Name = name;
         _process = process;
         _log = log;
+        LogFile = logFile;
     }
 
     public string Name { get; }
 
+    /// <summary>Where the process's whole output is kept (under .data/test-logs).</summary>
+    public string LogFile { get; }
+
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Completes with the process's exit code when it exits.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
 
     public static HostProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
@@ -44,12 +55,13 @@ sealed class HostProcess : IAsyncDisposable
             start.Environment[key] = value;
 
         Directory.CreateDirectory(TestEnvironment.LogDirectory);
-        var log = new StreamWriter(Path.Combine(TestEnvironment.LogDirectory, $"{name}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}"[..(name.Length + 12)] + ".log"))
+        var logFile = Path.Combine(TestEnvironment.LogDirectory, $"{name}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}"[..(name.Length + 12)] + ".log");
+        var log = new StreamWriter(logFile)
         {
             AutoFlush = true,
         };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var host = new HostProcess(name, process, log);
+        var host = new HostProcess(name, process, log, logFile);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();

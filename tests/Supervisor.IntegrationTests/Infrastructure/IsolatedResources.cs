@@ -47,6 +47,19 @@ sealed class IsolatedResources : IAsyncDisposable
         return new IsolatedResources(name, management);
     }
 
+    /// <summary>This virtual host's queues as "name: N ready, N unacked, N consumers", for a failing test's report.</summary>
+    public async Task<IReadOnlyList<string>> DescribeQueuesAsync()
+    {
+        var queues = await _management.GetFromJsonAsync<List<QueueSummary>>($"api/queues/{Name}") ?? [];
+        return [.. queues.Select(q => $"{q.Name}: {q.MessagesReady} ready, {q.MessagesUnacknowledged} unacked, {q.Consumers} consumers")];
+    }
+
+    sealed record QueueSummary(
+        [property: System.Text.Json.Serialization.JsonPropertyName("name")] string Name,
+        [property: System.Text.Json.Serialization.JsonPropertyName("messages_ready")] long MessagesReady,
+        [property: System.Text.Json.Serialization.JsonPropertyName("messages_unacknowledged")] long MessagesUnacknowledged,
+        [property: System.Text.Json.Serialization.JsonPropertyName("consumers")] long Consumers);
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -11,6 +11,7 @@ sealed class SupervisorStack : IAsyncDisposable
 {
     readonly Dictionary<string, string> _config;
     readonly List<HostProcess> _services = [];
+    readonly List<string> _logFiles = [];
     readonly List<HostProcess> _workers = [];
     readonly Dictionary<HostProcess, string> _urls = [];
 
@@ -28,9 +29,14 @@ sealed class SupervisorStack : IAsyncDisposable
     /// <summary>The API of the first service started (a restarted service keeps its address).</summary>
     public ApiClient Api { get; private set; } = null!;
 
+    volatile bool _disposed;
+
     public IReadOnlyList<HostProcess> Services => _services;
 
     public IReadOnlyList<HostProcess> Workers => _workers;
+
+    /// <summary>The log files of every process this stack runs.</summary>
+    public IEnumerable<string> LogFiles => _logFiles;
 
     /// <summary>Starts <paramref name="services"/> service instances and the given workers, and waits until all are ready.</summary>
     public static async Task<SupervisorStack> StartAsync(string name, IReadOnlyDictionary<string, string> config, int services,
@@ -80,8 +86,22 @@ sealed class SupervisorStack : IAsyncDisposable
             env[key] = value;
         var service = HostProcess.Start($"{Name}-service{_services.Count + 1}", TestEnvironment.ProjectOutput("Supervisor.Service", "Supervisor.Service.dll"), env);
         _services.Add(service);
+        _logFiles.Add(service.LogFile);
         _urls[service] = url;
+        _ = RestartIfWedgedAsync(service, url, extra);
         return service;
+    }
+
+    /// <summary>
+    /// What a process manager does for a service that exits with <see cref="Supervisor.Service.ReceiveWatchdog.ExitCode"/>
+    /// (wedged): start it again, on the same address. Services stopped or killed by the test stay down.
+    /// </summary>
+    async Task RestartIfWedgedAsync(HostProcess service, string url, IReadOnlyDictionary<string, string> extra)
+    {
+        if (await service.WaitForExitAsync() != Supervisor.Service.ReceiveWatchdog.ExitCode || _disposed)
+            return;
+        _services.Remove(service);
+        LaunchService(url, extra);
     }
 
     async Task<HostProcess> StartServiceAsync(string url)
@@ -114,6 +134,7 @@ sealed class SupervisorStack : IAsyncDisposable
         var worker = HostProcess.Start($"{Name}-{id}", TestEnvironment.ProjectOutput("Supervisor.Worker", "Supervisor.Worker.dll"), env,
             "--agent", agents);
         _workers.Add(worker);
+        _logFiles.Add(worker.LogFile);
         // Logged once the bus has started, i.e. once every agent queue has this worker as a consumer.
         await WaitUntilAsync(worker, () => Task.FromResult(worker.RecentOutput.Contains($"Worker {id} ready", StringComparison.Ordinal)));
         return worker;
@@ -146,7 +167,8 @@ sealed class SupervisorStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in _workers.Concat(_services))
+        _disposed = true;
+        foreach (var process in _workers.Concat(_services).ToList())
             await process.DisposeAsync();
         Api?.Dispose();
         await Resources.DisposeAsync();

@@ -30,6 +30,8 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         _provider = new ServiceCollection()
             .AddSingleton(new AgentCatalog(Options.Create(options)))
             .AddSingleton(TimeProvider.System)
+            // no console logger: the harness's debug trace of every message buries the test results
+            .AddLogging()
             .AddSingleton(Options.Create(new PolicyOptions { ApprovalRequiredFor = ["high"] }))
             .AddMassTransitTestHarness(x => x.AddSagaStateMachine<TaskStateMachine, TaskState>().InMemoryRepository())
             .BuildServiceProvider(true);

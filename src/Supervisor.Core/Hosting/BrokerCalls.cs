@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace Supervisor.Hosting;
+
+/// <summary>
+/// Publishes and sends that give up on a call that hangs and make it again. RabbitMQ.Client 7 can leave a publish
+/// awaiting its broker confirm forever when the connection drops under it (the broker restarting:
+/// rabbitmq-dotnet-client issues 1928/1930); MassTransit 8.4 passes no cancellation down to that wait. The abandoned
+/// call may still complete later, so a message can arrive twice: every consumer here is idempotent.
+/// </summary>
+public static class BrokerCalls
+{
+    /// <summary>Far above a healthy publish (milliseconds) and above a reconnect after a short broker restart.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs <paramref name="call"/> until it completes within <paramref name="timeout"/> or <paramref name="cancellationToken"/>
+    /// is cancelled; a call that fails (rather than hangs) throws as usual.
+    /// </summary>
+    public static async Task Retry(Func<CancellationToken, Task> call, string what, ILogger logger, CancellationToken cancellationToken,
+        TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var task = call(attemptCancellation.Token);
+            try
+            {
+                await task.WaitAsync(limit, cancellationToken);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                // Stop it if it still listens to its token; either way it is abandoned, and its outcome observed.
+                await attemptCancellation.CancelAsync();
+                _ = task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                BrokerCallsLog.Hung(logger, what, limit.TotalSeconds, attempt);
+            }
+        }
+    }
+}
+
+static partial class BrokerCallsLog
+{
+    [LoggerMessage(LogLevel.Warning, "{What}: no confirmation from the broker within {Seconds}s (try {Attempt}); sending it again")]
+    public static partial void Hung(ILogger logger, string what, double seconds, int attempt);
+}

@@ -1,0 +1,86 @@
+using MassTransit;
+using Supervisor.Contracts;
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.Reliability;
+
+/// <summary>
+/// The start check as workers meet it when the broker redelivers a job whose acknowledgement was lost: a service with no
+/// workers, a dispatched task, and a bus of the test's own that asks as workers "w-a", "w-b", … would, and publishes the
+/// attempt events a worker would.
+/// </summary>
+public sealed class AttemptClaims : IAsyncLifetime
+{
+    SupervisorStack _stack = null!;
+    IBusControl _bus = null!;
+    IRequestClient<AttemptStartRequest> _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _stack = await SupervisorStack.StartAsync("claims", new Dictionary<string, string>(), services: 1);
+        _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _bus.StartAsync(timeout.Token);
+        _client = _bus.CreateRequestClient<AttemptStartRequest>(new Uri("queue:attempt-start"), RequestTimeout.After(s: 30));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _bus.StopAsync();
+        await _stack.DisposeAsync();
+    }
+
+    async Task<AttemptStartResponse> AskAsync(Guid task, int attempt, string worker, double waited = 0) =>
+        (await _client.GetResponse<AttemptStartResponse>(new AttemptStartRequest(task, 1, attempt, worker, waited))).Message;
+
+    [Fact]
+    public async Task A_second_worker_waits_for_the_holder_and_drops_an_attempt_that_has_run()
+    {
+        // The shell agent has no worker here: the task stays Dispatched on pass 1.
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+
+        var first = await AskAsync(task, 1, "w-a");
+        Assert.True(first.Allowed, first.Reason);
+
+        var second = await AskAsync(task, 1, "w-b");
+        Assert.False(second.Allowed);
+        Assert.NotNull(second.AskAgainInSeconds);
+        Assert.Contains("w-a", second.Reason, StringComparison.Ordinal);
+
+        // w-a's run fails and schedules a retry: attempt 1 is finished, so w-b's copy of it must not run again.
+        var attemptId = NewId.NextGuid();
+        var now = DateTime.UtcNow;
+        await _bus.Publish(new AgentJobStarted(task, attemptId, 1, 1, 0, "shell", "w-a", "test", null, now));
+        await _bus.Publish(new AgentAttemptFailed(task, attemptId, 1, 1, "shell", "w-a", 1, ErrorClasses.Retryable, "overloaded", now,
+            now.AddMinutes(5), 0, null));
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "RetryScheduled");
+
+        var again = await AskAsync(task, 1, "w-b", waited: 2);
+        Assert.False(again.Allowed);
+        Assert.True(again.Duplicate, again.Reason);
+        Assert.Null(again.AskAgainInSeconds);
+
+        // The retry is attempt 2: a claim of its own.
+        Assert.True((await AskAsync(task, 2, "w-b")).Allowed);
+    }
+
+    [Fact]
+    public async Task A_claim_whose_worker_is_lost_is_taken_over_after_the_heartbeat_gap()
+    {
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        Assert.True((await AskAsync(task, 1, "w-gone")).Allowed);
+
+        // w-gone never sent a heartbeat (as if killed): before the heartbeat gap has passed the new worker still waits...
+        var early = await AskAsync(task, 1, "w-new", waited: 5);
+        Assert.NotNull(early.AskAgainInSeconds);
+
+        // ...after it, it takes the attempt over, and the claim is its own from then on.
+        var late = await AskAsync(task, 1, "w-new", waited: 25);
+        Assert.True(late.Allowed, late.Reason);
+        Assert.Contains("took attempt 1 over from worker w-gone", late.Reason, StringComparison.Ordinal);
+        var third = await AskAsync(task, 1, "w-third");
+        Assert.Contains("w-new", third.Reason, StringComparison.Ordinal);
+    }
+}
