@@ -45,8 +45,10 @@ sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOption
         try
         {
             // A publish that hangs (see BrokerCalls) must not stop the beats that follow it: the next one goes out anyway.
-            await bus.Publish(new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
-                clock.GetUtcNow().UtcDateTime), cancellationToken).WaitAsync(TimeSpan.FromSeconds(Math.Max(worker.HeartbeatSeconds, 10)), cancellationToken);
+            var beat = new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
+                clock.GetUtcNow().UtcDateTime);
+            await Task.Run(() => bus.Publish(beat, cancellationToken), CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(Math.Max(worker.HeartbeatSeconds, 10)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -24,7 +24,8 @@ public static class BrokerCalls
         for (var attempt = 1; ; attempt++)
         {
             using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var task = call(attemptCancellation.Token);
+            // On the thread pool: a call that blocks its caller before returning its task is given up on too.
+            var task = Task.Run(() => call(attemptCancellation.Token), CancellationToken.None);
             try
             {
                 await task.WaitAsync(limit, cancellationToken);
