@@ -41,7 +41,9 @@ public static class WorkerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
 
-        builder.Services.AddSingleton<ProcessRunner>();
+        builder.Services.AddSingleton<AgentProcessLedger>();
+        builder.Services.AddHostedService<OrphanedAgentReaper>();
+        builder.Services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<ILogger<ProcessRunner>>(), sp.GetRequiredService<AgentProcessLedger>()));
         // Constructing the client connects to nothing: workers without container agents never talk to an engine.
         builder.Services.AddSingleton(_ => DockerClient.FromEnvironment());
         builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<DockerClient>(),

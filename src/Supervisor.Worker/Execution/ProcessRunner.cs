@@ -9,7 +9,7 @@ namespace Supervisor.Worker.Execution;
 /// Runs one program with an argument list (never through a shell), a cleared environment and its own session,
 /// streams its output as it comes, and kills everything it started on timeout or cancellation.
 /// </summary>
-public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
+public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentProcessLedger? ledger = null)
 {
     /// <summary>
     /// After the process exited: when leftovers in its group are killed, and how long a reader may then wait on an
@@ -68,6 +68,8 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
 
         var pid = process.Id;
         LogStarted(executable, pid, SetsidPath is not null);
+        if (SetsidPath is not null)
+            ledger?.Add(pid);
 
         using var readCancel = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
@@ -83,6 +85,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger)
         var (timedOut, cancelled) = await WaitForExitOrKillAsync(process, pid, spec.Timeout, abort, cancellationToken);
 
         await DrainAsync(process, pid, pumps, readCancel);
+        ledger?.Remove(pid);
         await input;
 
         // A failing onOutput (the consumer) is the caller's error to see, after the process tree is gone.

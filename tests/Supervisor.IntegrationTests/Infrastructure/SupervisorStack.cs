@@ -124,10 +124,10 @@ sealed class SupervisorStack : IAsyncDisposable
     }
 
     /// <summary>Starts a worker serving <paramref name="agents"/> (comma-separated) and waits until it consumes their queues.</summary>
-    public async Task<HostProcess> AddWorkerAsync(string agents, IReadOnlyDictionary<string, string>? extra = null)
+    public async Task<HostProcess> AddWorkerAsync(string agents, IReadOnlyDictionary<string, string>? extra = null, string? id = null)
     {
         var names = agents.Split(',');
-        var id = $"{names[0]}-w{_workers.Count + 1}";
+        id ??= $"{names[0]}-w{_workers.Count + 1}";
         var env = new Dictionary<string, string>(_config) { ["Supervisor__Worker__Id"] = id };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             env[key] = value;
@@ -140,8 +140,8 @@ sealed class SupervisorStack : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>The worker process whose id (Supervisor:Worker:Id) is <paramref name="workerId"/>.</summary>
-    public HostProcess Worker(string workerId) => _workers.Single(w => w.Name.EndsWith("-" + workerId, StringComparison.Ordinal));
+    /// <summary>The (latest) worker process whose id (Supervisor:Worker:Id) is <paramref name="workerId"/>.</summary>
+    public HostProcess Worker(string workerId) => _workers.Last(w => w.Name.EndsWith("-" + workerId, StringComparison.Ordinal));
 
     public static async Task WaitUntilAsync(HostProcess process, Func<Task<bool>> ready)
     {

@@ -29,6 +29,35 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
     }
 
     [Fact]
+    public async Task A_worker_restarted_after_kill_9_kills_the_agent_processes_its_predecessor_left_running()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:120", agent = "slow" });
+        var running = await _api.WaitForAsync(id, Timeout, "Running");
+        var victim = Attempts(running)[0]["worker"]!.GetValue<string>();
+        var pids = Path.Combine(fixture.State, $"{id}.pids");
+        await WaitUntilAsync(() => File.Exists(pids) && ProcessTree.Pids(pids).Any());
+
+        await fixture.Stack.Worker(victim).KillAsync();
+        // The agent runs in a session of its own: killing its worker leaves it running...
+        Assert.All(ProcessTree.Pids(pids), pid => Assert.False(ProcessTree.IsGone(pid), $"agent process {pid} died with its worker"));
+
+        // ...until a worker with the same id starts again and kills what its predecessor left.
+        await fixture.AddSlowWorkerAsync(victim);
+        await WaitUntilAsync(() => ProcessTree.Pids(pids).All(ProcessTree.IsGone));
+        await _api.CommandAsync(id, "cancel", reason: "test done");
+    }
+
+    static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 30 s");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task A_stopping_worker_hands_its_job_back_after_the_grace_period_without_using_a_retry()
     {
         var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:60", agent = "slow" });

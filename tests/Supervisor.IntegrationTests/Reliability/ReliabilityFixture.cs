@@ -53,8 +53,8 @@ public sealed class ReliabilityFixture : IAsyncLifetime
         await AddSlowWorkerAsync();
     }
 
-    internal Task<HostProcess> AddSlowWorkerAsync() =>
-        Stack.AddWorkerAsync("slow", new Dictionary<string, string> { ["Supervisor__Worker__ShutdownGraceSeconds"] = "1" });
+    internal Task<HostProcess> AddSlowWorkerAsync(string? id = null) =>
+        Stack.AddWorkerAsync("slow", new Dictionary<string, string> { ["Supervisor__Worker__ShutdownGraceSeconds"] = "1" }, id);
 
     public async Task DisposeAsync()
     {
