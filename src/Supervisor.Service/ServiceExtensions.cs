@@ -58,13 +58,9 @@ public static class ServiceExtensions
             x.AddSchedulerConsumers();
         });
 
-        builder.Services.AddOptions<PolicyOptions>().Bind(builder.Configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        builder.Services.AddSelfValidatingOptions<PolicyOptions>(builder.Configuration.GetSection(PolicyOptions.Section));
         builder.Services.Configure<FleetOptions>(builder.Configuration.GetSection(FleetOptions.Section));
-        var watchdog = builder.Configuration.GetSection(WatchdogOptions.Section).Get<WatchdogOptions>() ?? new WatchdogOptions();
-        if (watchdog.Validate() is { Count: > 0 } watchdogErrors)
-            throw new OptionsValidationException(WatchdogOptions.Section, typeof(WatchdogOptions), watchdogErrors);
-        builder.Services.Configure<WatchdogOptions>(builder.Configuration.GetSection(WatchdogOptions.Section));
+        builder.Services.AddSelfValidatingOptions<WatchdogOptions>(builder.Configuration.GetSection(WatchdogOptions.Section));
         builder.Services.AddSingleton<ReceiveWatchdog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiveWatchdog>());
         builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
@@ -111,11 +107,3 @@ sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
     }
 }
 
-sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PolicyOptions options)
-    {
-        var errors = options.Validate();
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}

@@ -47,10 +47,7 @@ public static class SupervisorHostExtensions
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
 
-        builder.Services.AddOptions<SupervisorOptions>()
-            .Bind(builder.Configuration.GetSection(SupervisorOptions.Section))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SupervisorOptions>, SupervisorOptionsValidator>();
+        builder.Services.AddSelfValidatingOptions<SupervisorOptions>(builder.Configuration.GetSection(SupervisorOptions.Section));
         builder.Services.AddSingleton<AgentCatalog>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
@@ -90,11 +87,3 @@ public static class SupervisorHostExtensions
     }
 }
 
-sealed class SupervisorOptionsValidator : IValidateOptions<SupervisorOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SupervisorOptions options)
-    {
-        var errors = options.Validate();
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
