@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Hosting;
 using Supervisor.Worker.Jobs;
 
 namespace Supervisor.Worker;
@@ -47,8 +48,7 @@ sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOption
             // A publish that hangs (see BrokerCalls) must not stop the beats that follow it: the next one goes out anyway.
             var beat = new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
                 clock.GetUtcNow().UtcDateTime);
-            await Task.Run(() => bus.Publish(beat, cancellationToken), CancellationToken.None)
-                .WaitAsync(TimeSpan.FromSeconds(Math.Max(worker.HeartbeatSeconds, 10)), cancellationToken);
+            await BrokerCalls.Once(token => bus.Publish(beat, token), TimeSpan.FromSeconds(Math.Max(worker.HeartbeatSeconds, 10)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -23,21 +23,36 @@ public static class BrokerCalls
         var limit = timeout ?? DefaultTimeout;
         for (var attempt = 1; ; attempt++)
         {
-            using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            // On the thread pool: a call that blocks its caller before returning its task is given up on too.
-            var task = Task.Run(() => call(attemptCancellation.Token), CancellationToken.None);
             try
             {
-                await task.WaitAsync(limit, cancellationToken);
+                await Once(call, limit, cancellationToken);
                 return;
             }
             catch (TimeoutException)
             {
-                // Stop it if it still listens to its token; either way it is abandoned, and its outcome observed.
-                await attemptCancellation.CancelAsync();
-                _ = task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 BrokerCallsLog.Hung(logger, what, limit.TotalSeconds, attempt);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> once, on the thread pool (so that a call which blocks before returning its task is
+    /// bounded too), and throws <see cref="TimeoutException"/> when it has not completed within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task Once(Func<CancellationToken, Task> call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var task = Task.Run(() => call(callCancellation.Token), CancellationToken.None);
+        try
+        {
+            await task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Stop it if it still listens to its token; either way it is abandoned, and its outcome observed.
+            await callCancellation.CancelAsync();
+            _ = task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
         }
     }
 }

@@ -57,8 +57,8 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
         {
             var endpoint = await bus.GetSendEndpoint(destination);
             // A send that hangs (see BrokerCalls) fails this firing after a while; the job's retry policy sends again.
-            await Task.Run(() => endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext>(send => Forward(send, envelope, tokenId, context)),
-                cancellationToken), CancellationToken.None).WaitAsync(BrokerCalls.DefaultTimeout, cancellationToken);
+            await BrokerCalls.Once(token => endpoint.Send(new SerializedMessageBody(),
+                Pipe.Execute<SendContext>(send => Forward(send, envelope, tokenId, context)), token), BrokerCalls.DefaultTimeout, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

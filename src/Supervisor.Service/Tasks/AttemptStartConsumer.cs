@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Supervisor.Contracts;
+using Supervisor.Hosting;
 using Supervisor.Service.Fleet;
 
 namespace Supervisor.Service.Tasks;
@@ -32,7 +33,7 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
         var answer = await AnswerAsync(context.Message, context.CancellationToken);
         // The worker waits StartCheckTimeoutSeconds (10 s by default) and then starts anyway: a reply that hangs (see
         // BrokerCalls) is given up after that long rather than holding this endpoint.
-        await Task.Run(() => context.RespondAsync(answer), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), context.CancellationToken);
+        await BrokerCalls.Once(_ => context.RespondAsync(answer), TimeSpan.FromSeconds(10), context.CancellationToken);
     }
 
     async Task<AttemptStartResponse> AnswerAsync(AttemptStartRequest request, CancellationToken cancellationToken)
