@@ -59,10 +59,12 @@ public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContext
 
     static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;
 
+    /// <summary>The task's state, or null when there is no such task; asked on every submit that names its id.</summary>
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var db = await dbContextFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Tasks.AsNoTracking().Where(t => t.CorrelationId == id).Select(t => t.CurrentState).FirstOrDefaultAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand("SELECT state FROM tasks WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
     }
 
     /// <summary>All stored output chunks of a task, in attempt then sequence order.</summary>

@@ -3,6 +3,8 @@ using MassTransit.Context;
 using MassTransit.Middleware;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Supervisor.Service.Tasks;
 
 namespace Supervisor.Service.Persistence.Sagas;
@@ -82,14 +84,23 @@ sealed class TaskSagaReadContext(SupervisorDbContext db, CancellationToken cance
 
 static class TaskSagaLoader
 {
-    /// <summary>Takes the row lock first, then loads the task with its attempts (its audit trail is only ever appended).</summary>
+    /// <summary>
+    /// Takes the row lock first, then loads the task with its attempts (its audit trail is only ever appended). The load
+    /// is a statement of its own, after the lock: under READ COMMITTED it then sees what an instance that held the lock
+    /// before us committed.
+    /// </summary>
     public static async Task<TaskState?> LockAndLoadAsync(SupervisorDbContext db, Guid id, CancellationToken cancellationToken)
     {
-        var locked = await db.Database
-            .SqlQuery<Guid>($"SELECT id AS \"Value\" FROM tasks WHERE id = {id} FOR UPDATE")
-            .ToListAsync(cancellationToken);
-        if (locked.Count == 0)
-            return null;
+        // A plain command on the transaction's connection: the lock needs no query pipeline, only a round trip.
+        await using (var command = db.Database.GetDbConnection().CreateCommand())
+        {
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE";
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
+            if (await command.ExecuteScalarAsync(cancellationToken) is null)
+                return null;
+        }
+
         return await db.Tasks.Include(t => t.Attempts).FirstAsync(t => t.CorrelationId == id, cancellationToken);
     }
 }
