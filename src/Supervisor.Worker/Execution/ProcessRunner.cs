@@ -25,13 +25,6 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
     private static readonly TimeSpan KillWaitTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReadCancelTimeout = TimeSpan.FromSeconds(1);
 
-    // The child gets its own session (and so its own process group, id = its pid) from util-linux setsid.
-    // .NET cannot run code between fork and exec, so a P/Invoke setsid() is not an option for the child.
-    // setsid only forks when its caller leads a process group; a child of Process.Start never does (it
-    // inherits the worker's group), so setsid calls setsid() and exec's the target in place: Process.Id is
-    // the agent's pid and its process group id, and its exit code is the agent's.
-    private static readonly string? SetsidPath = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
-
     public async Task<ProcessOutcome> RunAsync(
         ProcessSpec spec,
         Func<string, string, ValueTask> onOutput,
@@ -56,27 +49,28 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             return StartFailed(resolveError, stopwatch);
         }
 
-        using var process = new Process { StartInfo = BuildStartInfo(spec, executable) };
+        // The child gets its own session, and so its own process group whose id is its pid.
+        SpawnedProcess process;
         try
         {
-            process.Start();
+            process = SpawnedProcess.Start(executable, spec.Arguments, spec.WorkingDirectory, spec.Environment);
         }
-        catch (Exception ex) when (ex is Win32Exception or IOException or InvalidOperationException)
+        catch (Win32Exception ex)
         {
             return StartFailed($"cannot start '{spec.FileName}' ({executable}): {ex.Message}", stopwatch);
         }
 
+        using var _ = process;
         var pid = process.Id;
-        LogStarted(executable, pid, SetsidPath is not null);
-        if (SetsidPath is not null)
-            ledger?.Add(pid);
+        LogStarted(executable, pid);
+        ledger?.Add(pid);
 
         using var readCancel = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         OutputPump[] pumps =
         [
-            OutputPump.Start(process.StandardOutput.BaseStream, "stdout", onOutput, abort.Cancel, readCancel.Token),
-            OutputPump.Start(process.StandardError.BaseStream, "stderr", onOutput, abort.Cancel, readCancel.Token),
+            OutputPump.Start(process.StandardOutput, "stdout", onOutput, abort.Cancel, readCancel.Token),
+            OutputPump.Start(process.StandardError, "stderr", onOutput, abort.Cancel, readCancel.Token),
         ];
 
         // Some CLIs wait for stdin to close before they start work; input larger than the pipe is written while output drains.
@@ -94,19 +88,19 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             await pump.Completion;
         }
 
-        int? exitCode = process.HasExited ? process.ExitCode : null;
+        var exitCode = process.Exited.IsCompletedSuccessfully ? process.Exited.Result : null;
         int? signal = timedOut || cancelled ? NativeMethods.SigKill : InferSignal(exitCode);
         LogExited(pid, exitCode, timedOut, cancelled, stopwatch.Elapsed);
         return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
     }
 
-    private static async Task WriteInputAndCloseAsync(Process process, string? input)
+    private static async Task WriteInputAndCloseAsync(SpawnedProcess process, string? input)
     {
         try
         {
+            await using var writer = new StreamWriter(process.StandardInput, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             if (input is not null)
-                await process.StandardInput.WriteAsync(input);
-            process.StandardInput.Close();
+                await writer.WriteAsync(input);
         }
         catch (IOException)
         {
@@ -114,43 +108,8 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private static ProcessStartInfo BuildStartInfo(ProcessSpec spec, string executable)
-    {
-        var info = new ProcessStartInfo
-        {
-            FileName = SetsidPath ?? executable,
-            WorkingDirectory = spec.WorkingDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-
-        if (SetsidPath is not null)
-        {
-            // "--" keeps setsid's option parser away from the agent's own arguments.
-            info.ArgumentList.Add("--");
-            info.ArgumentList.Add(executable);
-        }
-
-        foreach (var argument in spec.Arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment.Clear();
-        foreach (var (name, value) in spec.Environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return info;
-    }
-
     private async Task<(bool TimedOut, bool Cancelled)> WaitForExitOrKillAsync(
-        Process process,
+        SpawnedProcess process,
         int pid,
         TimeSpan timeout,
         CancellationTokenSource abort,
@@ -161,7 +120,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, abort.Token);
         try
         {
-            await process.WaitForExitAsync(stop.Token);
+            await process.Exited.WaitAsync(stop.Token);
             return (false, false);
         }
         catch (OperationCanceledException)
@@ -169,11 +128,11 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             var cancelled = cancellationToken.IsCancellationRequested;
             var timedOut = !cancelled && deadline.IsCancellationRequested;
             LogKilling(pid, timedOut ? "timeout" : cancelled ? "cancellation" : "output consumer failure");
-            KillTree(process, pid);
+            KillTree(pid);
             using var killWait = new CancellationTokenSource(KillWaitTimeout);
             try
             {
-                await process.WaitForExitAsync(killWait.Token);
+                await process.Exited.WaitAsync(killWait.Token);
             }
             catch (OperationCanceledException)
             {
@@ -184,11 +143,11 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private async Task DrainAsync(Process process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
+    private async Task DrainAsync(SpawnedProcess process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
     {
         var completion = Task.WhenAll(pumps.Select(p => p.Completion));
         var sinceExit = Stopwatch.StartNew();
-        var groupKilled = SetsidPath is null;
+        var groupKilled = false;
         var sinceKill = Stopwatch.StartNew();
 
         // Output still buffered in the pipes is read however long the consumer takes; only a reader that has waited
@@ -228,29 +187,27 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         await readCancel.CancelAsync();
         if (await Task.WhenAny(completion, Task.Delay(ReadCancelTimeout)) != completion)
         {
-            process.StandardOutput.BaseStream.Dispose();
-            process.StandardError.BaseStream.Dispose();
+            process.StandardOutput.Dispose();
+            process.StandardError.Dispose();
             _ = completion.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 
-    private static void KillTree(Process process, int pid)
+    private static void KillTree(int pid)
     {
         // Process.Kill(true) first: it walks parent links, so it also reaches descendants that left the group
         // with their own setsid/setpgid, which it can only find while their parents are alive.
         try
         {
+            using var process = Process.GetProcessById(pid);
             process.Kill(entireProcessTree: true);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Win32Exception or NotSupportedException)
         {
             // Already exited, or the tree walk raced with exiting processes; the group kill below still applies.
         }
 
-        if (SetsidPath is not null)
-        {
-            NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
-        }
+        NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
     }
 
     private static int? InferSignal(int? exitCode) =>
@@ -262,8 +219,8 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         return new ProcessOutcome(null, false, false, null, error, stopwatch.Elapsed);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Started {Executable} as pid {Pid} (own session: {OwnSession})")]
-    private partial void LogStarted(string executable, int pid, bool ownSession);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Started {Executable} as pid {Pid} in a session of its own")]
+    private partial void LogStarted(string executable, int pid);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Process {Pid} ended: exit code {ExitCode}, timed out {TimedOut}, cancelled {Cancelled}, after {Duration}")]
     private partial void LogExited(int pid, int? exitCode, bool timedOut, bool cancelled, TimeSpan duration);

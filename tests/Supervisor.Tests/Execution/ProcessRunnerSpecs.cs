@@ -113,6 +113,22 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_Child_StartsWithNoSignalIgnoredOrBlocked()
+    {
+        // The runtime ignores SIGPIPE in this process; an agent must get the defaults, or `producer | head` never ends.
+        var sink = new OutputSink();
+
+        var outcome = await _runner.RunAsync(Sh("grep -E '^Sig(Ign|Blk)' /proc/$$/status"), sink.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var masks = sink.Text("stdout").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(l => l[..6], l => ulong.Parse(l[7..], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        Assert.Equal(0UL, masks["SigBlk"]);
+        // Signals 1-31; glibc keeps its own two (32 and 33) ignored across posix_spawn and sets them up again in the program.
+        Assert.Equal(0UL, masks["SigIgn"] & 0x7fffffffUL);
+    }
+
+    [Fact]
     public async Task RunAsync_Timeout_KillsTheWholeTreeAndReturnsPromptly()
     {
         var pids = Path.Combine(_directory, "pids");
