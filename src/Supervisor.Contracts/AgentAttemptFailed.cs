@@ -4,6 +4,8 @@ namespace Supervisor.Contracts;
 /// An attempt failed. <see cref="ErrorClass"/> is one of <see cref="ErrorClasses"/>. <see cref="NextRetryAt"/> is set when
 /// the job will be redelivered to the same agent; null when the agent is given up on. <see cref="OutputChunks"/> is how
 /// many <see cref="AgentLogChunk"/>s the attempt published.
+/// <see cref="Start"/> carries the attempt's start when the worker did not publish it on its own (an attempt shorter than
+/// <c>Supervisor:Worker:AnnounceStartAfter</c>); the start is recorded first.
 /// </summary>
 public sealed record AgentAttemptFailed(
     Guid TaskId,
@@ -18,4 +20,5 @@ public sealed record AgentAttemptFailed(
     DateTime FinishedAt,
     DateTime? NextRetryAt,
     long OutputChunks,
-    AttemptUsage? Usage);
+    AttemptUsage? Usage,
+    AgentJobStarted? Start = null);

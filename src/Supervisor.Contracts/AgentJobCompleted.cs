@@ -3,6 +3,8 @@ namespace Supervisor.Contracts;
 /// <summary>
 /// An attempt succeeded; the task's result is in <see cref="Result"/>. <see cref="OutputChunks"/> is how many
 /// <see cref="AgentLogChunk"/>s the attempt published, so a reader knows when its stored output is complete.
+/// <see cref="Start"/> carries the attempt's start when the worker did not publish it on its own (an attempt shorter than
+/// <c>Supervisor:Worker:AnnounceStartAfter</c>); the start is recorded first.
 /// </summary>
 public sealed record AgentJobCompleted(
     Guid TaskId,
@@ -15,4 +17,5 @@ public sealed record AgentJobCompleted(
     DateTime FinishedAt,
     TaskResult Result,
     long OutputChunks,
-    AttemptUsage? Usage);
+    AttemptUsage? Usage,
+    AgentJobStarted? Start = null);

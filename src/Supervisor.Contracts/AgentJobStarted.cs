@@ -1,6 +1,9 @@
 namespace Supervisor.Contracts;
 
-/// <summary>A worker started an attempt of a job.</summary>
+/// <summary>
+/// A worker started an attempt of a job. Published once the attempt has run for <c>Supervisor:Worker:AnnounceStartAfter</c>;
+/// a shorter attempt carries it in its result instead. <see cref="StartedAt"/> is when the agent process was started.
+/// </summary>
 public sealed record AgentJobStarted(
     Guid TaskId,
     Guid AttemptId,

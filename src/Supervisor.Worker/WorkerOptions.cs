@@ -24,6 +24,13 @@ public sealed class WorkerOptions
     public int StartCheckTimeoutSeconds { get; set; } = 10;
 
     /// <summary>
+    /// How long an attempt runs before its start is published on its own (the task then shows Running). A shorter
+    /// attempt carries its start in its result, which saves a message and a saga transaction. Zero publishes every start
+    /// at once.
+    /// </summary>
+    public TimeSpan AnnounceStartAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Where this worker serves its own metrics in Prometheus text (e.g. <c>http://127.0.0.1:9465</c>; the path is
     /// <c>/metrics</c>). Off when unset.
     /// </summary>
@@ -56,6 +63,8 @@ public sealed class WorkerOptions
             errors.Add($"{Section}:HeartbeatSeconds: must be between 1 and 3600.");
         if (StartCheckTimeoutSeconds is < 1 or > 600)
             errors.Add($"{Section}:StartCheckTimeoutSeconds: must be between 1 and 600.");
+        if (AnnounceStartAfter < TimeSpan.Zero || AnnounceStartAfter > TimeSpan.FromMinutes(1))
+            errors.Add($"{Section}:AnnounceStartAfter: must be between 00:00:00 and 00:01:00 (it is {AnnounceStartAfter}).");
         if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
         if (string.IsNullOrWhiteSpace(Id))

@@ -49,6 +49,8 @@ static class TaskRecording
 
     public static void RecordFailure(this TaskState task, AgentAttemptFailed message)
     {
+        if (message.Start is { } start)
+            task.RecordStart(start);
         var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
         attempt.Worker ??= message.WorkerId;
         attempt.FinishedAt = message.FinishedAt;
@@ -75,6 +77,8 @@ static class TaskRecording
 
     public static void RecordCompletionOfStaleJob(this TaskState task, AgentJobCompleted message)
     {
+        if (message.Start is { } start)
+            task.RecordStart(start);
         var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
         attempt.Worker ??= message.WorkerId;
         attempt.FinishedAt = message.FinishedAt;
@@ -101,6 +105,8 @@ static class TaskRecording
 
     public static void RecordCancellation(this TaskState task, AgentJobCancelled message)
     {
+        if (message.Start is { } start)
+            task.RecordStart(start);
         var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
         attempt.Worker ??= message.WorkerId;
         attempt.FinishedAt = message.FinishedAt;

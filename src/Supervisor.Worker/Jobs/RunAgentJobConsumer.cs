@@ -51,15 +51,16 @@ public sealed partial class RunAgentJobConsumer(
         }
         catch (WorkspaceException e)
         {
-            await PublishStarted(context, attempt, redelivery, null);
-            await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0, null);
+            await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0, null,
+                StartEvent(attempt, redelivery, null));
             throw new AgentAttemptException(ErrorClasses.Invalid, e.Message);
         }
 
         var finishedAs = "error";
+        var start = new DeferredStart(StartEvent(attempt, redelivery, workspace.Branch), worker.AnnounceStartAfter, clock,
+            started => Publish(context, started, CancellationToken.None));
         try
         {
-            await PublishStarted(context, attempt, redelivery, workspace.Branch);
             metrics.AttemptStarted(job.Agent);
             if (hooks.HasPreAttempt)
             {
@@ -69,7 +70,8 @@ public sealed partial class RunAgentJobConsumer(
                 if (!veto.Succeeded)
                 {
                     finishedAs = ErrorClasses.Invalid;
-                    await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, veto.Message), null, 0, null);
+                    await PublishFailure(context, attempt, null, new Classification(ErrorClasses.Invalid, veto.Message), null, 0, null,
+                        await start.TakeAsync());
                     throw new AgentAttemptException(ErrorClasses.Invalid, veto.Message);
                 }
             }
@@ -133,7 +135,7 @@ public sealed partial class RunAgentJobConsumer(
             if (outcome.Cancelled && entry.CancelReason is not null)
             {
                 await Publish(context, new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
-                    clock.GetUtcNow().UtcDateTime, collector.Published), CancellationToken.None);
+                    clock.GetUtcNow().UtcDateTime, collector.Published, await start.TakeAsync()), CancellationToken.None);
                 LogCancelled(attempt.TaskId, attempt.Number, entry.CancelReason);
                 finishedAs = "cancelled";
                 return;
@@ -141,7 +143,7 @@ public sealed partial class RunAgentJobConsumer(
 
             if (outcome.Cancelled)
             {
-                await HandBack(context, attempt, counters, collector.Published);
+                await HandBack(context, attempt, counters, collector.Published, await start.TakeAsync());
                 finishedAs = "handed_back";
                 return;
             }
@@ -159,7 +161,7 @@ public sealed partial class RunAgentJobConsumer(
                 var summary = report?.Summary ?? Summary(collector.StdoutTail);
                 var result = new TaskResult(attempt.Agent, commit is null ? null : workspace.Branch, commit?.Commit, commit?.DiffStat, summary);
                 await Publish(context, new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
-                    clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage), CancellationToken.None);
+                    clock.GetUtcNow().UtcDateTime, result, collector.Published, report?.Usage, await start.TakeAsync()), CancellationToken.None);
                 LogSucceeded(attempt.TaskId, attempt.Number, outcome.Duration.TotalSeconds);
                 finishedAs = "succeeded";
                 return;
@@ -168,7 +170,7 @@ public sealed partial class RunAgentJobConsumer(
             var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(collector.StderrTail + "\n" + collector.StdoutTail);
             var delay = RetryPolicy.NextDelay(agent.Retry, failure.ErrorClass, counters, retryAfter, Random.Shared);
             finishedAs = failure.ErrorClass;
-            await PublishFailure(context, attempt, outcome.ExitCode, failure, delay, collector.Published, report?.Usage);
+            await PublishFailure(context, attempt, outcome.ExitCode, failure, delay, collector.Published, report?.Usage, await start.TakeAsync());
             if (delay is null)
                 throw new AgentAttemptException(failure.ErrorClass, failure.Message);
 
@@ -177,6 +179,7 @@ public sealed partial class RunAgentJobConsumer(
         }
         finally
         {
+            await start.DisposeAsync();
             metrics.AttemptFinished(job.Agent, finishedAs);
             AgentHome.Remove(agent, workspace.Path);
             await workspaces.RemoveAsync(workspace);
@@ -263,11 +266,12 @@ public sealed partial class RunAgentJobConsumer(
     /// The worker is stopping and the attempt ran out of grace: the job goes back to its queue unchanged, so another
     /// worker runs it without a retry being used up.
     /// </summary>
-    async Task HandBack(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, RetryPolicy.Counters counters, long outputChunks)
+    async Task HandBack(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, RetryPolicy.Counters counters, long outputChunks,
+        AgentJobStarted? start)
     {
         await PublishFailure(context, attempt, null,
             new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
-            TimeSpan.Zero, outputChunks, null);
+            TimeSpan.Zero, outputChunks, null, start);
         var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
         await BrokerCalls.Retry(token => queue.Send(context.Message, send =>
         {
@@ -283,17 +287,17 @@ public sealed partial class RunAgentJobConsumer(
         where T : class =>
         BrokerCalls.Retry(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
 
-    Task PublishStarted(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int redelivery, string? branch) =>
-        Publish(context, new AgentJobStarted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, redelivery, attempt.Agent, attempt.Worker,
-            Environment.MachineName, branch, clock.GetUtcNow().UtcDateTime), CancellationToken.None);
+    AgentJobStarted StartEvent(AttemptIdentity attempt, int redelivery, string? branch) =>
+        new(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, redelivery, attempt.Agent, attempt.Worker, Environment.MachineName, branch,
+            clock.GetUtcNow().UtcDateTime);
 
     async Task PublishFailure(ConsumeContext<RunAgentJob> context, AttemptIdentity attempt, int? exitCode, Classification classification, TimeSpan? retryIn,
-        long outputChunks, AttemptUsage? usage)
+        long outputChunks, AttemptUsage? usage, AgentJobStarted? start)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         LogFailed(attempt.TaskId, attempt.Number, classification.ErrorClass, classification.Message, retryIn?.TotalSeconds);
         await Publish(context, new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
-            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage), CancellationToken.None);
+            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage, start), CancellationToken.None);
     }
 
     static string? Summary(string stdoutTail)

@@ -1,0 +1,72 @@
+using Supervisor.Contracts;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// The start event of an attempt, published once the attempt has run for a while. A short attempt carries its start in
+/// its result instead: on a busy fleet most attempts of small jobs are short, and each start folded into a result saves
+/// the broker a message and the saga a transaction. The task shows Running that much later; the recorded start time is
+/// still when the agent process started.
+/// </summary>
+sealed class DeferredStart : IAsyncDisposable
+{
+    const int Pending = 0;
+    const int Published = 1;
+    const int Taken = 2;
+
+    readonly AgentJobStarted started;
+    readonly Func<AgentJobStarted, Task> publish;
+    readonly TaskCompletionSource publishing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly ITimer? timer;
+    int state;
+
+    /// <param name="delay">How long the attempt runs before its start is published on its own; zero publishes it at once.</param>
+    public DeferredStart(AgentJobStarted started, TimeSpan delay, TimeProvider clock, Func<AgentJobStarted, Task> publish)
+    {
+        this.started = started;
+        this.publish = publish;
+        if (delay <= TimeSpan.Zero)
+            Announce();
+        else
+            timer = clock.CreateTimer(_ => Announce(), null, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The start for the attempt's result to carry, or null when it was published on its own (returned once that publish is done).</summary>
+    public async Task<AgentJobStarted?> TakeAsync()
+    {
+        timer?.Dispose();
+        if (Interlocked.CompareExchange(ref state, Taken, Pending) == Pending)
+            return started;
+        if (Volatile.Read(ref state) == Published)
+            await publishing.Task;
+        return null;
+    }
+
+    /// <summary>An attempt that ends without a result (the consumer threw) still gets its start on the record.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        timer?.Dispose();
+        Announce();
+        if (Volatile.Read(ref state) == Published)
+            await publishing.Task;
+    }
+
+    void Announce()
+    {
+        if (Interlocked.CompareExchange(ref state, Published, Pending) == Pending)
+            _ = PublishAsync();
+    }
+
+    async Task PublishAsync()
+    {
+        try
+        {
+            await publish(started);
+            publishing.SetResult();
+        }
+        catch (Exception e)
+        {
+            publishing.SetException(e);
+        }
+    }
+}
