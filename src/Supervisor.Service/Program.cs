@@ -1,6 +1,7 @@
+using Supervisor.Hosting;
 using Supervisor.Service;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(SupervisorHostExtensions.ApplicationOptions(args));
 builder.AddSupervisorService();
 
 var app = builder.Build();

@@ -1,6 +1,7 @@
+using Supervisor.Hosting;
 using Supervisor.Worker;
 
 var (agents, rest) = WorkerExtensions.ParseAgents(args);
-var builder = Host.CreateApplicationBuilder(rest);
+var builder = Host.CreateApplicationBuilder(SupervisorHostExtensions.HostSettings(rest));
 builder.AddSupervisorWorker(agents);
 await builder.Build().RunAsync();

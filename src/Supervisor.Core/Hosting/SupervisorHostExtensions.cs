@@ -19,6 +19,22 @@ public static class SupervisorHostExtensions
     public static readonly Uri SchedulerQueue = new("queue:scheduler");
 
     /// <summary>
+    /// The service's and the worker's host settings: configuration files (appsettings.json) are read from beside the
+    /// program, wherever it is started from, and are not watched. A watched content root is watched with every directory
+    /// below it, which from a working directory of / or of a checkout holding the database's files costs a
+    /// notification for every file written below it.
+    /// </summary>
+    public static HostApplicationBuilderSettings HostSettings(string[] args) =>
+        new() { Args = Unwatched(args), ContentRootPath = AppContext.BaseDirectory };
+
+    /// <inheritdoc cref="HostSettings"/>
+    public static Microsoft.AspNetCore.Builder.WebApplicationOptions ApplicationOptions(string[] args) =>
+        new() { Args = Unwatched(args), ContentRootPath = AppContext.BaseDirectory };
+
+    /// <summary>First, so that a <c>--hostBuilder:reloadConfigOnChange=true</c> of the caller's still wins.</summary>
+    static string[] Unwatched(string[] args) => ["--hostBuilder:reloadConfigOnChange=false", .. args];
+
+    /// <summary>
     /// Shipped agent profiles (agents.json) sit below every other configuration source, so appsettings.json,
     /// <c>Supervisor__…</c> environment variables and the command line override them.
     /// </summary>
