@@ -38,32 +38,43 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
 
     async Task<AttemptStartResponse> AnswerAsync(AttemptStartRequest request, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var task = await ReadTaskAsync(connection, request.TaskId, cancellationToken);
-        if (task is not var (state, pass))
-            return new AttemptStartResponse(request.TaskId, false, null, "the task does not exist");
-        if (!Active.Contains(state))
-            return new AttemptStartResponse(request.TaskId, false, state, $"the task is {state}");
-        if (pass != request.Pass)
-            return new AttemptStartResponse(request.TaskId, false, state, $"the task has moved on to pass {pass}");
-        if (request.Attempt <= 0 || string.IsNullOrEmpty(request.Worker))
-            return new AttemptStartResponse(request.TaskId, true, state, null); // a worker that does not claim attempts
-        return await ClaimAsync(connection, request, state, cancellationToken);
-    }
-
-    async Task<AttemptStartResponse> ClaimAsync(NpgsqlConnection connection, AttemptStartRequest request, string state, CancellationToken cancellationToken)
-    {
+        var claims = request.Attempt > 0 && !string.IsNullOrEmpty(request.Worker);
         var now = clock.GetUtcNow().UtcDateTime;
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO attempt_claims (task_id, attempt, pass, worker, claimed_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (task_id, attempt) DO NOTHING
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // One round trip for the usual case: the task's state, and the claim taken when the task wants this job.
+        await using (var check = new NpgsqlCommand("""
+            WITH task AS (SELECT state, pass FROM tasks WHERE id = $1),
+            claim AS (
+                INSERT INTO attempt_claims (task_id, attempt, pass, worker, claimed_at)
+                SELECT $1, $2, $3, $4, $5 FROM task WHERE $6 AND task.state = ANY($7) AND task.pass = $3
+                ON CONFLICT (task_id, attempt) DO NOTHING
+                RETURNING 1)
+            SELECT task.state, task.pass, EXISTS (SELECT 1 FROM claim) FROM task
             """, connection))
         {
-            AddParameters(insert, request.TaskId, request.Attempt, request.Pass, request.Worker!, now);
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
-                return new AttemptStartResponse(request.TaskId, true, state, null);
+            AddParameters(check, request.TaskId, request.Attempt, request.Pass, request.Worker ?? "", now);
+            check.Parameters.Add(new NpgsqlParameter { Value = claims });
+            check.Parameters.Add(new NpgsqlParameter { Value = Active });
+            await using var reader = await check.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+                return new AttemptStartResponse(request.TaskId, false, null, "the task does not exist");
+            var (state, pass, claimed) = (reader.GetString(0), reader.GetInt32(1), reader.GetBoolean(2));
+            if (!Active.Contains(state))
+                return new AttemptStartResponse(request.TaskId, false, state, $"the task is {state}");
+            if (pass != request.Pass)
+                return new AttemptStartResponse(request.TaskId, false, state, $"the task has moved on to pass {pass}");
+            if (!claims || claimed)
+                return new AttemptStartResponse(request.TaskId, true, state, null); // claimed, or a worker that does not claim attempts
+            await reader.CloseAsync();
+            return await HolderAnswerAsync(connection, request, state, now, cancellationToken);
         }
+    }
 
+    /// <summary>Another worker holds the attempt: wait for it, drop this copy, or take the attempt over.</summary>
+    async Task<AttemptStartResponse> HolderAnswerAsync(NpgsqlConnection connection, AttemptStartRequest request, string state, DateTime now,
+        CancellationToken cancellationToken)
+    {
         // The holder's own record of the attempt (the saga writes it from the holder's events) and its latest heartbeat.
         await using var read = new NpgsqlCommand("""
             SELECT c.worker, a.finished_at IS NOT NULL, w.last_heartbeat,
@@ -111,14 +122,6 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
 
     static AttemptStartResponse Wait(AttemptStartRequest request, string state, string reason) =>
         new(request.TaskId, false, state, reason, AskAgainSeconds);
-
-    static async Task<(string State, int Pass)?> ReadTaskAsync(NpgsqlConnection connection, Guid taskId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT state, pass FROM tasks WHERE id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = taskId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetInt32(1)) : null;
-    }
 
     static void AddParameters(NpgsqlCommand command, Guid taskId, int attempt, int pass, string worker, DateTime at)
     {
