@@ -15,7 +15,8 @@
 #   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
 # and prints one table, with our throughput as a ratio of 3, 4 and 5. Method and figures: docs/benchmarks.md.
 #
-# Environment: BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the shipped shell profile says 1),
+# Environment: BENCH_WARMUP (tasks run before measuring, default 2000: a young process spends its first minutes
+# re-compiling hot code), BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the shipped shell profile says 1),
 # BENCH_CONCURRENCY (HTTP submits in flight, default 32), BENCH_RATE, BENCH_PACED_SECONDS, BENCH_PG_CLIENTS (8),
 # BENCH_PG_SECONDS (10), BENCH_RABBIT_MESSAGES (20000), BENCH_NO_BUILD=1 to skip the build.
 set -euo pipefail
@@ -26,6 +27,7 @@ REPO="$SUPERVISOR_REPO"
 cd "$REPO"
 
 N="${1:-2000}"
+WARMUP="${BENCH_WARMUP:-2000}"
 SHELL_CONCURRENCY="${BENCH_SHELL_CONCURRENCY:-8}"
 SUBMIT_CONCURRENCY="${BENCH_CONCURRENCY:-32}"
 RATE="${BENCH_RATE:-100}"
@@ -127,8 +129,8 @@ for ((i = 0; i < 120; i++)); do
 done
 [ "${consumers:-0}" -ge 2 ] || die "the workers did not start consuming (logs: $OUT/worker-*.log)"
 
-say "warm-up: 100 tasks"
-bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n 100 --concurrency "$SUBMIT_CONCURRENCY" --prefix warmup >/dev/null
+say "warm-up: $WARMUP tasks"
+bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$WARMUP" --concurrency "$SUBMIT_CONCURRENCY" --prefix warmup >/dev/null
 
 say "e2e: $N tasks, $SUBMIT_CONCURRENCY submits in flight"
 service_cpu0="$(cpu_seconds "$service_pid")"; workers_cpu0="$(cpu_seconds "${worker_pids[@]}")"
@@ -184,7 +186,7 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     echo
     echo "Supervisor benchmark, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
     echo "machine: $(nproc) cores ($cpu_model), $mem; load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "stack: 1 service + 2 workers (shell agent, concurrency $SHELL_CONCURRENCY each), $SUBMIT_CONCURRENCY submits in flight"
+    echo "stack: 1 service + 2 workers (shell agent, concurrency $SHELL_CONCURRENCY each), $SUBMIT_CONCURRENCY submits in flight, after $WARMUP tasks of warm-up"
     echo
     printf '%-44s %14s\n' "measure" "value"
     printf '%-44s %14s\n' "--------------------------------------------" "--------------"

@@ -28,7 +28,7 @@ public sealed class WorkerOptions
     /// attempt carries its start in its result, which saves a message and a saga transaction. Zero publishes every start
     /// at once.
     /// </summary>
-    public TimeSpan AnnounceStartAfter { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan AnnounceStartAfter { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Where this worker serves its own metrics in Prometheus text (e.g. <c>http://127.0.0.1:9465</c>; the path is

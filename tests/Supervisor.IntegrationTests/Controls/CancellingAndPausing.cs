@@ -54,13 +54,13 @@ public sealed class CancellingAndPausing(ControlsFixture fixture)
         var marker = Path.Combine(fixture.State, $"{Guid.NewGuid():N}.ran");
         var id = await _api.SubmitAsync(new
         {
-            prompt = $"if [ -e {marker} ]; then echo second time lucky; else touch {marker}; sleep 1; echo 'API Error: 503' >&2; exit 1; fi",
+            prompt = $"if [ -e {marker} ]; then echo second time lucky; else touch {marker}; sleep 2; echo 'API Error: 503' >&2; exit 1; fi",
         });
         await _api.WaitForAsync(id, Timeout, "Running");
 
         var (status, body) = await _api.CommandAsync(id, "pause", by: "carol");
         Assert.Equal((202, "Paused"), (status, body!["state"]!.GetValue<string>()));
-        await Task.Delay(TimeSpan.FromSeconds(3)); // the attempt fails after 1 s; its 0.2 s retry must not start
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the attempt fails after 2 s; its 0.2 s retry must not start
         var paused = await _api.GetAsync(id);
         Assert.Equal("Paused", paused["state"]!.GetValue<string>());
         var attempt = Assert.Single(paused["attempts"]!.AsArray())!;

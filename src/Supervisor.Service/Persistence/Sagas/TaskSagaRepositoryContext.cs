@@ -84,6 +84,10 @@ sealed class TaskSagaReadContext(SupervisorDbContext db, CancellationToken cance
 
 static class TaskSagaLoader
 {
+    /// <summary>Compiled once: every saga message runs it, and an uncompiled query is translated from its expression each time.</summary>
+    static readonly Func<SupervisorDbContext, Guid, CancellationToken, Task<TaskState>> LoadTracked =
+        EF.CompileAsyncQuery((SupervisorDbContext db, Guid id, CancellationToken _) => db.Tasks.Include(t => t.Attempts).First(t => t.CorrelationId == id));
+
     /// <summary>
     /// Takes the row lock first, then loads the task with its attempts (its audit trail is only ever appended). The load
     /// is a statement of its own, after the lock: under READ COMMITTED it then sees what an instance that held the lock
@@ -101,6 +105,6 @@ static class TaskSagaLoader
                 return null;
         }
 
-        return await db.Tasks.Include(t => t.Attempts).FirstAsync(t => t.CorrelationId == id, cancellationToken);
+        return await LoadTracked(db, id, cancellationToken);
     }
 }

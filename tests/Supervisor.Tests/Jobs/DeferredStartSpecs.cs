@@ -1,0 +1,60 @@
+using Supervisor.Contracts;
+using Supervisor.Worker.Jobs;
+
+namespace Supervisor.Tests.Jobs;
+
+public sealed class DeferredStartSpecs
+{
+    static readonly AgentJobStarted Started = new(Guid.NewGuid(), Guid.NewGuid(), 1, 1, 0, "shell", "w1", "host", null, DateTime.UtcNow);
+
+    readonly List<AgentJobStarted> published = [];
+    readonly TaskCompletionSource publishedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    DeferredStart Start(TimeSpan delay) => new(Started, delay, TimeProvider.System, started =>
+    {
+        lock (published)
+            published.Add(started);
+        publishedOnce.TrySetResult();
+        return Task.CompletedTask;
+    });
+
+    [Fact]
+    public async Task An_attempt_that_ends_before_the_delay_carries_its_start_and_nothing_is_published()
+    {
+        var start = Start(TimeSpan.FromSeconds(30));
+
+        Assert.Same(Started, await start.TakeAsync());
+        await start.DisposeAsync();
+        Assert.Empty(published);
+    }
+
+    [Fact]
+    public async Task An_attempt_that_outlives_the_delay_has_its_start_published_once_and_its_result_carries_none()
+    {
+        var start = Start(TimeSpan.FromMilliseconds(20));
+        await publishedOnce.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Null(await start.TakeAsync());
+        await start.DisposeAsync();
+        Assert.Equal([Started], published);
+    }
+
+    [Fact]
+    public async Task A_zero_delay_publishes_at_once()
+    {
+        var start = Start(TimeSpan.Zero);
+
+        Assert.Null(await start.TakeAsync());
+        Assert.Equal([Started], published);
+    }
+
+    [Fact]
+    public async Task An_attempt_that_ends_without_a_result_still_has_its_start_published()
+    {
+        var start = Start(TimeSpan.FromSeconds(30));
+
+        await start.DisposeAsync();
+
+        Assert.Equal([Started], published);
+    }
+}
