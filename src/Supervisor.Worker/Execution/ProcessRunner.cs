@@ -59,6 +59,10 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         {
             return StartFailed($"cannot start '{spec.FileName}' ({executable}): {ex.Message}", stopwatch);
         }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return StartFailed($"cannot start '{spec.FileName}': this system's C library has no posix_spawn with sessions ({ex.Message})", stopwatch);
+        }
 
         using var _ = process;
         var pid = process.Id;
