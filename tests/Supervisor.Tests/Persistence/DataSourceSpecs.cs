@@ -1,0 +1,24 @@
+using Npgsql;
+using Supervisor.Service;
+
+namespace Supervisor.Tests.Persistence;
+
+public sealed class DataSourceSpecs
+{
+    static int MaxAutoPrepare(string connectionString)
+    {
+        using var dataSource = ServiceExtensions.CreateDataSource(connectionString);
+        return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare;
+    }
+
+    [Fact]
+    public void Statements_are_prepared_automatically_by_default() =>
+        Assert.Equal(64, MaxAutoPrepare("Host=127.0.0.1;Username=postgres;Database=supervisor"));
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Max Auto Prepare=0", 0)]
+    [InlineData("Host=127.0.0.1;MaxAutoPrepare=5", 5)]
+    [InlineData("Host=127.0.0.1;max auto prepare=7", 7)]
+    public void A_connection_string_that_sets_it_wins(string connectionString, int expected) =>
+        Assert.Equal(expected, MaxAutoPrepare(connectionString));
+}
