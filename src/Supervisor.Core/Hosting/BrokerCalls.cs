@@ -6,7 +6,8 @@ namespace Supervisor.Hosting;
 /// Publishes and sends that give up on a call that hangs and make it again. RabbitMQ.Client 7 can leave a publish
 /// awaiting its broker confirm forever when the connection drops under it (the broker restarting:
 /// rabbitmq-dotnet-client issues 1928/1930); MassTransit 8.4 passes no cancellation down to that wait. The abandoned
-/// call may still complete later, so a message can arrive twice: every consumer here is idempotent.
+/// call may still complete later, so a message can arrive twice: every consumer here is idempotent. A call that fails
+/// because the connection or channel went away under it is made again too, once the broker is back.
 /// </summary>
 public static class BrokerCalls
 {
@@ -15,7 +16,8 @@ public static class BrokerCalls
 
     /// <summary>
     /// Runs <paramref name="call"/> until it completes within <paramref name="timeout"/> or <paramref name="cancellationToken"/>
-    /// is cancelled; a call that fails (rather than hangs) throws as usual.
+    /// is cancelled. A call that fails because of the broker connection is made again after a pause (1 s, doubling up
+    /// to 10 s); any other failure throws as usual.
     /// </summary>
     public static async Task Retry(Func<CancellationToken, Task> call, string what, ILogger logger, CancellationToken cancellationToken,
         TimeSpan? timeout = null)
@@ -32,7 +34,29 @@ public static class BrokerCalls
             {
                 BrokerCallsLog.Hung(logger, what, limit.TotalSeconds, attempt);
             }
+            catch (Exception e) when (IsBrokerFault(e) && !cancellationToken.IsCancellationRequested)
+            {
+                var pause = TimeSpan.FromSeconds(Math.Min(10, 1 << Math.Min(attempt - 1, 4)));
+                BrokerCallsLog.Failed(logger, what, e.GetType().Name, e.Message, pause.TotalSeconds, attempt);
+                await Task.Delay(pause, cancellationToken);
+            }
         }
+    }
+
+    /// <summary>
+    /// The connection or channel went away under the call: RabbitMQ.Client's own exceptions, a disposed channel's
+    /// internals (seen when the broker restarts mid-publish), socket errors, or MassTransit giving up on the connection.
+    /// </summary>
+    public static bool IsBrokerFault(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is ObjectDisposedException or IOException or System.Net.Sockets.SocketException or MassTransit.ConnectionException
+                || e.GetType().Namespace?.StartsWith("RabbitMQ.Client", StringComparison.Ordinal) == true)
+                return true;
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -61,4 +85,7 @@ static partial class BrokerCallsLog
 {
     [LoggerMessage(LogLevel.Warning, "{What}: no confirmation from the broker within {Seconds}s (try {Attempt}); sending it again")]
     public static partial void Hung(ILogger logger, string what, double seconds, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "{What}: the broker call failed ({Error}: {Message}); trying again in {Seconds}s (try {Attempt})")]
+    public static partial void Failed(ILogger logger, string what, string error, string message, double seconds, int attempt);
 }

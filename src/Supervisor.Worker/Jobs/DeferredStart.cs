@@ -42,13 +42,16 @@ sealed class DeferredStart : IAsyncDisposable
         return null;
     }
 
-    /// <summary>An attempt that ends without a result (the consumer threw) still gets its start on the record.</summary>
+    /// <summary>
+    /// An attempt that ends without a result (the consumer threw) still gets its start on the record, if the broker takes
+    /// it: a failure here must not replace the one the attempt is ending with.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         timer?.Dispose();
         Announce();
         if (Volatile.Read(ref state) == Published)
-            await publishing.Task;
+            await publishing.Task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     void Announce()

@@ -49,6 +49,15 @@ public sealed class DeferredStartSpecs
     }
 
     [Fact]
+    public async Task A_start_that_cannot_be_published_on_the_way_out_does_not_replace_the_attempts_own_failure()
+    {
+        var start = new DeferredStart(Started, TimeSpan.FromSeconds(30), TimeProvider.System,
+            _ => Task.FromException(new InvalidOperationException("no broker")));
+
+        await start.DisposeAsync();
+    }
+
+    [Fact]
     public async Task An_attempt_that_ends_without_a_result_still_has_its_start_published()
     {
         var start = Start(TimeSpan.FromSeconds(30));
