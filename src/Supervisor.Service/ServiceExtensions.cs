@@ -83,7 +83,9 @@ public static class ServiceExtensions
     internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (!connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+        // The keys as given (Npgsql's own builder answers for every keyword it knows, set or not).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         return builder.Build();
     }

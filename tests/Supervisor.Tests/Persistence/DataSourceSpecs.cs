@@ -15,6 +15,10 @@ public sealed class DataSourceSpecs
     public void Statements_are_prepared_automatically_by_default() =>
         Assert.Equal(64, MaxAutoPrepare("Host=127.0.0.1;Username=postgres;Database=supervisor"));
 
+    [Fact]
+    public void A_value_that_merely_contains_the_keyword_does_not_count_as_setting_it() =>
+        Assert.Equal(64, MaxAutoPrepare("Host=127.0.0.1;Password=MaxAutoPrepare=1"));
+
     [Theory]
     [InlineData("Host=127.0.0.1;Max Auto Prepare=0", 0)]
     [InlineData("Host=127.0.0.1;MaxAutoPrepare=5", 5)]
