@@ -43,7 +43,7 @@ public static class WorkerExtensions
 
         builder.Services.AddSingleton<AgentProcessLedger>();
         builder.Services.AddHostedService<OrphanedAgentReaper>();
-        builder.Services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<ILogger<ProcessRunner>>(), sp.GetRequiredService<AgentProcessLedger>()));
+        builder.Services.AddSingleton<ProcessRunner>();
         // Constructing the client connects to nothing: workers without container agents never talk to an engine.
         builder.Services.AddSingleton(_ => DockerClient.FromEnvironment());
         builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<DockerClient>(),
