@@ -40,6 +40,8 @@ public static class ServiceExtensions
 
         // Registered before the bus so that the schema exists before the first message is consumed.
         builder.Services.AddHostedService<SchemaMigrator>();
+        builder.Services.AddSingleton<MetricTotals>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricTotals>());
 
         builder.Services.AddSupervisorScheduler(builder.Configuration);
         builder.Services.AddSupervisorBus(builder.Configuration, x =>

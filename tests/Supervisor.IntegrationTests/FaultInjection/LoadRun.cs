@@ -1,3 +1,4 @@
+using System.Data;
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
@@ -132,8 +133,68 @@ sealed class LoadRun : IAsyncDisposable
         var without = await CountAsync("SELECT count(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_transitions x WHERE x.task_id = t.id)");
         Assert.Equal(0, without);
 
+        await AssertMetricTotalsMatchARecountAsync(connection);
+
         var retried = await CountAsync("SELECT count(*) FROM (SELECT task_id FROM task_attempts GROUP BY task_id HAVING count(*) > 1) m");
         Log($"tasks with more than one attempt: {retried}; invariants hold");
+    }
+
+    /// <summary>
+    /// GET /metrics reads running totals that triggers keep (migration 0004). Whatever the fault did, they must equal a
+    /// recount of the history written here independently of the triggers, read in the same snapshot.
+    /// </summary>
+    async Task AssertMetricTotalsMatchARecountAsync(NpgsqlConnection connection)
+    {
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead);
+        var kept = await SeriesAsync(connection, tx, """
+            SELECT family, agent, label, sum(value)
+            FROM (SELECT family, agent, label, value FROM metric_totals UNION ALL SELECT family, agent, label, value FROM metric_deltas) AS s
+            GROUP BY 1, 2, 3
+            """);
+        var recount = await SeriesAsync(connection, tx, """
+            WITH observed AS (
+                SELECT 'supervisor_attempt_duration_seconds' AS family, agent, extract(epoch FROM finished_at - started_at)::float8 AS v
+                FROM task_attempts WHERE finished_at IS NOT NULL AND started_at IS NOT NULL
+                UNION ALL
+                SELECT 'supervisor_queue_wait_seconds', a.agent, extract(epoch FROM a.started_at - t.created_at)::float8
+                FROM task_attempts a JOIN tasks t ON t.id = a.task_id
+                WHERE a.number = 1 AND a.started_at IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM task_transitions x
+                                  WHERE x.task_id = t.id AND x.from_state = 'Submitted' AND x.to_state = 'AwaitingApproval'))
+            SELECT 'supervisor_tasks', '', state, count(*)::float8 FROM tasks GROUP BY state
+            UNION ALL
+            SELECT 'supervisor_attempts_total', agent, coalesce(error_class, CASE WHEN exit_code = 0 THEN 'succeeded' ELSE 'cancelled' END), count(*)
+            FROM task_attempts WHERE finished_at IS NOT NULL GROUP BY 2, 3
+            UNION ALL
+            SELECT 'supervisor_redeliveries_total', agent, '', count(*) FROM task_attempts WHERE redelivery > 0 GROUP BY 2
+            UNION ALL
+            SELECT 'supervisor_fallbacks_total', '', '', count(*) FROM task_transitions
+            WHERE event = 'RunAgentJobFaulted' AND to_state = 'Dispatched'
+            UNION ALL
+            SELECT family, agent, coalesce((SELECT min(b) FROM unnest(metric_bounds(family)) AS b WHERE v <= b)::text, '+Inf'), count(*)
+            FROM observed GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT family, agent, 'sum', sum(v) FROM observed GROUP BY 1, 2
+            """);
+        await tx.CommitAsync();
+
+        var differing = kept.Keys.Union(recount.Keys)
+            .Select(key => (key, kept: kept.GetValueOrDefault(key), recount: recount.GetValueOrDefault(key)))
+            .Where(d => Math.Abs(d.kept - d.recount) > 1e-6 * Math.Max(1, Math.Abs(d.recount)))
+            .ToList();
+        Assert.True(differing.Count == 0,
+            "metric totals differ from a recount: " + string.Join("; ", differing.Select(d => $"{d.key} kept {d.kept}, recount {d.recount}")));
+        Log($"metric totals match a recount of the history ({recount.Count} series)");
+    }
+
+    static async Task<Dictionary<string, double>> SeriesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        await using var reader = await command.ExecuteReaderAsync();
+        var series = new Dictionary<string, double>();
+        while (await reader.ReadAsync())
+            series[$"{reader.GetString(0)}{{{reader.GetString(1)}|{reader.GetString(2)}}}"] = Convert.ToDouble(reader.GetValue(3), CultureInfo.InvariantCulture);
+        return series;
     }
 
     /// <summary>Where the unfinished tasks are: their states, the queues, and the logs of the processes involved.</summary>
