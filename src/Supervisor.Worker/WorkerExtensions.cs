@@ -74,7 +74,7 @@ public static class WorkerExtensions
                     e.Temporary = true;
                     e.InstanceId = Guid.NewGuid().ToString("N")[..12];
                 });
-                x.AddRequestClient<AttemptStartRequest>(new Uri("queue:attempt-start"));
+                x.AddRequestClient<AttemptStartRequest>(RunAgentJobConsumer.StartCheckQueue);
             },
             (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<AgentCatalog>(),
                 context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));

@@ -16,9 +16,12 @@ namespace Supervisor.Service.Tasks;
 /// The broker redelivers a job whose acknowledgement was lost (a dropped connection, a restarted broker) with the same
 /// attempt number, possibly while its first run is still going or its result is still queued. The first worker's claim
 /// makes the second wait: for the result (then it drops the job, the attempt has run), or until the first worker is
-/// lost (then it takes the claim over and runs the attempt).
+/// lost (then it takes the claim over and runs the attempt). A claim whose answer never reached its worker is that
+/// delivery's again when it asks again under the same claim id, and is freed when the worker gives the delivery up
+/// before running it (<see cref="ReleaseAttemptClaim"/>).
 /// </remarks>
-public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<FleetOptions> fleet, TimeProvider clock) : IConsumer<AttemptStartRequest>
+public sealed partial class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<FleetOptions> fleet, TimeProvider clock,
+    ILogger<AttemptStartConsumer> logger) : IConsumer<AttemptStartRequest>, IConsumer<ReleaseAttemptClaim>
 {
     static readonly string[] Active = [TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled];
 
@@ -46,14 +49,14 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
         await using (var check = new NpgsqlCommand("""
             WITH task AS (SELECT state, pass FROM tasks WHERE id = $1),
             claim AS (
-                INSERT INTO attempt_claims (task_id, attempt, pass, worker, claimed_at)
-                SELECT $1, $2, $3, $4, $5 FROM task WHERE $6 AND task.state = ANY($7) AND task.pass = $3
+                INSERT INTO attempt_claims (task_id, attempt, pass, worker, claimed_at, claim)
+                SELECT $1, $2, $3, $4, $5, $6 FROM task WHERE $7 AND task.state = ANY($8) AND task.pass = $3
                 ON CONFLICT (task_id, attempt) DO NOTHING
                 RETURNING 1)
             SELECT task.state, task.pass, EXISTS (SELECT 1 FROM claim) FROM task
             """, connection))
         {
-            AddParameters(check, request.TaskId, request.Attempt, request.Pass, request.Worker ?? "", now);
+            AddParameters(check, request, now);
             check.Parameters.Add(new NpgsqlParameter { Value = claims });
             check.Parameters.Add(new NpgsqlParameter { Value = Active });
             await using var reader = await check.ExecuteReaderAsync(cancellationToken);
@@ -78,7 +81,8 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
         // The holder's own record of the attempt (the saga writes it from the holder's events) and its latest heartbeat.
         await using var read = new NpgsqlCommand("""
             SELECT c.worker, a.finished_at IS NOT NULL, w.last_heartbeat,
-                   coalesce(w.running @> jsonb_build_array(jsonb_build_object('taskId', c.task_id, 'attempt', c.attempt)), false)
+                   coalesce(w.running @> jsonb_build_array(jsonb_build_object('taskId', c.task_id, 'attempt', c.attempt)), false),
+                   c.claim IS NOT NULL AND c.claim = $3
             FROM attempt_claims c
             LEFT JOIN LATERAL (SELECT finished_at FROM task_attempts
                                WHERE task_id = c.task_id AND number = c.attempt AND worker = c.worker
@@ -88,8 +92,9 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
             """, connection);
         read.Parameters.Add(new NpgsqlParameter { Value = request.TaskId });
         read.Parameters.Add(new NpgsqlParameter { Value = request.Attempt });
+        read.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Claim ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         string holder;
-        bool finished, running;
+        bool finished, running, same;
         DateTime? heartbeat;
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
         {
@@ -99,7 +104,12 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
             finished = reader.GetBoolean(1);
             heartbeat = reader.IsDBNull(2) ? null : reader.GetDateTime(2);
             running = reader.GetBoolean(3);
+            same = reader.GetBoolean(4);
         }
+
+        // This delivery claimed the attempt and is still asking: the answer that granted it was lost.
+        if (same && !finished)
+            return new AttemptStartResponse(request.TaskId, true, state, $"attempt {request.Attempt} was claimed by this delivery already (its answer was lost)");
 
         if (finished)
             return new AttemptStartResponse(request.TaskId, false, state, $"attempt {request.Attempt} already ran on worker {holder}", Duplicate: true);
@@ -112,8 +122,9 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
             return Wait(request, state, $"attempt {request.Attempt} is held by worker {holder}" + (running ? ", which is running it" : ""));
 
         await using var takeOver = new NpgsqlCommand(
-            "UPDATE attempt_claims SET worker = $4, claimed_at = $5, pass = $3 WHERE task_id = $1 AND attempt = $2 AND worker = $6", connection);
-        AddParameters(takeOver, request.TaskId, request.Attempt, request.Pass, request.Worker!, now);
+            "UPDATE attempt_claims SET worker = $4, claimed_at = $5, claim = $6, pass = $3 WHERE task_id = $1 AND attempt = $2 AND worker = $7",
+            connection);
+        AddParameters(takeOver, request, now);
         takeOver.Parameters.Add(new NpgsqlParameter { Value = holder });
         return await takeOver.ExecuteNonQueryAsync(cancellationToken) == 1
             ? new AttemptStartResponse(request.TaskId, true, state, $"took attempt {request.Attempt} over from worker {holder}, " + (alive ? "which never reported its result" : "which is lost"))
@@ -123,14 +134,31 @@ public sealed class AttemptStartConsumer(NpgsqlDataSource dataSource, IOptions<F
     static AttemptStartResponse Wait(AttemptStartRequest request, string state, string reason) =>
         new(request.TaskId, false, state, reason, AskAgainSeconds);
 
-    static void AddParameters(NpgsqlCommand command, Guid taskId, int attempt, int pass, string worker, DateTime at)
+    /// <summary>$1 task, $2 attempt, $3 pass, $4 worker, $5 now, $6 claim id.</summary>
+    static void AddParameters(NpgsqlCommand command, AttemptStartRequest request, DateTime now)
     {
-        command.Parameters.Add(new NpgsqlParameter { Value = taskId });
-        command.Parameters.Add(new NpgsqlParameter { Value = attempt });
-        command.Parameters.Add(new NpgsqlParameter { Value = pass });
-        command.Parameters.Add(new NpgsqlParameter { Value = worker });
-        command.Parameters.Add(new NpgsqlParameter { Value = at, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.TaskId });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.Attempt });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.Pass });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.Worker ?? "" });
+        command.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Claim ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
     }
+
+    /// <summary>Frees the claim made under the release's id, if one was: never another delivery's, even of the same worker.</summary>
+    public async Task Consume(ConsumeContext<ReleaseAttemptClaim> context)
+    {
+        var release = context.Message;
+        await using var command = dataSource.CreateCommand("DELETE FROM attempt_claims WHERE task_id = $1 AND attempt = $2 AND claim = $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = release.TaskId });
+        command.Parameters.Add(new NpgsqlParameter { Value = release.Attempt });
+        command.Parameters.Add(new NpgsqlParameter { Value = release.Claim });
+        if (await command.ExecuteNonQueryAsync(context.CancellationToken) == 1)
+            LogReleased(release.TaskId, release.Attempt, release.Worker);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId}: worker {Worker} gave up its claim of attempt {Attempt} before running it")]
+    partial void LogReleased(Guid taskId, int attempt, string worker);
 }
 
 public sealed class AttemptStartConsumerDefinition : ConsumerDefinition<AttemptStartConsumer>

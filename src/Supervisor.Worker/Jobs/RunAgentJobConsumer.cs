@@ -24,6 +24,7 @@ public sealed partial class RunAgentJobConsumer(
     WorkerShutdown shutdown,
     RunningAttempts running,
     IRequestClient<AttemptStartRequest> startCheck,
+    IBus bus,
     AttemptHooks hooks,
     WorkerMetrics metrics,
     TimeProvider clock,
@@ -39,15 +40,21 @@ public sealed partial class RunAgentJobConsumer(
         // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
         var attempt = new AttemptIdentity(job.TaskId, NewId.NextGuid(), job.Pass, job.FirstAttempt + redelivery + counters.HandBacks, job.Agent,
             worker.Id);
-        if (!await MayStartAsync(context, worker, attempt.Number))
-            return;
-
-        LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
-
+        // This delivery's claim on the attempt, given up if the delivery ends (its connection dropped) before the agent runs.
+        var claim = NewId.NextGuid();
         Workspace workspace;
         try
         {
+            if (!await MayStartAsync(context, worker, attempt.Number, claim))
+                return;
+
+            LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
             workspace = await workspaces.CreateAsync(job.TaskId, attempt.Number, job.Repository?.Path, job.Repository?.BaseRef, context.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            ReleaseClaim(new ReleaseAttemptClaim(job.TaskId, attempt.Number, claim, worker.Id));
+            throw;
         }
         catch (WorkspaceException e)
         {
@@ -192,7 +199,7 @@ public sealed partial class RunAgentJobConsumer(
     /// asks again until that run's result is recorded or its worker is lost. Without an answer in time the attempt starts
     /// anyway: a restarting service must not stall the fleet.
     /// </summary>
-    async Task<bool> MayStartAsync(ConsumeContext<RunAgentJob> context, WorkerOptions worker, int attempt)
+    async Task<bool> MayStartAsync(ConsumeContext<RunAgentJob> context, WorkerOptions worker, int attempt, Guid claim)
     {
         var job = context.Message;
         var waiting = System.Diagnostics.Stopwatch.StartNew();
@@ -203,7 +210,7 @@ public sealed partial class RunAgentJobConsumer(
             try
             {
                 answer = (await startCheck.GetResponse<AttemptStartResponse>(
-                    new AttemptStartRequest(job.TaskId, job.Pass, attempt, worker.Id, waiting.Elapsed.TotalSeconds), context.CancellationToken,
+                    new AttemptStartRequest(job.TaskId, job.Pass, attempt, worker.Id, waiting.Elapsed.TotalSeconds, claim), context.CancellationToken,
                     RequestTimeout.After(s: worker.StartCheckTimeoutSeconds))).Message;
             }
             catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
@@ -240,6 +247,28 @@ public sealed partial class RunAgentJobConsumer(
             return false;
         }
     }
+
+    /// <summary>
+    /// Tells the service in the background, once the broker is back, that the claim is not used: the job's redelivered
+    /// copy may then run at once. Given up after the holder's result grace (2 minutes), when the service takes the claim
+    /// over anyway.
+    /// </summary>
+    void ReleaseClaim(ReleaseAttemptClaim release) => _ = Task.Run(async () =>
+    {
+        using var window = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await BrokerCalls.Retry(async token => await (await bus.GetSendEndpoint(StartCheckQueue)).Send(release, token),
+                $"task {release.TaskId}: releasing the claim of attempt {release.Attempt}", logger, window.Token);
+            LogReleased(release.TaskId, release.Attempt);
+        }
+        catch (Exception e)
+        {
+            LogReleaseFailed(release.TaskId, release.Attempt, e.Message);
+        }
+    });
+
+    public static readonly Uri StartCheckQueue = new("queue:attempt-start");
 
     sealed class Registration(RunningAttempts running, RunningAttempts.Entry entry) : IDisposable
     {
@@ -328,6 +357,12 @@ public sealed partial class RunAgentJobConsumer(
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {Note}")]
     partial void LogStartNote(Guid taskId, int attempt, string note);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: delivery ended before the agent ran; its claim is released")]
+    partial void LogReleased(Guid taskId, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: could not release the claim ({Reason}); the service takes it over after its result grace")]
+    partial void LogReleaseFailed(Guid taskId, int attempt, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId}: no answer from the service within {Seconds}s; starting the attempt anyway")]
     partial void LogNoStartAnswer(Guid taskId, int seconds);

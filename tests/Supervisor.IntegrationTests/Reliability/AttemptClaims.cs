@@ -30,8 +30,8 @@ public sealed class AttemptClaims : IAsyncLifetime
         await _stack.DisposeAsync();
     }
 
-    async Task<AttemptStartResponse> AskAsync(Guid task, int attempt, string worker, double waited = 0) =>
-        (await _client.GetResponse<AttemptStartResponse>(new AttemptStartRequest(task, 1, attempt, worker, waited))).Message;
+    async Task<AttemptStartResponse> AskAsync(Guid task, int attempt, string worker, double waited = 0, Guid? claim = null) =>
+        (await _client.GetResponse<AttemptStartResponse>(new AttemptStartRequest(task, 1, attempt, worker, waited, claim))).Message;
 
     [Fact]
     public async Task A_second_worker_waits_for_the_holder_and_drops_an_attempt_that_has_run()
@@ -82,5 +82,52 @@ public sealed class AttemptClaims : IAsyncLifetime
         Assert.Contains("took attempt 1 over from worker w-gone", late.Reason, StringComparison.Ordinal);
         var third = await AskAsync(task, 1, "w-third");
         Assert.Contains("w-new", third.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_granting_answer_was_lost_gets_its_claim_when_it_asks_again()
+    {
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var delivery = NewId.NextGuid();
+        Assert.True((await AskAsync(task, 1, "w-a", claim: delivery)).Allowed);
+
+        // The same request again (the service died before its answer left): still this delivery's claim, at once.
+        var again = await AskAsync(task, 1, "w-a", claim: delivery);
+        Assert.True(again.Allowed, again.Reason);
+        Assert.Contains("answer was lost", again.Reason, StringComparison.Ordinal);
+
+        // Another delivery of the same job, even on the same worker, may be racing the first one's run: it waits.
+        var other = await AskAsync(task, 1, "w-a", claim: NewId.NextGuid());
+        Assert.False(other.Allowed);
+        Assert.NotNull(other.AskAgainInSeconds);
+    }
+
+    [Fact]
+    public async Task A_released_claim_lets_the_redelivered_copy_run_at_once_and_a_stale_release_frees_nothing()
+    {
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var first = NewId.NextGuid();
+        Assert.True((await AskAsync(task, 1, "w-a", claim: first)).Allowed);
+        Assert.NotNull((await AskAsync(task, 1, "w-b", claim: NewId.NextGuid())).AskAgainInSeconds);
+
+        var send = await _bus.GetSendEndpoint(new Uri("queue:attempt-start"));
+        // A release under another id (a later delivery's, say) must not free w-a's claim.
+        await send.Send(new ReleaseAttemptClaim(task, 1, NewId.NextGuid(), "w-a"));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.NotNull((await AskAsync(task, 1, "w-b", claim: NewId.NextGuid())).AskAgainInSeconds);
+
+        // w-a's delivery ended before its agent ran and says so: w-b's copy runs well inside the 2-minute result grace.
+        await send.Send(new ReleaseAttemptClaim(task, 1, first, "w-a"));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        AttemptStartResponse answer;
+        while (!(answer = await AskAsync(task, 1, "w-b", claim: NewId.NextGuid())).Allowed)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"still waiting after the release: {answer.Reason}");
+            await Task.Delay(200);
+        }
+
+        Assert.Contains("w-b", (await AskAsync(task, 1, "w-c", claim: NewId.NextGuid())).Reason, StringComparison.Ordinal);
     }
 }
