@@ -6,7 +6,8 @@
 # In one run:
 #   1. e2e       the Release service + 2 workers (--agent shell) on a fresh database and virtual host; N tasks
 #                (prompt `true` on the shell agent) submitted over HTTP with bounded concurrency; throughput,
-#                p50/p95/p99 of submit→started and submit→finished, CPU seconds per task of service and workers
+#                p50/p95/p99 of submit→started and submit→finished, CPU seconds per task of service, workers,
+#                PostgreSQL and RabbitMQ
 #   2. paced     the same stack offered BENCH_RATE tasks/s (default 100) for BENCH_PACED_SECONDS (default 10):
 #                p99 submit→started at that load
 #   3. inmemory  the same TaskStateMachine and endpoint definition on MassTransit's in-memory transport and saga
@@ -82,7 +83,8 @@ cpu_seconds() {   # cpu_seconds PID...: utime+stime of the processes and their r
     local total=0 pid f
     for pid in "$@"; do
         # fields after the "(comm)": state is $1, so utime/stime/cutime/cstime are $12..$15
-        read -r -a f <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
+        read -r -a f <<<"$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)" || true
+        [ "${#f[@]}" -ge 15 ] || continue   # gone since it was listed
         total=$((total + f[11] + f[12] + f[13] + f[14]))
     done
     awk -v t="$total" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }'
@@ -133,11 +135,19 @@ say "warm-up: $WARMUP tasks"
 bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$WARMUP" --concurrency "$SUBMIT_CONCURRENCY" --prefix warmup >/dev/null
 
 say "e2e: $N tasks, $SUBMIT_CONCURRENCY submits in flight"
+# PostgreSQL and RabbitMQ run as their own users: every process of the user when read (a backend that ended since is
+# in the postmaster's reaped children's time).
+user_cpu_seconds() { local pids; mapfile -t pids < <(pgrep -u "$1"); cpu_seconds "${pids[@]}"; }
 service_cpu0="$(cpu_seconds "$service_pid")"; workers_cpu0="$(cpu_seconds "${worker_pids[@]}")"
+pg_cpu0="$(user_cpu_seconds postgres)"; rabbit_cpu0="$(user_cpu_seconds rabbitmq)"
 bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$N" --concurrency "$SUBMIT_CONCURRENCY" --prefix e2e | tee -a "$RESULTS" >/dev/null
 service_cpu1="$(cpu_seconds "$service_pid")"; workers_cpu1="$(cpu_seconds "${worker_pids[@]}")"
-result e2e.service_cpu_ms_per_task "$(awk -v a="$service_cpu0" -v b="$service_cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')"
-result e2e.workers_cpu_ms_per_task "$(awk -v a="$workers_cpu0" -v b="$workers_cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')"
+pg_cpu1="$(user_cpu_seconds postgres)"; rabbit_cpu1="$(user_cpu_seconds rabbitmq)"
+per_task() { awk -v a="$1" -v b="$2" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'; }
+result e2e.service_cpu_ms_per_task "$(per_task "$service_cpu0" "$service_cpu1")"
+result e2e.workers_cpu_ms_per_task "$(per_task "$workers_cpu0" "$workers_cpu1")"
+result e2e.postgres_cpu_ms_per_task "$(per_task "$pg_cpu0" "$pg_cpu1")"
+result e2e.rabbitmq_cpu_ms_per_task "$(per_task "$rabbit_cpu0" "$rabbit_cpu1")"
 
 for w in 1 2; do curl -sf "http://127.0.0.1:$((PORT + w))/metrics" >"$OUT/worker-$w.metrics" || warn "worker $w: no metrics"; done
 paced_n=$((RATE * PACED_SECONDS))
@@ -196,6 +206,8 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "e2e submit→finished p50 / p95 / p99, ms" "$(value e2e.finished_p50_ms) / $(value e2e.finished_p95_ms) / $(value e2e.finished_p99_ms)"
     printf '%-44s %14s\n' "CPU ms per task: service" "$(value e2e.service_cpu_ms_per_task)"
     printf '%-44s %14s\n' "CPU ms per task: workers (incl. agent procs)" "$(value e2e.workers_cpu_ms_per_task)"
+    printf '%-44s %14s\n' "CPU ms per task: PostgreSQL" "$(value e2e.postgres_cpu_ms_per_task)"
+    printf '%-44s %14s\n' "CPU ms per task: RabbitMQ" "$(value e2e.rabbitmq_cpu_ms_per_task)"
     printf '%-44s %14s\n' "paced $RATE tasks/s: achieved tasks/s" "$(value paced.tasks_per_s)"
     printf '%-44s %14s\n' "paced submit→started p50 / p95 / p99, ms" "$(value paced.started_p50_ms) / $(value paced.started_p95_ms) / $(value paced.started_p99_ms)"
     printf '%-44s %14s\n' "paced submit→finished p99, ms" "$(value paced.finished_p99_ms)"
