@@ -67,6 +67,9 @@ public sealed class TaskState : SagaStateMachineInstance
 
     public Guid? ApprovalTimeoutTokenId { get; set; }
 
+    /// <summary>The last message that sent something (a job, a cancellation): a redelivered copy of it sends again.</summary>
+    public Guid? LastSendingMessageId { get; set; }
+
     /// <summary>Who decided the transition being recorded, and why (control commands); saved with the audit trail.</summary>
     public (string? By, string? Reason) Decision { get; set; }
 

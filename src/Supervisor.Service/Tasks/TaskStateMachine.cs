@@ -98,6 +98,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                     end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
             When(CancelTask)
                 .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
                 .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
                 .TransitionTo(Cancelled),
             When(PauseTask)
@@ -138,6 +139,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                             running => running.TransitionTo(Running)))),
             When(CancelTask)
                 .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
                 .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
                 .TransitionTo(Cancelled));
 
@@ -187,8 +189,13 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     /// <summary>Sends the job for the current agent of the chain; the outbox releases it after the state is committed.</summary>
     static async Task Dispatch(BehaviorContext<TaskState> context)
     {
-        var task = context.Saga;
-        task.Pass++;
+        context.Saga.Pass++;
+        context.Saga.LastSendingMessageId = context.MessageId;
+        await SendJob(context, context.Saga);
+    }
+
+    static async Task SendJob(ConsumeContext context, TaskState task)
+    {
         var agent = task.CurrentAgent!;
         var job = new RunAgentJob(
             task.CorrelationId,
@@ -202,6 +209,28 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             task.ExpectChanges);
         var endpoint = await context.GetSendEndpoint(AgentQueues.Address(agent));
         await endpoint.Send(job, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// The message being consumed already committed its changes and sent something (the task's
+    /// <see cref="TaskState.LastSendingMessageId"/>): the service stopped after the commit and before the outbox sent what
+    /// the message caused, or before the message was acknowledged. Sends again what the task's state implies, which is harmless if the first send did leave: a second
+    /// copy of a job runs no attempt twice (the start check's claim), and cancelling twice kills nothing more.
+    /// Returns what was sent again, or null.
+    /// </summary>
+    internal static async Task<string?> SendAgainAsync(ConsumeContext context, TaskState task)
+    {
+        switch (task.CurrentState)
+        {
+            case nameof(Dispatched) when task.CurrentAgent is not null:
+                await SendJob(context, task);
+                return $"the job of pass {task.Pass} to {task.CurrentAgent}";
+            case nameof(Cancelled):
+                await context.Publish(new CancelAttempts(task.CorrelationId, task.Error ?? "cancelled"), context.CancellationToken);
+                return "the cancellation of its attempts";
+            default:
+                return null;
+        }
     }
 
     public State Submitted { get; private set; } = null!;

@@ -46,6 +46,7 @@ static class TaskStateMap
         task.Property(t => t.PausedFrom).HasColumnName("paused_from");
         task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
         task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
+        task.Property(t => t.LastSendingMessageId).HasColumnName("last_sending_message");
         task.Ignore(t => t.CurrentAgent);
         task.Ignore(t => t.Decision);
 

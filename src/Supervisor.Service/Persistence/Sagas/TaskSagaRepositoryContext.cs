@@ -15,14 +15,16 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
     readonly SupervisorDbContext db;
     readonly ConsumeContext<TMessage> consumeContext;
     readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory;
+    readonly ILogger logger;
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
-        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
+        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory, ILogger logger)
         : base(consumeContext, db)
     {
         this.db = db;
         this.consumeContext = consumeContext;
         this.factory = factory;
+        this.logger = logger;
     }
 
     public Task<SagaConsumeContext<TaskState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TaskState instance, SagaConsumeContextMode mode)
@@ -39,9 +41,12 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
     public async Task<SagaConsumeContext<TaskState, TMessage>> Load(Guid correlationId)
     {
         var instance = await TaskSagaLoader.LockAndLoadAsync(db, correlationId, CancellationToken);
-        return instance is null
-            ? null!
-            : await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
+        if (instance is null)
+            return null!;
+        if (instance.LastSendingMessageId is { } last && last == consumeContext.MessageId
+            && await TaskStateMachine.SendAgainAsync(consumeContext, instance) is { } sent)
+            SagaLog.SentAgain(logger, instance.CorrelationId, typeof(TMessage).Name, sent);
+        return await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
     }
 
     public async Task Save(SagaConsumeContext<TaskState> context)
@@ -80,6 +85,13 @@ sealed class TaskSagaReadContext(SupervisorDbContext db, CancellationToken cance
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(cancellationToken);
         return new DefaultSagaRepositoryQueryContext<TaskState>(this, ids);
     }
+}
+
+static partial class SagaLog
+{
+    [LoggerMessage(LogLevel.Warning,
+        "Task {TaskId}: {Message} was redelivered after its changes had committed (the service stopped before acknowledging it); sent {Sent} again")]
+    public static partial void SentAgain(ILogger logger, Guid taskId, string message, string sent);
 }
 
 static class TaskSagaLoader

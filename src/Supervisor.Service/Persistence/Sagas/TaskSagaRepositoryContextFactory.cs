@@ -14,7 +14,8 @@ namespace Supervisor.Service.Persistence.Sagas;
 /// </summary>
 sealed class TaskSagaRepositoryContextFactory(
     IDbContextFactory<SupervisorDbContext> dbContextFactory,
-    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory) :
+    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory,
+    ILogger<TaskSagaRepositoryContextFactory> logger) :
     ISagaRepositoryContextFactory<TaskState>,
     ILoadSagaRepositoryContextFactory<TaskState>,
     IQuerySagaRepositoryContextFactory<TaskState>
@@ -25,7 +26,7 @@ sealed class TaskSagaRepositoryContextFactory(
         await using var db = await dbContextFactory.CreateDbContextAsync(context.CancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
-        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory));
+        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, logger));
 
         await transaction.CommitAsync(context.CancellationToken);
     }
@@ -37,7 +38,7 @@ sealed class TaskSagaRepositoryContextFactory(
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(context.CancellationToken);
-        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory);
+        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, logger);
         await next.Send(new DefaultSagaRepositoryQueryContext<TaskState, T>(repositoryContext, ids));
 
         await transaction.CommitAsync(context.CancellationToken);

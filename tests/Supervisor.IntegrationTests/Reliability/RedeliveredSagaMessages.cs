@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+using MassTransit;
+using Npgsql;
+using Supervisor.Contracts;
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.Reliability;
+
+/// <summary>
+/// A service that stops after a message's changes commit and before its outbox sends what the message caused (the job
+/// of a dispatched task) gets that message again from the broker. A service with no workers, and a bus of the test's own
+/// that takes the jobs off the agent's queue (so a job it takes is one no worker will ever see: a lost dispatch) and
+/// plays the broker's redelivery.
+/// </summary>
+public sealed class RedeliveredSagaMessages : IAsyncLifetime
+{
+    readonly Channel<RunAgentJob> _jobs = Channel.CreateUnbounded<RunAgentJob>();
+    SupervisorStack _stack = null!;
+    IBusControl _bus = null!;
+
+    public async Task InitializeAsync()
+    {
+        _stack = await SupervisorStack.StartAsync("redelivered", new Dictionary<string, string>(), services: 1);
+        _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(new Uri(_stack.Resources.RabbitMq));
+            cfg.ReceiveEndpoint(AgentQueueName, e =>
+            {
+                e.ConfigureConsumeTopology = false;
+                e.Handler<RunAgentJob>(context => _jobs.Writer.WriteAsync(context.Message).AsTask());
+            });
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _bus.StartAsync(timeout.Token);
+    }
+
+    const string AgentQueueName = "agent-shell";
+
+    public async Task DisposeAsync()
+    {
+        await _bus.StopAsync();
+        await _stack.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_whose_changes_committed_sends_the_lost_job_again_and_a_new_duplicate_does_not()
+    {
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var first = await NextJobAsync();
+        Assert.Equal(task, first.TaskId);
+
+        Guid applied;
+        await using (var connection = new NpgsqlConnection(_stack.Resources.InspectionPostgres))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT last_sending_message FROM tasks WHERE id = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = task });
+            applied = (Guid)(await command.ExecuteScalarAsync())!;
+        }
+
+        var submit = new SubmitTask(task, "true", ["shell"], null, null, null, null, false, null, "test");
+        // A second submit of the same task (a client retrying) is a new message: ignored, nothing sent.
+        await _bus.Publish(submit);
+        using (var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _jobs.Reader.ReadAsync(quiet.Token).AsTask());
+
+        // The broker redelivering the message whose changes committed: the job it caused is sent again, unchanged.
+        await _bus.Publish(submit, context => context.MessageId = applied);
+        var again = await NextJobAsync();
+        Assert.Equal((first.TaskId, first.Pass, first.FirstAttempt, first.Agent), (again.TaskId, again.Pass, again.FirstAttempt, again.Agent));
+        Assert.Equal("Dispatched", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
+    }
+
+    async Task<RunAgentJob> NextJobAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await _jobs.Reader.ReadAsync(timeout.Token);
+    }
+}
