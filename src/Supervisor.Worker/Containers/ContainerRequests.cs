@@ -16,6 +16,9 @@ public static class ContainerRequests
     /// <summary>Label on every container the worker creates; its value is the task id (<c>docker ps -a --filter label=supervisor.task</c>).</summary>
     public const string TaskLabel = "supervisor.task";
 
+    /// <summary>Label with the id of the worker that created the container.</summary>
+    public const string WorkerLabel = "supervisor.worker";
+
     /// <summary>
     /// The container for one run of <paramref name="spec"/>: its program as the entrypoint (whatever the image's own),
     /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="Workspace"/> (and,
@@ -66,7 +69,7 @@ public static class ContainerRequests
             [TaskLabel] = spec.Environment.GetValueOrDefault("SUPERVISOR_TASK_ID", ""),
             ["supervisor.attempt"] = spec.Environment.GetValueOrDefault("SUPERVISOR_ATTEMPT", ""),
             ["supervisor.agent"] = spec.Environment.GetValueOrDefault("SUPERVISOR_AGENT", ""),
-            ["supervisor.worker"] = workerId,
+            [WorkerLabel] = workerId,
         };
         return labels;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Supervisor.IntegrationTests.Infrastructure;
+using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Containers;
 
@@ -121,4 +122,32 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
     internal static string State(JsonNode task) => task["state"]!.GetValue<string>();
 
     static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public async Task A_worker_restarted_after_kill_9_removes_the_containers_its_predecessor_left()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "sleep 300", agent = "boxed" });
+        var running = await _api.WaitForAsync(id, Timeout, "Running");
+        var victim = running["attempts"]![0]!["worker"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        ContainerSummary container;
+        while ((container = Assert.Single(await DockerEngine.ContainersOfTaskAsync(id))).State != "running" && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        await fixture.Stack.Worker(victim).KillAsync();
+        // Killing the worker leaves its attempt's container running...
+        Assert.Equal("running", Assert.Single(await DockerEngine.ContainersOfTaskAsync(id), c => c.Id == container.Id).State);
+
+        // ...until a worker with the same id starts again: it removes the container before it takes jobs.
+        await fixture.Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [ContainerFixture.WorkerOnlyVariable] = "must-not-leak" },
+            id: victim);
+        Assert.DoesNotContain(await DockerEngine.ContainersOfTaskAsync(id), c => c.Id == container.Id);
+
+        await _api.CommandAsync(id, "cancel", reason: "test done");
+        await _api.WaitForAsync(id, Timeout, "Cancelled");
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await DockerEngine.ContainersOfTaskAsync(id)).Count > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        await DockerEngine.AssertNoContainerLeftAsync(id);
+    }
 }
