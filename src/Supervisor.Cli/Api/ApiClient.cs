@@ -40,9 +40,14 @@ internal sealed class ApiClient : IDisposable
     public Task<ApiResponse<TaskAccepted>> SubmitAsync(SubmitRequest request, CancellationToken ct) =>
         SendAsync<TaskAccepted>(HttpMethod.Post, "api/tasks", request, taskId: null, ct);
 
-    public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(string? state, int? limit, CancellationToken ct)
+    public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(string? state, int? limit, CancellationToken ct, string? idPrefix = null)
     {
         var query = new List<string>();
+        if (idPrefix is not null)
+        {
+            query.Add("idPrefix=" + Uri.EscapeDataString(idPrefix));
+        }
+
         if (state is not null)
         {
             query.Add("state=" + Uri.EscapeDataString(state));

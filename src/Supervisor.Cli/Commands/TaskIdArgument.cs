@@ -5,7 +5,7 @@ namespace Supervisor.Cli.Commands;
 
 /// <summary>
 /// The <c>ID</c> argument of the task commands: a full GUID, or, for convenience, a prefix of one such as the 8 characters
-/// <c>list</c> shows (resolved against the tasks <c>list</c> returns by default).
+/// <c>list</c> shows, matched against every task the service holds.
 /// </summary>
 internal static class TaskIdArgument
 {
@@ -35,14 +35,14 @@ internal static class TaskIdArgument
         }
 
         var prefix = text.ToLowerInvariant();
-        var tasks = (await api.ListTasksAsync(state: null, limit: null, ct)).Value;
+        var tasks = (await api.ListTasksAsync(state: null, limit: 10, ct, idPrefix: prefix)).Value;
         var matches = tasks.Select(t => t.Id).Where(t => t.ToString("D").StartsWith(prefix, StringComparison.Ordinal)).Distinct().ToList();
         return matches.Count switch
         {
             1 => matches[0],
             0 => throw new TaskNotFoundException(text),
             _ => throw new UsageException(
-                $"'{text}' matches {matches.Count} tasks ({string.Join(", ", matches.Select(m => m.ToString("D")[..13]))}…); give more characters"),
+                $"'{text}' matches {(matches.Count < 10 ? matches.Count : "10 or more")} tasks ({string.Join(", ", matches.Select(m => m.ToString("D")[..13]))}…); give more characters"),
         };
     }
 

@@ -61,13 +61,16 @@ public static class TaskEndpoints
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }
 
-    static async Task<IResult> ListAsync(string? state, int? limit, TaskQueries queries, CancellationToken cancellationToken)
+    static async Task<IResult> ListAsync(string? state, int? limit, string? idPrefix, TaskQueries queries, CancellationToken cancellationToken)
     {
         if (state is not null && !TaskStates.All.Contains(state))
             return Invalid("state", $"'{state}' is not one of {string.Join(", ", TaskStates.All)}.");
         if (limit is < 1 or > 1000)
             return Invalid("limit", "must be between 1 and 1000.");
-        return TypedResults.Ok(await queries.ListAsync(state, limit ?? 100, cancellationToken));
+        TaskQueries.IdRange? ids = null;
+        if (idPrefix is not null && (ids = TaskQueries.IdRange.Of(idPrefix)) is null)
+            return Invalid("idPrefix", "must be 1 to 32 hexadecimal digits (dashes allowed), the start of a task id.");
+        return TypedResults.Ok(await queries.ListAsync(state, limit ?? 100, ids, cancellationToken));
     }
 
     static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken) =>

@@ -8,10 +8,24 @@ namespace Supervisor.Service.Api;
 public sealed class TaskQueries(IDbContextFactory<SupervisorDbContext> dbContextFactory, NpgsqlDataSource dataSource, Fleet.FleetQueries fleet,
     TimeProvider clock, Microsoft.Extensions.Options.IOptions<Fleet.FleetOptions> fleetOptions)
 {
-    public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, int limit, CancellationToken cancellationToken)
+    /// <summary>The ids that start with a prefix, as a range of the primary key (PostgreSQL orders uuids as their hex text).</summary>
+    public sealed record IdRange(Guid From, Guid To)
+    {
+        public static IdRange? Of(string prefix)
+        {
+            var hex = prefix.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+            if (hex.Length is < 1 or > 32 || !hex.All(char.IsAsciiHexDigit))
+                return null;
+            return new IdRange(Guid.ParseExact(hex.PadRight(32, '0'), "N"), Guid.ParseExact(hex.PadRight(32, 'f'), "N"));
+        }
+    }
+
+    public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, int limit, IdRange? ids, CancellationToken cancellationToken)
     {
         await using var db = await dbContextFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Tasks.AsNoTracking();
+        var query = ids is null
+            ? db.Tasks.AsNoTracking()
+            : db.Tasks.FromSql($"SELECT * FROM tasks WHERE id BETWEEN {ids.From} AND {ids.To}").AsNoTracking();
         if (state is not null)
             query = query.Where(t => t.CurrentState == state);
         var rows = await query.OrderByDescending(t => t.CreatedAt).Take(limit)

@@ -131,4 +131,21 @@ public sealed class SubmittingTasks(CoreLoopFixture fixture)
         Assert.DoesNotContain(failed, t => t!["id"]!.GetValue<Guid>() == id);
         Assert.All(succeeded, t => Assert.Equal("Succeeded", t!["state"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task A_task_is_found_by_a_prefix_of_its_id_whatever_came_after_it()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "true" });
+        await _api.WaitForAsync(await _api.SubmitAsync(new { prompt = "true" }), Timeout); // a newer task
+
+        foreach (var prefix in new[] { id.ToString("N")[..6], id.ToString("D")[..13].ToUpperInvariant(), id.ToString("D") })
+        {
+            var found = JsonNode.Parse(await _api.Http.GetStringAsync($"/api/tasks?idPrefix={prefix}&limit=1"))!.AsArray();
+            Assert.Equal(id, Assert.Single(found)!["id"]!.GetValue<Guid>());
+        }
+
+        using var bad = await _api.Http.GetAsync("/api/tasks?idPrefix=xyz");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("idPrefix", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
