@@ -196,14 +196,15 @@ public sealed partial class RunAgentJobConsumer(
     /// <summary>
     /// Asks the service whether the task still wants this job (a redelivery may find it cancelled, paused or moved on) and
     /// claims the attempt; while another worker holds it (the broker redelivered a job whose acknowledgement was lost),
-    /// asks again until that run's result is recorded or its worker is lost. Without an answer in time the attempt starts
-    /// anyway: a restarting service must not stall the fleet.
+    /// asks again until that run's result is recorded or its worker is lost. Without an answer in time a first delivery
+    /// starts anyway (a restarting service must not stall the fleet); a redelivered one keeps asking.
     /// </summary>
     async Task<bool> MayStartAsync(ConsumeContext<RunAgentJob> context, WorkerOptions worker, int attempt, Guid claim)
     {
         var job = context.Message;
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         var logged = false;
+        var unanswered = false;
         while (true)
         {
             AttemptStartResponse answer;
@@ -215,7 +216,20 @@ public sealed partial class RunAgentJobConsumer(
             }
             catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
             {
-                // No answer, or the service failed to answer (its database restarting): a check must not fail the task.
+                // No answer, or the service failed to answer (its database restarting). A redelivered job may be a copy
+                // of an attempt another worker is still running (its acknowledgement was lost with a connection), and
+                // only the service can tell: it waits for an answer. A first delivery starts: a check must not stall
+                // the fleet while a service restarts.
+                if (context.ReceiveContext.Redelivered)
+                {
+                    if (!unanswered)
+                        LogNoStartAnswerWaiting(job.TaskId, attempt, worker.StartCheckTimeoutSeconds);
+                    unanswered = true;
+                    if (e is RequestFaultException)
+                        await Task.Delay(TimeSpan.FromSeconds(2), context.CancellationToken);
+                    continue;
+                }
+
                 LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
                 return true;
             }
@@ -366,6 +380,11 @@ public sealed partial class RunAgentJobConsumer(
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId}: no answer from the service within {Seconds}s; starting the attempt anyway")]
     partial void LogNoStartAnswer(Guid taskId, int seconds);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Task {TaskId} attempt {Attempt}: no answer from the service within {Seconds}s; a redelivered job waits for one (another worker may be running this attempt)")]
+    partial void LogNoStartAnswerWaiting(Guid taskId, int attempt, int seconds);
+
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: worker stopping, job handed back to the queue")]
     partial void LogHandedBack(Guid taskId, int attempt);

@@ -47,6 +47,33 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
         await _api.CommandAsync(id, "cancel", reason: "test done");
     }
 
+    [Fact]
+    public async Task A_redelivered_job_that_gets_no_answer_from_the_service_waits_instead_of_running_the_attempt_twice()
+    {
+        // The first run takes 20 s; every later one succeeds at once. The agent counts its runs in the state directory.
+        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:20", agent = "slow" });
+        var running = await _api.WaitForAsync(id, Timeout, "Running");
+        var victim = Attempts(running)[0]["worker"]!.GetValue<string>();
+        var runs = Path.Combine(fixture.State, $"{id}-slow");
+
+        // No service to answer start checks, then the worker lost: the broker redelivers the job to the other worker.
+        var service = fixture.Stack.Services[0];
+        await service.KillAsync();
+        await fixture.Stack.Worker(victim).KillAsync();
+
+        // Well past the start check's 10 s: the copy must not have run the attempt (its first run is still going).
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        Assert.Equal("1", (await File.ReadAllTextAsync(runs)).Trim());
+
+        // Once the service answers, the lost worker's claim is taken over and the task completes.
+        await fixture.Stack.RestartServiceAsync(service);
+        var task = await _api.WaitForAsync(id, Timeout);
+        await fixture.AddSlowWorkerAsync(victim);
+
+        Assert.Equal("Succeeded", State(task));
+        Assert.Equal("2", (await File.ReadAllTextAsync(runs)).Trim());
+    }
+
     static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
