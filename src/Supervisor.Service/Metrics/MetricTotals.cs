@@ -8,7 +8,7 @@ namespace Supervisor.Service.Metrics;
 /// </summary>
 public sealed partial class MetricTotals(NpgsqlDataSource db, ILogger<MetricTotals> logger) : BackgroundService
 {
-    public static readonly TimeSpan FoldEvery = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan FoldEvery = TimeSpan.FromSeconds(5);
     const long FoldLockKey = 0x5375_7065_7277; // one folder at a time across service instances
 
     public sealed record Series(string Family, string Agent, string Label, double Value);
@@ -38,14 +38,14 @@ public sealed partial class MetricTotals(NpgsqlDataSource db, ILogger<MetricTota
         return (double[])(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Moves the deltas into the totals; returns how many totals changed, or null when another instance is folding.</summary>
-    public async Task<int?> FoldAsync(CancellationToken cancellationToken)
+    /// <summary>Moves the deltas into the totals, unless another instance is doing so.</summary>
+    async Task FoldAsync(CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({FoldLockKey})", connection, tx))
             if (!(bool)(await lockCommand.ExecuteScalarAsync(cancellationToken))!)
-                return null;
+                return;
 
         await using var fold = new NpgsqlCommand("""
             WITH moved AS (DELETE FROM metric_deltas RETURNING family, agent, label, value)
@@ -53,9 +53,8 @@ public sealed partial class MetricTotals(NpgsqlDataSource db, ILogger<MetricTota
             SELECT family, agent, label, sum(value) FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             ON CONFLICT (family, agent, label) DO UPDATE SET value = metric_totals.value + excluded.value
             """, connection, tx);
-        var moved = await fold.ExecuteNonQueryAsync(cancellationToken);
+        await fold.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return moved;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

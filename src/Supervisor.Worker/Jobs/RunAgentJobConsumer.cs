@@ -372,7 +372,7 @@ public sealed partial class RunAgentJobConsumer(
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {Note}")]
     partial void LogStartNote(Guid taskId, int attempt, string note);
 
-    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: delivery ended before the agent ran; its claim is released")]
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: delivery ended before the agent ran; released its claim, if it had one")]
     partial void LogReleased(Guid taskId, int attempt);
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: could not release the claim ({Reason}); the service takes it over after its result grace")]
@@ -384,7 +384,6 @@ public sealed partial class RunAgentJobConsumer(
     [LoggerMessage(LogLevel.Warning,
         "Task {TaskId} attempt {Attempt}: no answer from the service within {Seconds}s; a redelivered job waits for one (another worker may be running this attempt)")]
     partial void LogNoStartAnswerWaiting(Guid taskId, int attempt, int seconds);
-
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: worker stopping, job handed back to the queue")]
     partial void LogHandedBack(Guid taskId, int attempt);
