@@ -16,9 +16,10 @@
 #   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
 # and prints one table, with our throughput as a ratio of 3, 4 and 5. Method and figures: docs/benchmarks.md.
 #
-# Environment: BENCH_WARMUP (tasks run before measuring, default 2000: a young process spends its first minutes
-# re-compiling hot code), BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the shipped shell profile says 1),
-# BENCH_CONCURRENCY (HTTP submits in flight, default 32), BENCH_RATE, BENCH_PACED_SECONDS, BENCH_PG_CLIENTS (8),
+# Environment: BENCH_WARMUP (tasks run before measuring, from the measuring client, default 2000: a young process
+# spends its first minutes re-compiling hot code), BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the
+# shipped shell profile says 1), BENCH_CONCURRENCY (HTTP submits in flight, default 32), BENCH_RATE,
+# BENCH_PACED_SECONDS, BENCH_PACED_WARMUP (the paced client's own warm-up, 500), BENCH_PG_CLIENTS (8),
 # BENCH_PG_SECONDS (10), BENCH_RABBIT_MESSAGES (20000), BENCH_NO_BUILD=1 to skip the build.
 set -euo pipefail
 
@@ -33,6 +34,7 @@ SHELL_CONCURRENCY="${BENCH_SHELL_CONCURRENCY:-8}"
 SUBMIT_CONCURRENCY="${BENCH_CONCURRENCY:-32}"
 RATE="${BENCH_RATE:-100}"
 PACED_SECONDS="${BENCH_PACED_SECONDS:-10}"
+PACED_WARMUP="${BENCH_PACED_WARMUP:-500}"
 PG_CLIENTS="${BENCH_PG_CLIENTS:-8}"
 PG_SECONDS="${BENCH_PG_SECONDS:-10}"
 RABBIT_MESSAGES="${BENCH_RABBIT_MESSAGES:-20000}"
@@ -131,16 +133,21 @@ for ((i = 0; i < 120; i++)); do
 done
 [ "${consumers:-0}" -ge 2 ] || die "the workers did not start consuming (logs: $OUT/worker-*.log)"
 
-say "warm-up: $WARMUP tasks"
-bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$WARMUP" --concurrency "$SUBMIT_CONCURRENCY" --prefix warmup >/dev/null
-
-say "e2e: $N tasks, $SUBMIT_CONCURRENCY submits in flight"
+say "e2e: $WARMUP tasks of warm-up, then $N tasks, $SUBMIT_CONCURRENCY submits in flight"
+# The client warms up in the same process as it measures; it creates $ready when warm and measures once it is gone, so
+# that the CPU counters below are read around the measured tasks only.
 # PostgreSQL and RabbitMQ run as their own users: every process of the user when read (a backend that ended since is
 # in the postmaster's reaped children's time).
 user_cpu_seconds() { local pids; mapfile -t pids < <(pgrep -u "$1"); cpu_seconds "${pids[@]}"; }
+ready="$OUT/e2e.ready"; rm -f "$ready"
+bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$N" --concurrency "$SUBMIT_CONCURRENCY" --prefix e2e \
+    --warmup "$WARMUP" --ready "$ready" >>"$RESULTS" &
+client=$!; pids+=("$client")
+while [ ! -e "$ready" ]; do kill -0 "$client" 2>/dev/null || die "the e2e client ended during its warm-up"; sleep 0.1; done
 service_cpu0="$(cpu_seconds "$service_pid")"; workers_cpu0="$(cpu_seconds "${worker_pids[@]}")"
 pg_cpu0="$(user_cpu_seconds postgres)"; rabbit_cpu0="$(user_cpu_seconds rabbitmq)"
-bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$N" --concurrency "$SUBMIT_CONCURRENCY" --prefix e2e | tee -a "$RESULTS" >/dev/null
+rm -f "$ready"
+wait "$client" || die "the e2e run failed (logs: $OUT/*.log)"
 service_cpu1="$(cpu_seconds "$service_pid")"; workers_cpu1="$(cpu_seconds "${worker_pids[@]}")"
 pg_cpu1="$(user_cpu_seconds postgres)"; rabbit_cpu1="$(user_cpu_seconds rabbitmq)"
 per_task() { awk -v a="$1" -v b="$2" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'; }
@@ -152,8 +159,8 @@ result e2e.rabbitmq_cpu_ms_per_task "$(per_task "$rabbit_cpu0" "$rabbit_cpu1")"
 for w in 1 2; do curl -sf "http://127.0.0.1:$((PORT + w))/metrics" >"$OUT/worker-$w.metrics" || warn "worker $w: no metrics"; done
 paced_n=$((RATE * PACED_SECONDS))
 say "paced: $paced_n tasks offered at $RATE tasks/s"
-bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$paced_n" --rate "$RATE" --concurrency 64 --prefix paced |
-    tee -a "$RESULTS" >/dev/null
+bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$paced_n" --rate "$RATE" --concurrency 64 --prefix paced \
+    --warmup "$PACED_WARMUP" >>"$RESULTS"
 
 for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done

@@ -7,7 +7,8 @@ namespace Supervisor.Benchmarks;
 
 /// <summary>
 /// Submits tasks to a running service over HTTP (bounded concurrency, or paced at a fixed offered rate), waits until
-/// every one is terminal by reading the database, then reports throughput and latencies. Submit times are taken on
+/// every one is terminal by reading the database, then reports throughput and latencies; optionally after a warm-up
+/// from the same process. Submit times are taken on
 /// this client just before each POST; "started" is the attempt's started_at (the worker's clock, same machine),
 /// "finished" is the task's finished_at (written by the saga in the transition to its terminal state).
 /// </summary>
@@ -21,59 +22,31 @@ static class EndToEnd
         var n = args.Int("n", 2000);
         var concurrency = args.Int("concurrency", 32);
         var rate = args.Double("rate", 0);
+        var warmup = args.Int("warmup", 0);
         var prefix = args.Values.TryGetValue("prefix", out var p) ? p : "e2e";
         var timeout = TimeSpan.FromSeconds(args.Int("timeout", 600));
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = api };
-        var submitted = new ConcurrentDictionary<Guid, DateTime>();
-        var ids = Enumerable.Range(0, n).Select(_ => Guid.NewGuid()).ToArray();
-        var gate = new SemaphoreSlim(concurrency);
-        var clock = Stopwatch.StartNew();
-        var wallStart = DateTime.UtcNow;
-        var posts = new List<Task>(n);
-        for (var i = 0; i < n; i++)
-        {
-            if (rate > 0)
-            {
-                var due = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
-                if (due > TimeSpan.Zero)
-                    await Task.Delay(due);
-            }
-
-            await gate.WaitAsync();
-            var id = ids[i];
-            posts.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    submitted[id] = DateTime.UtcNow;
-                    using var response = await http.PostAsJsonAsync("api/tasks", new { id, prompt = "true", agent = "shell" });
-                    response.EnsureSuccessStatusCode();
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
-
-        await Task.WhenAll(posts);
-        var submitSeconds = clock.Elapsed.TotalSeconds;
-
         await using var dataSource = NpgsqlDataSource.Create(args.Get("pg"));
-        var deadline = DateTime.UtcNow + timeout;
-        long done;
-        while ((done = await CountTerminalAsync(dataSource, ids)) < n)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Console.Error.WriteLine($"{prefix}: only {done} of {n} tasks terminal after {timeout.TotalSeconds:0} s");
-                return 1;
-            }
 
-            // Throughput and latencies come from the stored timestamps; polling more often would only load the database under test.
-            await Task.Delay(500);
+        // Warm-up tasks from this same process, as fast as allowed: the stack and this client are done compiling their
+        // hot code before the measured tasks (a fresh client would otherwise spend a share of the machine on its JIT).
+        if (warmup > 0 && await SubmitAndWaitAsync(http, dataSource, warmup, concurrency, 0, timeout, $"{prefix} warm-up") is null)
+            return 1;
+
+        // --ready FILE: say "warmed up" by creating FILE, and start measuring once the caller has deleted it (the
+        // caller reads the processes' CPU counters in between).
+        if (args.Values.TryGetValue("ready", out var ready))
+        {
+            await File.WriteAllTextAsync(ready, "");
+            while (File.Exists(ready))
+                await Task.Delay(20);
         }
+
+        var run = await SubmitAndWaitAsync(http, dataSource, n, concurrency, rate, timeout, prefix);
+        if (run is null)
+            return 1;
+        var (ids, submitted, wallStart, submitSeconds) = run.Value;
 
         var rows = await ReadAsync(dataSource, ids);
         var startedMs = new List<double>(n);
@@ -109,6 +82,62 @@ static class EndToEnd
         }
 
         return succeeded == n ? 0 : 1;
+    }
+
+    /// <summary>Submits n tasks (paced at rate when it is above 0) and waits until all are terminal; null after the timeout.</summary>
+    static async Task<(Guid[] Ids, ConcurrentDictionary<Guid, DateTime> Submitted, DateTime WallStart, double SubmitSeconds)?> SubmitAndWaitAsync(
+        HttpClient http, NpgsqlDataSource dataSource, int n, int concurrency, double rate, TimeSpan timeout, string what)
+    {
+        var submitted = new ConcurrentDictionary<Guid, DateTime>();
+        var ids = Enumerable.Range(0, n).Select(_ => Guid.NewGuid()).ToArray();
+        var gate = new SemaphoreSlim(concurrency);
+        var clock = Stopwatch.StartNew();
+        var wallStart = DateTime.UtcNow;
+        var posts = new List<Task>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (rate > 0)
+            {
+                var due = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                    await Task.Delay(due);
+            }
+
+            await gate.WaitAsync();
+            var id = ids[i];
+            posts.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    submitted[id] = DateTime.UtcNow;
+                    using var response = await http.PostAsJsonAsync("api/tasks", new { id, prompt = "true", agent = "shell" });
+                    response.EnsureSuccessStatusCode();
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        await Task.WhenAll(posts);
+        var submitSeconds = clock.Elapsed.TotalSeconds;
+
+        var deadline = DateTime.UtcNow + timeout;
+        long done;
+        while ((done = await CountTerminalAsync(dataSource, ids)) < n)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Console.Error.WriteLine($"{what}: only {done} of {n} tasks terminal after {timeout.TotalSeconds:0} s");
+                return null;
+            }
+
+            // Throughput and latencies come from the stored timestamps; polling more often would only load the database under test.
+            await Task.Delay(500);
+        }
+
+        return (ids, submitted, wallStart, submitSeconds);
     }
 
     static async Task<long> CountTerminalAsync(NpgsqlDataSource dataSource, Guid[] ids)

@@ -1,7 +1,7 @@
 using Supervisor.Benchmarks;
 
 // Measurements for scripts/bench.sh. Each prints "RESULT <name> <value>" lines that the script turns into one table.
-//   e2e      --api URL --pg CONN --n N [--concurrency C] [--rate TASKS_PER_S] [--prefix NAME]
+//   e2e      --api URL --pg CONN --n N [--concurrency C] [--rate TASKS_PER_S] [--prefix NAME] [--warmup N] [--ready FILE]
 //   inmemory --n N
 //   rabbit   --uri AMQP_URI --n N
 var options = BenchArgs.Parse(args);
