@@ -138,7 +138,12 @@ say "e2e: $WARMUP tasks of warm-up, then $N tasks, $SUBMIT_CONCURRENCY submits i
 # that the CPU counters below are read around the measured tasks only.
 # PostgreSQL and RabbitMQ run as their own users: every process of the user when read (a backend that ended since is
 # in the postmaster's reaped children's time).
-user_cpu_seconds() { local pids; mapfile -t pids < <(pgrep -u "$1"); cpu_seconds "${pids[@]}"; }
+user_cpu_seconds() {   # no pgrep: procps is not on minimal images
+    local uid dir pids=()
+    uid="$(id -u "$1")"
+    for dir in /proc/[0-9]*; do [ "$(stat -c %u "$dir" 2>/dev/null)" = "$uid" ] && pids+=("${dir#/proc/}"); done
+    cpu_seconds "${pids[@]}"
+}
 ready="$OUT/e2e.ready"; rm -f "$ready"
 bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$N" --concurrency "$SUBMIT_CONCURRENCY" --prefix e2e \
     --warmup "$WARMUP" --ready "$ready" >>"$RESULTS" &
