@@ -49,7 +49,9 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                     invalid => invalid.Then(c => c.Saga.FinishedAt = Now()).TransitionTo(Failed),
                     valid => valid.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
                         approval => approval
-                            .If(_ => policy.ApprovalTimeout is not null, timed => timed.Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
+                            .If(_ => policy.ApprovalTimeout is not null, timed => timed
+                                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+                                .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
                             .TransitionTo(AwaitingApproval),
                         go => go.ThenAsync(Dispatch).TransitionTo(Dispatched))));
 
@@ -157,7 +159,9 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .Then(c => c.Saga.Restart(c.Message.By, c.Message.Reason))
                 .IfElse(c => policy.RequiresApproval(c.Saga.Risk),
                     approval => approval
-                        .If(_ => policy.ApprovalTimeout is not null, timed => timed.Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
+                        .If(_ => policy.ApprovalTimeout is not null, timed => timed
+                                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+                                .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
                         .TransitionTo(AwaitingApproval),
                     go => go.ThenAsync(Dispatch).TransitionTo(Dispatched)));
 
@@ -214,14 +218,19 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     /// <summary>
     /// The message being consumed already committed its changes and sent something (the task's
     /// <see cref="TaskState.LastSendingMessageId"/>): the service stopped after the commit and before the outbox sent what
-    /// the message caused, or before the message was acknowledged. Sends again what the task's state implies, which is harmless if the first send did leave: a second
-    /// copy of a job runs no attempt twice (the start check's claim), and cancelling twice kills nothing more.
-    /// Returns what was sent again, or null.
+    /// the message caused, or before the message was acknowledged. Sends again what the task's state implies, which is
+    /// harmless if the first send did leave: a second copy of a job runs no attempt twice (the start check's claim),
+    /// cancelling twice kills nothing more, and an approval timeout scheduled again takes a new token, so that only the
+    /// new one counts. Returns what was sent again, or null.
     /// </summary>
-    internal static async Task<string?> SendAgainAsync(ConsumeContext context, TaskState task)
+    internal static async Task<string?> SendAgainAsync(ConsumeContext context, TaskState task, TimeSpan? approvalTimeout)
     {
         switch (task.CurrentState)
         {
+            case nameof(AwaitingApproval) when approvalTimeout is { } timeout && context.TryGetPayload<MessageSchedulerContext>(out var scheduler):
+                var scheduled = await scheduler.ScheduleSend(DateTime.UtcNow + timeout, new ApprovalTimedOut(task.CorrelationId), context.CancellationToken);
+                task.ApprovalTimeoutTokenId = scheduled.TokenId;
+                return $"the approval timeout (in {timeout})";
             case nameof(Dispatched) when task.CurrentAgent is not null:
                 await SendJob(context, task);
                 return $"the job of pass {task.Pass} to {task.CurrentAgent}";

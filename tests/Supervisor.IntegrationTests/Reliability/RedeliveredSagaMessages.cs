@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using MassTransit;
+using MassTransit.Scheduling;
 using Npgsql;
 using Supervisor.Contracts;
 using Supervisor.IntegrationTests.Infrastructure;
@@ -20,7 +21,11 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _stack = await SupervisorStack.StartAsync("redelivered", new Dictionary<string, string>(), services: 1);
+        _stack = await SupervisorStack.StartAsync("redelivered", new Dictionary<string, string>
+        {
+            // High-risk tasks wait for approval (the default policy), at most this long.
+            ["Supervisor__Policy__ApprovalTimeout"] = "00:00:04",
+        }, services: 1);
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(new Uri(_stack.Resources.RabbitMq));
@@ -50,14 +55,7 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         var first = await NextJobAsync();
         Assert.Equal(task, first.TaskId);
 
-        Guid applied;
-        await using (var connection = new NpgsqlConnection(_stack.Resources.InspectionPostgres))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT last_sending_message FROM tasks WHERE id = $1", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = task });
-            applied = (Guid)(await command.ExecuteScalarAsync())!;
-        }
+        var (applied, _) = await ReadAsync(task);
 
         var submit = new SubmitTask(task, "true", ["shell"], null, null, null, null, false, null, "test");
         // A second submit of the same task (a client retrying) is a new message: ignored, nothing sent.
@@ -70,6 +68,38 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         var again = await NextJobAsync();
         Assert.Equal((first.TaskId, first.Pass, first.FirstAttempt, first.Agent), (again.TaskId, again.Pass, again.FirstAttempt, again.Agent));
         Assert.Equal("Dispatched", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_whose_approval_timeout_was_lost_schedules_it_again()
+    {
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell", risk = "high" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "AwaitingApproval");
+        var (applied, token) = await ReadAsync(task);
+
+        // The schedule lost (as if the outbox never sent it): removed from the scheduler before it fires.
+        var scheduler = await _bus.GetSendEndpoint(new Uri("queue:scheduler"));
+        await scheduler.Send<CancelScheduledMessage>(new { CorrelationId = NewId.NextGuid(), Timestamp = DateTime.UtcNow, TokenId = token!.Value });
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
+
+        // The broker redelivering the message that scheduled it: scheduled again, and the task is rejected when it fires.
+        await _bus.Publish(new SubmitTask(task, "true", ["shell"], null, "high", null, null, false, null, "test"), context => context.MessageId = applied);
+        var rejected = await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Rejected");
+        Assert.Contains("nobody approved", rejected["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotEqual(token, (await ReadAsync(task)).Token);
+    }
+
+    /// <summary>The task's last message that sent something, and its approval timeout's scheduling token.</summary>
+    async Task<(Guid Applied, Guid? Token)> ReadAsync(Guid task)
+    {
+        await using var connection = new NpgsqlConnection(_stack.Resources.InspectionPostgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT last_sending_message, approval_timeout_token FROM tasks WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = task });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
     }
 
     async Task<RunAgentJob> NextJobAsync()

@@ -15,15 +15,17 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
     readonly SupervisorDbContext db;
     readonly ConsumeContext<TMessage> consumeContext;
     readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory;
+    readonly PolicyOptions policy;
     readonly ILogger logger;
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
-        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory, ILogger logger)
+        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory, PolicyOptions policy, ILogger logger)
         : base(consumeContext, db)
     {
         this.db = db;
         this.consumeContext = consumeContext;
         this.factory = factory;
+        this.policy = policy;
         this.logger = logger;
     }
 
@@ -44,7 +46,7 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
         if (instance is null)
             return null!;
         if (instance.LastSendingMessageId is { } last && last == consumeContext.MessageId
-            && await TaskStateMachine.SendAgainAsync(consumeContext, instance) is { } sent)
+            && await TaskStateMachine.SendAgainAsync(consumeContext, instance, policy.ApprovalTimeout) is { } sent)
             SagaLog.SentAgain(logger, instance.CorrelationId, typeof(TMessage).Name, sent);
         return await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
     }

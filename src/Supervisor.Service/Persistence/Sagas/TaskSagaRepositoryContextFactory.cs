@@ -2,6 +2,7 @@ using System.Data;
 using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Supervisor.Service.Tasks;
 
 namespace Supervisor.Service.Persistence.Sagas;
@@ -15,6 +16,7 @@ namespace Supervisor.Service.Persistence.Sagas;
 sealed class TaskSagaRepositoryContextFactory(
     IDbContextFactory<SupervisorDbContext> dbContextFactory,
     ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory,
+    IOptions<PolicyOptions> policy,
     ILogger<TaskSagaRepositoryContextFactory> logger) :
     ISagaRepositoryContextFactory<TaskState>,
     ILoadSagaRepositoryContextFactory<TaskState>,
@@ -26,7 +28,7 @@ sealed class TaskSagaRepositoryContextFactory(
         await using var db = await dbContextFactory.CreateDbContextAsync(context.CancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
-        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, logger));
+        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, policy.Value, logger));
 
         await transaction.CommitAsync(context.CancellationToken);
     }
@@ -38,7 +40,7 @@ sealed class TaskSagaRepositoryContextFactory(
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(context.CancellationToken);
-        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, logger);
+        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, policy.Value, logger);
         await next.Send(new DefaultSagaRepositoryQueryContext<TaskState, T>(repositoryContext, ids));
 
         await transaction.CommitAsync(context.CancellationToken);
