@@ -82,7 +82,7 @@ public sealed partial class AttemptStartConsumer(NpgsqlDataSource dataSource, IO
         await using var read = new NpgsqlCommand("""
             SELECT c.worker, a.finished_at IS NOT NULL, w.last_heartbeat,
                    coalesce(w.running @> jsonb_build_array(jsonb_build_object('taskId', c.task_id, 'attempt', c.attempt)), false),
-                   c.claim IS NOT NULL AND c.claim = $3
+                   coalesce(c.claim = $3, false)
             FROM attempt_claims c
             LEFT JOIN LATERAL (SELECT finished_at FROM task_attempts
                                WHERE task_id = c.task_id AND number = c.attempt AND worker = c.worker

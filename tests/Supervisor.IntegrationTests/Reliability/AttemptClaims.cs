@@ -101,6 +101,9 @@ public sealed class AttemptClaims : IAsyncLifetime
         var other = await AskAsync(task, 1, "w-a", claim: NewId.NextGuid());
         Assert.False(other.Allowed);
         Assert.NotNull(other.AskAgainInSeconds);
+
+        // So does a worker that names no claim id (an older version).
+        Assert.NotNull((await AskAsync(task, 1, "w-old")).AskAgainInSeconds);
     }
 
     [Fact]
