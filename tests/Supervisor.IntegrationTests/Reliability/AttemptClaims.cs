@@ -30,6 +30,14 @@ public sealed class AttemptClaims : IAsyncLifetime
         await _stack.DisposeAsync();
     }
 
+    /// <summary>A task on pass 1 whose job no worker takes (the shell agent has none here).</summary>
+    async Task<Guid> DispatchedTaskAsync()
+    {
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        return task;
+    }
+
     async Task<AttemptStartResponse> AskAsync(Guid task, int attempt, string worker, double waited = 0, Guid? claim = null) =>
         (await _client.GetResponse<AttemptStartResponse>(new AttemptStartRequest(task, 1, attempt, worker, waited, claim))).Message;
 
@@ -37,8 +45,7 @@ public sealed class AttemptClaims : IAsyncLifetime
     public async Task A_second_worker_waits_for_the_holder_and_drops_an_attempt_that_has_run()
     {
         // The shell agent has no worker here: the task stays Dispatched on pass 1.
-        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
-        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var task = await DispatchedTaskAsync();
 
         var first = await AskAsync(task, 1, "w-a");
         Assert.True(first.Allowed, first.Reason);
@@ -68,8 +75,7 @@ public sealed class AttemptClaims : IAsyncLifetime
     [Fact]
     public async Task A_claim_whose_worker_is_lost_is_taken_over_after_the_heartbeat_gap()
     {
-        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
-        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var task = await DispatchedTaskAsync();
         Assert.True((await AskAsync(task, 1, "w-gone")).Allowed);
 
         // w-gone never sent a heartbeat (as if killed): before the heartbeat gap has passed the new worker still waits...
@@ -87,8 +93,7 @@ public sealed class AttemptClaims : IAsyncLifetime
     [Fact]
     public async Task A_delivery_whose_granting_answer_was_lost_gets_its_claim_when_it_asks_again()
     {
-        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
-        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var task = await DispatchedTaskAsync();
         var delivery = NewId.NextGuid();
         Assert.True((await AskAsync(task, 1, "w-a", claim: delivery)).Allowed);
 
@@ -109,8 +114,7 @@ public sealed class AttemptClaims : IAsyncLifetime
     [Fact]
     public async Task A_released_claim_lets_the_redelivered_copy_run_at_once_and_a_stale_release_frees_nothing()
     {
-        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
-        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched");
+        var task = await DispatchedTaskAsync();
         var first = NewId.NextGuid();
         Assert.True((await AskAsync(task, 1, "w-a", claim: first)).Allowed);
         Assert.NotNull((await AskAsync(task, 1, "w-b", claim: NewId.NextGuid())).AskAgainInSeconds);

@@ -12,9 +12,7 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
     [Fact]
     public async Task A_worker_killed_mid_attempt_loses_nothing_and_the_task_completes_elsewhere()
     {
-        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:4", agent = "slow" });
-        var running = await _api.WaitForAsync(id, Timeout, "Running");
-        var victim = Attempts(running)[0]["worker"]!.GetValue<string>();
+        var (id, victim) = await RunningSlowAsync("slow=1:0:sleep:4");
 
         await fixture.Stack.Worker(victim).KillAsync();
         var task = await _api.WaitForAsync(id, Timeout);
@@ -31,9 +29,7 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
     [Fact]
     public async Task A_worker_restarted_after_kill_9_kills_the_agent_processes_its_predecessor_left_running()
     {
-        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:120", agent = "slow" });
-        var running = await _api.WaitForAsync(id, Timeout, "Running");
-        var victim = Attempts(running)[0]["worker"]!.GetValue<string>();
+        var (id, victim) = await RunningSlowAsync("slow=1:0:sleep:120");
         var pids = Path.Combine(fixture.State, $"{id}.pids");
         await WaitUntilAsync(() => File.Exists(pids) && ProcessTree.Pids(pids).Any());
 
@@ -51,9 +47,7 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
     public async Task A_redelivered_job_that_gets_no_answer_from_the_service_waits_instead_of_running_the_attempt_twice()
     {
         // The first run takes 20 s; every later one succeeds at once. The agent counts its runs in the state directory.
-        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:20", agent = "slow" });
-        var running = await _api.WaitForAsync(id, Timeout, "Running");
-        var victim = Attempts(running)[0]["worker"]!.GetValue<string>();
+        var (id, victim) = await RunningSlowAsync("slow=1:0:sleep:20");
         var runs = Path.Combine(fixture.State, $"{id}-slow");
 
         // No service to answer start checks, then the worker lost: the broker redelivers the job to the other worker.
@@ -74,6 +68,14 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
         Assert.Equal("2", (await File.ReadAllTextAsync(runs)).Trim());
     }
 
+    /// <summary>Submits a task to the slow agent and waits until it runs; returns the task and the worker running it.</summary>
+    async Task<(Guid Id, string Worker)> RunningSlowAsync(string prompt)
+    {
+        var id = await _api.SubmitAsync(new { prompt, agent = "slow" });
+        var running = await _api.WaitForAsync(id, Timeout, "Running");
+        return (id, Attempts(running)[0]["worker"]!.GetValue<string>());
+    }
+
     static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -87,9 +89,7 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
     [Fact]
     public async Task A_stopping_worker_hands_its_job_back_after_the_grace_period_without_using_a_retry()
     {
-        var id = await _api.SubmitAsync(new { prompt = "slow=1:0:sleep:60", agent = "slow" });
-        var running = await _api.WaitForAsync(id, Timeout, "Running");
-        var stopping = Attempts(running)[0]["worker"]!.GetValue<string>();
+        var (id, stopping) = await RunningSlowAsync("slow=1:0:sleep:60");
 
         await fixture.Stack.Worker(stopping).StopAsync(TimeSpan.FromSeconds(30));
         var task = await _api.WaitForAsync(id, Timeout);
