@@ -25,43 +25,63 @@ public sealed class LogFollower(NpgsqlDataSource dataSource, TaskQueries queries
         await using var listener = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", listener))
             await listen.ExecuteNonQueryAsync(cancellationToken);
-
-        var sent = new Dictionary<Guid, long>();
-        DateTime? endedSeen = null;
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            // Read the task's state before the chunks: when it has ended, every chunk stored by now is final.
-            var task = await queries.GetAsync(taskId, cancellationToken);
-            foreach (var (attemptId, chunk) in await NewChunksAsync(taskId, sent, cancellationToken))
+            var sent = new Dictionary<Guid, long>();
+            DateTime? endedSeen = null;
+            while (!cancellationToken.IsCancellationRequested)
             {
-                await response.WriteAsync($"event: chunk\ndata: {JsonSerializer.Serialize(chunk, JsonSerializerOptions.Web)}\n\n", cancellationToken);
-                sent[attemptId] = chunk.Sequence;
-            }
-
-            await response.Body.FlushAsync(cancellationToken);
-            if (task is null || TaskStates.Terminal.Contains(task.State))
-            {
-                endedSeen ??= DateTime.UtcNow;
-                var complete = task is null || task.Attempts.All(a => a.FinishedAt is not null && a.OutputChunks is not null)
-                    && task.Attempts.Sum(a => a.OutputChunks ?? 0) <= sent.Values.Sum();
-                if (complete || DateTime.UtcNow - endedSeen > EndGrace)
+                // Read the task's state before the chunks: when it has ended, every chunk stored by now is final.
+                var task = await queries.GetAsync(taskId, cancellationToken);
+                foreach (var (attemptId, chunk) in await NewChunksAsync(taskId, sent, cancellationToken))
                 {
-                    await response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(new { state = task?.State }, JsonSerializerOptions.Web)}\n\n",
-                        cancellationToken);
-                    await response.Body.FlushAsync(cancellationToken);
+                    await response.WriteAsync($"event: chunk\ndata: {JsonSerializer.Serialize(chunk, JsonSerializerOptions.Web)}\n\n", cancellationToken);
+                    sent[attemptId] = chunk.Sequence;
+                }
+
+                await response.Body.FlushAsync(cancellationToken);
+                if (task is null || TaskStates.Terminal.Contains(task.State))
+                {
+                    endedSeen ??= DateTime.UtcNow;
+                    var complete = task is null || task.Attempts.All(a => a.FinishedAt is not null && a.OutputChunks is not null)
+                        && task.Attempts.Sum(a => a.OutputChunks ?? 0) <= sent.Values.Sum();
+                    if (complete || DateTime.UtcNow - endedSeen > EndGrace)
+                    {
+                        await response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(new { state = task?.State }, JsonSerializerOptions.Web)}\n\n",
+                            cancellationToken);
+                        await response.Body.FlushAsync(cancellationToken);
+                        return;
+                    }
+                }
+
+                try
+                {
+                    await listener.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    logger.LogDebug("Log follower of {TaskId} left", taskId);
                     return;
                 }
             }
+        }
+        finally
+        {
+            // The connection goes back to the pool without a reset (ServiceExtensions.CreateDataSource).
+            await StopListeningAsync(listener);
+        }
+    }
 
-            try
-            {
-                await listener.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                logger.LogDebug("Log follower of {TaskId} left", taskId);
-                return;
-            }
+    static async Task StopListeningAsync(NpgsqlConnection listener)
+    {
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("UNLISTEN *", listener);
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection is not reused.
         }
     }
 

@@ -11,7 +11,8 @@ namespace Supervisor.Service.Persistence.Sagas;
 /// Our EF Core saga repository (MassTransit.EntityFrameworkCore is not available here): every message for a task
 /// runs in one ReadCommitted transaction that row-locks the task with <c>SELECT … FOR UPDATE</c>, so events for one
 /// task serialise while different tasks proceed in parallel. The state, its attempts and new audit-trail rows
-/// commit together; the endpoint's outbox releases outgoing messages only after that commit.
+/// commit together; the endpoint's outbox releases outgoing messages only after that commit. SaveChanges sets no
+/// savepoint (two statements more per message): a failed save rolls the whole transaction back and the message is retried.
 /// </summary>
 sealed class TaskSagaRepositoryContextFactory(
     IDbContextFactory<SupervisorDbContext> dbContextFactory,
@@ -26,6 +27,7 @@ sealed class TaskSagaRepositoryContextFactory(
         where T : class
     {
         await using var db = await dbContextFactory.CreateDbContextAsync(context.CancellationToken);
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
         await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, policy.Value, logger));
@@ -37,6 +39,7 @@ sealed class TaskSagaRepositoryContextFactory(
         where T : class
     {
         await using var db = await dbContextFactory.CreateDbContextAsync(context.CancellationToken);
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(context.CancellationToken);
