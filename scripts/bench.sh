@@ -10,11 +10,12 @@
 #                PostgreSQL and RabbitMQ
 #   2. paced     the same stack offered BENCH_RATE tasks/s (default 100) for BENCH_PACED_SECONDS (default 10):
 #                p99 submit→started at that load
-#   3. inmemory  the same TaskStateMachine and endpoint definition on MassTransit's in-memory transport and saga
-#                repository, with a fake worker that completes each job at once
+#   3. inmemory  the same TaskStateMachine and endpoint definition on MassTransit's in-memory saga repository, twice:
+#                on the in-memory transport with a fake worker that completes each job at once (the state machine
+#                alone), and on RabbitMQ with 2 real workers as in 1 (the stack without its database: inmemory-stack)
 #   4. rabbit    raw RabbitMQ.Client: persistent publish with confirms + manual-ack consume on its own vhost
 #   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
-# and prints one table, with our throughput as a ratio of 3, 4 and 5. Method and figures: docs/benchmarks.md.
+# and prints one table, with our throughput as a ratio of each of 3, 4 and 5. Method and figures: docs/benchmarks.md.
 #
 # Environment: BENCH_WARMUP (tasks run before measuring, from the measuring client, default 2000: a young process
 # spends its first minutes re-compiling hot code), BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the
@@ -50,6 +51,7 @@ DB=supervisor_bench
 PGDB=supervisor_bench_pgbench
 VHOST=supervisor-bench
 RAW_VHOST=supervisor-bench-raw
+MEM_VHOST=supervisor-bench-mem
 PORT=5097
 API="http://127.0.0.1:$PORT"
 PG_BASE='Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres'
@@ -67,6 +69,7 @@ cleanup() {
     "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$VHOST" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$RAW_VHOST" >/dev/null 2>&1 || true
+    curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$MEM_VHOST" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -171,9 +174,24 @@ for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 pids=()
 
-# --- 3: the same state machine without broker or database
+# --- 3: the same state machine without broker or database, then on the broker with the real workers
 say "inmemory: $N tasks on the in-memory transport and saga repository"
 bench_tool inmemory --n "$N" | tee -a "$RESULTS" >/dev/null
+
+say "inmemory-stack: the in-memory saga on RabbitMQ, 2 workers as above; $WARMUP tasks of warm-up, then $N tasks"
+fresh_vhost "$MEM_VHOST"
+mem_uri="amqp://guest:guest@127.0.0.1:5672/$MEM_VHOST"
+bench_tool inmemory-stack --uri "$mem_uri" --n "$N" --warmup "$WARMUP" >>"$RESULTS" 2>"$OUT/inmemory-stack.log" &
+client=$!; pids+=("$client")
+for w in 1 2; do
+    ConnectionStrings__RabbitMq="$mem_uri" Supervisor__Worker__Id="bench-mem-worker-$w" \
+        dotnet src/Supervisor.Worker/bin/Release/net10.0/Supervisor.Worker.dll --agent shell >"$OUT/mem-worker-$w.log" 2>&1 &
+    pids+=("$!")
+done
+wait "$client" || die "the inmemory-stack run failed (logs: $OUT/inmemory-stack.log, $OUT/mem-worker-*.log)"
+for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+pids=()
 
 # --- 4: the broker alone
 say "rabbit: $RABBIT_MESSAGES persistent messages, publisher confirms, manual acks"
@@ -197,9 +215,11 @@ PGPASSWORD=postgres "$PGBENCH" -h 127.0.0.1 -U postgres -n -f "$OUT/pgbench.sql"
 result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$OUT/pgbench.log")"
 
 # --- the table
+half() { awk -v t="$tps" -v m="$1" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
 tps="$(value e2e.tasks_per_s)"
 inmem="$(value inmemory.tasks_per_s)"
+inmem_stack="$(value inmemory_stack.tasks_per_s)"
 raw="$(value rabbit.messages_per_s)"
 pg="$(value pgbench.tps)"
 cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
@@ -223,14 +243,16 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "paced $RATE tasks/s: achieved tasks/s" "$(value paced.tasks_per_s)"
     printf '%-44s %14s\n' "paced submit→started p50 / p95 / p99, ms" "$(value paced.started_p50_ms) / $(value paced.started_p95_ms) / $(value paced.started_p99_ms)"
     printf '%-44s %14s\n' "paced submit→finished p99, ms" "$(value paced.finished_p99_ms)"
-    printf '%-44s %14s\n' "in-memory saga, tasks/s" "$inmem"
+    printf '%-44s %14s\n' "in-memory saga alone, tasks/s" "$inmem"
+    printf '%-44s %14s\n' "in-memory saga on the stack, tasks/s" "$inmem_stack"
     printf '%-44s %14s\n' "raw RabbitMQ persistent, messages/s" "$raw"
     printf '%-44s %14s\n' "pgbench lock+update one row, tx/s" "$pg"
-    printf '%-44s %14s\n' "e2e as share of in-memory saga" "$(ratio "$tps" "$inmem")"
+    printf '%-44s %14s\n' "e2e as share of in-memory saga alone" "$(ratio "$tps" "$inmem")"
+    printf '%-44s %14s\n' "e2e as share of in-memory saga on the stack" "$(ratio "$tps" "$inmem_stack")"
     printf '%-44s %14s\n' "e2e as share of raw RabbitMQ messages/s" "$(ratio "$tps" "$raw")"
     printf '%-44s %14s\n' "e2e as share of pgbench tx/s" "$(ratio "$tps" "$pg")"
     echo
     echo "targets: ≥ 500 tasks/s: $(awk -v t="$tps" 'BEGIN { print (t >= 500 ? "met" : "NOT met") }');" \
-        "≥ 50% of in-memory: $(awk -v t="$tps" -v m="$inmem" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }');" \
+        "≥ 50% of in-memory saga on the stack: $(half "$inmem_stack"), alone: $(half "$inmem");" \
         "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }')"
 } | tee "$OUT/table.txt"

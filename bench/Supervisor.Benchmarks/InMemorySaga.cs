@@ -9,15 +9,45 @@ using Supervisor.Service.Tasks;
 namespace Supervisor.Benchmarks;
 
 /// <summary>
-/// The service's <see cref="TaskStateMachine"/> with its endpoint definition, on MassTransit's in-memory transport and
-/// in-memory saga repository, with a fake worker that reports each job started and completed at once: the ceiling of
-/// the state machine and MassTransit's pipeline alone, without a broker, a database or a process per attempt.
+/// The service's <see cref="TaskStateMachine"/> with its endpoint definition on MassTransit's in-memory saga repository,
+/// measured two ways:
+/// <list type="bullet">
+/// <item><c>inmemory</c>: on the in-memory transport, with a fake worker that reports each job started and completed at
+/// once: the ceiling of the state machine and MassTransit's pipeline alone, without a broker, a database or a process
+/// per attempt.</item>
+/// <item><c>inmemory-stack</c>: on RabbitMQ (<c>--uri</c>), with the real workers that scripts/bench.sh starts against
+/// the same virtual host, each attempt a real process: the end-to-end stack without its database. The start check is
+/// answered "allowed" at once (its claim lives in the database). Tasks are published as <see cref="SubmitTask"/>, as
+/// the API does after its validation.</item>
+/// </list>
 /// </summary>
 static class InMemorySaga
 {
-    public static async Task<int> RunAsync(BenchArgs args)
+    public static Task<int> RunAsync(BenchArgs args) => MeasureAsync(args, "inmemory", (x, _) =>
+    {
+        x.AddConsumer<FakeWorker>().Endpoint(e => e.Name = AgentQueues.Name("shell"));
+        x.UsingInMemory((context, cfg) =>
+        {
+            cfg.UseDelayedMessageScheduler();
+            cfg.ConfigureEndpoints(context);
+        });
+    });
+
+    public static Task<int> RunOnStackAsync(BenchArgs args) => MeasureAsync(args, "inmemory_stack", (x, a) =>
+    {
+        x.AddConsumer<AllowStart, AllowStartDefinition>();
+        x.UsingRabbitMq((context, cfg) =>
+        {
+            cfg.Host(new Uri(a.Get("uri")), h => h.PublisherConfirmation = true);
+            cfg.ConfigureEndpoints(context);
+        });
+    });
+
+    static async Task<int> MeasureAsync(BenchArgs args, string name, Action<IBusRegistrationConfigurator, BenchArgs> transport)
     {
         var n = args.Int("n", 2000);
+        var warmup = args.Int("warmup", 0);
+        var timeout = TimeSpan.FromSeconds(args.Int("timeout", 600));
         var agents = new SupervisorOptions
         {
             DefaultAgent = "shell",
@@ -31,40 +61,43 @@ static class InMemorySaga
             {
                 x.DisableUsageTelemetry();
                 x.AddSagaStateMachine<TaskStateMachine, TaskState, TaskStateDefinition>().InMemoryRepository();
-                x.AddConsumer<FakeWorker>().Endpoint(e => e.Name = AgentQueues.Name("shell"));
-                x.UsingInMemory((context, cfg) =>
-                {
-                    cfg.UseDelayedMessageScheduler();
-                    cfg.ConfigureEndpoints(context);
-                });
+                transport(x, args);
             })
             .BuildServiceProvider();
 
         var bus = provider.GetRequiredService<IBusControl>();
-        var completed = new Completion(n);
+        var completed = new Completion();
         bus.ConnectConsumeMessageObserver(completed);
         await bus.StartAsync();
         try
         {
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, n).Select(_ => bus.Publish(new SubmitTask(NewId.NextGuid(), "true", ["shell"], null, null, null,
-                null, false, null, "bench"))));
-            if (!completed.All.Wait(TimeSpan.FromSeconds(args.Int("timeout", 300))))
-            {
-                Console.Error.WriteLine($"inmemory: only {completed.Count} of {n} tasks completed");
+            // Warm-up (inmemory-stack: the workers start after this process and are still compiling their hot code).
+            if (warmup > 0 && !await SubmitAndWaitAsync(bus, completed, warmup, timeout, $"{name} warm-up"))
                 return 1;
-            }
-
+            var clock = Stopwatch.StartNew();
+            if (!await SubmitAndWaitAsync(bus, completed, n, timeout, name))
+                return 1;
             var seconds = clock.Elapsed.TotalSeconds;
-            BenchArgs.Result("inmemory.tasks", n);
-            BenchArgs.Result("inmemory.seconds", seconds);
-            BenchArgs.Result("inmemory.tasks_per_s", n / seconds);
+            BenchArgs.Result($"{name}.tasks", n);
+            BenchArgs.Result($"{name}.seconds", seconds);
+            BenchArgs.Result($"{name}.tasks_per_s", n / seconds);
             return 0;
         }
         finally
         {
             await bus.StopAsync();
         }
+    }
+
+    static async Task<bool> SubmitAndWaitAsync(IBus bus, Completion completed, int n, TimeSpan timeout, string what)
+    {
+        var all = completed.Expect(n);
+        await Task.WhenAll(Enumerable.Range(0, n).Select(_ => bus.Publish(new SubmitTask(NewId.NextGuid(), "true", ["shell"], null, null, null,
+            null, false, null, "bench"))));
+        if (await Task.WhenAny(all, Task.Delay(timeout)) == all)
+            return true;
+        Console.Error.WriteLine($"{what}: only {completed.Count} of {n} tasks completed within {timeout.TotalSeconds:0} s");
+        return false;
     }
 
     sealed class FakeWorker : IConsumer<RunAgentJob>
@@ -80,21 +113,42 @@ static class InMemorySaga
         }
     }
 
+    /// <summary>Answers every start check "allowed": without a database there is no claim to take.</summary>
+    sealed class AllowStart : IConsumer<AttemptStartRequest>
+    {
+        public Task Consume(ConsumeContext<AttemptStartRequest> context) =>
+            context.RespondAsync(new AttemptStartResponse(context.Message.TaskId, true, "Dispatched", null));
+    }
+
+    sealed class AllowStartDefinition : ConsumerDefinition<AllowStart>
+    {
+        public AllowStartDefinition() => EndpointName = "attempt-start";
+    }
+
     /// <summary>Counts completions the saga has consumed (the observer runs after the saga's pipeline).</summary>
-    sealed class Completion(int expected) : IConsumeMessageObserver<AgentJobCompleted>
+    sealed class Completion : IConsumeMessageObserver<AgentJobCompleted>
     {
         int _count;
-
-        public ManualResetEventSlim All { get; } = new();
+        int _target = int.MaxValue;
+        TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Count => Volatile.Read(ref _count);
+
+        /// <summary>Starts counting from zero towards <paramref name="n"/> completions.</summary>
+        public Task Expect(int n)
+        {
+            _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _count, 0);
+            Volatile.Write(ref _target, n);
+            return _reached.Task;
+        }
 
         public Task PreConsume(ConsumeContext<AgentJobCompleted> context) => Task.CompletedTask;
 
         public Task PostConsume(ConsumeContext<AgentJobCompleted> context)
         {
-            if (Interlocked.Increment(ref _count) == expected)
-                All.Set();
+            if (Interlocked.Increment(ref _count) == Volatile.Read(ref _target))
+                _reached.TrySetResult();
             return Task.CompletedTask;
         }
 

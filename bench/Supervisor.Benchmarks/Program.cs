@@ -2,13 +2,15 @@ using Supervisor.Benchmarks;
 
 // Measurements for scripts/bench.sh. Each prints "RESULT <name> <value>" lines that the script turns into one table.
 //   e2e      --api URL --pg CONN --n N [--concurrency C] [--rate TASKS_PER_S] [--prefix NAME] [--warmup N] [--ready FILE]
-//   inmemory --n N
+//   inmemory --n N [--warmup N]
+//   inmemory-stack --uri AMQP_URI --n N [--warmup N]
 //   rabbit   --uri AMQP_URI --n N
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
     "e2e" => await EndToEnd.RunAsync(options),
     "inmemory" => await InMemorySaga.RunAsync(options),
+    "inmemory-stack" => await InMemorySaga.RunOnStackAsync(options),
     "rabbit" => await RawRabbit.RunAsync(options),
     _ => BenchArgs.Usage(),
 };
