@@ -5,11 +5,13 @@ namespace Supervisor.Tests.Persistence;
 
 public sealed class DataSourceSpecs
 {
-    static int MaxAutoPrepare(string connectionString)
+    static NpgsqlConnectionStringBuilder Effective(string connectionString)
     {
         using var dataSource = ServiceExtensions.CreateDataSource(connectionString);
-        return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare;
+        return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
     }
+
+    static int MaxAutoPrepare(string connectionString) => Effective(connectionString).MaxAutoPrepare;
 
     [Fact]
     public void Statements_are_prepared_automatically_by_default() =>
@@ -25,4 +27,14 @@ public sealed class DataSourceSpecs
     [InlineData("Host=127.0.0.1;max auto prepare=7", 7)]
     public void A_connection_string_that_sets_it_wins(string connectionString, int expected) =>
         Assert.Equal(expected, MaxAutoPrepare(connectionString));
+
+    [Fact]
+    public void Connections_go_back_to_the_pool_without_a_reset_by_default() =>
+        Assert.True(Effective("Host=127.0.0.1;Username=postgres;Database=supervisor").NoResetOnClose);
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;No Reset On Close=false")]
+    [InlineData("Host=127.0.0.1;NoResetOnClose=false")]
+    public void A_connection_string_that_asks_for_the_reset_gets_it(string connectionString) =>
+        Assert.False(Effective(connectionString).NoResetOnClose);
 }
