@@ -15,6 +15,8 @@
 #                alone), and on RabbitMQ with 2 real workers as in 1 (the stack without its database: inmemory-stack)
 #   4. rabbit    raw RabbitMQ.Client: persistent publish with confirms + manual-ack consume on its own vhost
 #   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
+#   6. spawn     /bin/sh -c true started the way a worker starts an agent, 1000 times one after the other: the CPU a
+#                process per attempt costs on this machine
 # and prints one table, with our throughput as a ratio of each of 3, 4 and 5. Method and figures: docs/benchmarks.md.
 #
 # Environment: BENCH_WARMUP (tasks run before measuring, from the measuring client, default 2000: a young process
@@ -214,6 +216,10 @@ PGPASSWORD=postgres "$PGBENCH" -h 127.0.0.1 -U postgres -n -f "$OUT/pgbench.sql"
     >"$OUT/pgbench.log" 2>&1 || die "pgbench failed (log: $OUT/pgbench.log)"
 result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$OUT/pgbench.log")"
 
+# --- 6: the agent's process alone
+say "spawn: /bin/sh -c true started 1000 times the way a worker starts an agent"
+bench_tool spawn --n 1000 | tee -a "$RESULTS" >/dev/null
+
 # --- the table
 half() { awk -v t="$tps" -v m="$1" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
@@ -247,6 +253,7 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "in-memory saga on the stack, tasks/s" "$inmem_stack"
     printf '%-44s %14s\n' "raw RabbitMQ persistent, messages/s" "$raw"
     printf '%-44s %14s\n' "pgbench lock+update one row, tx/s" "$pg"
+    printf '%-44s %14s\n' "agent process alone, CPU ms: own / in all" "$(value spawn.agent_cpu_ms) / $(value spawn.total_cpu_ms)"
     printf '%-44s %14s\n' "e2e as share of in-memory saga alone" "$(ratio "$tps" "$inmem")"
     printf '%-44s %14s\n' "e2e as share of in-memory saga on the stack" "$(ratio "$tps" "$inmem_stack")"
     printf '%-44s %14s\n' "e2e as share of raw RabbitMQ messages/s" "$(ratio "$tps" "$raw")"

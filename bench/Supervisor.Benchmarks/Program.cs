@@ -5,6 +5,7 @@ using Supervisor.Benchmarks;
 //   inmemory --n N [--warmup N]
 //   inmemory-stack --uri AMQP_URI --n N [--warmup N]
 //   rabbit   --uri AMQP_URI --n N
+//   spawn    --n N
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
@@ -12,5 +13,6 @@ return options.Command switch
     "inmemory" => await InMemorySaga.RunAsync(options),
     "inmemory-stack" => await InMemorySaga.RunOnStackAsync(options),
     "rabbit" => await RawRabbit.RunAsync(options),
+    "spawn" => await AgentProcessFloor.RunAsync(options),
     _ => BenchArgs.Usage(),
 };
