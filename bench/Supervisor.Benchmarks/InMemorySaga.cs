@@ -122,7 +122,7 @@ static class InMemorySaga
 
     sealed class AllowStartDefinition : ConsumerDefinition<AllowStart>
     {
-        public AllowStartDefinition() => EndpointName = "attempt-start";
+        public AllowStartDefinition() => EndpointName = AgentQueues.StartCheck;
     }
 
     /// <summary>Counts completions the saga has consumed (the observer runs after the saga's pipeline).</summary>

@@ -74,7 +74,7 @@ public static class WorkerExtensions
                     e.Temporary = true;
                     e.InstanceId = Guid.NewGuid().ToString("N")[..12];
                 });
-                x.AddRequestClient<AttemptStartRequest>(RunAgentJobConsumer.StartCheckQueue);
+                x.AddRequestClient<AttemptStartRequest>(AgentQueues.StartCheckAddress);
             },
             (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<AgentCatalog>(),
                 context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Service.Fleet;
@@ -165,7 +166,7 @@ public sealed class AttemptStartConsumerDefinition : ConsumerDefinition<AttemptS
 {
     public AttemptStartConsumerDefinition()
     {
-        EndpointName = "attempt-start";
+        EndpointName = AgentQueues.StartCheck;
         ConcurrentMessageLimit = 16;
     }
 

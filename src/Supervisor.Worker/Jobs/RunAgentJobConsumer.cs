@@ -272,7 +272,7 @@ public sealed partial class RunAgentJobConsumer(
         using var window = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            await BrokerCalls.Retry(async token => await (await bus.GetSendEndpoint(StartCheckQueue)).Send(release, token),
+            await BrokerCalls.Retry(async token => await (await bus.GetSendEndpoint(AgentQueues.StartCheckAddress)).Send(release, token),
                 $"task {release.TaskId}: releasing the claim of attempt {release.Attempt}", logger, window.Token);
             LogReleased(release.TaskId, release.Attempt);
         }
@@ -281,8 +281,6 @@ public sealed partial class RunAgentJobConsumer(
             LogReleaseFailed(release.TaskId, release.Attempt, e.Message);
         }
     });
-
-    public static readonly Uri StartCheckQueue = new("queue:attempt-start");
 
     sealed class Registration(RunningAttempts running, RunningAttempts.Entry entry) : IDisposable
     {

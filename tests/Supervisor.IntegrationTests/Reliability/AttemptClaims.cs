@@ -1,4 +1,5 @@
 using MassTransit;
+using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.IntegrationTests.Infrastructure;
 
@@ -21,7 +22,7 @@ public sealed class AttemptClaims : IAsyncLifetime
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _bus.StartAsync(timeout.Token);
-        _client = _bus.CreateRequestClient<AttemptStartRequest>(new Uri("queue:attempt-start"), RequestTimeout.After(s: 30));
+        _client = _bus.CreateRequestClient<AttemptStartRequest>(AgentQueues.StartCheckAddress, RequestTimeout.After(s: 30));
     }
 
     public async Task DisposeAsync()
@@ -119,7 +120,7 @@ public sealed class AttemptClaims : IAsyncLifetime
         Assert.True((await AskAsync(task, 1, "w-a", claim: first)).Allowed);
         Assert.NotNull((await AskAsync(task, 1, "w-b", claim: NewId.NextGuid())).AskAgainInSeconds);
 
-        var send = await _bus.GetSendEndpoint(new Uri("queue:attempt-start"));
+        var send = await _bus.GetSendEndpoint(AgentQueues.StartCheckAddress);
         // A release under another id (a later delivery's, say) must not free w-a's claim.
         await send.Send(new ReleaseAttemptClaim(task, 1, NewId.NextGuid(), "w-a"));
         await Task.Delay(TimeSpan.FromSeconds(2));
