@@ -93,7 +93,7 @@ public sealed partial class AttemptStartConsumer(NpgsqlDataSource dataSource, IO
             """, connection);
         read.Parameters.Add(new NpgsqlParameter { Value = request.TaskId });
         read.Parameters.Add(new NpgsqlParameter { Value = request.Attempt });
-        read.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Claim ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        read.Parameters.Add(ClaimParameter(request));
         string holder;
         bool finished, running, same;
         DateTime? heartbeat;
@@ -143,8 +143,12 @@ public sealed partial class AttemptStartConsumer(NpgsqlDataSource dataSource, IO
         command.Parameters.Add(new NpgsqlParameter { Value = request.Pass });
         command.Parameters.Add(new NpgsqlParameter { Value = request.Worker ?? "" });
         command.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Claim ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(ClaimParameter(request));
     }
+
+    /// <summary>The request's claim id, or NULL from a worker that names none.</summary>
+    static NpgsqlParameter ClaimParameter(AttemptStartRequest request) =>
+        new() { Value = (object?)request.Claim ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid };
 
     /// <summary>Frees the claim made under the release's id, if one was: never another delivery's, even of the same worker.</summary>
     public async Task Consume(ConsumeContext<ReleaseAttemptClaim> context)
