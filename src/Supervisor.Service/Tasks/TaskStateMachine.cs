@@ -48,11 +48,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .IfElse(c => c.Saga.Error is not null,
                     invalid => invalid.Then(c => c.Saga.FinishedAt = Now()).TransitionTo(Failed),
                     valid => valid.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
-                        approval => approval
-                            .If(_ => policy.ApprovalTimeout is not null, timed => timed
-                                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                                .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
-                            .TransitionTo(AwaitingApproval),
+                        approval => AwaitApproval(approval),
                         go => go.ThenAsync(Dispatch).TransitionTo(Dispatched))));
 
         During(AwaitingApproval,
@@ -98,11 +94,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .IfElse(c => c.Saga.CanFallBack(),
                     next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(Dispatch).TransitionTo(Dispatched),
                     end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
-            When(CancelTask)
-                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
-                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
-                .TransitionTo(Cancelled),
+            CancelWithAttempts(When(CancelTask)),
             When(PauseTask)
                 .Then(c => c.Saga.Pause(c.Message.By, c.Message.Reason))
                 .TransitionTo(Paused));
@@ -139,11 +131,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                         other => other.IfElse(c => c.Saga.PausedFrom == Dispatched.Name,
                             dispatched => dispatched.TransitionTo(Dispatched),
                             running => running.TransitionTo(Running)))),
-            When(CancelTask)
-                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
-                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
-                .TransitionTo(Cancelled));
+            CancelWithAttempts(When(CancelTask)));
 
         // Late events complete the record of a task that has already ended; they never change its state.
         During(Succeeded, Failed, Cancelled, Rejected,
@@ -158,11 +146,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             When(RetryTask)
                 .Then(c => c.Saga.Restart(c.Message.By, c.Message.Reason))
                 .IfElse(c => policy.RequiresApproval(c.Saga.Risk),
-                    approval => approval
-                        .If(_ => policy.ApprovalTimeout is not null, timed => timed
-                                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                                .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
-                        .TransitionTo(AwaitingApproval),
+                    approval => AwaitApproval(approval),
                     go => go.ThenAsync(Dispatch).TransitionTo(Dispatched)));
 
         // The API answers 409 to a command that does not apply; one that races a state change is dropped here.
@@ -176,6 +160,24 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             Ignore(RetryTask),
             Ignore(AgentJobDeclined),
             Ignore(ApprovalTimeout.Received));
+
+        // Waits for a person's decision, until the approval timeout when policy sets one. Scheduling it is what this
+        // message sends (a redelivered copy schedules it again: SendAgainAsync).
+        EventActivityBinder<TaskState, T> AwaitApproval<T>(EventActivityBinder<TaskState, T> binder)
+            where T : class =>
+            binder
+                .If(_ => policy.ApprovalTimeout is not null, timed => timed
+                    .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+                    .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
+                .TransitionTo(AwaitingApproval);
+
+        // Ends a task that may have an attempt running, and tells the workers to stop it (what this message sends).
+        EventActivityBinder<TaskState, CancelTask> CancelWithAttempts(EventActivityBinder<TaskState, CancelTask> binder) =>
+            binder
+                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+                .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
+                .TransitionTo(Cancelled);
     }
 
     /// <summary>Correlates by task id; a message for a task that does not exist is dropped.</summary>
