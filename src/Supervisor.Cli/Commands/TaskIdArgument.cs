@@ -34,9 +34,8 @@ internal static class TaskIdArgument
             return id;
         }
 
-        var prefix = text.ToLowerInvariant();
-        var tasks = (await api.ListTasksAsync(state: null, limit: 10, ct, idPrefix: prefix)).Value;
-        var matches = tasks.Select(t => t.Id).Where(t => t.ToString("D").StartsWith(prefix, StringComparison.Ordinal)).Distinct().ToList();
+        // The service matches the prefix (dashes or not) against every task it holds.
+        var matches = (await api.ListTasksAsync(state: null, limit: 10, ct, idPrefix: text)).Value.Select(t => t.Id).ToList();
         return matches.Count switch
         {
             1 => matches[0],
