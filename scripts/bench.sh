@@ -63,11 +63,14 @@ PGBENCH=/usr/lib/postgresql/15/bin/pgbench
 CLK_TCK="$(getconf CLK_TCK)"
 
 pids=()
-cleanup() {
+stop_pids() {   # stop every process this script started so far, and wait for them
     local pid
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     pids=()
+}
+cleanup() {
+    stop_pids
     "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$VHOST" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$RAW_VHOST" >/dev/null 2>&1 || true
@@ -172,9 +175,7 @@ say "paced: $paced_n tasks offered at $RATE tasks/s"
 bench_tool e2e --api "$API" --pg "$ConnectionStrings__Postgres" --n "$paced_n" --rate "$RATE" --concurrency 64 --prefix paced \
     --warmup "$PACED_WARMUP" >>"$RESULTS"
 
-for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-pids=()
+stop_pids
 
 # --- 3: the same state machine without broker or database, then on the broker with the real workers
 say "inmemory: $N tasks on the in-memory transport and saga repository"
@@ -191,9 +192,7 @@ for w in 1 2; do
     pids+=("$!")
 done
 wait "$client" || die "the inmemory-stack run failed (logs: $OUT/inmemory-stack.log, $OUT/mem-worker-*.log)"
-for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-pids=()
+stop_pids
 
 # --- 4: the broker alone
 say "rabbit: $RABBIT_MESSAGES persistent messages, publisher confirms, manual acks"
