@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Api;
 
@@ -67,8 +68,8 @@ public static class TaskEndpoints
             return Invalid("state", $"'{state}' is not one of {string.Join(", ", TaskStates.All)}.");
         if (limit is < 1 or > 1000)
             return Invalid("limit", "must be between 1 and 1000.");
-        TaskQueries.IdRange? ids = null;
-        if (idPrefix is not null && (ids = TaskQueries.IdRange.Of(idPrefix)) is null)
+        TaskIdRange? ids = null;
+        if (idPrefix is not null && (ids = TaskIdRange.Of(idPrefix)) is null)
             return Invalid("idPrefix", "must be 1 to 32 hexadecimal digits (dashes allowed), the start of a task id.");
         return TypedResults.Ok(await queries.ListAsync(state, limit ?? 100, ids, cancellationToken));
     }

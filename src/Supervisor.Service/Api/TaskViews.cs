@@ -29,8 +29,6 @@ public sealed record TransitionView(string From, string To, string Event, DateTi
 
 public sealed record ResultView(string Agent, string? Branch, string? Commit, string? DiffStat, string? Summary);
 
-public sealed record LogChunkView(int Attempt, long Sequence, string Stream, string Text, DateTime At);
-
 public sealed record AgentView(
     string Name, string? Command, string Isolation, string? Fallback, int Concurrency, int TimeoutSeconds, long? QueueDepth,
     IReadOnlyList<Fleet.WorkerView> Workers);

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using Supervisor.Contracts;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Fleet;
 
@@ -9,27 +7,21 @@ public sealed record WorkerView(string Id, string Host, IReadOnlyList<string> Ag
     IReadOnlyList<Guid> CurrentTasks, DateTime LastHeartbeat, bool Stopping, bool Lost);
 
 /// <summary>The fleet as the workers' latest heartbeats describe it.</summary>
-public sealed class FleetQueries(NpgsqlDataSource dataSource, IOptions<FleetOptions> options, TimeProvider clock)
+public sealed class FleetQueries(IWorkerRegistry registry, IOptions<FleetOptions> options, TimeProvider clock)
 {
     public async Task<IReadOnlyList<WorkerView>> WorkersAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var fleet = options.Value;
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, host, agents, running, capacity, stopping, last_heartbeat FROM workers WHERE last_heartbeat > $1 ORDER BY id");
-        command.Parameters.Add(new NpgsqlParameter { Value = now - fleet.ForgetAfter });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var workers = new List<WorkerView>();
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var worker in await registry.ListAsync(now - fleet.ForgetAfter, cancellationToken))
         {
-            var running = JsonSerializer.Deserialize<List<RunningAttempt>>(reader.GetString(3), JsonSerializerOptions.Web) ?? [];
-            var last = DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc);
-            var stopping = reader.GetBoolean(5);
+            var last = worker.LastHeartbeat;
             // A worker that said goodbye is gone, not lost; one that went silent is lost.
-            if (stopping && now - last > fleet.LostAfter)
+            if (worker.Stopping && now - last > fleet.LostAfter)
                 continue;
-            workers.Add(new WorkerView(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), running.Count > 0, running.Count,
-                reader.GetInt32(4), running.Select(r => r.TaskId).Distinct().ToList(), last, stopping, now - last > fleet.LostAfter));
+            workers.Add(new WorkerView(worker.Id, worker.Host, worker.Agents, worker.Running.Count > 0, worker.Running.Count, worker.Capacity,
+                worker.Running.Select(r => r.TaskId).Distinct().ToList(), last, worker.Stopping, now - last > fleet.LostAfter));
         }
 
         return workers;
@@ -41,21 +33,10 @@ public sealed class FleetQueries(NpgsqlDataSource dataSource, IOptions<FleetOpti
         var found = new Dictionary<Guid, AttemptHeartbeat>();
         if (attempts.Count == 0)
             return found;
-        await using var command = dataSource.CreateCommand("""
-            SELECT (r->>'attemptId')::uuid, w.id, w.last_heartbeat, (r->>'lastOutputAt')::timestamptz
-            FROM workers w, jsonb_array_elements(w.running) r
-            WHERE (r->>'attemptId')::uuid = ANY($1)
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = attempts.ToArray() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var running = await registry.RunningAsync(attempts, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var at = DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc);
-            DateTime? output = reader.IsDBNull(3) ? null : DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc);
-            found[reader.GetGuid(0)] = new AttemptHeartbeat(reader.GetString(1), at, output, now - at > options.Value.LostAfter);
-        }
-
+        foreach (var r in running)
+            found[r.AttemptId] = new AttemptHeartbeat(r.Worker, r.LastHeartbeat, r.LastOutputAt, now - r.LastHeartbeat > options.Value.LostAfter);
         return found;
     }
 }

@@ -1,33 +1,13 @@
-using System.Text.Json;
 using MassTransit;
-using Npgsql;
-using NpgsqlTypes;
 using Supervisor.Contracts;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Fleet;
 
 /// <summary>Keeps the latest heartbeat of each worker; an older heartbeat arriving late never overwrites a newer one.</summary>
-public sealed class WorkerHeartbeatConsumer(NpgsqlDataSource dataSource) : IConsumer<WorkerHeartbeat>
+public sealed class WorkerHeartbeatConsumer(IWorkerRegistry registry) : IConsumer<WorkerHeartbeat>
 {
-    public async Task Consume(ConsumeContext<WorkerHeartbeat> context)
-    {
-        var beat = context.Message;
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO workers (id, host, agents, running, capacity, stopping, last_heartbeat)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, agents = EXCLUDED.agents, running = EXCLUDED.running,
-                capacity = EXCLUDED.capacity, stopping = EXCLUDED.stopping, last_heartbeat = EXCLUDED.last_heartbeat
-            WHERE workers.last_heartbeat <= EXCLUDED.last_heartbeat
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = beat.WorkerId });
-        command.Parameters.Add(new NpgsqlParameter { Value = beat.Host });
-        command.Parameters.Add(new NpgsqlParameter { Value = beat.Agents.ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(beat.Running, JsonSerializerOptions.Web), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = beat.Capacity });
-        command.Parameters.Add(new NpgsqlParameter { Value = beat.Stopping });
-        command.Parameters.Add(new NpgsqlParameter { Value = beat.At, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await command.ExecuteNonQueryAsync(context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<WorkerHeartbeat> context) => registry.RecordAsync(context.Message, context.CancellationToken);
 }
 
 public sealed class WorkerHeartbeatConsumerDefinition : ConsumerDefinition<WorkerHeartbeatConsumer>

@@ -3,11 +3,12 @@ using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Metrics;
 using Supervisor.Service.Fleet;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Metrics;
 
 /// <summary>
-/// <c>GET /metrics</c>: read from the running totals that the database's triggers keep (<see cref="MetricTotals"/>), so
+/// <c>GET /metrics</c>: read from the running totals that the database's triggers keep (<see cref="IMetricTotals"/>), so
 /// every service instance reports the same fleet-wide figures, a restart loses nothing, and a scrape costs the same
 /// however long the history.
 /// </summary>
@@ -18,10 +19,10 @@ public static class MetricsEndpoint
 
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (MetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, CancellationToken cancellationToken) =>
+        app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, CancellationToken cancellationToken) =>
         {
             var series = await totals.ReadAsync(cancellationToken);
-            IEnumerable<MetricTotals.Series> Of(string family) =>
+            IEnumerable<MetricSeries> Of(string family) =>
                 series.Where(s => s.Family == family).OrderBy(s => s.Agent, StringComparer.Ordinal).ThenBy(s => s.Label, StringComparer.Ordinal);
             var text = new PrometheusText();
 
@@ -67,7 +68,7 @@ public static class MetricsEndpoint
     /// The totals hold, per agent, a count for each bucket an observation fell in (labelled with the bucket's upper
     /// bound, or +Inf) and the observations' sum; Prometheus wants the counts cumulative.
     /// </summary>
-    static void Histogram(PrometheusText text, string name, double[] bounds, IEnumerable<MetricTotals.Series> series)
+    static void Histogram(PrometheusText text, string name, double[] bounds, IEnumerable<MetricSeries> series)
     {
         foreach (var agent in series.GroupBy(s => s.Agent))
         {

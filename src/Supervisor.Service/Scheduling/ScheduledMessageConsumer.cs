@@ -1,7 +1,7 @@
 using MassTransit;
 using MassTransit.Scheduling;
-using Npgsql;
 using Quartz;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Scheduling;
 
@@ -95,10 +95,11 @@ public sealed class ScheduledMessageConsumerDefinition : ConsumerDefinition<Sche
 
         // A scheduled message that reaches the error queue is a redelivery that never happens: ride out a database
         // restart or failover (about three minutes) before giving up. Malformed messages fail at once.
+        var faults = context.GetRequiredService<IStorageFaults>();
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<JobPersistenceException>();
-            r.Handle<NpgsqlException>();
+            r.Handle<Exception>(faults.IsStoreError);
             r.Handle<TimeoutException>();
             r.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(1));
         });

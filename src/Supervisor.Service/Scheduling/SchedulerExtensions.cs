@@ -5,7 +5,7 @@ namespace Supervisor.Service.Scheduling;
 
 /// <summary>
 /// The service's message scheduler: MassTransit's <c>ScheduleMessage</c>/<c>CancelScheduledMessage</c> on queue
-/// <c>scheduler</c>, kept in Quartz's clustered job store in the service's PostgreSQL database.
+/// <c>scheduler</c>, kept in the Quartz job store the storage provides (clustered, in PostgreSQL: Storage/Postgres).
 /// </summary>
 public static class SchedulerExtensions
 {
@@ -16,14 +16,12 @@ public static class SchedulerExtensions
     public const string SchedulerName = "supervisor";
 
     /// <summary>
-    /// Quartz on the clustered PostgreSQL job store, started once the bus is ready. Call it before the bus is added: hosted
-    /// services stop in reverse order, so the scheduler then shuts down only after the bus has stopped consuming.
+    /// Quartz on the job store that <paramref name="useJobStore"/> configures, started once the bus is ready. Call it before
+    /// the bus is added: hosted services stop in reverse order, so the scheduler then shuts down only after the bus has
+    /// stopped consuming.
     /// </summary>
-    public static IServiceCollection AddSupervisorScheduler(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSupervisorScheduler(this IServiceCollection services, Action<IQuartzBuilder> useJobStore)
     {
-        var connectionString = configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres: is required (a PostgreSQL connection string).");
-
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(o =>
@@ -32,15 +30,7 @@ public static class SchedulerExtensions
                 // AUTO: each process gets its own id, so any number of service instances can share the store.
                 o.GenerateInstanceId = true;
             });
-            q.UsePersistentStore(s =>
-            {
-                s.UsePostgres(connectionString);
-                s.UseSystemTextJsonSerializer();
-                // Row locks in the database: a trigger is acquired and fired by exactly one instance, and the jobs of an
-                // instance that dies are recovered by the others.
-                s.UseClustering();
-                s.ProvisionSchema();
-            });
+            useJobStore(q);
         });
         // The bus observer starts the scheduler once the bus is ready; the hosted service only creates and shuts it down.
         services.AddQuartzHostedService(o =>

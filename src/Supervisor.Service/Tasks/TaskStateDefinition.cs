@@ -1,6 +1,7 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
-using Supervisor.Service.Persistence;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Tasks;
 
@@ -25,9 +26,10 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
         // Two events of one task (or two duplicate submits) racing for the same row: the loser retries and sees the winner's
         // state. A database that restarts or fails over: the message waits for it (about a minute) instead of being dropped
         // to the error queue, which would leave its task stuck.
+        var faults = context.GetRequiredService<IStorageFaults>();
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Handle<Exception>(DatabaseFaults.IsRetryable);
+            r.Handle<Exception>(faults.IsRetryable);
             r.Exponential(15, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(150));
         });
         endpointConfigurator.UseInMemoryOutbox(context);
@@ -39,5 +41,9 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
         sagaConfigurator.Message<AgentAttemptFailed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
         sagaConfigurator.Message<AgentJobCompleted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
         sagaConfigurator.Message<Fault<RunAgentJob>>(m => m.UsePartitioner(partition, c => c.Message.Message.TaskId));
+
+        // After the repository loaded the task, within the outbox above: a redelivered message sends again what it had sent.
+        sagaConfigurator.UseFilter(new SendAgainFilter(context.GetRequiredService<IOptions<PolicyOptions>>().Value.ApprovalTimeout,
+            context.GetRequiredService<ILogger<SendAgainFilter>>()));
     }
 }

@@ -1,5 +1,5 @@
 using Npgsql;
-using Supervisor.Service;
+using Supervisor.Service.Storage.Postgres;
 
 namespace Supervisor.Tests.Persistence;
 
@@ -7,7 +7,7 @@ public sealed class DataSourceSpecs
 {
     static NpgsqlConnectionStringBuilder Effective(string connectionString)
     {
-        using var dataSource = ServiceExtensions.CreateDataSource(connectionString);
+        using var dataSource = PostgresStorageExtensions.CreateDataSource(connectionString);
         return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
     }
 

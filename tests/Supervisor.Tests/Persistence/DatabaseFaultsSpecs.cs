@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Npgsql;
-using Supervisor.Service.Persistence;
+using Supervisor.Service.Storage.Postgres;
 
 namespace Supervisor.Tests.Persistence;
 

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Supervisor.Service.Persistence;
+namespace Supervisor.Service.Storage.Postgres;
 
 /// <summary>
 /// Applies the embedded SQL migrations in name order, each once, under an advisory lock so that several

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Supervisor.Service.Persistence;
+namespace Supervisor.Service.Storage.Postgres;
 
 /// <summary>Which database failures are worth retrying a message for.</summary>
 public static class DatabaseFaults
@@ -25,4 +25,12 @@ public static class DatabaseFaults
 
         return false;
     }
+}
+
+/// <summary>The store's faults, as endpoint definitions ask for them.</summary>
+sealed class PostgresStorageFaults : IStorageFaults
+{
+    public bool IsRetryable(Exception exception) => DatabaseFaults.IsRetryable(exception);
+
+    public bool IsStoreError(Exception exception) => exception is NpgsqlException;
 }

@@ -2,10 +2,9 @@ using System.Data;
 using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Supervisor.Service.Tasks;
 
-namespace Supervisor.Service.Persistence.Sagas;
+namespace Supervisor.Service.Storage.Postgres.Sagas;
 
 /// <summary>
 /// Our EF Core saga repository (MassTransit.EntityFrameworkCore is not available here): every message for a task
@@ -16,9 +15,7 @@ namespace Supervisor.Service.Persistence.Sagas;
 /// </summary>
 sealed class TaskSagaRepositoryContextFactory(
     IDbContextFactory<SupervisorDbContext> dbContextFactory,
-    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory,
-    IOptions<PolicyOptions> policy,
-    ILogger<TaskSagaRepositoryContextFactory> logger) :
+    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory) :
     ISagaRepositoryContextFactory<TaskState>,
     ILoadSagaRepositoryContextFactory<TaskState>,
     IQuerySagaRepositoryContextFactory<TaskState>
@@ -30,7 +27,7 @@ sealed class TaskSagaRepositoryContextFactory(
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
-        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, policy.Value, logger));
+        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory));
 
         await transaction.CommitAsync(context.CancellationToken);
     }
@@ -43,7 +40,7 @@ sealed class TaskSagaRepositoryContextFactory(
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(context.CancellationToken);
-        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, policy.Value, logger);
+        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory);
         await next.Send(new DefaultSagaRepositoryQueryContext<TaskState, T>(repositoryContext, ids));
 
         await transaction.CommitAsync(context.CancellationToken);

@@ -1,20 +1,19 @@
+using Dapper;
 using Npgsql;
 
-namespace Supervisor.Service.Metrics;
+namespace Supervisor.Service.Storage.Postgres;
 
 /// <summary>
 /// The running totals that triggers keep for <c>GET /metrics</c> (migration 0004): reads them, and folds the deltas
 /// that writers append into the totals so that the deltas stay few.
 /// </summary>
-public sealed partial class MetricTotals(NpgsqlDataSource db, ILogger<MetricTotals> logger) : BackgroundService
+sealed partial class PostgresMetricTotals(NpgsqlDataSource db, ILogger<PostgresMetricTotals> logger) : BackgroundService, IMetricTotals
 {
     static readonly TimeSpan FoldEvery = TimeSpan.FromSeconds(5);
     const long FoldLockKey = 0x5375_7065_7277; // one folder at a time across service instances
 
-    public sealed record Series(string Family, string Agent, string Label, double Value);
-
     /// <summary>Every total, with the deltas not yet folded added in (one statement, so one consistent snapshot).</summary>
-    public async Task<IReadOnlyList<Series>> ReadAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MetricSeries>> ReadAsync(CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
             SELECT family, agent, label, sum(value)
@@ -24,18 +23,18 @@ public sealed partial class MetricTotals(NpgsqlDataSource db, ILogger<MetricTota
             GROUP BY 1, 2, 3
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var series = new List<Series>();
+        var series = new List<MetricSeries>();
         while (await reader.ReadAsync(cancellationToken))
-            series.Add(new Series(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3)));
+            series.Add(new MetricSeries(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3)));
         return series;
     }
 
     /// <summary>A histogram's bucket bounds, as the triggers use them.</summary>
     public async Task<double[]> BoundsAsync(string family, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT metric_bounds($1)");
-        command.Parameters.AddWithValue(family);
-        return (double[])(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.ExecuteScalarAsync<double[]>(
+            new CommandDefinition("SELECT metric_bounds(@family)", new { family }, cancellationToken: cancellationToken)))!;
     }
 
     /// <summary>Moves the deltas into the totals, unless another instance is doing so.</summary>

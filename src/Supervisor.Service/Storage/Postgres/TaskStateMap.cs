@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Supervisor.Service.Tasks;
 
-namespace Supervisor.Service.Tasks;
+namespace Supervisor.Service.Storage.Postgres;
 
-/// <summary>Maps the saga and its record to the tables created by Persistence/Migrations.</summary>
+/// <summary>Maps the saga and its record to the tables created by Storage/Postgres/Migrations.</summary>
 static class TaskStateMap
 {
     public static void Apply(ModelBuilder model)

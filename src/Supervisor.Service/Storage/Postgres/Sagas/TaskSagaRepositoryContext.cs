@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Supervisor.Service.Tasks;
 
-namespace Supervisor.Service.Persistence.Sagas;
+namespace Supervisor.Service.Storage.Postgres.Sagas;
 
 sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TaskState, TMessage>
     where TMessage : class
@@ -15,18 +15,14 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
     readonly SupervisorDbContext db;
     readonly ConsumeContext<TMessage> consumeContext;
     readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory;
-    readonly PolicyOptions policy;
-    readonly ILogger logger;
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
-        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory, PolicyOptions policy, ILogger logger)
+        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
         : base(consumeContext, db)
     {
         this.db = db;
         this.consumeContext = consumeContext;
         this.factory = factory;
-        this.policy = policy;
-        this.logger = logger;
     }
 
     public Task<SagaConsumeContext<TaskState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TaskState instance, SagaConsumeContextMode mode)
@@ -45,9 +41,7 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
         var instance = await TaskSagaLoader.LockAndLoadAsync(db, correlationId, CancellationToken);
         if (instance is null)
             return null!;
-        if (instance.LastSendingMessageId is { } last && last == consumeContext.MessageId
-            && await TaskStateMachine.SendAgainAsync(consumeContext, instance, policy.ApprovalTimeout) is { } sent)
-            SagaLog.SentAgain(logger, instance.CorrelationId, typeof(TMessage).Name, sent);
+        // A redelivered message whose changes had committed sends again what they imply: a filter on the saga's pipe (Tasks).
         return await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
     }
 
@@ -87,13 +81,6 @@ sealed class TaskSagaReadContext(SupervisorDbContext db, CancellationToken cance
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(cancellationToken);
         return new DefaultSagaRepositoryQueryContext<TaskState>(this, ids);
     }
-}
-
-static partial class SagaLog
-{
-    [LoggerMessage(LogLevel.Warning,
-        "Task {TaskId}: {Message} was redelivered after its changes had committed (the service stopped before acknowledging it); sent {Sent} again")]
-    public static partial void SentAgain(ILogger logger, Guid taskId, string message, string sent);
 }
 
 static class TaskSagaLoader

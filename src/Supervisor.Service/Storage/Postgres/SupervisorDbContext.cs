@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Supervisor.Service.Tasks;
 
-namespace Supervisor.Service.Persistence;
+namespace Supervisor.Service.Storage.Postgres;
 
 public sealed class SupervisorDbContext(DbContextOptions<SupervisorDbContext> options) : DbContext(options)
 {
