@@ -52,8 +52,8 @@ public sealed class WorkerOptions
                 continue;
             }
 
-            if (!Interpretation.OutputInterpreter.Formats.Contains(agent.OutputFormat))
-                errors.Add($"Supervisor:Agents:{name}:OutputFormat: '{agent.OutputFormat}' is not one of {string.Join(", ", Interpretation.OutputInterpreter.Formats)}.");
+            if (!Rules.Interpretation.OutputInterpreter.Formats.Contains(agent.OutputFormat))
+                errors.Add($"Supervisor:Agents:{name}:OutputFormat: '{agent.OutputFormat}' is not one of {string.Join(", ", Rules.Interpretation.OutputInterpreter.Formats)}.");
         }
         if (MaxOutputBytes < 1024)
             errors.Add($"{Section}:MaxOutputBytes: must be at least 1024.");

@@ -1,3 +1,5 @@
+using Supervisor.Rules.Approval;
+
 namespace Supervisor.Service.Tasks;
 
 /// <summary><c>Supervisor:Policy</c>: which tasks wait for a person's approval, and for how long.</summary>
@@ -13,9 +15,7 @@ public sealed class PolicyOptions : Supervisor.Hosting.ISelfValidatingOptions
     /// <summary>A task nobody approved or rejected within this time is rejected; none by default.</summary>
     public TimeSpan? ApprovalTimeout { get; set; }
 
-    public IReadOnlyList<string> EffectiveApprovalRequiredFor => ApprovalRequiredFor.Count > 0 ? ApprovalRequiredFor : ["high"];
-
-    public bool RequiresApproval(string? risk) => risk is not null && EffectiveApprovalRequiredFor.Contains(risk, StringComparer.OrdinalIgnoreCase);
+    public bool RequiresApproval(string? risk) => ApprovalPolicy.RequiresApproval(ApprovalRequiredFor, risk);
 
     public IReadOnlyList<string> Validate()
     {

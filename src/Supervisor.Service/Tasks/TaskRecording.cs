@@ -1,6 +1,7 @@
 using MassTransit;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Rules.Chains;
 
 namespace Supervisor.Service.Tasks;
 

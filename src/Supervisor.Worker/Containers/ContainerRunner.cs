@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Supervisor.Agents;
+using Supervisor.Rules;
+using Supervisor.Rules.Failures;
 using Supervisor.Worker.Execution;
 
 namespace Supervisor.Worker.Containers;
@@ -77,7 +79,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         catch (DockerEngineException e)
         {
             LogEngineFailed(name, e.Message);
-            return new ProcessOutcome(null, false, false, null, null, stopwatch.Elapsed, $"Docker engine failure: {e.Message}");
+            return new ProcessOutcome(null, false, false, null, null, stopwatch.Elapsed, ContainerCrashes.EngineFailure(e.Message));
         }
         finally
         {
@@ -138,11 +140,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
 
         using var inspectTimeout = new CancellationTokenSource(CleanupTimeout);
         var state = (await docker.InspectContainerAsync(id, inspectTimeout.Token))?.State;
-        string? crash = null;
-        if (exitCode != 0 && state is { OOMKilled: true })
-            crash = $"out of memory: the container exceeded its {agent.Container.MemoryMb} MB limit and was killed (exit code {exitCode})";
-        else if (exit.Error?.Message is { Length: > 0 } runtimeError)
-            crash = $"the container runtime failed: {runtimeError}";
+        var crash = ContainerCrashes.Describe(exitCode, state is { OOMKilled: true }, agent.Container.MemoryMb, exit.Error?.Message);
         return Ended(name, new ProcessOutcome(exitCode, false, false, InferSignal(exitCode), null, stopwatch.Elapsed, crash));
     }
 

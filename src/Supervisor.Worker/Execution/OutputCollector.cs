@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Supervisor.Rules.Redaction;
 
 namespace Supervisor.Worker.Execution;
 
@@ -13,7 +14,7 @@ namespace Supervisor.Worker.Execution;
 /// </summary>
 public sealed class OutputCollector
 {
-    public const string SystemStream = "system";
+    public const string SystemStream = Supervisor.Rules.Interpretation.RetryWatch.SystemStream;
 
     private const int RecentChars = 64 * 1024;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Supervisor.Agents;
+using Supervisor.Rules;
+using Supervisor.Rules.Interpretation;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
-using Supervisor.Worker.Interpretation;
 
 namespace Supervisor.Worker.Jobs;
 

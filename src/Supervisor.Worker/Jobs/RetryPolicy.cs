@@ -1,17 +1,17 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using MassTransit;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Rules.Retries;
 
 namespace Supervisor.Worker.Jobs;
 
 /// <summary>
-/// Decides whether a failed attempt is redelivered to the same agent and after how long. Rate limits and other
-/// failures have separate budgets (<c>Retry:RateLimitIntervals</c>, <c>Retry:Intervals</c>), counted in headers that
-/// travel with the redelivered job. Fatal and Invalid failures are never retried here.
+/// The retry counters of a job, kept in headers that travel with the redelivered job. Rate limits and other failures
+/// have separate budgets (<c>Retry:RateLimitIntervals</c>, <c>Retry:Intervals</c>); the decision itself is
+/// <see cref="Backoff"/>'s.
 /// </summary>
-public static partial class RetryPolicy
+public static class RetryPolicy
 {
     const string PassHeader = "Supervisor-Pass";
     const string RetriesHeader = "Supervisor-Retries";
@@ -55,44 +55,11 @@ public static partial class RetryPolicy
             ? count
             : 0;
 
-    /// <summary>The delay before the next attempt, or null when this agent should give the task up.</summary>
-    public static TimeSpan? NextDelay(RetryOptions retry, string errorClass, Counters counters, TimeSpan? retryAfter, Random random)
-    {
-        if (errorClass is ErrorClasses.Fatal or ErrorClasses.Invalid)
-            return null;
-
-        var rateLimited = errorClass == ErrorClasses.RateLimited;
-        var intervals = rateLimited ? retry.EffectiveRateLimitIntervals : retry.EffectiveIntervals;
-        var used = rateLimited ? counters.RateLimitRetries : counters.Retries;
-        if (used >= intervals.Count)
-            return null;
-
-        var delay = intervals[used];
-        if (retryAfter is { } hint && hint > delay)
-            delay = hint < retry.MaxRetryAfter ? hint : retry.MaxRetryAfter;
-        return delay + (delay * (retry.Jitter * random.NextDouble()));
-    }
+    /// <summary>The delay before the next attempt, or null when this agent should give the task up (see <see cref="Backoff"/>).</summary>
+    public static TimeSpan? NextDelay(RetryOptions retry, string errorClass, Counters counters, TimeSpan? retryAfter, Random random) =>
+        Backoff.NextDelay(new RetrySchedule(retry.EffectiveIntervals, retry.EffectiveRateLimitIntervals, retry.MaxRetryAfter, retry.Jitter),
+            errorClass, counters.Retries, counters.RateLimitRetries, retryAfter, random);
 
     /// <summary>A retry-after hint in the agent's output (HTTP header, JSON field or prose), if any.</summary>
-    public static TimeSpan? RetryAfter(string text)
-    {
-        TimeSpan? longest = null;
-        foreach (Match match in RetryAfterPattern().Matches(text))
-        {
-            if (!double.TryParse(match.Groups["n"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-                continue;
-            var unit = match.Groups["unit"].Value.ToLowerInvariant();
-            var hint = unit.StartsWith("ms", StringComparison.Ordinal) ? TimeSpan.FromMilliseconds(value)
-                : unit.StartsWith('m') ? TimeSpan.FromMinutes(value)
-                : TimeSpan.FromSeconds(value);
-            if (longest is null || hint > longest)
-                longest = hint;
-        }
-
-        return longest;
-    }
-
-    [GeneratedRegex(@"(?:retry[-_ ]?after|retryDelay|try again in|retry in)[""']?\s*[:=]?\s*[""']?(?<n>\d+(?:\.\d+)?)\s*(?<unit>ms|milliseconds?|s|sec|seconds?|m|min|minutes?)?\b",
-        RegexOptions.IgnoreCase)]
-    private static partial Regex RetryAfterPattern();
+    public static TimeSpan? RetryAfter(string text) => RetryAfterHint.In(text);
 }

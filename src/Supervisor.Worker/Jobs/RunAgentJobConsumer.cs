@@ -3,8 +3,10 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Rules;
+using Supervisor.Rules.Failures;
+using Supervisor.Rules.Interpretation;
 using Supervisor.Worker.Execution;
-using Supervisor.Worker.Interpretation;
 using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;
 
@@ -116,7 +118,7 @@ public sealed partial class RunAgentJobConsumer(
                 { ExitCode: 0, TimedOut: false } when report?.ErrorClass is { } reported => new Classification(reported, report.Message ?? reported),
                 { ExitCode: 0, TimedOut: false } => null,
                 _ when report?.ErrorClass is { } reported => new Classification(reported, report.Message ?? reported),
-                _ => FailureClassifier.Classify(agent, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail),
+                _ => FailureClassifier.Classify(agent.ErrorPatterns, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail),
             };
 
             if (failure is null && !outcome.Cancelled && job.Verify is { } verify)

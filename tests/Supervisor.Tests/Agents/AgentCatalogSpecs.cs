@@ -1,41 +1,9 @@
-using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 
 namespace Supervisor.Tests.Agents;
 
 public sealed class AgentCatalogSpecs
 {
-    static AgentCatalog Catalog(params (string Name, string? Fallback)[] agents)
-    {
-        var options = new SupervisorOptions { DefaultAgent = agents[0].Name };
-        foreach (var (name, fallback) in agents)
-            options.Agents[name] = new AgentOptions { Command = "/bin/true", Fallback = fallback };
-        return new AgentCatalog(Options.Create(options));
-    }
-
-    [Fact]
-    public void ResolveChain_OneAgent_FollowsFallbacks()
-    {
-        var chain = Catalog(("claude", "codex"), ("codex", "gemini"), ("gemini", null)).ResolveChain(["claude"]);
-        Assert.Equal(["claude", "codex", "gemini"], chain.Chain);
-    }
-
-    [Fact]
-    public void ResolveChain_CycleInFallbacks_IsAnErrorNamingIt()
-    {
-        var chain = Catalog(("a", "b"), ("b", "a")).ResolveChain(null);
-        Assert.Contains("cycle: a → b → a", chain.Error);
-    }
-
-    [Fact]
-    public void ResolveChain_ExplicitList_RejectsUnknownAndRepeatedAgents()
-    {
-        var catalog = Catalog(("a", null), ("b", null));
-        Assert.Contains("unknown agent 'x'", catalog.ResolveChain(["a", "x"]).Error);
-        Assert.Contains("'a' appears twice", catalog.ResolveChain(["a", "b", "a"]).Error);
-        Assert.Equal(["b", "a"], catalog.ResolveChain(["b", "a"]).Chain);
-    }
-
     [Fact]
     public void Validate_NamesEveryBadKey()
     {

@@ -9,27 +9,6 @@ public sealed class ContainerClassificationSpecs
 {
     static readonly AgentOptions Agent = new() { Command = "agent", Isolation = IsolationModes.Container, Image = "img", Args = ["--dir", "{workspace}", "{prompt}"] };
 
-    static readonly Dictionary<string, List<string>> Defaults = new() { [ErrorClasses.Retryable] = ["(?i)connection refused"] };
-
-    [Fact]
-    public void Classify_ACrashedContainer_IsContainerCrash_WhateverTheOutputSays()
-    {
-        var outcome = new ProcessOutcome(137, false, false, 9, null, TimeSpan.FromSeconds(1), "out of memory: the container exceeded its 64 MB limit");
-
-        var classification = FailureClassifier.Classify(Agent, Defaults, outcome, "", "connection refused");
-
-        Assert.Equal(ErrorClasses.ContainerCrash, classification.ErrorClass);
-        Assert.Contains("out of memory", classification.Message);
-    }
-
-    [Fact]
-    public void Classify_AnImageThatIsMissing_IsFatal()
-    {
-        var outcome = new ProcessOutcome(null, false, false, null, "image 'img' is not on the Docker engine", TimeSpan.Zero);
-
-        Assert.Equal(ErrorClasses.Fatal, FailureClassifier.Classify(Agent, Defaults, outcome, "", "").ErrorClass);
-    }
-
     [Fact]
     public void AgentEnvironment_InAContainer_IsOnlyTheAgentsOwnWithContainerPaths()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Supervisor.Rules;
 using Supervisor.Worker.Execution;
 using Xunit.Abstractions;
 
