@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Worker.Attempts;
 using Supervisor.Hosting;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Interpretation;
