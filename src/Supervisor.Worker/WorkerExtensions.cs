@@ -68,7 +68,7 @@ public static class WorkerExtensions
         builder.Services.AddSupervisorBus(builder.Configuration,
             x =>
             {
-                x.AddConsumer<RunAgentJobConsumer>().ExcludeFromConfigureEndpoints();
+                x.AddConsumer<RunAgentJobConsumer, RunAgentJobConsumerDefinition>().ExcludeFromConfigureEndpoints();
                 // Cancellations fan out to every worker: each has a temporary queue of its own.
                 x.AddConsumer<CancelAttemptsConsumer>().Endpoint(e =>
                 {
@@ -77,8 +77,7 @@ public static class WorkerExtensions
                 });
                 x.AddRequestClient<AttemptStartRequest>(AgentQueues.StartCheckAddress);
             },
-            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<AgentCatalog>(),
-                context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
+            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
         // After the bus: it starts beating once the bus is up and says goodbye before the bus stops.
         builder.Services.AddHostedService<HeartbeatService>();
         return builder;
