@@ -55,6 +55,11 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<WorkerAnnouncement>();
         builder.Services.AddSingleton<RunningAttempts>();
         builder.Services.AddSingleton<AttemptHooks>();
+        // Per delivery, like the consumer: the start check's request client then sends from the job's consume context.
+        builder.Services.AddScoped<AttemptEvents>();
+        builder.Services.AddScoped<AttemptStartGate>();
+        builder.Services.AddScoped<AgentRunner>();
+        builder.Services.AddScoped<AttemptPipeline>();
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddHostedService<MetricsServer>();
         builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
