@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
-using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Attempts;
 
 namespace Supervisor.Worker;
 

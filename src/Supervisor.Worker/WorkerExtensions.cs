@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;
@@ -54,6 +55,11 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<WorkerAnnouncement>();
         builder.Services.AddSingleton<RunningAttempts>();
         builder.Services.AddSingleton<AttemptHooks>();
+        // Per delivery, like the consumer: the start check's request client then sends from the job's consume context.
+        builder.Services.AddScoped<AttemptEvents>();
+        builder.Services.AddScoped<AttemptStartGate>();
+        builder.Services.AddScoped<AgentRunner>();
+        builder.Services.AddScoped<AttemptPipeline>();
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddHostedService<MetricsServer>();
         builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
@@ -67,7 +73,7 @@ public static class WorkerExtensions
         builder.Services.AddSupervisorBus(builder.Configuration,
             x =>
             {
-                x.AddConsumer<RunAgentJobConsumer>().ExcludeFromConfigureEndpoints();
+                x.AddConsumer<RunAgentJobConsumer, RunAgentJobConsumerDefinition>().ExcludeFromConfigureEndpoints();
                 // Cancellations fan out to every worker: each has a temporary queue of its own.
                 x.AddConsumer<CancelAttemptsConsumer>().Endpoint(e =>
                 {
@@ -76,8 +82,7 @@ public static class WorkerExtensions
                 });
                 x.AddRequestClient<AttemptStartRequest>(AgentQueues.StartCheckAddress);
             },
-            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<AgentCatalog>(),
-                context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
+            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
         // After the bus: it starts beating once the bus is up and says goodbye before the bus stops.
         builder.Services.AddHostedService<HeartbeatService>();
         return builder;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Supervisor.Agents;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Execution;
 
 namespace Supervisor.Worker.Containers;
@@ -7,12 +8,6 @@ namespace Supervisor.Worker.Containers;
 /// <summary>What a container attempt asks the engine for: the agent's image and limits, the workspace, and nothing else.</summary>
 public static class ContainerRequests
 {
-    /// <summary>Where the attempt's workspace appears inside its container.</summary>
-    public const string Workspace = "/workspace";
-
-    /// <summary>Where the attempt's own HOME (<c>Home: attempt</c>, beside the workspace on the worker) appears inside its container.</summary>
-    public const string Home = "/home/supervisor";
-
     /// <summary>Label on every container the worker creates; its value is the task id (<c>docker ps -a --filter label=supervisor.task</c>).</summary>
     public const string TaskLabel = "supervisor.task";
 
@@ -21,8 +16,8 @@ public static class ContainerRequests
 
     /// <summary>
     /// The container for one run of <paramref name="spec"/>: its program as the entrypoint (whatever the image's own),
-    /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="Workspace"/> (and,
-    /// for <c>Home: attempt</c>, the attempt's own HOME at <see cref="Home"/>) and nothing else of the host, exactly the spec's environment, the agent's memory / CPU / pids limits and network,
+    /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="ContainerPaths.Workspace"/> (and,
+    /// for <c>Home: attempt</c>, the attempt's own HOME at <see cref="ContainerPaths.Home"/>) and nothing else of the host, exactly the spec's environment, the agent's memory / CPU / pids limits and network,
     /// all capabilities dropped and no privilege escalation. The agent's program is PID 1 (no init: with one, a command
     /// missing from the image would be an exit code of the init rather than the engine's refusal to start).
     /// </summary>
@@ -32,9 +27,9 @@ public static class ContainerRequests
         ArgumentNullException.ThrowIfNull(spec);
         var limits = agent.Container;
         var memory = limits.MemoryMb * 1024L * 1024L;
-        List<ContainerMount> mounts = [new ContainerMount("bind", spec.WorkingDirectory, Workspace, ReadOnly: false)];
-        if (Jobs.AgentHome.PathFor(agent, spec.WorkingDirectory) is { } home && Directory.Exists(home))
-            mounts.Add(new ContainerMount("bind", home, Home, ReadOnly: false));
+        List<ContainerMount> mounts = [new ContainerMount("bind", spec.WorkingDirectory, ContainerPaths.Workspace, ReadOnly: false)];
+        if (AgentHome.PathFor(agent, spec.WorkingDirectory) is { } home && Directory.Exists(home))
+            mounts.Add(new ContainerMount("bind", home, ContainerPaths.Home, ReadOnly: false));
         var host = new ContainerHostConfig(
             Mounts: mounts,
             NetworkMode: limits.Network,
@@ -54,7 +49,7 @@ public static class ContainerRequests
             Entrypoint: [spec.FileName],
             Cmd: [.. spec.Arguments],
             Env: [.. spec.Environment.Select(kv => $"{kv.Key}={kv.Value}")],
-            WorkingDir: Workspace,
+            WorkingDir: ContainerPaths.Workspace,
             User: limits.User ?? defaultUser,
             Labels: labels,
             HostConfig: host);

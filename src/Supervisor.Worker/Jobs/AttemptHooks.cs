@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Execution;
 
 namespace Supervisor.Worker.Jobs;

@@ -1,5 +1,6 @@
 using MassTransit;
 using Supervisor.Contracts;
+using Supervisor.Worker.Attempts;
 
 namespace Supervisor.Worker.Jobs;
 

@@ -8,7 +8,7 @@ namespace Supervisor.Worker.Jobs;
 /// the broker a message and the saga a transaction. The task shows Running that much later; the recorded start time is
 /// still when the agent process started.
 /// </summary>
-sealed class DeferredStart : IAsyncDisposable
+public sealed class DeferredStart : IAsyncDisposable
 {
     const int Pending = 0;
     const int Published = 1;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Supervisor.Metrics;
-using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Attempts;
 
 namespace Supervisor.Worker.Metrics;
 

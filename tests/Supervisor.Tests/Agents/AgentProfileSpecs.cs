@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Supervisor.Agents;
 using Supervisor.Contracts;
-using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Attempts;
 
 namespace Supervisor.Tests.Agents;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Supervisor.Worker;
-using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Metrics;
 
 namespace Supervisor.Tests.Metrics;

@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
 using Supervisor.Agents;
 using Supervisor.Contracts;
-using Supervisor.Worker.Containers;
 
-namespace Supervisor.Worker.Jobs;
+namespace Supervisor.Worker.Attempts;
 
 /// <summary>
 /// What an agent process is given: its arguments and the only environment it sees. A profile reaches its provider
@@ -67,12 +66,12 @@ public static partial class AgentEnvironment
 
     /// <summary>The workspace's path as the agent sees it: the worker's directory, or its mount point in a container.</summary>
     public static string WorkspaceSeenBy(AgentOptions agent, string workspace) =>
-        agent.Isolation == IsolationModes.Container ? ContainerRequests.Workspace : workspace;
+        agent.Isolation == IsolationModes.Container ? ContainerPaths.Workspace : workspace;
 
     /// <summary>The attempt's own HOME as the agent sees it; null for <c>Home: worker</c>.</summary>
     static string? HomeSeenBy(AgentOptions agent, string workspace) =>
         agent.Isolation != IsolationModes.Container ? AgentHome.PathFor(agent, workspace)
-        : agent.Home == HomeModes.Attempt ? ContainerRequests.Home
+        : agent.Home == HomeModes.Attempt ? ContainerPaths.Home
         : null;
 
     /// <summary><c>{home}</c> for <c>Home: worker</c>: the worker's HOME, which a container does not see (it keeps its image's HOME).</summary>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Supervisor.Contracts;
 
-namespace Supervisor.Worker.Jobs;
+namespace Supervisor.Worker.Attempts;
 
 /// <summary>The attempts this worker is running: what its heartbeat reports, and how a cancellation finds them.</summary>
 public sealed class RunningAttempts

@@ -1,6 +1,6 @@
 using Supervisor.Agents;
 
-namespace Supervisor.Worker.Jobs;
+namespace Supervisor.Worker.Attempts;
 
 /// <summary>
 /// The attempt's own HOME, for profiles with <c>Home: attempt</c>: a directory beside the attempt's workspace (never

@@ -1,0 +1,40 @@
+using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Execution;
+using Supervisor.Rules;
+using Supervisor.Rules.Failures;
+using Supervisor.Rules.Interpretation;
+using Supervisor.Worker.Workspaces;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// What the agent's run left for the attempt's end: the process outcome, the agent's own report, the failure if any,
+/// the commit and the collected output. The attempt stays on this worker's running list until this is disposed.
+/// </summary>
+public sealed class AgentRun(
+    ProcessOutcome outcome,
+    AgentReport? report,
+    Classification? failure,
+    WorkspaceCommit? commit,
+    OutputCollector output,
+    RunningAttempts running,
+    RunningAttempts.Entry entry) : IDisposable
+{
+    /// <summary>The agent's outcome, or the verify command's when that was interrupted.</summary>
+    public ProcessOutcome Outcome { get; } = outcome;
+
+    /// <summary>What the agent's structured output said; null when the run was interrupted.</summary>
+    public AgentReport? Report { get; } = report;
+
+    /// <summary>Why the attempt failed; null when it succeeded or was interrupted.</summary>
+    public Classification? Failure { get; } = failure;
+
+    public WorkspaceCommit? Commit { get; } = commit;
+
+    public OutputCollector Output { get; } = output;
+
+    /// <summary>Why the attempt was killed, when its task was cancelled.</summary>
+    public string? CancelReason => entry.CancelReason;
+
+    public void Dispose() => running.Finish(entry);
+}

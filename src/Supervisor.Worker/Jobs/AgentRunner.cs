@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+using Supervisor.Contracts;
+using Supervisor.Hosting;
+using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Execution;
+using Supervisor.Rules;
+using Supervisor.Rules.Failures;
+using Supervisor.Rules.Interpretation;
+using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Workspaces;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// Runs the agent in the attempt's workspace: its process with the configured command and environment only, output
+/// streamed back redacted and capped, its outcome interpreted and classified, then the task's verify command and the
+/// commit of what the agent changed.
+/// </summary>
+public sealed class AgentRunner(
+    AgentCatalog catalog,
+    IOptions<WorkerOptions> options,
+    AttemptExecutor executor,
+    WorkspaceManager workspaces,
+    RunningAttempts running,
+    WorkerShutdown shutdown,
+    WorkerMetrics metrics,
+    AttemptEvents events,
+    TimeProvider clock)
+{
+    public async Task<AgentRun> RunAsync(AgentAttempt attempt, Workspace workspace)
+    {
+        var job = attempt.Job;
+        var agent = attempt.Profile;
+        var collector = new OutputCollector(options.Value.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
+            chunk => events.OutputAsync(attempt, chunk));
+        var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
+        AgentHome.Create(agent, workspace.Path);
+        var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
+        var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
+        var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
+
+        var entry = running.Start(job.TaskId, attempt.Id, attempt.Number, job.Agent, clock.GetUtcNow().UtcDateTime);
+        try
+        {
+            // Not the consume token: MassTransit cancels it when the broker connection drops, and the attempt must not die with
+            // the connection. It carries on and publishes its result once the broker is back; the broker's redelivered copy of
+            // the job meanwhile waits on this attempt's claim and is dropped when the result is recorded.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
+            var outcome = await RunAgentAsync(attempt, spec, entry, retries, stop.Token);
+            var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
+            var failure = Classify(agent, outcome, report, collector);
+
+            if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
+            {
+                var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, collector, stop.Token);
+                outcome = verified.Cancelled ? verified : outcome;
+                failure = verified is { Cancelled: false, ExitCode: not 0 } or { TimedOut: true }
+                    ? new Classification(verified.Crash is null ? ErrorClasses.AgentFailure : ErrorClasses.ContainerCrash,
+                        $"the verify command failed ({Describe(verified)}): {LastLine(collector.StdoutTail)}")
+                    : null;
+            }
+
+            WorkspaceCommit? commit = null;
+            if (failure is null && !outcome.Cancelled)
+            {
+                commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
+                    CancellationToken.None);
+                if (commit is null && job.ExpectChanges)
+                    failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
+            }
+
+            await collector.CompleteAsync();
+            return new AgentRun(outcome, report, failure, commit, collector, running, entry);
+        }
+        catch
+        {
+            running.Finish(entry);
+            throw;
+        }
+    }
+
+    /// <summary>The agent's process, traced, its output a sign of life for the heartbeat and counted for the metrics.</summary>
+    async Task<ProcessOutcome> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry, RetryWatch retries,
+        CancellationToken cancellationToken)
+    {
+        using var span = SupervisorTelemetry.Source.StartActivity($"agent {attempt.Agent}");
+        span?.SetTag("supervisor.task_id", attempt.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", attempt.Agent);
+        var outcome = await executor.RunAsync(attempt.Profile, spec, (stream, text) =>
+        {
+            entry.Touch(clock.GetUtcNow().UtcDateTime);
+            metrics.Output(attempt.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
+            return retries.WriteAsync(stream, text);
+        }, cancellationToken);
+        span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
+        span?.Stop();
+        return outcome;
+    }
+
+    /// <summary>Why the agent's run failed, if it did: the agent's own report first, then the output patterns.</summary>
+    Classification? Classify(AgentOptions agent, ProcessOutcome outcome, AgentReport? report, OutputCollector collector) => outcome switch
+    {
+        { Cancelled: true } => null,
+        { ExitCode: 0, TimedOut: false } when report?.ErrorClass is { } reported => new Classification(reported, report.Message ?? reported),
+        { ExitCode: 0, TimedOut: false } => null,
+        _ when report?.ErrorClass is { } reported => new Classification(reported, report.Message ?? reported),
+        _ => FailureClassifier.Classify(agent.ErrorPatterns, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail),
+    };
+
+    /// <summary>The task's verify command, run in the attempt's workspace after the agent exited 0; its output joins the attempt's.</summary>
+    async Task<ProcessOutcome> VerifyAsync(AgentOptions agent, string verify, string workspace, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, OutputCollector collector, CancellationToken cancellationToken)
+    {
+        await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: running verify: {verify}]\n");
+        var spec = new ProcessSpec("/bin/sh", ["-c", verify], workspace, environment, timeout);
+        var outcome = await executor.RunAsync(agent, spec, collector.WriteAsync, cancellationToken);
+        await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: verify {Describe(outcome)}]\n");
+        return outcome;
+    }
+
+    static string Describe(ProcessOutcome outcome) =>
+        outcome.StartError ?? outcome.Crash ?? (outcome.TimedOut ? "timed out" : outcome.Cancelled ? "was interrupted" : $"exited with code {outcome.ExitCode}");
+
+    static string LastLine(string text) => text.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";
+}

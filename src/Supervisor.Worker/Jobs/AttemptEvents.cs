@@ -1,0 +1,94 @@
+using MassTransit;
+using Supervisor.Contracts;
+using Supervisor.Hosting;
+using Supervisor.Worker.Execution;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// What the worker tells the saga about an attempt: its start, its output, how it ended (completed, failed, cancelled,
+/// handed back) and its redelivery. Every publish is made again if the broker never confirms it (see
+/// <see cref="BrokerCalls"/>); the attempt's end is published whatever the delivery's token says.
+/// </summary>
+public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEvents> logger)
+{
+    /// <summary>Publishes an event of the attempt, again if the broker never confirms it (see <see cref="BrokerCalls"/>).</summary>
+    public Task PublishAsync<T>(ConsumeContext context, T message, CancellationToken cancellationToken)
+        where T : class =>
+        BrokerCalls.Retry(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
+
+    public AgentJobStarted Started(AgentAttempt attempt, string? branch) =>
+        new(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Redelivery, attempt.Agent, attempt.Worker, Environment.MachineName, branch,
+            clock.GetUtcNow().UtcDateTime);
+
+    public Task OutputAsync(AgentAttempt attempt, OutputChunk chunk) =>
+        PublishAsync(attempt.Context, new AgentLogChunk(attempt.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At),
+            CancellationToken.None);
+
+    /// <summary>The service declined the job (the task is cancelled, paused or moved on): it is dropped without an attempt.</summary>
+    public Task DeclinedAsync(AgentAttempt attempt, string reason) =>
+        PublishAsync(attempt.Context, new AgentJobDeclined(attempt.TaskId, attempt.Pass, attempt.Agent, attempt.Worker, reason, clock.GetUtcNow().UtcDateTime),
+            attempt.Context.CancellationToken);
+
+    /// <param name="start">Taken only now, so that a start published on its own is on the record first.</param>
+    public async Task CompletedAsync(AgentAttempt attempt, TaskResult result, long outputChunks, AttemptUsage? usage, DeferredStart start, TimeSpan duration)
+    {
+        await PublishAsync(attempt.Context, new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
+            clock.GetUtcNow().UtcDateTime, result, outputChunks, usage, await start.TakeAsync()), CancellationToken.None);
+        LogSucceeded(attempt.TaskId, attempt.Number, duration.TotalSeconds);
+    }
+
+    public async Task FailedAsync(AgentAttempt attempt, int? exitCode, Classification classification, TimeSpan? retryIn, long outputChunks, AttemptUsage? usage,
+        AgentJobStarted? start)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        LogFailed(attempt.TaskId, attempt.Number, classification.ErrorClass, classification.Message, retryIn?.TotalSeconds);
+        await PublishAsync(attempt.Context, new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
+            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage, start), CancellationToken.None);
+    }
+
+    /// <summary>The attempt was killed because its task was cancelled.</summary>
+    public async Task CancelledAsync(AgentAttempt attempt, string reason, long outputChunks, DeferredStart start)
+    {
+        await PublishAsync(attempt.Context, new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
+            clock.GetUtcNow().UtcDateTime, outputChunks, await start.TakeAsync()), CancellationToken.None);
+        LogCancelled(attempt.TaskId, attempt.Number, reason);
+    }
+
+    /// <summary>
+    /// The worker is stopping and the attempt ran out of grace: the job goes back to its queue unchanged, so another
+    /// worker runs it without a retry being used up.
+    /// </summary>
+    public async Task HandedBackAsync(AgentAttempt attempt, long outputChunks, AgentJobStarted? start)
+    {
+        var context = attempt.Context;
+        await FailedAsync(attempt, null,
+            new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
+            TimeSpan.Zero, outputChunks, null, start);
+        var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
+        await BrokerCalls.Retry(token => queue.Send(context.Message, send =>
+        {
+            send.TransferConsumeContextHeaders(context);
+            send.Headers.Set(MessageHeaders.RedeliveryCount, context.GetRedeliveryCount());
+            attempt.Counters.ApplyHandBack(send);
+        }, token), $"task {attempt.TaskId}: handing the job back", logger, CancellationToken.None);
+        LogHandedBack(attempt.TaskId, attempt.Number);
+    }
+
+    /// <summary>The job comes back to this agent's queue after <paramref name="delay"/>, through the scheduler, counting the retry it uses.</summary>
+    public Task RedeliverAsync(AgentAttempt attempt, TimeSpan delay, string errorClass) =>
+        BrokerCalls.Retry(_ => attempt.Context.Redeliver(delay, (_, send) => attempt.Counters.ApplyNext(send, errorClass)),
+            $"task {attempt.TaskId}: scheduling attempt {attempt.Number + 1}", logger, CancellationToken.None);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: succeeded in {Seconds:0.0}s")]
+    partial void LogSucceeded(Guid taskId, int attempt, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {ErrorClass}: {Message} (retry in {RetrySeconds:0.0}s)")]
+    partial void LogFailed(Guid taskId, int attempt, string errorClass, string message, double? retrySeconds);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: killed: {Reason}")]
+    partial void LogCancelled(Guid taskId, int attempt, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: worker stopping, job handed back to the queue")]
+    partial void LogHandedBack(Guid taskId, int attempt);
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Options;
+using Supervisor.Contracts;
+using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Workspaces;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// An attempt that may start, in its fresh workspace: the pre-attempt hook, the agent's run, the post-attempt hook, then
+/// its end on the record — cancelled, handed back, completed, or failed and either redelivered through the scheduler
+/// (same agent, later) or thrown so that the saga receives the job's fault and falls back to the next agent. The
+/// workspace is removed whatever happens.
+/// </summary>
+public sealed class AttemptPipeline(
+    IOptions<WorkerOptions> options,
+    AttemptHooks hooks,
+    AgentRunner runner,
+    AttemptEvents events,
+    WorkspaceManager workspaces,
+    WorkerShutdown shutdown,
+    WorkerMetrics metrics,
+    TimeProvider clock)
+{
+    public async Task RunAsync(AgentAttempt attempt, Workspace workspace)
+    {
+        var finishedAs = "error";
+        var start = new DeferredStart(events.Started(attempt, workspace.Branch), options.Value.AnnounceStartAfter, clock,
+            started => events.PublishAsync(attempt.Context, started, CancellationToken.None));
+        try
+        {
+            metrics.AttemptStarted(attempt.Agent);
+            if (await PreAttemptVetoAsync(attempt, workspace) is { } veto)
+            {
+                finishedAs = ErrorClasses.Invalid;
+                await events.FailedAsync(attempt, null, new Classification(ErrorClasses.Invalid, veto), null, 0, null, await start.TakeAsync());
+                throw new AgentAttemptException(ErrorClasses.Invalid, veto);
+            }
+
+            using var run = await runner.RunAsync(attempt, workspace);
+            var (outcome, report, failure, output) = (run.Outcome, run.Report, run.Failure, run.Output);
+            if (outcome.Cancelled && run.CancelReason is { } reason)
+            {
+                await events.CancelledAsync(attempt, reason, output.Published, start);
+                finishedAs = "cancelled";
+                return;
+            }
+
+            if (outcome.Cancelled)
+            {
+                await events.HandedBackAsync(attempt, output.Published, await start.TakeAsync());
+                finishedAs = "handed_back";
+                return;
+            }
+
+            await PostAttemptAsync(attempt, workspace, run);
+            if (failure is null)
+            {
+                var summary = report?.Summary ?? Summary(output.StdoutTail);
+                var result = new TaskResult(attempt.Agent, run.Commit is null ? null : workspace.Branch, run.Commit?.Commit, run.Commit?.DiffStat, summary);
+                await events.CompletedAsync(attempt, result, output.Published, report?.Usage, start, outcome.Duration);
+                finishedAs = "succeeded";
+                return;
+            }
+
+            var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(output.StderrTail + "\n" + output.StdoutTail);
+            var delay = RetryPolicy.NextDelay(attempt.Profile.Retry, failure.ErrorClass, attempt.Counters, retryAfter, Random.Shared);
+            finishedAs = failure.ErrorClass;
+            await events.FailedAsync(attempt, outcome.ExitCode, failure, delay, output.Published, report?.Usage, await start.TakeAsync());
+            if (delay is null)
+                throw new AgentAttemptException(failure.ErrorClass, failure.Message);
+
+            await events.RedeliverAsync(attempt, delay.Value, failure.ErrorClass);
+        }
+        finally
+        {
+            await start.DisposeAsync();
+            metrics.AttemptFinished(attempt.Agent, finishedAs);
+            AgentHome.Remove(attempt.Profile, workspace.Path);
+            await workspaces.RemoveAsync(workspace);
+        }
+    }
+
+    /// <summary>Why the pre-attempt hook vetoes the attempt; null when there is no hook or it agrees.</summary>
+    async Task<string?> PreAttemptVetoAsync(AgentAttempt attempt, Workspace workspace)
+    {
+        if (!hooks.HasPreAttempt)
+            return null;
+        var veto = await hooks.PreAttemptAsync(
+            AttemptHooks.Payload("pre-attempt", attempt.Job, attempt.Id, attempt.Number, attempt.Redelivery, attempt.Worker, workspace.Path, workspace.Branch),
+            workspace.Path, shutdown.GraceExpired);
+        return veto.Succeeded ? null : veto.Message;
+    }
+
+    async Task PostAttemptAsync(AgentAttempt attempt, Workspace workspace, AgentRun run)
+    {
+        if (!hooks.HasPostAttempt)
+            return;
+        var failure = run.Failure;
+        await hooks.PostAttemptAsync(
+            AttemptHooks.Payload("post-attempt", attempt.Job, attempt.Id, attempt.Number, attempt.Redelivery, attempt.Worker, workspace.Path, workspace.Branch,
+                new { succeeded = failure is null, exitCode = run.Outcome.ExitCode, errorClass = failure?.ErrorClass, message = failure?.Message, commit = run.Commit?.Commit }),
+            workspace.Path, CancellationToken.None);
+    }
+
+    static string? Summary(string stdoutTail)
+    {
+        var text = stdoutTail.Trim();
+        return text.Length == 0 ? null : text.Length > 1000 ? "…" + text[^1000..] : text;
+    }
+}

@@ -1,0 +1,133 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+using Supervisor.Contracts;
+using Supervisor.Hosting;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// Before an attempt starts: asks the service whether the task still wants this job (a redelivery may find it cancelled,
+/// paused or moved on) and claims the attempt for this delivery; gives an unused claim back.
+/// </summary>
+public sealed partial class AttemptStartGate(
+    IRequestClient<AttemptStartRequest> startCheck,
+    IBus bus,
+    IOptions<WorkerOptions> options,
+    AttemptEvents events,
+    ILogger<AttemptStartGate> logger)
+{
+    /// <summary>
+    /// Whether the attempt may start, with its claim taken. While another worker holds it (the broker redelivered a job
+    /// whose acknowledgement was lost), asks again until that run's result is recorded or its worker is lost. Without an
+    /// answer in time a first delivery starts anyway (a restarting service must not stall the fleet); a redelivered one
+    /// keeps asking.
+    /// </summary>
+    public async Task<bool> MayStartAsync(AgentAttempt attempt)
+    {
+        var context = attempt.Context;
+        var job = attempt.Job;
+        var worker = options.Value;
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        var logged = false;
+        var unanswered = false;
+        while (true)
+        {
+            AttemptStartResponse answer;
+            try
+            {
+                answer = (await startCheck.GetResponse<AttemptStartResponse>(
+                    new AttemptStartRequest(job.TaskId, job.Pass, attempt.Number, worker.Id, waiting.Elapsed.TotalSeconds, attempt.Claim), context.CancellationToken,
+                    RequestTimeout.After(s: worker.StartCheckTimeoutSeconds))).Message;
+            }
+            catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
+            {
+                // No answer, or the service failed to answer (its database restarting). A redelivered job may be a copy
+                // of an attempt another worker is still running (its acknowledgement was lost with a connection), and
+                // only the service can tell: it waits for an answer. A first delivery starts: a check must not stall
+                // the fleet while a service restarts.
+                if (context.ReceiveContext.Redelivered)
+                {
+                    if (!unanswered)
+                        LogNoStartAnswerWaiting(job.TaskId, attempt.Number, worker.StartCheckTimeoutSeconds);
+                    unanswered = true;
+                    if (e is RequestFaultException)
+                        await Task.Delay(TimeSpan.FromSeconds(2), context.CancellationToken);
+                    continue;
+                }
+
+                LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
+                return true;
+            }
+
+            if (answer.Allowed)
+            {
+                if (answer.Reason is { } note)
+                    LogStartNote(job.TaskId, attempt.Number, note);
+                return true;
+            }
+
+            if (answer.AskAgainInSeconds is { } seconds)
+            {
+                if (!logged)
+                    LogWaiting(job.TaskId, attempt.Number, answer.Reason ?? "held by another worker");
+                logged = true;
+                await Task.Delay(TimeSpan.FromSeconds(Math.Clamp(seconds, 0.1, 60)), context.CancellationToken);
+                continue;
+            }
+
+            LogDeclined(job.TaskId, job.Pass, answer.Reason ?? "no reason given");
+            // An attempt that already ran has its own result on the record: nothing for the task to do about this copy.
+            if (!answer.Duplicate)
+                await events.DeclinedAsync(attempt, answer.Reason ?? "declined");
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Tells the service in the background, once the broker is back, that the claim is not used: the job's redelivered
+    /// copy may then run at once. Given up after the holder's result grace (2 minutes), when the service takes the claim
+    /// over anyway.
+    /// </summary>
+    public void ReleaseClaim(AgentAttempt attempt)
+    {
+        var release = new ReleaseAttemptClaim(attempt.TaskId, attempt.Number, attempt.Claim, attempt.Worker);
+        _ = Task.Run(async () =>
+        {
+            using var window = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            try
+            {
+                await BrokerCalls.Retry(async token => await (await bus.GetSendEndpoint(AgentQueues.StartCheckAddress)).Send(release, token),
+                    $"task {release.TaskId}: releasing the claim of attempt {release.Attempt}", logger, window.Token);
+                LogReleased(release.TaskId, release.Attempt);
+            }
+            catch (Exception e)
+            {
+                LogReleaseFailed(release.TaskId, release.Attempt, e.Message);
+            }
+        });
+    }
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} pass {Pass}: job dropped without starting: {Reason}")]
+    partial void LogDeclined(Guid taskId, int pass, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: waiting: {Reason}")]
+    partial void LogWaiting(Guid taskId, int attempt, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {Note}")]
+    partial void LogStartNote(Guid taskId, int attempt, string note);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: delivery ended before the agent ran; released its claim, if it had one")]
+    partial void LogReleased(Guid taskId, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: could not release the claim ({Reason}); the service takes it over after its result grace")]
+    partial void LogReleaseFailed(Guid taskId, int attempt, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId}: no answer from the service within {Seconds}s; starting the attempt anyway")]
+    partial void LogNoStartAnswer(Guid taskId, int seconds);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Task {TaskId} attempt {Attempt}: no answer from the service within {Seconds}s; a redelivered job waits for one (another worker may be running this attempt)")]
+    partial void LogNoStartAnswerWaiting(Guid taskId, int attempt, int seconds);
+}

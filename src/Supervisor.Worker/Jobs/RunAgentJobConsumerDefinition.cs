@@ -1,0 +1,31 @@
+using MassTransit;
+using MassTransit.Transports;
+using Microsoft.Extensions.Options;
+using Supervisor.Agents;
+
+namespace Supervisor.Worker.Jobs;
+
+/// <summary>
+/// The policy of an agent's job queue (<c>agent-NAME</c>, one receive endpoint per served agent, see
+/// <see cref="AgentJobEndpoints"/>): the worker holds and runs no more of the agent's jobs than the agent's concurrency.
+/// Retries are not endpoint policy here: a failed attempt schedules its own redelivery, with a delay and headers of its
+/// failure class (<see cref="RetryPolicy"/>).
+/// </summary>
+public sealed class RunAgentJobConsumerDefinition(AgentCatalog catalog, IOptions<WorkerOptions> options) : ConsumerDefinition<RunAgentJobConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<RunAgentJobConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        var agent = catalog.Get(AgentOf(endpointConfigurator.InputAddress.GetEndpointName()));
+        // Jobs are sent to this queue; binding it to the RunAgentJob exchange would deliver every agent's jobs here.
+        endpointConfigurator.ConfigureConsumeTopology = false;
+        // A worker holds no more jobs than it runs, so idle workers of the same agent get the rest.
+        endpointConfigurator.PrefetchCount = agent.Concurrency;
+        endpointConfigurator.ConcurrentMessageLimit = agent.Concurrency;
+    }
+
+    /// <summary>The served agent whose queue this is.</summary>
+    string AgentOf(string? queue) =>
+        options.Value.Agents.FirstOrDefault(name => AgentQueues.Name(name) == queue)
+        ?? throw new InvalidOperationException($"{queue} is not the queue of an agent this worker serves.");
+}
