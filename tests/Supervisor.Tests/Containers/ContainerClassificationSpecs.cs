@@ -12,7 +12,7 @@ public sealed class ContainerClassificationSpecs
     static readonly Dictionary<string, List<string>> Defaults = new() { [ErrorClasses.Retryable] = ["(?i)connection refused"] };
 
     [Fact]
-    public void Classify_ACrashedContainer_IsContainerCrash_WhateverTheOutputSays()
+    public void A_crashed_container_is_classified_ContainerCrash_whatever_the_output_says()
     {
         var outcome = new ProcessOutcome(137, false, false, 9, null, TimeSpan.FromSeconds(1), "out of memory: the container exceeded its 64 MB limit");
 
@@ -23,7 +23,7 @@ public sealed class ContainerClassificationSpecs
     }
 
     [Fact]
-    public void Classify_AnImageThatIsMissing_IsFatal()
+    public void A_missing_image_is_classified_Fatal()
     {
         var outcome = new ProcessOutcome(null, false, false, null, "image 'img' is not on the Docker engine", TimeSpan.Zero);
 
@@ -31,7 +31,7 @@ public sealed class ContainerClassificationSpecs
     }
 
     [Fact]
-    public void AgentEnvironment_InAContainer_IsOnlyTheAgentsOwnWithContainerPaths()
+    public void In_a_container_the_agents_environment_is_only_its_own_with_container_paths()
     {
         var agent = new AgentOptions { Command = "agent", Isolation = IsolationModes.Container, Image = "img", Env = { ["API_KEY"] = "k" } };
         var job = new RunAgentJob(Guid.NewGuid(), 1, 1, "boxed", "do it", null, null, null, false);
@@ -44,7 +44,7 @@ public sealed class ContainerClassificationSpecs
     }
 
     [Fact]
-    public void AgentEnvironment_InAContainer_WithAnAttemptHome_MountsItAndPointsHomeAndPlaceholdersThere()
+    public void In_a_container_an_attempt_home_is_mounted_and_HOME_and_placeholders_point_there()
     {
         var workspace = Directory.CreateTempSubdirectory("ws-").FullName;
         var agent = new AgentOptions
