@@ -10,9 +10,9 @@ namespace Supervisor.Tests.Tasks;
 /// </summary>
 /// <remarks>
 /// MassTransit 8.4.0's harness only offers the delayed scheduler, which waits real time and cannot cancel (moving the
-/// in-memory transport's time arrived in 8.4.1); its Quartz time adjustment needs MassTransit.Quartz, which
-/// the project does not use. Installed as a consume
-/// filter, like <c>UseMessageScheduler</c>, so a saga's <c>Schedule</c> and <c>Unschedule</c> land here.
+/// in-memory transport's time arrived in 8.4.1); its Quartz time adjustment needs MassTransit.Quartz, which the project
+/// does not use. Installed as a consume filter, like <c>UseMessageScheduler</c>, so a saga's <c>Schedule</c> and
+/// <c>Unschedule</c> land here.
 /// </remarks>
 sealed class TestScheduler(TestClock clock) : IFilter<ConsumeContext>
 {
