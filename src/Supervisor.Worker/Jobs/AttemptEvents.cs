@@ -1,6 +1,7 @@
 using MassTransit;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Rules.Failures;
 using Supervisor.Worker.Execution;
 
 namespace Supervisor.Worker.Jobs;

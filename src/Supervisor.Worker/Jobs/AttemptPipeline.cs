@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Rules.Failures;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Rules.Failures;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;

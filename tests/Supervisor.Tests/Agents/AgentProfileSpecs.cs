@@ -31,7 +31,7 @@ public sealed class AgentProfileSpecs : IDisposable
     static RunAgentJob Job(string agent) => new(Guid.NewGuid(), 1, 1, agent, "fix it", null, null, null, false);
 
     [Fact]
-    public void Validate_ShippedProfilesWithoutKeys_AreValid()
+    public void The_shipped_profiles_are_valid_without_keys()
     {
         var options = Shipped();
 
@@ -41,7 +41,7 @@ public sealed class AgentProfileSpecs : IDisposable
     }
 
     [Fact]
-    public void Validate_PlaceholderWithoutValue_NamesTheKey()
+    public void A_placeholder_without_a_value_fails_validation_naming_its_key()
     {
         var options = Shipped(("Supervisor:Agents:claude:Endpoint", ""), ("Supervisor:Agents:gemini:Home", "worker"));
 
@@ -52,7 +52,7 @@ public sealed class AgentProfileSpecs : IDisposable
     }
 
     [Fact]
-    public void For_EndpointAndKeyFromConfiguration_ReachTheCodexProcessThroughPlaceholders()
+    public void An_endpoint_and_key_from_configuration_reach_the_codex_process_through_placeholders()
     {
         var codex = Shipped(("Supervisor:Agents:codex:Endpoint", "http://127.0.0.1:9999/"), ("Supervisor:Agents:codex:Env:OPENAI_API_KEY", "sk-secret-value"))
             .Agents["codex"];
@@ -68,7 +68,7 @@ public sealed class AgentProfileSpecs : IDisposable
     }
 
     [Fact]
-    public void Create_AttemptHome_HoldsTheProfilesFilesAndBecomesHomeAndTmpdir()
+    public void An_attempt_home_holds_the_profiles_files_and_becomes_HOME_and_TMPDIR()
     {
         var gemini = Shipped(("Supervisor:Agents:gemini:Endpoint", "http://127.0.0.1:9999")).Agents["gemini"];
 
@@ -86,7 +86,7 @@ public sealed class AgentProfileSpecs : IDisposable
     }
 
     [Fact]
-    public void For_WorkerHome_KeepsTheWorkersHome()
+    public void An_agent_on_the_worker_home_keeps_the_workers_HOME()
     {
         var shell = Shipped().Agents["shell"];
 

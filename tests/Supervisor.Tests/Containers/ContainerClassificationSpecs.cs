@@ -11,7 +11,7 @@ public sealed class ContainerClassificationSpecs
     static readonly AgentOptions Agent = new() { Command = "agent", Isolation = IsolationModes.Container, Image = "img", Args = ["--dir", "{workspace}", "{prompt}"] };
 
     [Fact]
-    public void AgentEnvironment_InAContainer_IsOnlyTheAgentsOwnWithContainerPaths()
+    public void In_a_container_the_agents_environment_is_only_its_own_with_container_paths()
     {
         var agent = new AgentOptions { Command = "agent", Isolation = IsolationModes.Container, Image = "img", Env = { ["API_KEY"] = "k" } };
         var job = new RunAgentJob(Guid.NewGuid(), 1, 1, "boxed", "do it", null, null, null, false);
@@ -24,7 +24,7 @@ public sealed class ContainerClassificationSpecs
     }
 
     [Fact]
-    public void AgentEnvironment_InAContainer_WithAnAttemptHome_MountsItAndPointsHomeAndPlaceholdersThere()
+    public void In_a_container_an_attempt_home_is_mounted_and_HOME_and_placeholders_point_there()
     {
         var workspace = Directory.CreateTempSubdirectory("ws-").FullName;
         var agent = new AgentOptions

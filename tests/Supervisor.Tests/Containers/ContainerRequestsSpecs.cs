@@ -19,7 +19,7 @@ public sealed class ContainerRequestsSpecs
         TimeSpan.FromMinutes(1));
 
     [Fact]
-    public void Create_MountsOnlyTheWorkspace_WithTheAgentsLimitsAndNoPrivileges()
+    public void A_container_mounts_only_the_workspace_with_the_agents_limits_and_no_privileges()
     {
         var request = ContainerRequests.Create(Agent, Spec, ContainerRequests.Labels(Spec, "w1"), "1000:1000");
 
@@ -41,7 +41,7 @@ public sealed class ContainerRequestsSpecs
     }
 
     [Fact]
-    public void Create_ConfiguredUser_WinsOverTheWorkersOwn()
+    public void A_configured_container_user_wins_over_the_workers_own()
     {
         var agent = new AgentOptions { Command = "x", Image = "i", Container = new ContainerOptions { User = "nobody" } };
 
@@ -49,7 +49,7 @@ public sealed class ContainerRequestsSpecs
     }
 
     [Fact]
-    public void LabelsAndName_TieTheContainerToItsAttempt()
+    public void The_labels_and_name_tie_a_container_to_its_attempt()
     {
         var labels = ContainerRequests.Labels(Spec, "w1");
 
@@ -61,7 +61,7 @@ public sealed class ContainerRequestsSpecs
     }
 
     [Fact]
-    public void Validate_BadContainerSettings_NameTheirKeys()
+    public void Bad_container_settings_fail_validation_naming_their_keys()
     {
         var options = new SupervisorOptions();
         options.Agents["shell"] = new AgentOptions { Command = "/bin/sh" };

@@ -8,7 +8,7 @@ public sealed class DockerEndpointSpecs
     [InlineData(null)]
     [InlineData("")]
     [InlineData("unix:///var/run/docker.sock")]
-    public void Parse_NothingOrTheDefault_IsTheDefaultSocket(string? dockerHost)
+    public void No_address_or_the_default_one_is_the_default_socket(string? dockerHost)
     {
         var endpoint = DockerEndpoint.Parse(dockerHost);
 
@@ -17,7 +17,7 @@ public sealed class DockerEndpointSpecs
     }
 
     [Fact]
-    public void Parse_Tcp_IsPlainHttpToThatHost()
+    public void A_tcp_address_is_plain_HTTP_to_that_host()
     {
         var endpoint = DockerEndpoint.Parse("tcp://127.0.0.1:2375");
 
@@ -29,7 +29,7 @@ public sealed class DockerEndpointSpecs
     [InlineData("ssh://user@host")]
     [InlineData("unix://relative.sock")]
     [InlineData("npipe:////./pipe/docker_engine")]
-    public void Parse_UnsupportedAddress_SaysWhatIsSupported(string dockerHost)
+    public void An_unsupported_address_is_refused_saying_what_is_supported(string dockerHost)
     {
         var error = Assert.Throws<ArgumentException>(() => DockerEndpoint.Parse(dockerHost));
 

@@ -23,7 +23,7 @@ public sealed class DockerLogStreamSpecs
     }
 
     [Fact]
-    public async Task ReadFrameAsync_FramesSplitAcrossReads_ComeBackWholeAndInOrder()
+    public async Task Frames_split_across_reads_come_back_whole_and_in_order()
     {
         var data = Frame(1, "out 1\n").Concat(Frame(2, "err é\n")).Concat(Frame(1, "")).Concat(Frame(1, "out 2\n")).ToArray();
         var frames = new DockerLogStream(new TrickleStream(data));
@@ -36,7 +36,7 @@ public sealed class DockerLogStreamSpecs
     }
 
     [Fact]
-    public async Task ReadFrameAsync_StreamCutInsideAFrame_IsAnError()
+    public async Task A_stream_cut_inside_a_frame_is_an_error()
     {
         var data = Frame(1, "complete").Concat(Frame(2, "cut short")[..10]).ToArray();
         var frames = new DockerLogStream(new MemoryStream(data));

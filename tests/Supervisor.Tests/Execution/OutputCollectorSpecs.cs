@@ -13,7 +13,7 @@ public sealed partial class OutputCollectorSpecs
     private readonly List<OutputChunk> _published = [];
 
     [Fact]
-    public async Task WriteAsync_StreamSwitches_PublishOneChunkPerRunWithIncreasingSequence()
+    public async Task Switching_streams_publishes_one_chunk_per_run_with_increasing_sequence_numbers()
     {
         var collector = Collector(1024 * 1024, Never, 32 * 1024);
 
@@ -30,7 +30,7 @@ public sealed partial class OutputCollectorSpecs
     }
 
     [Fact]
-    public async Task WriteAsync_BatchReachesFlushSize_PublishesChunksNoLargerThanIt()
+    public async Task A_batch_that_reaches_the_flush_size_is_published_in_chunks_no_larger_than_it()
     {
         var collector = Collector(1024 * 1024, Never, 1000);
         var text = Lines(0, 5000);
@@ -48,7 +48,7 @@ public sealed partial class OutputCollectorSpecs
     }
 
     [Fact]
-    public async Task WriteAsync_QuietAfterASmallWrite_PublishesWithinTheFlushInterval()
+    public async Task A_small_write_followed_by_quiet_is_published_within_the_flush_interval()
     {
         var published = new TaskCompletionSource<OutputChunk>(TaskCreationOptions.RunContinuationsAsynchronously);
         var collector = new OutputCollector(1024 * 1024, TimeSpan.FromMilliseconds(200), 32 * 1024, [Secret], chunk =>
@@ -64,7 +64,7 @@ public sealed partial class OutputCollectorSpecs
     }
 
     [Fact]
-    public async Task CompleteAsync_OutputBeyondTheCap_KeepsHeadAndTailAndMarksTheCut()
+    public async Task Output_beyond_the_cap_keeps_its_head_and_tail_and_marks_the_cut()
     {
         const int maxBytes = 64 * 1024;
         var collector = Collector(maxBytes, Never, 8 * 1024);
@@ -94,7 +94,7 @@ public sealed partial class OutputCollectorSpecs
     }
 
     [Fact]
-    public async Task WriteAsync_FiftyMegabytesThroughASmallCap_StaysBoundedInMemoryAndMessages()
+    public async Task Fifty_megabytes_through_a_small_cap_stay_bounded_in_memory_and_messages()
     {
         var collector = Collector(64 * 1024, TimeSpan.FromMilliseconds(200), 32 * 1024);
         var block = Lines(0, 1000)[..8000];
@@ -114,7 +114,7 @@ public sealed partial class OutputCollectorSpecs
     }
 
     [Fact]
-    public async Task WriteAsync_SecretSplitAcrossWrites_NeverAppearsInAnyChunk()
+    public async Task A_secret_split_across_writes_never_appears_in_any_chunk()
     {
         var text = $"export TOKEN={Secret}\nexport KEY=sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv\n";
 
@@ -134,7 +134,7 @@ public sealed partial class OutputCollectorSpecs
     }
 
     [Fact]
-    public async Task WriteAsync_ConcurrentStreams_KeepEachStreamInOrder()
+    public async Task Concurrent_streams_keep_each_stream_in_order()
     {
         var collector = Collector(16 * 1024 * 1024, TimeSpan.FromMilliseconds(5), 512);
         var stdout = Lines(0, 3000);

@@ -14,7 +14,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public async Task RunAsync_ChattyScript_DeliversEveryLineInOrder()
+    public async Task A_chatty_script_has_every_line_delivered_in_order()
     {
         var sink = new OutputSink();
 
@@ -27,7 +27,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_MultiByteCharactersAcrossReads_AreDecodedWhole()
+    public async Task Multi_byte_characters_across_reads_are_decoded_whole()
     {
         var sink = new OutputSink();
 
@@ -37,7 +37,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_PartialLine_ArrivesWhileTheProcessStillRuns()
+    public async Task A_partial_line_arrives_while_the_process_still_runs()
     {
         var prompt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sink = new OutputSink(text => { if (text.Contains("ready>", StringComparison.Ordinal)) prompt.TrySetResult(); });
@@ -53,7 +53,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_StdoutAndStderr_ArriveSeparately()
+    public async Task Stdout_and_stderr_arrive_separately()
     {
         var sink = new OutputSink();
 
@@ -65,7 +65,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_NonZeroExit_ReportsTheExitCode()
+    public async Task A_non_zero_exit_reports_the_exit_code()
     {
         var outcome = await _runner.RunAsync(Sh("exit 3"), new OutputSink().WriteAsync, CancellationToken.None);
 
@@ -73,7 +73,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_KilledBySignal_ReportsTheSignal()
+    public async Task A_process_killed_by_a_signal_reports_the_signal()
     {
         var outcome = await _runner.RunAsync(Sh("kill -TERM $$; sleep 5"), new OutputSink().WriteAsync, CancellationToken.None);
 
@@ -82,7 +82,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_Environment_IsOnlyWhatIsConfigured()
+    public async Task The_environment_is_only_what_is_configured()
     {
         Environment.SetEnvironmentVariable("SUPERVISOR_RUNNER_SPEC_PARENT", "leaked");
         var sink = new OutputSink();
@@ -101,7 +101,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_Child_LeadsItsOwnSessionAndProcessGroup()
+    public async Task The_child_leads_its_own_session_and_process_group()
     {
         var sink = new OutputSink();
 
@@ -114,7 +114,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_Child_StartsWithNoSignalIgnoredOrBlocked()
+    public async Task The_child_starts_with_no_signal_ignored_or_blocked()
     {
         // The runtime ignores SIGPIPE in this process; an agent must get the defaults, or `producer | head` never ends.
         var sink = new OutputSink();
@@ -130,7 +130,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_Timeout_KillsTheWholeTreeAndReturnsPromptly()
+    public async Task A_timeout_kills_the_whole_tree_and_returns_promptly()
     {
         var pids = Path.Combine(_directory, "pids");
         var spec = Sh($"sleep 300 & echo $! > {pids}; sleep 300 & echo $! >> {pids}; echo $$ >> {pids}; wait") with
@@ -149,7 +149,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_Cancellation_KillsTheWholeTreeAndReturnsPromptly()
+    public async Task Cancellation_kills_the_whole_tree_and_returns_promptly()
     {
         var pids = Path.Combine(_directory, "pids");
         using var cancel = new CancellationTokenSource();
@@ -171,7 +171,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_BackgroundChildLeftBehind_IsKilledAfterTheProcessExits()
+    public async Task A_background_child_left_behind_is_killed_after_the_process_exits()
     {
         var pids = Path.Combine(_directory, "pids");
         var sink = new OutputSink();
@@ -185,7 +185,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_EscapedChildHoldingThePipe_StopsReadingAfterTheDrainTimeout()
+    public async Task With_an_escaped_child_holding_the_pipe_reading_stops_after_the_drain_timeout()
     {
         var pids = Path.Combine(_directory, "pids");
         var sink = new OutputSink();
@@ -208,7 +208,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_SlowConsumerAfterExit_StillGetsEverythingBuffered()
+    public async Task A_slow_consumer_after_exit_still_gets_everything_buffered()
     {
         var sink = new OutputSink();
         var first = true;
@@ -233,7 +233,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_FailingOutputConsumer_KillsTheProcessAndThrows()
+    public async Task A_failing_output_consumer_kills_the_process_and_throws()
     {
         var spec = Sh("echo hello; sleep 300");
 
@@ -249,7 +249,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     [InlineData("/nonexistent/agent", "cannot start '/nonexistent/agent': no such file")]
     [InlineData("./not-executable", "is not executable")]
     [InlineData("/tmp", "is a directory")]
-    public async Task RunAsync_UnstartableProgram_ReportsStartErrorNamingIt(string fileName, string error)
+    public async Task An_unstartable_program_reports_a_start_error_naming_it(string fileName, string error)
     {
         await File.WriteAllTextAsync(Path.Combine(_directory, "not-executable"), "#!/bin/sh\necho hi\n");
 
@@ -260,7 +260,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_MissingWorkingDirectory_ReportsStartError()
+    public async Task A_missing_working_directory_reports_a_start_error()
     {
         var spec = Sh("true") with { WorkingDirectory = Path.Combine(_directory, "missing") };
 
@@ -271,7 +271,7 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_EnvironmentWithoutPath_ReportsStartError()
+    public async Task An_environment_without_PATH_reports_a_start_error()
     {
         var spec = Sh("true") with { Environment = new Dictionary<string, string>() };
 

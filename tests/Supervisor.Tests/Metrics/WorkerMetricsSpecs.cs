@@ -11,7 +11,7 @@ namespace Supervisor.Tests.Metrics;
 public sealed class WorkerMetricsSpecs
 {
     [Fact]
-    public void Render_CountsStartedFinishedOutputAndRunning()
+    public void Rendering_counts_started_finished_output_and_running()
     {
         var running = new RunningAttempts();
         using var metrics = new WorkerMetrics(running);
@@ -34,7 +34,7 @@ public sealed class WorkerMetricsSpecs
     }
 
     [Fact]
-    public async Task MetricsServer_ServesPrometheusTextAtTheConfiguredUrl()
+    public async Task The_metrics_server_serves_Prometheus_text_at_the_configured_url()
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         using var metrics = new WorkerMetrics(new RunningAttempts());

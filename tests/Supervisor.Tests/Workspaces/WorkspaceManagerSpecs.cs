@@ -16,7 +16,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     public void Dispose() => _repository.Dispose();
 
     [Fact]
-    public async Task CreateAsync_WithoutRepository_MakesAnEmptyDirectoryThatRemoveDeletes()
+    public async Task Without_a_repository_a_workspace_is_an_empty_directory_that_removing_deletes()
     {
         var taskId = Guid.NewGuid();
 
@@ -35,7 +35,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_WithBaseRef_ChecksOutTheRefOnTheAttemptsBranch()
+    public async Task A_base_ref_is_checked_out_on_the_attempts_branch()
     {
         var taskId = Guid.NewGuid();
 
@@ -51,7 +51,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CommitAsync_FileWritten_LandsOnTheBranchAndOutlivesTheWorkspace()
+    public async Task A_written_file_once_committed_lands_on_the_branch_and_outlives_the_workspace()
     {
         var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(workspace.Path, "hello.txt"), "hello\n");
@@ -69,7 +69,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CommitAsync_NothingChanged_ReturnsNull()
+    public async Task Committing_when_nothing_changed_returns_null()
     {
         var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, "main", CancellationToken.None);
 
@@ -81,7 +81,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CommitAsync_AgentCommittedItself_ReportsThatCommit()
+    public async Task Committing_after_the_agent_committed_itself_reports_that_commit()
     {
         var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(workspace.Path, "agent.txt"), "by the agent\n");
@@ -98,7 +98,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
 
     [Fact]
     [UnsupportedOSPlatform("windows")]
-    public async Task CommitAsync_RepositoryHookThatFails_DoesNotRun()
+    public async Task A_failing_repository_hook_does_not_run_on_commit()
     {
         var hook = Path.Combine(_repository.Path, ".git", "hooks", "pre-commit");
         await File.WriteAllTextAsync(hook, "#!/bin/sh\necho vetoed >&2\nexit 1\n");
@@ -113,7 +113,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_MissingRepository_ThrowsWorkspaceException()
+    public async Task Creating_from_a_missing_repository_throws_a_WorkspaceException()
     {
         var missing = Path.Combine(_repository.Root, "nope");
         var plain = Directory.CreateDirectory(Path.Combine(_repository.Root, "plain")).FullName;
@@ -129,7 +129,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     [InlineData("no-such-branch")]
     [InlineData("--output=/tmp/x")]
     [InlineData("0000000000000000000000000000000000000000")]
-    public async Task CreateAsync_MissingRef_ThrowsWorkspaceException(string baseRef)
+    public async Task Creating_from_a_missing_ref_throws_a_WorkspaceException(string baseRef)
     {
         var thrown = await Assert.ThrowsAsync<WorkspaceException>(
             () => _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, baseRef, CancellationToken.None));
@@ -139,7 +139,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_EightConcurrentAttemptsOnOneRepository_AllSucceed()
+    public async Task Eight_concurrent_attempts_on_one_repository_all_succeed()
     {
         var results = await Task.WhenAll(Enumerable.Range(1, 8).Select(async attempt =>
         {
@@ -160,7 +160,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_RefLockedByAnotherProcessForAMoment_RetriesUntilItIsFree()
+    public async Task A_ref_locked_by_another_process_for_a_moment_is_retried_until_it_is_free()
     {
         var taskId = Guid.NewGuid();
         var refDirectory = Directory.CreateDirectory(Path.Combine(_repository.Path, ".git", "refs", "heads", "supervisor", taskId.ToString("N")[..8]));
@@ -177,7 +177,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_SameAttemptAgainAfterALostWorker_ResetsTheBranchToTheBase()
+    public async Task The_same_attempt_again_after_a_lost_worker_resets_the_branch_to_the_base()
     {
         var taskId = Guid.NewGuid();
         var lost = await _manager.CreateAsync(taskId, 3, _repository.Path, null, CancellationToken.None);
@@ -195,7 +195,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_SameAttemptAgainAfterRemoval_ResetsTheBranchToTheBase()
+    public async Task The_same_attempt_again_after_removal_resets_the_branch_to_the_base()
     {
         var taskId = Guid.NewGuid();
         var first = await _manager.CreateAsync(taskId, 1, _repository.Path, null, CancellationToken.None);
@@ -210,7 +210,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
-    public async Task RemoveAsync_WorkspaceAlreadyGone_DoesNotThrow()
+    public async Task Removing_a_workspace_already_gone_does_not_throw()
     {
         var plain = await _manager.CreateAsync(Guid.NewGuid(), 1, null, null, CancellationToken.None);
         var worktree = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
@@ -226,7 +226,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
 
     [Fact]
     [UnsupportedOSPlatform("windows")]
-    public async Task RemoveAsync_ReadOnlyDirectoriesLeftByTheAgent_AreRemovedToo()
+    public async Task Read_only_directories_left_by_the_agent_are_removed_too()
     {
         var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, null, null, CancellationToken.None);
         var locked = Directory.CreateDirectory(Path.Combine(workspace.Path, "cache", "module"));
