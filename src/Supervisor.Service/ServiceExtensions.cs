@@ -1,7 +1,7 @@
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -15,6 +15,7 @@ using Supervisor.Service.Persistence;
 using Supervisor.Service.Persistence.Sagas;
 using Supervisor.Service.Scheduling;
 using Supervisor.Service.Tasks;
+using Supervisor.Settings;
 
 namespace Supervisor.Service;
 
@@ -22,16 +23,11 @@ public static class ServiceExtensions
 {
     public static WebApplicationBuilder AddSupervisorService(this WebApplicationBuilder builder)
     {
-        builder.AddSupervisorDefaults();
-        builder.AddSupervisorTracing("supervisor-service");
+        builder.AddSupervisorDefaults("supervisor-service");
 
-        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
-        var apiErrors = api.Validate();
-        if (apiErrors.Count > 0)
-            throw new OptionsValidationException(ApiOptions.Section, typeof(ApiOptions), apiErrors);
-        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section));
-        builder.WebHost.UseUrls([.. api.UrlList]);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxRequestBytes + 1);
+        builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBytes + 1);
 
         var connectionString = builder.Configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres: is required (a PostgreSQL connection string).");
@@ -44,7 +40,7 @@ public static class ServiceExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricTotals>());
 
         builder.Services.AddSupervisorScheduler(builder.Configuration);
-        builder.Services.AddSupervisorBus(builder.Configuration, x =>
+        builder.Services.AddSupervisorBus(x =>
         {
             x.AddSagaStateMachine<TaskStateMachine, TaskState, TaskStateDefinition>()
                 .Repository(r =>
@@ -60,9 +56,9 @@ public static class ServiceExtensions
             x.AddSchedulerConsumers();
         });
 
-        builder.Services.AddSelfValidatingOptions<PolicyOptions>(builder.Configuration.GetSection(PolicyOptions.Section));
-        builder.Services.Configure<FleetOptions>(builder.Configuration.GetSection(FleetOptions.Section));
-        builder.Services.AddSelfValidatingOptions<WatchdogOptions>(builder.Configuration.GetSection(WatchdogOptions.Section));
+        builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
+        builder.Services.AddValidatedOptions<FleetOptions>(FleetOptions.Section);
+        builder.Services.AddValidatedOptions<WatchdogOptions>(WatchdogOptions.Section);
         builder.Services.AddSingleton<ReceiveWatchdog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiveWatchdog>());
         builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
@@ -73,7 +69,7 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<SubmitTaskValidator>();
         builder.Services.AddSingleton<TaskQueries>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);
         return builder;
     }
 
@@ -103,6 +99,9 @@ public static class ServiceExtensions
 
     public static WebApplication MapSupervisorApi(this WebApplication app)
     {
+        // Read here, after the host is built, so that a bad value fails like every other setting (naming its key).
+        foreach (var url in app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.UrlList)
+            app.Urls.Add(url);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<TokenAuthentication>();
@@ -110,8 +109,7 @@ public static class ServiceExtensions
         app.MapTaskCommandEndpoints();
         app.MapAgentEndpoints();
         app.MapMetrics();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapSupervisorHealth();
         return app;
     }
 }

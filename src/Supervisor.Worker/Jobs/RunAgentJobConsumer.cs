@@ -212,7 +212,7 @@ public sealed partial class RunAgentJobConsumer(
             {
                 answer = (await startCheck.GetResponse<AttemptStartResponse>(
                     new AttemptStartRequest(job.TaskId, job.Pass, attempt, worker.Id, waiting.Elapsed.TotalSeconds, claim), context.CancellationToken,
-                    RequestTimeout.After(s: worker.StartCheckTimeoutSeconds))).Message;
+                    RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
             }
             catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
             {
@@ -223,14 +223,14 @@ public sealed partial class RunAgentJobConsumer(
                 if (context.ReceiveContext.Redelivered)
                 {
                     if (!unanswered)
-                        LogNoStartAnswerWaiting(job.TaskId, attempt, worker.StartCheckTimeoutSeconds);
+                        LogNoStartAnswerWaiting(job.TaskId, attempt, (int)worker.StartCheckTimeout.TotalSeconds);
                     unanswered = true;
                     if (e is RequestFaultException)
                         await Task.Delay(TimeSpan.FromSeconds(2), context.CancellationToken);
                     continue;
                 }
 
-                LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
+                LogNoStartAnswer(job.TaskId, (int)worker.StartCheckTimeout.TotalSeconds);
                 return true;
             }
 
