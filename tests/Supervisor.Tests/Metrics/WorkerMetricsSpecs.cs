@@ -96,7 +96,8 @@ public sealed class WorkerMetricsSpecs
     static HealthCheckService HealthChecks(Action<IHealthChecksBuilder>? add = null)
     {
         var services = new ServiceCollection().AddLogging();
-        add?.Invoke(services.AddHealthChecks());
+        var checks = services.AddHealthChecks();
+        add?.Invoke(checks);
         return services.BuildServiceProvider().GetRequiredService<HealthCheckService>();
     }
 
