@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -23,6 +24,8 @@ public static class SupervisorHealth
 
     public static readonly Func<HealthCheckRegistration, bool> Ready = check => check.Tags.Contains(ReadyTag);
 
+    static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Both endpoints on the web host, with ASP.NET Core's plain-text answers (<c>Healthy</c>, 503 <c>Unhealthy</c>).</summary>
     public static IEndpointRouteBuilder MapSupervisorHealth(this IEndpointRouteBuilder endpoints)
     {
@@ -40,5 +43,5 @@ public static class SupervisorHealth
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        });
+        }, Readable);
 }

@@ -14,7 +14,7 @@ namespace Supervisor.Hosting;
 /// Tracing: one trace per task, from the HTTP submit (ASP.NET Core's own activity, which honours an incoming
 /// <c>traceparent</c>) through MassTransit's send/consume activities (saga, worker) to our span around the agent process.
 /// MassTransit carries the trace context in message headers only while someone listens, so tracing is on when an
-/// OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, exported there, with MassTransit's metrics) or
+/// OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, exported there, with the metrics of MassTransit and of our <c>Supervisor.*</c> meters) or
 /// <c>Supervisor:Tracing:Enabled</c> is true (propagated and logged, exported nowhere).
 /// </summary>
 public static class SupervisorTelemetry
@@ -49,7 +49,7 @@ public static class SupervisorTelemetry
                     tracing.AddOtlpExporter();
             });
         if (exporting)
-            telemetry.WithMetrics(metrics => metrics.AddMeter("MassTransit").AddOtlpExporter());
+            telemetry.WithMetrics(metrics => metrics.AddMeter("MassTransit", "Supervisor.*").AddOtlpExporter());
         return builder;
     }
 }
