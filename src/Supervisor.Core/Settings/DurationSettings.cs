@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Supervisor.Settings;
 
 /// <summary>
-/// Checks every duration an options class binds, as written in configuration. <see cref="DurationConverter"/> makes a
-/// bad single value fail binding, but the binder drops a list or dictionary item that fails to convert without a word
-/// (dotnet/runtime#35007): a retry interval written <c>5</c> would vanish. This check names such a value's key instead.
+/// Checks every duration an options class binds, as written in configuration, naming the key of each one written wrong.
+/// The binder cannot do it: <see cref="DurationConverter"/> must still read a bare number as days for other libraries,
+/// and the binder drops a list or dictionary item that fails to convert without a word (dotnet/runtime#35007).
 /// </summary>
 public sealed class DurationSettingsValidator<T>(IConfiguration configuration, string section) : IValidateOptions<T>
     where T : class

@@ -34,8 +34,9 @@ public static class ValidatedOptionsExtensions
     public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section)
         where T : class, IValidatedOptions
     {
-        services.AddSingleton<IValidateOptions<T>, ValidatedOptionsAdapter<T>>();
+        // Durations first: a value written wrong reads as something else, which the options' own rules may refuse too.
         services.AddSingleton<IValidateOptions<T>>(sp => new DurationSettingsValidator<T>(sp.GetRequiredService<IConfiguration>(), section));
+        services.AddSingleton<IValidateOptions<T>, ValidatedOptionsAdapter<T>>();
         return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
     }
 }

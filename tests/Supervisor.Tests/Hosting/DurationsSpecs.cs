@@ -83,6 +83,14 @@ public sealed class DurationsSpecs
         Assert.Contains("write 2s", Assert.Throws<FormatException>(() => Durations.Parse("2")).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void The_converter_still_reads_a_bare_number_as_days_for_other_libraries()
+    {
+        DurationConverter.Register();
+
+        Assert.Equal(TimeSpan.FromDays(2), System.ComponentModel.TypeDescriptor.GetConverter(typeof(TimeSpan)).ConvertFromInvariantString("2"));
+    }
+
+    [Fact]
     public void The_configuration_binder_reads_every_TimeSpan_through_the_registered_converter()
     {
         DurationConverter.Register();

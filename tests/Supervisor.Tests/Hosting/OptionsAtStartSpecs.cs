@@ -29,10 +29,19 @@ public sealed class OptionsAtStartSpecs
     [Fact]
     public void A_bare_number_for_a_duration_names_its_key_and_how_to_write_it()
     {
-        var messages = Messages(StartFails(Sample, ("Sample:Timeout", "2")));
+        var e = StartFails(Sample, ("Sample:Timeout", "2"));
 
-        Assert.Contains("'Sample:Timeout'", messages, StringComparison.Ordinal);
-        Assert.Contains("'2' has no unit: write 2s", messages, StringComparison.Ordinal);
+        Assert.Equal("Sample:Timeout: '2' has no unit: write 2s for seconds (or 2ms, 2m, 2h, 2d), or hh:mm:ss such as 00:00:30",
+            Assert.IsType<OptionsValidationException>(e).Failures.First());
+    }
+
+    [Fact]
+    public void A_duration_that_is_no_duration_at_all_names_its_key()
+    {
+        var messages = Messages(StartFails(Sample, ("Sample:Optional", "soon")));
+
+        Assert.Contains("'Sample:Optional'", messages, StringComparison.Ordinal);
+        Assert.Contains("'soon' is not a duration", messages, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -65,8 +74,7 @@ public sealed class OptionsAtStartSpecs
     {
         var messages = Messages(StartFails(b => b.AddSupervisorWorker(["shell"]), ("Supervisor:Worker:HeartbeatInterval", "2")));
 
-        Assert.Contains("'Supervisor:Worker:HeartbeatInterval'", messages, StringComparison.Ordinal);
-        Assert.Contains("write 2s", messages, StringComparison.Ordinal);
+        Assert.Contains("Supervisor:Worker:HeartbeatInterval: '2' has no unit: write 2s", messages, StringComparison.Ordinal);
     }
 
     [Fact]
