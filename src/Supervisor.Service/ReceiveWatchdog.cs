@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Supervisor.Service;
 
 /// <summary><c>Supervisor:Watchdog</c>: when a message the service is handling counts as wedged.</summary>
-public sealed class WatchdogOptions : Supervisor.Hosting.ISelfValidatingOptions
+public sealed class WatchdogOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Watchdog";
 

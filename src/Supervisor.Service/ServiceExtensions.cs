@@ -1,5 +1,5 @@
 using MassTransit;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
@@ -9,6 +9,7 @@ using Supervisor.Service.Metrics;
 using Supervisor.Service.Scheduling;
 using Supervisor.Service.Storage.Postgres;
 using Supervisor.Service.Tasks;
+using Supervisor.Settings;
 
 namespace Supervisor.Service;
 
@@ -16,22 +17,17 @@ public static class ServiceExtensions
 {
     public static WebApplicationBuilder AddSupervisorService(this WebApplicationBuilder builder)
     {
-        builder.AddSupervisorDefaults();
-        builder.AddSupervisorTracing("supervisor-service");
+        builder.AddSupervisorDefaults("supervisor-service");
 
-        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
-        var apiErrors = api.Validate();
-        if (apiErrors.Count > 0)
-            throw new OptionsValidationException(ApiOptions.Section, typeof(ApiOptions), apiErrors);
-        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section));
-        builder.WebHost.UseUrls([.. api.UrlList]);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxRequestBytes + 1);
+        builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBytes + 1);
 
         // Before the scheduler and the bus, so that the schema exists before the first message is consumed.
         builder.Services.AddPostgresStorage(builder.Configuration);
 
         builder.Services.AddSupervisorScheduler(q => q.UsePostgresJobStore(builder.Configuration));
-        builder.Services.AddSupervisorBus(builder.Configuration, x =>
+        builder.Services.AddSupervisorBus(x =>
         {
             x.AddSagaStateMachine<TaskStateMachine, TaskState, TaskStateDefinition>()
                 .Repository(r => r.UsePostgres());
@@ -41,9 +37,9 @@ public static class ServiceExtensions
             x.AddSchedulerConsumers();
         });
 
-        builder.Services.AddSelfValidatingOptions<PolicyOptions>(builder.Configuration.GetSection(PolicyOptions.Section));
-        builder.Services.Configure<FleetOptions>(builder.Configuration.GetSection(FleetOptions.Section));
-        builder.Services.AddSelfValidatingOptions<WatchdogOptions>(builder.Configuration.GetSection(WatchdogOptions.Section));
+        builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
+        builder.Services.AddValidatedOptions<FleetOptions>(FleetOptions.Section);
+        builder.Services.AddValidatedOptions<WatchdogOptions>(WatchdogOptions.Section);
         builder.Services.AddSingleton<ReceiveWatchdog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiveWatchdog>());
         builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
@@ -59,6 +55,9 @@ public static class ServiceExtensions
 
     public static WebApplication MapSupervisorApi(this WebApplication app)
     {
+        // Read here, after the host is built, so that a bad value fails like every other setting (naming its key).
+        foreach (var url in app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.UrlList)
+            app.Urls.Add(url);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<TokenAuthentication>();
@@ -66,8 +65,7 @@ public static class ServiceExtensions
         app.MapTaskCommandEndpoints();
         app.MapAgentEndpoints();
         app.MapMetrics();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapSupervisorHealth();
         return app;
     }
 }

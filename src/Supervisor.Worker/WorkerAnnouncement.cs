@@ -9,7 +9,7 @@ sealed partial class WorkerAnnouncement(IHostApplicationLifetime lifetime, IOpti
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() => LogReady(options.Value.Id, string.Join(", ", options.Value.Agents)));
-        lifetime.ApplicationStopping.Register(() => LogStopping(options.Value.Id, options.Value.ShutdownGraceSeconds));
+        lifetime.ApplicationStopping.Register(() => LogStopping(options.Value.Id, (int)options.Value.ShutdownGrace.TotalSeconds));
         return Task.CompletedTask;
     }
 

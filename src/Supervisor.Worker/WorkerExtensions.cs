@@ -3,9 +3,12 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Settings;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
+using Supervisor.Rules.Interpretation;
 using Supervisor.Worker.Execution;
+using Supervisor.Worker.Health;
 using Supervisor.Worker.Jobs;
 using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Workspaces;
@@ -34,13 +37,12 @@ public static class WorkerExtensions
 
     public static IHostApplicationBuilder AddSupervisorWorker(this IHostApplicationBuilder builder, IReadOnlyList<string> agents)
     {
-        builder.AddSupervisorDefaults();
-        builder.AddSupervisorTracing("supervisor-worker");
-        builder.Services.AddOptions<WorkerOptions>()
-            .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
-            .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents)))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        builder.AddSupervisorDefaults("supervisor-worker");
+        builder.Services.AddValidatedOptions<WorkerOptions>(WorkerOptions.Section)
+            .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents)));
+        builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerAgentsValidator>();
+        builder.Services.AddValidatedOptions<HookOptions>(HookOptions.Section);
+        builder.AddWorkerHealthChecks();
 
         builder.Services.AddSingleton<AgentProcessLedger>();
         builder.Services.AddHostedService<OrphanedAgentReaper>();
@@ -62,15 +64,15 @@ public static class WorkerExtensions
         builder.Services.AddScoped<AttemptPipeline>();
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddHostedService<MetricsServer>();
-        builder.Services.Configure<HookOptions>(builder.Configuration.GetSection(HookOptions.Section));
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
-        var grace = TimeSpan.FromSeconds(builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownGraceSeconds", 30));
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(30));
-        builder.Services.PostConfigure<MassTransitHostOptions>(o => o.StopTimeout = grace + TimeSpan.FromSeconds(20));
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<IOptions<WorkerOptions>>((o, worker) => o.ShutdownTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(30));
+        builder.Services.AddOptions<MassTransitHostOptions>()
+            .PostConfigure<IOptions<WorkerOptions>>((o, worker) => o.StopTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton(sp => new WorkspaceManager(
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>()));
 
-        builder.Services.AddSupervisorBus(builder.Configuration,
+        builder.Services.AddSupervisorBus(
             x =>
             {
                 x.AddConsumer<RunAgentJobConsumer, RunAgentJobConsumerDefinition>().ExcludeFromConfigureEndpoints();
@@ -89,11 +91,23 @@ public static class WorkerExtensions
     }
 }
 
-sealed class WorkerOptionsValidator(AgentCatalog catalog) : IValidateOptions<WorkerOptions>
+/// <summary>The agents a worker serves (<c>--agent</c>) must be configured, with an output format the worker reads.</summary>
+sealed class WorkerAgentsValidator(AgentCatalog catalog) : IValidateOptions<WorkerOptions>
 {
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
-        var errors = options.Validate(catalog);
+        var errors = new List<string>();
+        var configured = string.Join(", ", catalog.Agents.Keys.Order());
+        if (options.Agents.Count == 0)
+            errors.Add("--agent: name at least one agent to serve (e.g. --agent shell); configured: " + configured);
+        foreach (var agent in options.Agents)
+        {
+            if (!catalog.TryGet(agent, out var profile))
+                errors.Add($"--agent: '{agent}' is not a configured agent; configured: {configured}");
+            else if (!OutputInterpreter.Formats.Contains(profile.OutputFormat))
+                errors.Add($"Supervisor:Agents:{agent}:OutputFormat: '{profile.OutputFormat}' is not one of {string.Join(", ", OutputInterpreter.Formats)}.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

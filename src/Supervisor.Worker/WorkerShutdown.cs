@@ -4,7 +4,7 @@ namespace Supervisor.Worker;
 
 /// <summary>
 /// A worker asked to stop takes no new job (the bus stops its endpoints) and gives running attempts
-/// <c>Supervisor:Worker:ShutdownGraceSeconds</c> to finish; then <see cref="GraceExpired"/> fires and they are killed
+/// <c>Supervisor:Worker:ShutdownGrace</c> to finish; then <see cref="GraceExpired"/> fires and they are killed
 /// and handed back.
 /// </summary>
 public sealed class WorkerShutdown : IDisposable
@@ -13,7 +13,7 @@ public sealed class WorkerShutdown : IDisposable
 
     public WorkerShutdown(IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options)
     {
-        var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
+        var grace = options.Value.ShutdownGrace;
         lifetime.ApplicationStopping.Register(() => _graceExpired.CancelAfter(grace));
     }
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Supervisor.Agents;
 
 /// <summary>The <c>Supervisor</c> configuration section as far as both the service and the workers need it.</summary>
-public sealed class SupervisorOptions : Supervisor.Hosting.ISelfValidatingOptions
+public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor";
 

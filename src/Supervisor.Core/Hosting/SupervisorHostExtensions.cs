@@ -9,10 +9,11 @@ using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
 using Supervisor.Agents;
+using Supervisor.Settings;
 
 namespace Supervisor.Hosting;
 
-/// <summary>Wiring every Supervisor host shares: configuration defaults, logging, options, the bus.</summary>
+/// <summary>Wiring every Supervisor host shares: configuration defaults, logging, telemetry, health, options, the bus.</summary>
 public static class SupervisorHostExtensions
 {
     /// <summary>The queue of the service's message scheduler.</summary>
@@ -35,10 +36,12 @@ public static class SupervisorHostExtensions
     static string[] Unwatched(string[] args) => ["--hostBuilder:reloadConfigOnChange=false", .. args];
 
     /// <summary>
-    /// Shipped agent profiles (agents.json) sit below every other configuration source, so appsettings.json,
-    /// <c>Supervisor__…</c> environment variables and the command line override them.
+    /// What every Supervisor host shares (the way eShop's ServiceDefaults does it): configuration sources, duration
+    /// parsing, logging, telemetry (<see cref="SupervisorTelemetry"/>), health checks (<see cref="SupervisorHealth"/>), and
+    /// the options both hosts read. Shipped agent profiles (agents.json) sit below every other configuration source, so
+    /// appsettings.json, <c>Supervisor__…</c> environment variables and the command line override them.
     /// </summary>
-    public static IHostApplicationBuilder AddSupervisorDefaults(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddSupervisorDefaults(this IHostApplicationBuilder builder, string serviceName)
     {
         builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
         {
@@ -46,6 +49,8 @@ public static class SupervisorHostExtensions
             Optional = true,
             FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
         });
+        // Before anything binds: every TimeSpan setting reads 30s, 5m, 1h, 250ms or 00:00:30, and refuses a bare number.
+        DurationConverter.Register();
 
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
@@ -63,7 +68,11 @@ public static class SupervisorHostExtensions
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
 
-        builder.Services.AddSelfValidatingOptions<SupervisorOptions>(builder.Configuration.GetSection(SupervisorOptions.Section));
+        builder.AddSupervisorTelemetry(serviceName);
+        builder.Services.AddHealthChecks();
+
+        builder.Services.AddValidatedOptions<SupervisorOptions>(SupervisorOptions.Section);
+        builder.Services.AddValidatedOptions<TransportOptions>(TransportOptions.Section);
         builder.Services.AddSingleton<AgentCatalog>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
@@ -74,18 +83,16 @@ public static class SupervisorHostExtensions
     /// </summary>
     public static IServiceCollection AddSupervisorBus(
         this IServiceCollection services,
-        IConfiguration configuration,
         Action<IBusRegistrationConfigurator> register,
         Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureBus = null)
     {
-        var uri = TransportOptions.RabbitMqUri(configuration);
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();
             register(x);
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(uri, h => h.PublisherConfirmation = true);
+                cfg.Host(context.GetRequiredService<IOptions<TransportOptions>>().Value.RabbitMqUri, h => h.PublisherConfirmation = true);
                 // Delays (scheduled redelivery, saga schedules) go through the Quartz scheduler hosted by the service:
                 // RabbitMQ here has no delayed-message plugin.
                 cfg.UseMessageScheduler(SchedulerQueue);

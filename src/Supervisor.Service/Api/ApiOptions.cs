@@ -3,7 +3,7 @@ using System.Net;
 namespace Supervisor.Service.Api;
 
 /// <summary><c>Supervisor:Api</c>: where the HTTP API listens, how it is protected, and how large requests may be.</summary>
-public sealed class ApiOptions
+public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Api";
 
@@ -44,6 +44,8 @@ public sealed class ApiOptions
             errors.Add($"{Section}:AllowedRepositoryRoots: '{root}' must be an absolute path.");
         if (MaxPromptChars < 1)
             errors.Add($"{Section}:MaxPromptChars: must be positive.");
+        if (MaxRequestBytes < 1)
+            errors.Add($"{Section}:MaxRequestBytes: must be positive.");
         if (MaxLabels < 0)
             errors.Add($"{Section}:MaxLabels: must not be negative.");
         return errors;

@@ -1,7 +1,7 @@
 namespace Supervisor.Service.Fleet;
 
 /// <summary><c>Supervisor:Fleet</c>: when a silent worker counts as lost, and when it is forgotten.</summary>
-public sealed class FleetOptions
+public sealed class FleetOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Fleet";
 
@@ -10,4 +10,14 @@ public sealed class FleetOptions
 
     /// <summary>Lost or stopped workers older than this are no longer listed.</summary>
     public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromHours(1);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (LostAfter <= TimeSpan.Zero)
+            errors.Add($"{Section}:LostAfter: must be positive.");
+        if (ForgetAfter <= TimeSpan.Zero)
+            errors.Add($"{Section}:ForgetAfter: must be positive.");
+        return errors;
+    }
 }

@@ -8,7 +8,7 @@ namespace Supervisor.Service.Fleet;
 /// Messages waiting in each agent queue, read with a passive declare over a connection of its own (RabbitMQ-specific:
 /// a single-process mode would answer from its in-memory transport instead).
 /// </summary>
-public sealed class QueueDepthProbe(IConfiguration configuration, ILogger<QueueDepthProbe> logger) : IAsyncDisposable
+public sealed class QueueDepthProbe(Microsoft.Extensions.Options.IOptions<TransportOptions> transport, ILogger<QueueDepthProbe> logger) : IAsyncDisposable
 {
     readonly SemaphoreSlim _gate = new(1, 1);
     IConnection? _connection;
@@ -18,7 +18,7 @@ public sealed class QueueDepthProbe(IConfiguration configuration, ILogger<QueueD
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _connection ??= await new ConnectionFactory { Uri = TransportOptions.RabbitMqUri(configuration), ClientProvidedName = "supervisor-queue-depth" }
+            _connection ??= await new ConnectionFactory { Uri = transport.Value.RabbitMqUri, ClientProvidedName = "supervisor-queue-depth" }
                 .CreateConnectionAsync(cancellationToken);
             await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
             var queue = await channel.QueueDeclarePassiveAsync(AgentQueues.Name(agent), cancellationToken);

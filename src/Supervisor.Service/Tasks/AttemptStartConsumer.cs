@@ -35,7 +35,7 @@ public sealed partial class AttemptStartConsumer(IAttemptClaims attemptClaims, I
     public async Task Consume(ConsumeContext<AttemptStartRequest> context)
     {
         var answer = await AnswerAsync(context.Message, context.CancellationToken);
-        // The worker waits StartCheckTimeoutSeconds (10 s by default) and then starts anyway: a reply that hangs (see
+        // The worker waits StartCheckTimeout (10 s by default) and then starts anyway: a reply that hangs (see
         // BrokerCalls) is given up after that long rather than holding this endpoint.
         await BrokerCalls.Once(_ => context.RespondAsync(answer), TimeSpan.FromSeconds(10), context.CancellationToken);
     }

@@ -3,7 +3,7 @@ using Supervisor.Rules.Approval;
 namespace Supervisor.Service.Tasks;
 
 /// <summary><c>Supervisor:Policy</c>: which tasks wait for a person's approval, and for how long.</summary>
-public sealed class PolicyOptions : Supervisor.Hosting.ISelfValidatingOptions
+public sealed class PolicyOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Policy";
 

@@ -8,7 +8,7 @@ using Supervisor.Worker.Execution;
 namespace Supervisor.Worker.Jobs;
 
 /// <summary><c>Supervisor:Hooks</c>: executables run around every attempt, given the task and attempt as JSON on stdin.</summary>
-public sealed class HookOptions
+public sealed class HookOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Hooks";
 
@@ -18,7 +18,10 @@ public sealed class HookOptions
     /// <summary>Runs after the attempt with its outcome; its failure is logged and changes nothing.</summary>
     public string? PostAttempt { get; set; }
 
-    public int TimeoutSeconds { get; set; } = 30;
+    /// <summary>How long a hook may run before it is killed (and counts as failed).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<string> Validate() => Timeout > TimeSpan.Zero ? [] : [$"{Section}:Timeout: must be positive."];
 }
 
 public sealed record HookResult(bool Succeeded, string Message);
@@ -44,7 +47,7 @@ public sealed partial class AttemptHooks(IOptions<HookOptions> options, ProcessR
         var output = new StringBuilder();
         var environment = AgentEnvironment.WorkerBasics();
         environment["SUPERVISOR_HOOK"] = kind;
-        var spec = new ProcessSpec(command, [kind], workspace, environment, TimeSpan.FromSeconds(options.Value.TimeoutSeconds),
+        var spec = new ProcessSpec(command, [kind], workspace, environment, options.Value.Timeout,
             JsonSerializer.Serialize(payload, JsonSerializerOptions.Web));
         var outcome = await runner.RunAsync(spec, (_, text) =>
         {
@@ -58,7 +61,7 @@ public sealed partial class AttemptHooks(IOptions<HookOptions> options, ProcessR
         }, cancellationToken);
 
         var said = output.ToString().Trim().Split('\n').LastOrDefault()?.Trim();
-        var what = outcome.StartError ?? (outcome.TimedOut ? $"timed out after {options.Value.TimeoutSeconds}s" : $"exited with code {outcome.ExitCode}");
+        var what = outcome.StartError ?? (outcome.TimedOut ? $"timed out after {options.Value.Timeout.TotalSeconds:0.###}s" : $"exited with code {outcome.ExitCode}");
         return outcome is { ExitCode: 0, TimedOut: false, StartError: null }
             ? new HookResult(true, said ?? "")
             : new HookResult(false, $"the {kind} hook {what}" + (string.IsNullOrEmpty(said) ? "" : $": {said}"));

@@ -38,7 +38,7 @@ public sealed partial class AttemptStartGate(
             {
                 answer = (await startCheck.GetResponse<AttemptStartResponse>(
                     new AttemptStartRequest(job.TaskId, job.Pass, attempt.Number, worker.Id, waiting.Elapsed.TotalSeconds, attempt.Claim), context.CancellationToken,
-                    RequestTimeout.After(s: worker.StartCheckTimeoutSeconds))).Message;
+                    RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
             }
             catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
             {
@@ -49,14 +49,14 @@ public sealed partial class AttemptStartGate(
                 if (context.ReceiveContext.Redelivered)
                 {
                     if (!unanswered)
-                        LogNoStartAnswerWaiting(job.TaskId, attempt.Number, worker.StartCheckTimeoutSeconds);
+                        LogNoStartAnswerWaiting(job.TaskId, attempt.Number, (int)worker.StartCheckTimeout.TotalSeconds);
                     unanswered = true;
                     if (e is RequestFaultException)
                         await Task.Delay(TimeSpan.FromSeconds(2), context.CancellationToken);
                     continue;
                 }
 
-                LogNoStartAnswer(job.TaskId, worker.StartCheckTimeoutSeconds);
+                LogNoStartAnswer(job.TaskId, (int)worker.StartCheckTimeout.TotalSeconds);
                 return true;
             }
 

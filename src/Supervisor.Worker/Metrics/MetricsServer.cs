@@ -1,14 +1,18 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Supervisor.Hosting;
 
 namespace Supervisor.Worker.Metrics;
 
 /// <summary>
-/// Serves <c>GET /metrics</c> at <see cref="WorkerOptions.MetricsUrl"/> (when set). A plain <see cref="HttpListener"/>:
-/// the worker has no web host and needs no more than one read-only page.
+/// Serves <c>GET /metrics</c>, <c>/health/live</c> and <c>/health/ready</c> at <see cref="WorkerOptions.MetricsUrl"/>
+/// (when set). A plain <see cref="HttpListener"/>: the worker has no web host and needs no more than a few read-only pages.
+/// The health pages answer 200 or 503 with a small JSON body naming each check (<see cref="SupervisorHealth"/>).
 /// </summary>
-public sealed partial class MetricsServer(IOptions<WorkerOptions> options, WorkerMetrics metrics, ILogger<MetricsServer> logger) : BackgroundService
+public sealed partial class MetricsServer(IOptions<WorkerOptions> options, WorkerMetrics metrics, HealthCheckService health,
+    ILogger<MetricsServer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,17 +37,28 @@ public sealed partial class MetricsServer(IOptions<WorkerOptions> options, Worke
             }
 
             using var response = context.Response;
-            if (context.Request.HttpMethod != "GET" || context.Request.Url?.AbsolutePath.TrimEnd('/') != "/metrics")
-            {
+            var path = context.Request.Url?.AbsolutePath.TrimEnd('/');
+            if (context.Request.HttpMethod != "GET")
                 response.StatusCode = 404;
-                continue;
+            else if (path == "/metrics")
+                await WriteAsync(response, 200, "text/plain; version=0.0.4; charset=utf-8", Encoding.UTF8.GetBytes(metrics.Render()), stoppingToken);
+            else if (path is SupervisorHealth.LivePath or SupervisorHealth.ReadyPath)
+            {
+                var report = await health.CheckHealthAsync(path == SupervisorHealth.LivePath ? SupervisorHealth.Live : SupervisorHealth.Ready,
+                    stoppingToken);
+                await WriteAsync(response, SupervisorHealth.StatusCode(report), "application/json", SupervisorHealth.Json(report), stoppingToken);
             }
-
-            var body = Encoding.UTF8.GetBytes(metrics.Render());
-            response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            response.ContentLength64 = body.Length;
-            await response.OutputStream.WriteAsync(body, stoppingToken);
+            else
+                response.StatusCode = 404;
         }
+    }
+
+    static async Task WriteAsync(HttpListenerResponse response, int status, string contentType, byte[] body, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metrics on {Url}")]

@@ -36,7 +36,7 @@ public sealed class ControlsFixture : IAsyncLifetime
             ["Supervisor__Agents__shell__Retry__RateLimitIntervals__0"] = "00:00:03",
             ["Supervisor__Agents__shell__Retry__Jitter"] = "0",
             ["Supervisor__Agents__shell__Env__DEMO_API_KEY"] = Secret,
-            ["Supervisor__Worker__HeartbeatSeconds"] = "1",
+            ["Supervisor__Worker__HeartbeatInterval"] = "1s",
             ["Supervisor__Fleet__LostAfter"] = "00:00:04",
             ["Supervisor__Hooks__PreAttempt"] = hook,
             ["Supervisor__Api__AllowedRepositoryRoots__0"] = Path.GetTempPath(),

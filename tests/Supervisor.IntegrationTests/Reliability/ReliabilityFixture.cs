@@ -54,7 +54,7 @@ public sealed class ReliabilityFixture : IAsyncLifetime
     }
 
     internal Task<HostProcess> AddSlowWorkerAsync(string? id = null) =>
-        Stack.AddWorkerAsync("slow", new Dictionary<string, string> { ["Supervisor__Worker__ShutdownGraceSeconds"] = "1" }, id);
+        Stack.AddWorkerAsync("slow", new Dictionary<string, string> { ["Supervisor__Worker__ShutdownGrace"] = "1s" }, id);
 
     public async Task DisposeAsync()
     {

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Supervisor.Worker;
@@ -39,7 +41,8 @@ public sealed class WorkerMetricsSpecs
         var url = $"http://127.0.0.1:{FreePort()}";
         using var metrics = new WorkerMetrics(new RunningAttempts());
         metrics.AttemptStarted("shell");
-        using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), metrics, NullLogger<MetricsServer>.Instance);
+        using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), metrics, HealthChecks(),
+            NullLogger<MetricsServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -57,6 +60,45 @@ public sealed class WorkerMetricsSpecs
         {
             await server.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task MetricsServer_ServesLivenessAndReadinessNamingEachCheck()
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var metrics = new WorkerMetrics(new RunningAttempts());
+        var health = HealthChecks(checks => checks
+            .AddCheck("broker", () => HealthCheckResult.Unhealthy("not connected"), tags: [Supervisor.Hosting.SupervisorHealth.ReadyTag])
+            .AddCheck("agents", () => HealthCheckResult.Healthy("found: shell"), tags: [Supervisor.Hosting.SupervisorHealth.ReadyTag]));
+        using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), metrics, health, NullLogger<MetricsServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            using var http = new HttpClient();
+            using var live = await RetryAsync(() => http.GetAsync(url + "/health/live"));
+            using var ready = await http.GetAsync(url + "/health/ready");
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("application/json", ready.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("Unhealthy", body["status"]!.GetValue<string>());
+            Assert.Equal("Unhealthy", body["checks"]!["broker"]!["status"]!.GetValue<string>());
+            Assert.Equal("not connected", body["checks"]!["broker"]!["description"]!.GetValue<string>());
+            Assert.Equal("Healthy", body["checks"]!["agents"]!["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    static HealthCheckService HealthChecks(Action<IHealthChecksBuilder>? add = null)
+    {
+        var services = new ServiceCollection().AddLogging();
+        var checks = services.AddHealthChecks();
+        add?.Invoke(checks);
+        return services.BuildServiceProvider().GetRequiredService<HealthCheckService>();
     }
 
     static async Task<HttpResponseMessage> RetryAsync(Func<Task<HttpResponseMessage>> get)

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Quartz;
+using Supervisor.Hosting;
 using Supervisor.Service.Storage.Postgres.Sagas;
 using Supervisor.Service.Tasks;
 
@@ -34,7 +35,7 @@ public static class PostgresStorageExtensions
         services.AddSingleton<IAttemptClaims, PostgresAttemptClaims>();
         services.AddSingleton<IWorkerRegistry, PostgresWorkerRegistry>();
         services.AddSingleton<ILogStore, PostgresLogStore>();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);
         return services;
     }
 
