@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 
+using Supervisor.Worker.Settings;
 namespace Supervisor.Worker;
 
 /// <summary>Says once the bus is up and every agent queue is consumed, so operators (and tests) know the worker is ready.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
+using Supervisor.Worker.Settings;
 namespace Supervisor.Worker.Execution;
 
 /// <summary>

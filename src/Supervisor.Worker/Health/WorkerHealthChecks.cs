@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Hosting;
 using Supervisor.Worker.Attempts;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
 using Supervisor.Contracts;
 using Supervisor.Rules.Failures;
 using Supervisor.Worker.Attempts;

@@ -1,6 +1,7 @@
 using MassTransit;
 using MassTransit.Transports;
 using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 
 namespace Supervisor.Worker.Jobs;

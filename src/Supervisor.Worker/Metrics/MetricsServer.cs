@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
 using Supervisor.Hosting;
 
 namespace Supervisor.Worker.Metrics;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Worker;
 using Supervisor.Worker.Jobs;

@@ -1,4 +1,4 @@
-namespace Supervisor.Cli;
+namespace Supervisor.Cli.Commands;
 
 /// <summary>Process exit codes; scripts depend on them.</summary>
 internal static class ExitCodes

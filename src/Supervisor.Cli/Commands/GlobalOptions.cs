@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Supervisor.Cli;
+namespace Supervisor.Cli.Commands;
 
 /// <summary>Options every command accepts.</summary>
 internal static class GlobalOptions

@@ -1,6 +1,6 @@
 using Supervisor.Settings;
 
-namespace Supervisor.Worker;
+namespace Supervisor.Worker.Settings;
 
 /// <summary><c>Supervisor:Worker</c>: identity and local resources of one worker process.</summary>
 public sealed class WorkerOptions : IValidatedOptions

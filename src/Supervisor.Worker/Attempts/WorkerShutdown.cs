@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 
-namespace Supervisor.Worker;
+using Supervisor.Worker.Settings;
+namespace Supervisor.Worker.Attempts;
 
 /// <summary>
 /// A worker asked to stop takes no new job (the bus stops its endpoints) and gives running attempts
