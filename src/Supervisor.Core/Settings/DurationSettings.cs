@@ -23,11 +23,19 @@ public sealed class DurationSettingsValidator<T>(IConfiguration configuration, s
 /// <summary>Walks an options type and the configuration below its section together, reading each duration found.</summary>
 public static class DurationSettings
 {
-    /// <summary>One error per duration under <paramref name="section"/> that <see cref="Durations"/> refuses, naming its key.</summary>
+    /// <summary>
+    /// One error per duration under <paramref name="section"/> that <see cref="Durations"/> refuses, and per setting still
+    /// written under its old key (<see cref="FormerlyNamedAttribute"/>), naming the key.
+    /// </summary>
     public static IEnumerable<string> Errors(IConfigurationSection section, Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0)
-            .SelectMany(p => ErrorsIn(section.GetSection(p.Name), p.PropertyType));
+            .SelectMany(p => Renamed(section, p).Concat(ErrorsIn(section.GetSection(p.Name), p.PropertyType)));
+
+    static IEnumerable<string> Renamed(IConfigurationSection section, PropertyInfo property) =>
+        property.GetCustomAttributes<FormerlyNamedAttribute>()
+            .Where(old => section.GetSection(old.Name).Exists())
+            .Select(old => $"{section.GetSection(old.Name).Path}: renamed; write {section.GetSection(property.Name).Path} instead ({old.Hint}).");
 
     static IEnumerable<string> ErrorsIn(IConfigurationSection section, Type type)
     {

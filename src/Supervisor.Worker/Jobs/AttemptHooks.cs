@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Settings;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Execution;
 
@@ -19,6 +20,7 @@ public sealed class HookOptions : Supervisor.Settings.IValidatedOptions
     public string? PostAttempt { get; set; }
 
     /// <summary>How long a hook may run before it is killed (and counts as failed).</summary>
+    [FormerlyNamed("TimeoutSeconds", "a duration such as 30s")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public IReadOnlyList<string> Validate() => Timeout > TimeSpan.Zero ? [] : [$"{Section}:Timeout: must be positive."];

@@ -17,12 +17,15 @@ public sealed class WorkerOptions : IValidatedOptions
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
 
     /// <summary>After SIGTERM, how long running attempts may go on before they are killed and their jobs handed back.</summary>
+    [FormerlyNamed("ShutdownGraceSeconds", "a duration such as 30s")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the worker tells the service it is alive and what it runs.</summary>
+    [FormerlyNamed("HeartbeatSeconds", "a duration such as 30s")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long to wait for the service's answer before starting an attempt anyway (it may be restarting).</summary>
+    [FormerlyNamed("StartCheckTimeoutSeconds", "a duration such as 30s")]
     public TimeSpan StartCheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

@@ -92,4 +92,13 @@ public sealed class OptionsAtStartSpecs
 
         Assert.Contains("--agent: 'nobody' is not a configured agent", messages, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_worker_refuses_a_setting_under_its_old_name_and_names_the_new_one()
+    {
+        var messages = Messages(StartFails(b => b.AddSupervisorWorker(["shell"]), ("Supervisor:Worker:ShutdownGraceSeconds", "60")));
+
+        Assert.Contains("Supervisor:Worker:ShutdownGraceSeconds: renamed; write Supervisor:Worker:ShutdownGrace instead (a duration such as 30s).",
+            messages, StringComparison.Ordinal);
+    }
 }
