@@ -15,7 +15,7 @@ public static partial class RetryAfterHint
             if (!double.TryParse(match.Groups["n"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
                 continue;
             var unit = match.Groups["unit"].Value.ToLowerInvariant();
-            var hint = unit.StartsWith("ms", StringComparison.Ordinal) ? TimeSpan.FromMilliseconds(value)
+            var hint = unit == "ms" || unit.StartsWith("milli", StringComparison.Ordinal) ? TimeSpan.FromMilliseconds(value)
                 : unit.StartsWith('m') ? TimeSpan.FromMinutes(value)
                 : TimeSpan.FromSeconds(value);
             if (longest is null || hint > longest)

@@ -10,6 +10,8 @@ public sealed class RetryAfterHintSpecs
     [InlineData("Please try again in 2m.", 120_000)]
     [InlineData("rate limited; retry in 1.5 seconds", 1_500)]
     [InlineData("retry-after=250ms", 250)]
+    [InlineData("retry in 1500 milliseconds", 1_500)]
+    [InlineData("try again in 3 minutes", 180_000)]
     public void A_hint_in_a_header_a_json_field_or_prose_is_read_with_its_unit(string text, int milliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), RetryAfterHint.In(text));
 
