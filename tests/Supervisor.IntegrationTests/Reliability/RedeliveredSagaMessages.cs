@@ -24,7 +24,7 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         _stack = await SupervisorStack.StartAsync("redelivered", new Dictionary<string, string>
         {
             // High-risk tasks wait for approval (the default policy), at most this long.
-            ["Supervisor__Policy__ApprovalTimeout"] = "00:00:04",
+            ["Supervisor__Policy__ApprovalTimeout"] = "10s", // long enough for the cancel below to land first on a busy machine
         }, services: 1);
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -80,7 +80,7 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         // The schedule lost (as if the outbox never sent it): removed from the scheduler before it fires.
         var scheduler = await _bus.GetSendEndpoint(new Uri("queue:scheduler"));
         await scheduler.Send<CancelScheduledMessage>(new { CorrelationId = NewId.NextGuid(), Timestamp = DateTime.UtcNow, TokenId = token!.Value });
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        await Task.Delay(TimeSpan.FromSeconds(12));
         Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
 
         // The broker redelivering the message that scheduled it: scheduled again, and the task is rejected when it fires.
