@@ -1,10 +1,10 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker;
 

@@ -1,17 +1,17 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Rules.Interpretation;
 using Supervisor.Settings;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
-using Supervisor.Rules.Interpretation;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Health;
 using Supervisor.Worker.Jobs;
 using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker;

@@ -4,7 +4,7 @@ using Supervisor.Cli.Api;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>Writes an API error readably: the title and status, the detail, then each invalid field with its messages.</summary>
-internal static class ProblemView
+static class ProblemView
 {
     public static void Write(IAnsiConsole console, ApiException error)
     {

@@ -4,7 +4,7 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>How a task state is coloured everywhere in the CLI.</summary>
-internal static class StateStyle
+static class StateStyle
 {
     public static string Colour(string state) => state switch
     {

@@ -7,7 +7,7 @@ namespace Supervisor.Rules.Redaction;
 /// Each shape is a literal prefix followed by a run of token characters, which is what lets
 /// <see cref="GrowingTokenStart"/> tell whether the end of a text may be an unfinished token.
 /// </summary>
-internal static partial class CredentialShapes
+static partial class CredentialShapes
 {
     // sk- carries a left boundary: without it "risk-assessment-document" or "task-0123456789abcdef" would be
     // redacted from their second letter on.

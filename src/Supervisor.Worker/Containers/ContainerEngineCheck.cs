@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Containers;
 

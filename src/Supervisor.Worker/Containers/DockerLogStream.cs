@@ -8,7 +8,7 @@ namespace Supervisor.Worker.Containers;
 /// </summary>
 public sealed class DockerLogStream(Stream source)
 {
-    private readonly byte[] _header = new byte[8];
+    readonly byte[] _header = new byte[8];
 
     /// <summary>The next frame, or null at the end of the stream. Its payload is only valid until the next call.</summary>
     public async ValueTask<(string Stream, ReadOnlyMemory<byte> Payload)?> ReadFrameAsync(CancellationToken cancellationToken)
@@ -32,7 +32,7 @@ public sealed class DockerLogStream(Stream source)
         return (stream, payload);
     }
 
-    private async ValueTask<bool> FillAsync(byte[] buffer, CancellationToken cancellationToken)
+    async ValueTask<bool> FillAsync(byte[] buffer, CancellationToken cancellationToken)
     {
         var read = 0;
         while (read < buffer.Length)

@@ -19,12 +19,12 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
     internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Upper bound of the drain, against a stray process that keeps writing into an inherited pipe.</summary>
-    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(30);
 
-    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan KillSettleTime = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan KillWaitTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ReadCancelTimeout = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
+    static readonly TimeSpan KillSettleTime = TimeSpan.FromMilliseconds(500);
+    static readonly TimeSpan KillWaitTimeout = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan ReadCancelTimeout = TimeSpan.FromSeconds(1);
 
     public async Task<ProcessOutcome> RunAsync(
         ProcessSpec spec,
@@ -99,7 +99,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
     }
 
-    private static async Task WriteInputAndCloseAsync(SpawnedProcess process, string? input)
+    static async Task WriteInputAndCloseAsync(SpawnedProcess process, string? input)
     {
         try
         {
@@ -113,7 +113,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private async Task<(bool TimedOut, bool Cancelled)> WaitForExitOrKillAsync(
+    async Task<(bool TimedOut, bool Cancelled)> WaitForExitOrKillAsync(
         SpawnedProcess process,
         int pid,
         TimeSpan timeout,
@@ -148,7 +148,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private async Task DrainAsync(SpawnedProcess process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
+    async Task DrainAsync(SpawnedProcess process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
     {
         var completion = Task.WhenAll(pumps.Select(p => p.Completion));
         var sinceExit = Stopwatch.StartNew();
@@ -198,7 +198,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private static void KillTree(int pid)
+    static void KillTree(int pid)
     {
         // Process.Kill(true) first: it walks parent links, so it also reaches descendants that left the group
         // with their own setsid/setpgid, which it can only find while their parents are alive.
@@ -215,10 +215,10 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
     }
 
-    private static int? InferSignal(int? exitCode) =>
+    static int? InferSignal(int? exitCode) =>
         exitCode is > 128 and <= 143 ? exitCode - 128 : null;
 
-    private ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
+    ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
     {
         LogStartFailed(error);
         return new ProcessOutcome(null, false, false, null, error, stopwatch.Elapsed);

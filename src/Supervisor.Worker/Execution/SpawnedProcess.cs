@@ -12,9 +12,9 @@ namespace Supervisor.Worker.Execution;
 /// cost of a short attempt (docs/benchmarks.md). stdin, stdout and stderr are pipes; the program starts with every
 /// signal at its default and none blocked, whatever this process ignores or blocks.
 /// </summary>
-internal sealed class SpawnedProcess : IDisposable
+sealed class SpawnedProcess : IDisposable
 {
-    private SpawnedProcess(int id, Stream standardInput, Stream standardOutput, Stream standardError)
+    SpawnedProcess(int id, Stream standardInput, Stream standardOutput, Stream standardError)
     {
         Id = id;
         StandardInput = standardInput;
@@ -105,7 +105,7 @@ internal sealed class SpawnedProcess : IDisposable
     }
 
     /// <summary>A thread of its own blocks in waitpid until the program ends: the runtime reaps only the children it started itself.</summary>
-    private static Task<int?> WaitForExit(int pid)
+    static Task<int?> WaitForExit(int pid)
     {
         var exited = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var waiter = new Thread(() =>
@@ -135,7 +135,7 @@ internal sealed class SpawnedProcess : IDisposable
         return exited.Task;
     }
 
-    private static (int Read, int Write) Pipe()
+    static (int Read, int Write) Pipe()
     {
         var fds = new int[2];
         if (Native.pipe2(fds, Native.CloseOnExec) != 0)
@@ -143,25 +143,25 @@ internal sealed class SpawnedProcess : IDisposable
         return (fds[0], fds[1]);
     }
 
-    private static Stream Open(int fd, PipeDirection direction) =>
+    static Stream Open(int fd, PipeDirection direction) =>
         new AnonymousPipeClientStream(direction, new SafePipeHandle(fd, ownsHandle: true));
 
-    private static IntPtr[] NullTerminated(IEnumerable<string> values) =>
+    static IntPtr[] NullTerminated(IEnumerable<string> values) =>
         [.. values.Select(Marshal.StringToCoTaskMemUTF8), IntPtr.Zero];
 
-    private static void Free(IntPtr[] strings)
+    static void Free(IntPtr[] strings)
     {
         foreach (var s in strings)
             Marshal.FreeCoTaskMem(s);
     }
 
-    private static void Check(int result, string what)
+    static void Check(int result, string what)
     {
         if (result != 0)
             throw new Win32Exception(result, $"posix_spawn ({what}): {new Win32Exception(result).Message}");
     }
 
-    private static class Native
+    static class Native
     {
         // glibc's values (spawn.h, fcntl.h, errno.h); the worker runs on Linux.
         internal const short SetSigDef = 0x04;

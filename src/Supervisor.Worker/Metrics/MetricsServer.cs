@@ -2,8 +2,8 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Hosting;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Metrics;
 

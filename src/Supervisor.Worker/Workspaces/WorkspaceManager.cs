@@ -12,14 +12,14 @@ namespace Supervisor.Worker.Workspaces;
 /// </summary>
 public sealed partial class WorkspaceManager
 {
-    private const string RandomChars = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const string RandomChars = "abcdefghijklmnopqrstuvwxyz0123456789";
 
     // Git serialises worktree changes with lock files and fails (rather than waits) when one is taken, so
     // attempts of one repository in this process queue here; other processes are handled by GitCli's retry.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> RepositoryLocks = new(StringComparer.Ordinal);
+    static readonly ConcurrentDictionary<string, SemaphoreSlim> RepositoryLocks = new(StringComparer.Ordinal);
 
-    private readonly string _root;
-    private readonly ILogger<WorkspaceManager> _logger;
+    readonly string _root;
+    readonly ILogger<WorkspaceManager> _logger;
 
     public WorkspaceManager(string root, ILogger<WorkspaceManager> logger)
     {
@@ -155,7 +155,7 @@ public sealed partial class WorkspaceManager
     /// The repository's common git directory (the same for every worktree of it), or null and, when git gave an
     /// unusual reason (such as "dubious ownership"), that reason to append to the message.
     /// </summary>
-    private static async Task<(string? Key, string Problem)> RepositoryKeyAsync(string repository, CancellationToken ct)
+    static async Task<(string? Key, string Problem)> RepositoryKeyAsync(string repository, CancellationToken ct)
     {
         if (!Directory.Exists(repository))
         {
@@ -171,19 +171,19 @@ public sealed partial class WorkspaceManager
         return (null, result.Error.Contains("not a git repository", StringComparison.Ordinal) ? "" : $" ({result.Reason})");
     }
 
-    private static async Task<IDisposable> LockAsync(string key, CancellationToken ct)
+    static async Task<IDisposable> LockAsync(string key, CancellationToken ct)
     {
         var gate = RepositoryLocks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         return new Releaser(gate);
     }
 
-    private static bool IsBranchInUse(string error) =>
+    static bool IsBranchInUse(string error) =>
         error.Contains("already checked out at", StringComparison.Ordinal)
         || error.Contains("already used by worktree at", StringComparison.Ordinal);
 
     /// <summary>Removes the stale worktree of a lost attempt that still has <paramref name="branch"/> checked out.</summary>
-    private async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, CancellationToken ct)
+    async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, CancellationToken ct)
     {
         var list = await GitCli.RunAsync(repository, ["worktree", "list", "--porcelain"], ct);
         var holder = list.Output.ReplaceLineEndings("\n").Split("\n\n")
@@ -207,14 +207,14 @@ public sealed partial class WorkspaceManager
         return true;
     }
 
-    private static async Task<GitResult> Git(string directory, string[] arguments, CancellationToken ct)
+    static async Task<GitResult> Git(string directory, string[] arguments, CancellationToken ct)
     {
         var result = await GitCli.RunAsync(directory, arguments, ct);
         return result.Succeeded ? result : throw new InvalidOperationException($"git {Subcommand(arguments)} in {directory} failed: {result.Reason}");
     }
 
     /// <summary>The subcommand's name, skipping global options such as <c>-c name=value</c>, so messages stay short.</summary>
-    private static string Subcommand(string[] arguments)
+    static string Subcommand(string[] arguments)
     {
         for (var i = 0; i < arguments.Length; i++)
         {
@@ -231,7 +231,7 @@ public sealed partial class WorkspaceManager
         return string.Join(' ', arguments);
     }
 
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
         public void Dispose() => gate.Release();
     }

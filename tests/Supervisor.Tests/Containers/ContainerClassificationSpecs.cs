@@ -1,7 +1,7 @@
 using Supervisor.Agents;
 using Supervisor.Contracts;
-using Supervisor.Worker.Execution;
 using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;
 
 namespace Supervisor.Tests.Containers;

@@ -6,7 +6,7 @@ namespace Supervisor.Tests.Workspaces;
 /// A real git repository in a temporary directory, with a commit on <c>main</c> and one more on <c>feature</c>.
 /// Its identity is configured in the repository itself, because the machine may have none.
 /// </summary>
-internal sealed class TestRepository : IDisposable
+sealed class TestRepository : IDisposable
 {
     public TestRepository()
     {
