@@ -1,4 +1,3 @@
-using Spectre.Console;
 using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Rendering;

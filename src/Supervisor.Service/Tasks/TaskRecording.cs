@@ -1,5 +1,4 @@
 using MassTransit;
-using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Rules.Chains;
 

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
-using Microsoft.Extensions.Logging;
 using Supervisor.Rules;
 
 namespace Supervisor.Worker.Execution;

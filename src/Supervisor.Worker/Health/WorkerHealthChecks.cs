@@ -5,7 +5,6 @@ using Supervisor.Hosting;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
-using Supervisor.Worker.Jobs;
 using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Health;

@@ -31,7 +31,12 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
         PublishAsync(attempt.Context, new AgentJobDeclined(attempt.TaskId, attempt.Pass, attempt.Agent, attempt.Worker, reason, clock.GetUtcNow().UtcDateTime),
             attempt.Context.CancellationToken);
 
+    /// <param name="attempt">The attempt that completed.</param>
+    /// <param name="result">How it ended.</param>
+    /// <param name="outputChunks">How many output chunks it published.</param>
+    /// <param name="usage">Tokens and cost the agent reported, if any.</param>
     /// <param name="start">Taken only now, so that a start published on its own is on the record first.</param>
+    /// <param name="duration">How long the agent ran.</param>
     public async Task CompletedAsync(AgentAttempt attempt, TaskResult result, long outputChunks, AttemptUsage? usage, DeferredStart start, TimeSpan duration)
     {
         await PublishAsync(attempt.Context, new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,

@@ -20,7 +20,10 @@ public sealed class DeferredStart : IAsyncDisposable
     readonly ITimer? _timer;
     int _state;
 
+    /// <param name="started">The start event to publish.</param>
     /// <param name="delay">How long the attempt runs before its start is published on its own; zero publishes it at once.</param>
+    /// <param name="clock">The clock the delay runs on.</param>
+    /// <param name="publish">Publishes the start event.</param>
     public DeferredStart(AgentJobStarted started, TimeSpan delay, TimeProvider clock, Func<AgentJobStarted, Task> publish)
     {
         _started = started;

@@ -2,7 +2,6 @@ using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Execution;
-using Supervisor.Worker.Jobs;
 
 namespace Supervisor.Tests.Containers;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
-using Supervisor.Worker;
 using Supervisor.Worker.Jobs;
 using Supervisor.Worker.Settings;
 

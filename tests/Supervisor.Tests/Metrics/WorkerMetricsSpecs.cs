@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Settings;
