@@ -24,7 +24,7 @@ sealed partial class OpenAiResponses : IProviderApi
 
         var input = body["input"] as JsonArray ?? [];
         var afterTool = input.Any(i => i?["type"]?.GetValue<string>() is "function_call_output" or "custom_tool_call_output");
-        var directory = WorkingDirectory().Match(input.ToJsonString()) is { Success: true } m ? m.Groups[1].Value : null;
+        var directory = WorkingDirectory().Match(input.ToJsonString()) is { Success: true } m ? m.Groups["directory"].Value : null;
         return new Conversation(tools.Count > 0, afterTool, tools, directory, body["stream"]?.GetValue<bool>() != false);
     }
 
@@ -144,6 +144,6 @@ sealed partial class OpenAiResponses : IProviderApi
         ["usage"] = usage,
     };
 
-    [GeneratedRegex(@"<cwd>([^<]+)</cwd>")]
+    [GeneratedRegex(@"<cwd>(?<directory>[^<]+)</cwd>", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex WorkingDirectory();
 }

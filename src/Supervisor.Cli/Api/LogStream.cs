@@ -71,7 +71,7 @@ sealed class LogStream : IDisposable
         _response?.Dispose();
     }
 
-    static IEnumerable<LogEvent> ParseSnapshot(string json)
+    static List<LogEvent> ParseSnapshot(string json)
     {
         using var document = ParseDocument(json);
         if (document.RootElement.ValueKind != JsonValueKind.Array)

@@ -258,6 +258,6 @@ static partial class SubmitCommand
         }
     }
 
-    [GeneratedRegex(@"^([a-zA-Z][a-zA-Z0-9+.-]*://|[^/\\:@\s]+@[^/\\:\s]+:)")]
+    [GeneratedRegex(@"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|[^/\\:@\s]+@[^/\\:\s]+:)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UrlLike();
 }

@@ -21,7 +21,7 @@ static class TaskTable
         Columns.Spread(table);
         foreach (var task in tasks)
         {
-            var agent = task.CurrentAgent ?? task.Agents?.FirstOrDefault() ?? "";
+            var agent = task.CurrentAgent ?? (task.Agents is [var first, ..] ? first : null) ?? "";
             table.AddRow(
                 Format.ShortId(task.Id),
                 StateStyle.Markup(task.State),

@@ -131,6 +131,6 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
         return resolved.Length > 1 ? resolved.TrimEnd('/') : resolved;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LabelKey();
 }

@@ -11,7 +11,7 @@ sealed class TokenAuthentication(RequestDelegate next, IOptions<ApiOptions> opti
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (_token is null || !context.Request.Path.StartsWithSegments("/api"))
+        if (_token is null || !context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
             return next(context);
 
         var header = context.Request.Headers.Authorization.ToString();

@@ -54,7 +54,8 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
             }
             catch (OperationCanceledException)
             {
-                logger.LogDebug("Log follower of {TaskId} left", taskId);
+                if (logger.IsEnabled(LogLevel.Debug))
+                    logger.LogDebug("Log follower of {TaskId} left", taskId);
                 return;
             }
         }

@@ -112,7 +112,7 @@ public sealed class DockerClient : IDisposable
         try
         {
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var frames = new DockerLogStream(body);
+            var frames = new DockerLogReader(body);
             while (await frames.ReadFrameAsync(cancellationToken) is { } frame)
                 await onFrame(frame.Stream, frame.Payload);
         }

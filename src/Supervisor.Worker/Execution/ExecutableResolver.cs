@@ -82,7 +82,7 @@ static class ExecutableResolver
             return false;
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(candidate) & AnyExecute) == 0)
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(candidate) & AnyExecute) == UnixFileMode.None)
         {
             reason = "is not executable";
             return false;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Supervisor.Rules.Redaction;
@@ -12,6 +13,7 @@ namespace Supervisor.Worker.Execution;
 /// <see cref="CompleteAsync"/> behind a marker that says how much was left out. Memory and message count therefore
 /// stay bounded however chatty the agent is.
 /// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "CompleteAsync disposes the timer, which never repeats; the SemaphoreSlim never allocates a wait handle, so has nothing to free.")]
 public sealed class OutputCollector
 {
     public const string SystemStream = Supervisor.Rules.Interpretation.RetryWatch.SystemStream;

@@ -92,7 +92,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             await pump.Completion;
         }
 
-        var exitCode = process.Exited.IsCompletedSuccessfully ? process.Exited.Result : null;
+        var exitCode = process.Exited.IsCompletedSuccessfully ? await process.Exited : null;
         int? signal = timedOut || cancelled ? NativeMethods.SigKill : InferSignal(exitCode);
         LogExited(pid, exitCode, timedOut, cancelled, stopwatch.Elapsed);
         return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
@@ -191,8 +191,8 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         await readCancel.CancelAsync();
         if (await Task.WhenAny(completion, Task.Delay(ReadCancelTimeout)) != completion)
         {
-            process.StandardOutput.Dispose();
-            process.StandardError.Dispose();
+            await process.StandardOutput.DisposeAsync();
+            await process.StandardError.DisposeAsync();
             _ = completion.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }

@@ -16,7 +16,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
     /// <summary>Publishes an event of the attempt, again if the broker never confirms it (see <see cref="BrokerCalls"/>).</summary>
     public Task PublishAsync<T>(ConsumeContext context, T message, CancellationToken cancellationToken)
         where T : class =>
-        BrokerCalls.Retry(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
+        BrokerCalls.RetryAsync(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
 
     public AgentJobStarted Started(AgentAttempt attempt, string? branch) =>
         new(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Redelivery, attempt.Agent, attempt.Worker, Environment.MachineName, branch,
@@ -72,7 +72,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
             new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
             TimeSpan.Zero, outputChunks, null, start);
         var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
-        await BrokerCalls.Retry(token => queue.Send(context.Message, send =>
+        await BrokerCalls.RetryAsync(token => queue.Send(context.Message, send =>
         {
             send.TransferConsumeContextHeaders(context);
             send.Headers.Set(MessageHeaders.RedeliveryCount, context.GetRedeliveryCount());
@@ -83,7 +83,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
 
     /// <summary>The job comes back to this agent's queue after <paramref name="delay"/>, through the scheduler, counting the retry it uses.</summary>
     public Task RedeliverAsync(AgentAttempt attempt, TimeSpan delay, string errorClass) =>
-        BrokerCalls.Retry(_ => attempt.Context.Redeliver(delay, (_, send) => attempt.Counters.ApplyNext(send, errorClass)),
+        BrokerCalls.RetryAsync(_ => attempt.Context.Redeliver(delay, (_, send) => attempt.Counters.ApplyNext(send, errorClass)),
             $"task {attempt.TaskId}: scheduling attempt {attempt.Number + 1}", logger, CancellationToken.None);
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: succeeded in {Seconds:0.0}s")]

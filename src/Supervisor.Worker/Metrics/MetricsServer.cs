@@ -21,9 +21,11 @@ public sealed partial class MetricsServer(IOptions<WorkerOptions> options, Worke
             return;
 
         using var listener = new HttpListener();
-        listener.Prefixes.Add(url.EndsWith('/') ? url : url + "/");
+        var prefix = url.EndsWith('/') ? url : url + "/";
+        listener.Prefixes.Add(prefix);
         listener.Start();
-        LogListening(url.TrimEnd('/') + "/metrics");
+        var metricsUrl = prefix + "metrics";
+        LogListening(metricsUrl);
         using var stop = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -90,14 +90,14 @@ public sealed partial class WorkspaceManager
             return null;
         }
 
-        await Git(workspace.Path, ["add", "-A"], ct);
-        var status = await Git(workspace.Path, ["status", "--porcelain"], ct);
+        await GitAsync(workspace.Path, ["add", "-A"], ct);
+        var status = await GitAsync(workspace.Path, ["status", "--porcelain"], ct);
         if (status.Output.Trim().Length > 0)
         {
             // Identity and signing come from here, not from whoever configured the machine; hooks are the
             // repository's business, not the attempt's (and an agent may have planted some); and a background
             // `gc --auto` would be maintenance started in the middle of someone else's repository.
-            await Git(
+            await GitAsync(
                 workspace.Path,
                 ["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "-c", "commit.gpgsign=false",
                     "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "commit", "--quiet", "--no-verify", "-m", message],
@@ -105,13 +105,13 @@ public sealed partial class WorkspaceManager
         }
 
         // The agent may have committed by itself; its commits count as changes as much as ours.
-        var head = (await Git(workspace.Path, ["rev-parse", "HEAD"], ct)).Output.Trim();
+        var head = (await GitAsync(workspace.Path, ["rev-parse", "HEAD"], ct)).Output.Trim();
         if (head == workspace.BaseCommit)
         {
             return null;
         }
 
-        var diffStat = await Git(workspace.Path, ["diff", "--stat", workspace.BaseCommit, head], ct);
+        var diffStat = await GitAsync(workspace.Path, ["diff", "--stat", workspace.BaseCommit, head], ct);
         LogCommitted(workspace.Branch, head);
         return new WorkspaceCommit(head, diffStat.Output.TrimEnd());
     }
@@ -206,7 +206,7 @@ public sealed partial class WorkspaceManager
         return true;
     }
 
-    static async Task<GitResult> Git(string directory, string[] arguments, CancellationToken ct)
+    static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken ct)
     {
         var result = await GitCli.RunAsync(directory, arguments, ct);
         return result.Succeeded ? result : throw new InvalidOperationException($"git {Subcommand(arguments)} in {directory} failed: {result.Reason}");

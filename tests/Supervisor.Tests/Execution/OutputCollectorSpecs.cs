@@ -81,7 +81,7 @@ public sealed partial class OutputCollectorSpecs
         var head = string.Concat(_published.TakeWhile(c => c != marker).Select(c => c.Text));
         var tail = _published.SkipWhile(c => c != marker).Skip(1).ToList();
         var total = Encoding.UTF8.GetByteCount(stdout) + 21;
-        var omitted = long.Parse(OmittedBytes().Match(marker.Text).Groups[1].Value, CultureInfo.InvariantCulture);
+        var omitted = long.Parse(OmittedBytes().Match(marker.Text).Groups["bytes"].Value, CultureInfo.InvariantCulture);
 
         Assert.Equal(total, collector.TotalBytes);
         Assert.Equal(stdout[..(maxBytes / 2)], head);
@@ -166,6 +166,6 @@ public sealed partial class OutputCollectorSpecs
     static string Lines(int first, int count) =>
         string.Concat(Enumerable.Range(first, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"line {i}\n")));
 
-    [GeneratedRegex(@"\[supervisor: (\d+) bytes of output omitted\]")]
+    [GeneratedRegex(@"\[supervisor: (?<bytes>\d+) bytes of output omitted\]", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OmittedBytes();
 }

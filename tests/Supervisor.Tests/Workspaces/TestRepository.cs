@@ -45,7 +45,7 @@ sealed class TestRepository : IDisposable
     /// <summary>Runs git in the repository and returns its trimmed stdout; fails the test when git fails.</summary>
     public string Git(params string[] arguments)
     {
-        var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
+        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
         info.ArgumentList.Add("-C");
         info.ArgumentList.Add(Path);
         foreach (var argument in arguments)

@@ -13,10 +13,10 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenWithRetryAsync(cancellationToken);
-        await Execute(connection, $"SELECT pg_advisory_lock({LockKey})", cancellationToken);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockKey})", cancellationToken);
         try
         {
-            await Execute(connection,
+            await ExecuteAsync(connection,
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 cancellationToken);
             var applied = new HashSet<string>();
@@ -34,7 +34,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
                 using var stream = new StreamReader(assembly.GetManifestResourceStream(resource)!);
                 var sql = await stream.ReadToEndAsync(cancellationToken);
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-                await Execute(connection, sql, cancellationToken, tx);
+                await ExecuteAsync(connection, sql, cancellationToken, tx);
                 await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (name) VALUES (@name)", connection, tx))
                 {
                     record.Parameters.AddWithValue("name", name);
@@ -47,7 +47,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
         }
         finally
         {
-            await Execute(connection, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
+            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
         }
     }
 
@@ -70,7 +70,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
         }
     }
 
-    static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? tx = null)
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? tx = null)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
         await cmd.ExecuteNonQueryAsync(cancellationToken);

@@ -6,7 +6,7 @@ namespace Supervisor.Worker.Containers;
 /// Reads the engine's multiplexed output stream of a container without a TTY: frames of an 8-byte header (stream
 /// type in byte 0: 1 stdout, 2 stderr; payload length big-endian in bytes 4–7) followed by the payload.
 /// </summary>
-public sealed class DockerLogStream(Stream source)
+public sealed class DockerLogReader(Stream source)
 {
     readonly byte[] _header = new byte[8];
 
