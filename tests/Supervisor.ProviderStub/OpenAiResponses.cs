@@ -18,8 +18,10 @@ sealed partial class OpenAiResponses : IProviderApi
             if (tool?["name"]?.GetValue<string>() is { } name)
                 tools.Add(name);
             foreach (var inner in tool?["tools"]?.AsArray() ?? [])
+            {
                 if (inner?["name"]?.GetValue<string>() is { } innerName)
                     tools.Add(innerName);
+            }
         }
 
         var input = body["input"] as JsonArray ?? [];

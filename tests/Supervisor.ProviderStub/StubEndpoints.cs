@@ -97,8 +97,10 @@ public static class StubEndpoints
             while (served.Count > MaxLogged)
                 served.TryDequeue(out _);
             if (log.IsEnabled(LogLevel.Information))
+            {
                 log.LogInformation("{Api} {Method} {Path} agentTurn={AgentTurn} script={Script} → {Step}", request.Api, request.Method, request.Path,
                     request.AgentTurn, request.Script ?? "-", request.Step);
+            }
         }
     }
 

@@ -53,7 +53,9 @@ public static class BrokerCalls
         {
             if (e is ObjectDisposedException or IOException or System.Net.Sockets.SocketException or MassTransit.ConnectionException
                 || e.GetType().Namespace?.StartsWith("RabbitMQ.Client", StringComparison.Ordinal) == true)
+            {
                 return true;
+            }
         }
 
         return false;

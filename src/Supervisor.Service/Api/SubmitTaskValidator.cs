@@ -24,7 +24,9 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
             Add("id", "must not be the empty GUID.");
 
         if (request.Agent is not null && request.Agents is not null)
+        {
             Add("agents", "give either 'agent' or 'agents', not both.");
+        }
         else
         {
             var field = request.Agents is not null ? "agents" : "agent";

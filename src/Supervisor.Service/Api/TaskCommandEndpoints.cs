@@ -30,8 +30,10 @@ public static class TaskCommandEndpoints
     static async Task<IResult> HandleAsync(Guid id, string verb, HttpRequest http, TaskQueries queries, IPublishEndpoint publish, CancellationToken cancellationToken)
     {
         if (!Verbs.TryGetValue(verb, out var command))
+        {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown action.",
                 detail: $"'{verb}' is not one of {string.Join(", ", Verbs.Keys)}.");
+        }
 
         TaskCommandRequest? body = null;
         if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
@@ -47,17 +49,21 @@ public static class TaskCommandEndpoints
         }
 
         if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
+        {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 [body.Reason is { Length: > 2000 } ? "reason" : "by"] = ["is too long (reason: 2000, by: 200 characters at most)."],
             });
+        }
 
         var state = await queries.GetStateAsync(id, cancellationToken);
         if (state is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Task not found.", detail: $"No task has the id {id}.");
         if (!command.From.Contains(state))
+        {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Cannot {verb} this task.",
                 detail: $"The task is {state}; {verb} applies to a task that is {string.Join(", ", command.From)}.");
+        }
 
         var by = body?.By ?? http.HttpContext.User.Identity?.Name ?? "api";
         await publish.Publish(command.Command(id, by, body?.Reason), cancellationToken);

@@ -18,7 +18,9 @@ sealed class TokenAuthentication(RequestDelegate next, IOptions<ApiOptions> opti
         const string scheme = "Bearer ";
         if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), _token))
+        {
             return next(context);
+        }
 
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A bearer token is required.",

@@ -113,8 +113,10 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
 
         // On the send context too, not only in the envelope, so that the transport headers carry them as well.
         foreach (var (key, value) in envelope.Headers ?? new Dictionary<string, object?>())
+        {
             if (ScheduledEnvelope.HeaderValue(value) is { } converted)
                 send.Headers.Set(key, converted);
+        }
 
         send.Headers.Set(MessageHeaders.SchedulingTokenId, tokenId.ToString("D"));
         if (job.ScheduledFireTimeUtc is { } scheduled)

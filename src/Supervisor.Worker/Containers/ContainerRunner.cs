@@ -47,8 +47,10 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         try
         {
             if (await docker.InspectImageAsync(agent.Image!, cancellationToken) is null)
+            {
                 return StartFailed($"image '{agent.Image}' is not on the Docker engine at {docker.Endpoint}; workers never pull images, so build or pull it there first",
                     stopwatch);
+            }
 
             try
             {

@@ -24,7 +24,9 @@ public sealed record DockerEndpoint(string Address, string? SocketPath, Uri Base
 
         if (address.StartsWith("tcp://", StringComparison.Ordinal) && Uri.TryCreate("http://" + address["tcp://".Length..], UriKind.Absolute, out var tcp)
             && tcp.AbsolutePath == "/")
+        {
             return new DockerEndpoint(address, null, new Uri(tcp.GetLeftPart(UriPartial.Authority) + "/"));
+        }
 
         throw new ArgumentException($"DOCKER_HOST '{address}' is not supported: use unix:///path/to/docker.sock or tcp://host:port.", nameof(dockerHost));
     }

@@ -22,8 +22,10 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
             var applied = new HashSet<string>();
             await using (var cmd = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
             await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
                 while (await reader.ReadAsync(cancellationToken))
                     applied.Add(reader.GetString(0));
+            }
 
             var assembly = typeof(SchemaMigrator).Assembly;
             foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order())
