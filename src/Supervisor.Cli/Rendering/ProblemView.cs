@@ -17,7 +17,7 @@ static class ProblemView
             console.MarkupLine($"  {Markup.Escape(detail)}");
         }
 
-        foreach (var (field, messages) in problem?.Errors ?? new Dictionary<string, string[]>())
+        foreach (var (field, messages) in problem?.Errors ?? new Dictionary<string, string[]>(StringComparer.Ordinal))
         {
             foreach (var message in messages)
             {

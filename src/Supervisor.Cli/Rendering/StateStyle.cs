@@ -19,5 +19,5 @@ static class StateStyle
     public static string Markup(string? state) =>
         state is null ? "" : $"[{Colour(state)}]{Spectre.Console.Markup.Escape(state)}[/]";
 
-    public static bool IsTerminal(string state) => TaskStates.Terminal.Contains(state);
+    public static bool IsTerminal(string state) => TaskStates.Terminal.Contains(state, StringComparer.Ordinal);
 }

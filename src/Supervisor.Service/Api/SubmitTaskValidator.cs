@@ -12,7 +12,7 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
 
     public async Task<Dictionary<string, string[]>> ValidateAsync(SubmitTaskRequest request, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
 
         if (string.IsNullOrWhiteSpace(request.Prompt))

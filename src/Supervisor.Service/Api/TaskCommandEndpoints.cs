@@ -10,7 +10,7 @@ namespace Supervisor.Service.Api;
 /// </summary>
 public static class TaskCommandEndpoints
 {
-    static readonly Dictionary<string, (string[] From, Func<Guid, string?, string?, object> Command)> Verbs = new()
+    static readonly Dictionary<string, (string[] From, Func<Guid, string?, string?, object> Command)> Verbs = new(StringComparer.Ordinal)
     {
         ["cancel"] = ([TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
             (id, by, reason) => new CancelTask(id, by, reason)),
@@ -44,13 +44,13 @@ public static class TaskCommandEndpoints
             }
             catch (JsonException e)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [TaskEndpoints.JsonField(e)] = ["is not valid JSON of the expected type."] });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [TaskEndpoints.JsonField(e)] = ["is not valid JSON of the expected type."] });
             }
         }
 
         if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal)
             {
                 [body.Reason is { Length: > 2000 } ? "reason" : "by"] = ["is too long (reason: 2000, by: 200 characters at most)."],
             });

@@ -112,7 +112,7 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
         }
 
         // On the send context too, not only in the envelope, so that the transport headers carry them as well.
-        foreach (var (key, value) in envelope.Headers ?? new Dictionary<string, object?>())
+        foreach (var (key, value) in envelope.Headers ?? new Dictionary<string, object?>(StringComparer.Ordinal))
         {
             if (ScheduledEnvelope.HeaderValue(value) is { } converted)
                 send.Headers.Set(key, converted);

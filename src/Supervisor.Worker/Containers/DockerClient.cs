@@ -149,7 +149,7 @@ public sealed class DockerClient : IDisposable
     /// <summary>Containers, running or not, that carry <paramref name="label"/> (<c>key</c> or <c>key=value</c>).</summary>
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(string label, CancellationToken cancellationToken)
     {
-        var filters = Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [label] }));
+        var filters = Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["label"] = [label] }));
         using var response = await SendAsync(HttpMethod.Get, $"/containers/json?all=1&filters={filters}", null, $"list containers labelled {label}",
             cancellationToken);
         return await ReadAsync<List<ContainerSummary>>(response, cancellationToken);

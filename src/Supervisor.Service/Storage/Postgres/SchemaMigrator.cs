@@ -19,7 +19,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
             await ExecuteAsync(connection,
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 cancellationToken);
-            var applied = new HashSet<string>();
+            var applied = new HashSet<string>(StringComparer.Ordinal);
             await using (var cmd = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
             await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
             {
@@ -28,7 +28,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
             }
 
             var assembly = typeof(SchemaMigrator).Assembly;
-            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order())
+            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
                 var name = resource[(resource.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
                 if (applied.Contains(name))
