@@ -12,7 +12,8 @@
 #                             is built on its own instead of Supervisor.sln (used to try this script on
 #                             a throw-away project).
 # Results: one TRX per project in <repo>/.data/test-results/<project>.trx (old ones are removed first).
-# A project that could not run (build failure, no TRX, test host crash) counts as 1 failed test.
+# A project that could not run (build failure, no TRX, test host crash) counts as 1 failed test; so does code off the
+# house style (`dotnet format Supervisor.sln --verify-no-changes`, after the build).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -46,6 +47,7 @@ command -v dotnet >/dev/null 2>&1 ||
     die ".NET SDK not found (no 'dotnet' on PATH); install the .NET 10 SDK first (it cannot be downloaded by this script)"
 
 total_passed=0 total_failed=0 total_skipped=0
+summary_lines=()
 
 # --- services
 t=$(now_ms)
@@ -89,6 +91,23 @@ else
 fi
 timing build "$t" "$([ "$build_ok" = 1 ] && echo ok || echo FAILED)"
 
+# --- house style (.editorconfig): formatting, style and analyzer diagnostics that `dotnet format` would change. A
+# difference counts as 1 failed test, like a build failure (and is not checked when the build already failed); the files and diagnostics that are off are printed.
+if [ "$build_ok" = 1 ] && [ -z "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
+    t=$(now_ms)
+    format_log="$RESULTS/format.log"
+    if dotnet format Supervisor.sln --verify-no-changes --no-restore --verbosity quiet >"$format_log" 2>&1; then
+        timing format "$t" ok
+    else
+        grep -E '(error|warning) [A-Z]+[0-9]*' "$format_log" | sed -e "s|$REPO/||" -e 's/ \[[^]]*\]$//' | sort -u | head -n 50 >&2 || true
+        [ -s "$format_log" ] && ! grep -qE '(error|warning) ' "$format_log" && tail -n 20 "$format_log" >&2 || true
+        warn "dotnet format --verify-no-changes: the files above are off the house style (fix: dotnet format Supervisor.sln) - counted as 1 failed"
+        total_failed=$((total_failed + 1))
+        summary_lines+=("dotnet format: files off the house style - counted as 1 failed")
+        timing format "$t" FAILED
+    fi
+fi
+
 # --- images the container tests run (built from local files; quick when nothing changed). The tests would build
 # them too, but then while other test collections run: here nothing competes for the two cores.
 if [ -z "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
@@ -107,7 +126,6 @@ counter() {   # counter NAME COUNTERS_ELEMENT -> integer value of attribute NAME
     echo "${v:-0}"
 }
 
-summary_lines=()
 for p in "${projects[@]}"; do
     name="$(basename "$p" .csproj)"
     if [ "$build_ok" != 1 ]; then

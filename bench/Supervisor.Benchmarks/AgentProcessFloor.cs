@@ -37,7 +37,7 @@ static class AgentProcessFloor
     static async Task RunOneAsync()
     {
         using var process = SpawnedProcess.Start("/bin/sh", ["-c", "true"], "/", Environment);
-        process.StandardInput.Dispose();
+        await process.StandardInput.DisposeAsync();
         if (await process.Exited != 0)
             throw new InvalidOperationException("/bin/sh -c true did not exit 0");
     }

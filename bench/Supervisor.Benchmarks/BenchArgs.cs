@@ -13,7 +13,7 @@ sealed record BenchArgs(string Command, IReadOnlyDictionary<string, string> Valu
     }
 
     public string Get(string name) =>
-        Values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
+        Values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required", nameof(name));
 
     public int Int(string name, int fallback) =>
         Values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;

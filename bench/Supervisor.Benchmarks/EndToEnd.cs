@@ -129,7 +129,7 @@ static class EndToEnd
         {
             if (DateTime.UtcNow > deadline)
             {
-                Console.Error.WriteLine($"{what}: only {done} of {n} tasks terminal after {timeout.TotalSeconds:0} s");
+                await Console.Error.WriteLineAsync($"{what}: only {done} of {n} tasks terminal after {timeout.TotalSeconds:0} s");
                 return null;
             }
 
@@ -162,8 +162,8 @@ static class EndToEnd
         while (await reader.ReadAsync())
         {
             rows.Add(new Row(reader.GetGuid(0), reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTime>(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTime>(3)));
+                await reader.IsDBNullAsync(2) ? null : await reader.GetFieldValueAsync<DateTime>(2),
+                await reader.IsDBNullAsync(3) ? null : await reader.GetFieldValueAsync<DateTime>(3)));
         }
 
         return rows;

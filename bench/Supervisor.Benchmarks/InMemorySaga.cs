@@ -91,12 +91,12 @@ static class InMemorySaga
 
     static async Task<bool> SubmitAndWaitAsync(IBus bus, Completion completed, int n, TimeSpan timeout, string what)
     {
-        var all = completed.Expect(n);
+        var all = completed.ExpectAsync(n);
         await Task.WhenAll(Enumerable.Range(0, n).Select(_ => bus.Publish(new SubmitTask(NewId.NextGuid(), "true", ["shell"], null, null, null,
             null, false, null, "bench"))));
         if (await Task.WhenAny(all, Task.Delay(timeout)) == all)
             return true;
-        Console.Error.WriteLine($"{what}: only {completed.Count} of {n} tasks completed within {timeout.TotalSeconds:0} s");
+        await Console.Error.WriteLineAsync($"{what}: only {completed.Count} of {n} tasks completed within {timeout.TotalSeconds:0} s");
         return false;
     }
 
@@ -135,7 +135,7 @@ static class InMemorySaga
         public int Count => Volatile.Read(ref _count);
 
         /// <summary>Starts counting from zero towards <paramref name="n"/> completions.</summary>
-        public Task Expect(int n)
+        public Task ExpectAsync(int n)
         {
             _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _count, 0);

@@ -53,7 +53,7 @@ static class RawRabbit
         var published = clock.Elapsed.TotalSeconds;
         if (await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(120))) != all.Task)
         {
-            Console.Error.WriteLine($"rabbit: only {received} of {n} messages consumed");
+            await Console.Error.WriteLineAsync($"rabbit: only {received} of {n} messages consumed");
             return 1;
         }
 

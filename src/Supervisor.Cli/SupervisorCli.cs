@@ -8,7 +8,7 @@ using Supervisor.Cli.Rendering;
 namespace Supervisor.Cli;
 
 /// <summary>The <c>supervisor</c> command tree and its exit-code policy.</summary>
-internal static class SupervisorCli
+static class SupervisorCli
 {
     public static async Task<int> RunAsync(string[] args)
     {
@@ -62,7 +62,7 @@ internal static class SupervisorCli
         return root;
     }
 
-    private static void ReportUsageErrors(ParseResult parse)
+    static void ReportUsageErrors(ParseResult parse)
     {
         foreach (var error in parse.Errors)
         {

@@ -1,10 +1,10 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker;
 
@@ -49,7 +49,7 @@ sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOption
             // A publish that hangs (see BrokerCalls) must not stop the beats that follow it: the next one goes out anyway.
             var beat = new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
                 clock.GetUtcNow().UtcDateTime);
-            await BrokerCalls.Once(token => bus.Publish(beat, token), TimeSpan.FromSeconds(Math.Max(worker.HeartbeatInterval.TotalSeconds, 10)), cancellationToken);
+            await BrokerCalls.OnceAsync(token => bus.Publish(beat, token), TimeSpan.FromSeconds(Math.Max(worker.HeartbeatInterval.TotalSeconds, 10)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,17 +1,17 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Rules.Interpretation;
 using Supervisor.Settings;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
-using Supervisor.Rules.Interpretation;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Health;
 using Supervisor.Worker.Jobs;
 using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker;
@@ -40,7 +40,7 @@ public static class WorkerExtensions
     {
         builder.AddSupervisorDefaults("supervisor-worker");
         builder.Services.AddValidatedOptions<WorkerOptions>(WorkerOptions.Section)
-            .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents)));
+            .PostConfigure(o => o.Agents.AddRange(agents.Except(o.Agents, StringComparer.Ordinal)));
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerAgentsValidator>();
         builder.Services.AddValidatedOptions<HookOptions>(HookOptions.Section);
         builder.AddWorkerHealthChecks();
@@ -98,14 +98,14 @@ sealed class WorkerAgentsValidator(AgentCatalog catalog) : IValidateOptions<Work
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
         var errors = new List<string>();
-        var configured = string.Join(", ", catalog.Agents.Keys.Order());
+        var configured = string.Join(", ", catalog.Agents.Keys.Order(StringComparer.CurrentCulture));
         if (options.Agents.Count == 0)
             errors.Add("--agent: name at least one agent to serve (e.g. --agent shell); configured: " + configured);
         foreach (var agent in options.Agents)
         {
             if (!catalog.TryGet(agent, out var profile))
                 errors.Add($"--agent: '{agent}' is not a configured agent; configured: {configured}");
-            else if (!OutputInterpreter.Formats.Contains(profile.OutputFormat))
+            else if (!OutputInterpreter.Formats.Contains(profile.OutputFormat, StringComparer.Ordinal))
                 errors.Add($"Supervisor:Agents:{agent}:OutputFormat: '{profile.OutputFormat}' is not one of {string.Join(", ", OutputInterpreter.Formats)}.");
         }
 

@@ -16,7 +16,7 @@ sealed partial class AnthropicMessages : IProviderApi
         var system = body["system"] is JsonArray parts
             ? string.Join("\n", parts.Select(p => p?["text"]?.GetValue<string>()))
             : body["system"]?.GetValue<string>() ?? "";
-        var directory = WorkingDirectory().Match(system) is { Success: true } m ? m.Groups[1].Value.Trim() : null;
+        var directory = WorkingDirectory().Match(system) is { Success: true } m ? m.Groups["directory"].Value.Trim() : null;
         return new Conversation(tools.Count > 0, afterTool, tools, directory, body["stream"]?.GetValue<bool>() == true);
     }
 
@@ -152,6 +152,6 @@ sealed partial class AnthropicMessages : IProviderApi
         },
     };
 
-    [GeneratedRegex(@"Primary working directory:\s*(\S+)")]
+    [GeneratedRegex(@"Primary working directory:\s*(?<directory>\S+)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex WorkingDirectory();
 }

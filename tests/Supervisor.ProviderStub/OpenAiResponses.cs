@@ -18,13 +18,15 @@ sealed partial class OpenAiResponses : IProviderApi
             if (tool?["name"]?.GetValue<string>() is { } name)
                 tools.Add(name);
             foreach (var inner in tool?["tools"]?.AsArray() ?? [])
+            {
                 if (inner?["name"]?.GetValue<string>() is { } innerName)
                     tools.Add(innerName);
+            }
         }
 
         var input = body["input"] as JsonArray ?? [];
         var afterTool = input.Any(i => i?["type"]?.GetValue<string>() is "function_call_output" or "custom_tool_call_output");
-        var directory = WorkingDirectory().Match(input.ToJsonString()) is { Success: true } m ? m.Groups[1].Value : null;
+        var directory = WorkingDirectory().Match(input.ToJsonString()) is { Success: true } m ? m.Groups["directory"].Value : null;
         return new Conversation(tools.Count > 0, afterTool, tools, directory, body["stream"]?.GetValue<bool>() != false);
     }
 
@@ -144,6 +146,6 @@ sealed partial class OpenAiResponses : IProviderApi
         ["usage"] = usage,
     };
 
-    [GeneratedRegex(@"<cwd>([^<]+)</cwd>")]
+    [GeneratedRegex(@"<cwd>(?<directory>[^<]+)</cwd>", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex WorkingDirectory();
 }

@@ -23,6 +23,7 @@ public abstract record Answer(int InputTokens)
 /// <param name="AfterToolResult">The conversation already holds a tool's result: the task is done, say so.</param>
 /// <param name="Tools">Names of the tools offered.</param>
 /// <param name="WorkingDirectory">The CLI's working directory, where its prompt says.</param>
+/// <param name="Stream">The client asked for a streamed answer.</param>
 public sealed record Conversation(bool AgentTurn, bool AfterToolResult, IReadOnlySet<string> Tools, string? WorkingDirectory, bool Stream);
 
 /// <summary>One provider API: how its requests read, and how its answers, errors and dropped streams look on the wire.</summary>

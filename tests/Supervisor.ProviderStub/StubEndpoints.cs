@@ -96,8 +96,11 @@ public static class StubEndpoints
             served.Enqueue(request);
             while (served.Count > MaxLogged)
                 served.TryDequeue(out _);
-            log.LogInformation("{Api} {Method} {Path} agentTurn={AgentTurn} script={Script} → {Step}", request.Api, request.Method, request.Path,
-                request.AgentTurn, request.Script ?? "-", request.Step);
+            if (log.IsEnabled(LogLevel.Information))
+            {
+                log.LogInformation("{Api} {Method} {Path} agentTurn={AgentTurn} script={Script} → {Step}", request.Api, request.Method, request.Path,
+                    request.AgentTurn, request.Script ?? "-", request.Step);
+            }
         }
     }
 

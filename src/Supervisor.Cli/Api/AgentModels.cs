@@ -1,7 +1,7 @@
 namespace Supervisor.Cli.Api;
 
 /// <summary>An item of <c>GET /api/agents</c>. <see cref="Workers"/> is null when the service does not report workers.</summary>
-internal sealed record AgentView(
+sealed record AgentView(
     string Name,
     string? Command,
     string? Isolation,
@@ -11,7 +11,7 @@ internal sealed record AgentView(
     long? QueueDepth,
     IReadOnlyList<WorkerView>? Workers);
 
-internal sealed record WorkerView(
+sealed record WorkerView(
     string Id,
     string? Host,
     bool Busy,

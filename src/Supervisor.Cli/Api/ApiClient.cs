@@ -7,10 +7,10 @@ using System.Text.Json.Serialization;
 namespace Supervisor.Cli.Api;
 
 /// <summary>A body as the CLI reads it, with the JSON exactly as the API sent it (for <c>--json</c>).</summary>
-internal sealed record ApiResponse<T>(T Value, string Json);
+sealed record ApiResponse<T>(T Value, string Json);
 
 /// <summary>Typed client of the service's HTTP API. Every failure surfaces as one of the exceptions in ApiExceptions.cs.</summary>
-internal sealed class ApiClient : IDisposable
+sealed class ApiClient : IDisposable
 {
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -19,19 +19,19 @@ internal sealed class ApiClient : IDisposable
     };
 
     // Reads are quick; a service that takes longer than this is stuck, and the user should hear about it.
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly HttpClient http;
+    readonly HttpClient _http;
 
     public ApiClient(Uri baseUri, string? token)
     {
         BaseUri = baseUri;
-        http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
-        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("supervisor-cli", typeof(ApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        _http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("supervisor-cli", typeof(ApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         if (token is not null)
         {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
     }
 
@@ -110,9 +110,9 @@ internal sealed class ApiClient : IDisposable
         }
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose() => _http.Dispose();
 
-    private async Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? taskId, CancellationToken ct)
+    async Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? taskId, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(RequestTimeout);
@@ -155,12 +155,12 @@ internal sealed class ApiClient : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendCoreAsync(
+    async Task<HttpResponseMessage> SendCoreAsync(
         HttpRequestMessage request, HttpCompletionOption completion, CancellationToken timeout, CancellationToken ct)
     {
         try
         {
-            return await http.SendAsync(request, completion, timeout);
+            return await _http.SendAsync(request, completion, timeout);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -172,10 +172,10 @@ internal sealed class ApiClient : IDisposable
         }
     }
 
-    private ServiceUnreachableException TimedOut() =>
+    ServiceUnreachableException TimedOut() =>
         new($"the supervisor API at {BaseUri} did not answer within {RequestTimeout.TotalSeconds:0} s");
 
-    private ServiceUnreachableException Unreachable(HttpRequestException e)
+    ServiceUnreachableException Unreachable(HttpRequestException e)
     {
         var socketError = (e.InnerException as SocketException)?.SocketErrorCode;
         var reason = socketError switch
@@ -192,7 +192,7 @@ internal sealed class ApiClient : IDisposable
         return new ServiceUnreachableException($"cannot reach the supervisor API at {BaseUri} ({reason}); {hint}", e);
     }
 
-    private static Exception Failure(HttpResponseMessage response, string body, string? taskId)
+    static Exception Failure(HttpResponseMessage response, string body, string? taskId)
     {
         var status = (int)response.StatusCode;
         if (response.StatusCode == HttpStatusCode.NotFound && taskId is not null)
@@ -205,7 +205,7 @@ internal sealed class ApiClient : IDisposable
         return new ApiException(status, response.ReasonPhrase ?? response.StatusCode.ToString(), problem, snippet);
     }
 
-    private static Problem? TryReadProblem(string body)
+    static Problem? TryReadProblem(string body)
     {
         if (!body.TrimStart().StartsWith('{'))
         {
@@ -223,7 +223,7 @@ internal sealed class ApiClient : IDisposable
         }
     }
 
-    private static string Snippet(string body)
+    static string Snippet(string body)
     {
         var oneLine = string.Join(' ', body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         return oneLine.Length <= 300 ? oneLine : oneLine[..300] + "…";

@@ -1,7 +1,7 @@
 namespace Supervisor.Cli.Api;
 
 /// <summary>The API answered with a non-success status.</summary>
-internal sealed class ApiException(int status, string reason, Problem? problem, string? body)
+sealed class ApiException(int status, string reason, Problem? problem, string? body)
     : Exception(problem?.Title ?? $"HTTP {status} {reason}")
 {
     public int Status { get; } = status;
@@ -16,13 +16,13 @@ internal sealed class ApiException(int status, string reason, Problem? problem, 
 }
 
 /// <summary>A task id the API does not know (404 on a <c>/api/tasks/{id}</c> resource).</summary>
-internal sealed class TaskNotFoundException(string id) : Exception($"task {id} not found")
+sealed class TaskNotFoundException(string id) : Exception($"task {id} not found")
 {
     public string Id { get; } = id;
 }
 
 /// <summary>The API could not be reached at all (refused, DNS, TLS, timeout).</summary>
-internal sealed class ServiceUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+sealed class ServiceUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The API answered with a success status but a body the CLI cannot read.</summary>
-internal sealed class UnexpectedResponseException(string message, Exception? inner = null) : Exception(message, inner);
+sealed class UnexpectedResponseException(string message, Exception? inner = null) : Exception(message, inner);

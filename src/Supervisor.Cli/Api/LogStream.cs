@@ -6,27 +6,27 @@ using System.Text.Json;
 namespace Supervisor.Cli.Api;
 
 /// <summary>A log chunk and its JSON as the API sent it.</summary>
-internal sealed record LogEvent(LogChunkView Chunk, string Json);
+sealed record LogEvent(LogChunkView Chunk, string Json);
 
 /// <summary>
 /// The answer to <c>logs?follow=true</c>: a server-sent-events stream of <c>chunk</c> events closed by an <c>end</c> event,
 /// or, from a service that does not stream, the plain JSON list of the chunks so far.
 /// </summary>
-internal sealed class LogStream : IDisposable
+sealed class LogStream : IDisposable
 {
-    private readonly HttpResponseMessage? response;
-    private readonly Stream? stream;
-    private readonly string? snapshot;
+    readonly HttpResponseMessage? _response;
+    readonly Stream? _stream;
+    readonly string? _snapshot;
 
-    private LogStream(HttpResponseMessage? response, Stream? stream, string? snapshot)
+    LogStream(HttpResponseMessage? response, Stream? stream, string? snapshot)
     {
-        this.response = response;
-        this.stream = stream;
-        this.snapshot = snapshot;
+        _response = response;
+        _stream = stream;
+        _snapshot = snapshot;
     }
 
     /// <summary>False when the service answered a snapshot instead of a stream.</summary>
-    public bool IsLive => stream is not null;
+    public bool IsLive => _stream is not null;
 
     public static LogStream Live(HttpResponseMessage response, Stream stream) => new(response, stream, null);
 
@@ -35,9 +35,9 @@ internal sealed class LogStream : IDisposable
     /// <summary>Yields chunks until the stream's <c>end</c> event; throws if the connection closes before it.</summary>
     public async IAsyncEnumerable<LogEvent> ReadAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        if (stream is null)
+        if (_stream is null)
         {
-            foreach (var item in ParseSnapshot(snapshot!))
+            foreach (var item in ParseSnapshot(_snapshot!))
             {
                 yield return item;
             }
@@ -45,7 +45,7 @@ internal sealed class LogStream : IDisposable
             yield break;
         }
 
-        var parser = SseParser.Create(stream, static (eventType, data) => (eventType, Encoding.UTF8.GetString(data)));
+        var parser = SseParser.Create(_stream, static (eventType, data) => (eventType, Encoding.UTF8.GetString(data)));
         await foreach (var item in parser.EnumerateAsync(ct))
         {
             var (eventType, data) = item.Data;
@@ -67,11 +67,11 @@ internal sealed class LogStream : IDisposable
 
     public void Dispose()
     {
-        stream?.Dispose();
-        response?.Dispose();
+        _stream?.Dispose();
+        _response?.Dispose();
     }
 
-    private static IEnumerable<LogEvent> ParseSnapshot(string json)
+    static List<LogEvent> ParseSnapshot(string json)
     {
         using var document = ParseDocument(json);
         if (document.RootElement.ValueKind != JsonValueKind.Array)
@@ -89,7 +89,7 @@ internal sealed class LogStream : IDisposable
         return events;
     }
 
-    private static JsonDocument ParseDocument(string json)
+    static JsonDocument ParseDocument(string json)
     {
         try
         {
@@ -101,7 +101,7 @@ internal sealed class LogStream : IDisposable
         }
     }
 
-    private static LogChunkView Deserialize(string json)
+    static LogChunkView Deserialize(string json)
     {
         try
         {

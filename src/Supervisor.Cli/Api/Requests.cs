@@ -3,7 +3,7 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Api;
 
 /// <summary>Body of <c>POST /api/tasks</c>; null members are left out of the JSON.</summary>
-internal sealed record SubmitRequest(
+sealed record SubmitRequest(
     Guid? Id,
     string Prompt,
     string? Agent,
@@ -16,4 +16,4 @@ internal sealed record SubmitRequest(
     IReadOnlyDictionary<string, string>? Labels);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
-internal sealed record TaskActionRequest(string? Reason, string? By);
+sealed record TaskActionRequest(string? Reason, string? By);

@@ -7,10 +7,10 @@ namespace Supervisor.Cli.Api;
 // must not crash the CLI; rendering treats null as empty.
 
 /// <summary><c>202</c> answer of submit and of the task verbs.</summary>
-internal sealed record TaskAccepted(Guid Id, string State);
+sealed record TaskAccepted(Guid Id, string State);
 
 /// <summary>An item of <c>GET /api/tasks</c>.</summary>
-internal sealed record TaskSummary(
+sealed record TaskSummary(
     Guid Id,
     string State,
     IReadOnlyList<string>? Agents,
@@ -22,7 +22,7 @@ internal sealed record TaskSummary(
     IReadOnlyDictionary<string, string>? Labels);
 
 /// <summary><c>GET /api/tasks/{id}</c>.</summary>
-internal sealed record TaskDetail(
+sealed record TaskDetail(
     Guid Id,
     string State,
     string? Prompt,
@@ -44,7 +44,7 @@ internal sealed record TaskDetail(
     TaskResult? Result,
     JsonElement? Usage);
 
-internal sealed record AttemptView(
+sealed record AttemptView(
     int Number,
     int Pass,
     string? Agent,
@@ -59,7 +59,7 @@ internal sealed record AttemptView(
     DateTimeOffset? NextRetryAt,
     string? Branch);
 
-internal sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At, string? By = null, string? Reason = null);
+sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At, string? By = null, string? Reason = null);
 
 /// <summary>An item of <c>GET /api/tasks/{id}/logs</c>, or the data of an SSE <c>chunk</c> event.</summary>
-internal sealed record LogChunkView(int Attempt, long Sequence, string? Stream, string? Text, DateTimeOffset At);
+sealed record LogChunkView(int Attempt, long Sequence, string? Stream, string? Text, DateTimeOffset At);

@@ -8,7 +8,7 @@ namespace Supervisor.Cli.Api;
 /// Reads API timestamps as UTC when they carry no offset. The API promises ISO UTC strings, but a <c>DateTime</c> of
 /// unspecified kind serializes without the <c>Z</c>, and the default reader would then take it as local time.
 /// </summary>
-internal sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

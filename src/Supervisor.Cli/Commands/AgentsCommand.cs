@@ -5,7 +5,7 @@ using Supervisor.Cli.Rendering;
 namespace Supervisor.Cli.Commands;
 
 /// <summary><c>supervisor agents</c> → <c>GET /api/agents</c>: configured agents, their queues and workers.</summary>
-internal static class AgentsCommand
+static class AgentsCommand
 {
     public static Command Create()
     {
@@ -14,7 +14,7 @@ internal static class AgentsCommand
         return command.WithExamples("supervisor agents", "supervisor agents --json");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
+    static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
     {
         var agents = await api.GetAgentsAsync(ct);
         if (parse.GetValue(GlobalOptions.Json))

@@ -6,7 +6,7 @@ using Supervisor.Cli.Rendering;
 namespace Supervisor.Cli.Commands;
 
 /// <summary>Runs a command's body against the API and turns every kind of failure into one message and an exit code.</summary>
-internal static class ApiAction
+static class ApiAction
 {
     public static void SetApiAction(this Command command, Func<ParseResult, ApiClient, CancellationToken, Task<int>> body) =>
         command.SetAction(async (parse, ct) =>

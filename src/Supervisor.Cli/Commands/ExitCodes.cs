@@ -1,7 +1,7 @@
 namespace Supervisor.Cli.Commands;
 
 /// <summary>Process exit codes; scripts depend on them.</summary>
-internal static class ExitCodes
+static class ExitCodes
 {
     public const int Success = 0;
 

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Supervisor.Cli.Commands;
 
 /// <summary>Options every command accepts.</summary>
-internal static class GlobalOptions
+static class GlobalOptions
 {
     public const string DefaultApi = "http://127.0.0.1:5080";
 
@@ -43,7 +43,7 @@ internal static class GlobalOptions
             : throw new UsageException($"--api '{text}' is not an absolute http(s) URL, e.g. {DefaultApi}");
     }
 
-    private static void ValidateApiUrl(System.CommandLine.Parsing.OptionResult result)
+    static void ValidateApiUrl(System.CommandLine.Parsing.OptionResult result)
     {
         var text = result.GetValueOrDefault<string>();
         if (!TryParseApiUrl(text, out _))
@@ -52,7 +52,7 @@ internal static class GlobalOptions
         }
     }
 
-    private static bool TryParseApiUrl(string? text, out Uri uri)
+    static bool TryParseApiUrl(string? text, out Uri uri)
     {
         uri = null!;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))

@@ -9,9 +9,9 @@ namespace Supervisor.Cli.Commands;
 /// Adds an "Examples:" section to <c>--help</c>. System.CommandLine 2.0 keeps its help builder internal, so this wraps the
 /// help option's action and writes the section after the standard help.
 /// </summary>
-internal static class HelpExamples
+static class HelpExamples
 {
-    private static readonly ConditionalWeakTable<Command, string[]> Examples = [];
+    static readonly ConditionalWeakTable<Command, string[]> Examples = [];
 
     public static T WithExamples<T>(this T command, params string[] lines)
         where T : Command
@@ -35,7 +35,7 @@ internal static class HelpExamples
             ? action.Invoke(parse)
             : 0;
 
-    private sealed class WithExamplesAction(SynchronousCommandLineAction standard) : SynchronousCommandLineAction
+    sealed class WithExamplesAction(SynchronousCommandLineAction standard) : SynchronousCommandLineAction
     {
         public override bool ClearsParseErrors => true;
 

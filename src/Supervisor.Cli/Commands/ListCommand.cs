@@ -6,9 +6,9 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Commands;
 
 /// <summary><c>supervisor list</c> → <c>GET /api/tasks?state=&amp;limit=</c>.</summary>
-internal static class ListCommand
+static class ListCommand
 {
-    private static readonly Option<string> State = new("--state")
+    static readonly Option<string> State = new("--state")
     {
         Description = "Only tasks in this state: " + string.Join(", ", TaskStates.All),
         HelpName = "STATE",
@@ -25,7 +25,7 @@ internal static class ListCommand
         },
     };
 
-    private static readonly Option<int?> Limit = new("--limit")
+    static readonly Option<int?> Limit = new("--limit")
     {
         Description = "At most this many tasks (newest first)",
         HelpName = "N",
@@ -39,7 +39,7 @@ internal static class ListCommand
         return command.WithExamples("supervisor list --state Running", "supervisor list --limit 20 --json");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
+    static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
     {
         var tasks = await api.ListTasksAsync(Canonical(parse.GetValue(State)), parse.GetValue(Limit), ct);
         if (parse.GetValue(GlobalOptions.Json))
@@ -55,6 +55,6 @@ internal static class ListCommand
     }
 
     // State names are case-sensitive in the API; accept "running" on the command line and send "Running".
-    private static string? Canonical(string? state) =>
+    static string? Canonical(string? state) =>
         state is null ? null : TaskStates.All.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase));
 }

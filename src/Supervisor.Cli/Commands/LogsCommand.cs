@@ -9,11 +9,11 @@ namespace Supervisor.Cli.Commands;
 /// <c>supervisor logs ID [-f]</c> → <c>GET /api/tasks/{id}/logs[?follow=true]</c>. stdout carries the agent's output exactly
 /// as recorded; the <c>── attempt N ──</c> separators go to stderr so that stdout stays raw.
 /// </summary>
-internal static class LogsCommand
+static class LogsCommand
 {
-    private static readonly Argument<string> Id = TaskIdArgument.Create();
+    static readonly Argument<string> Id = TaskIdArgument.Create();
 
-    private static readonly Option<bool> Follow = new("--follow", "-f")
+    static readonly Option<bool> Follow = new("--follow", "-f")
     {
         Description = "Keep printing output as it arrives until the task ends (with --json: one chunk per line)",
     };
@@ -25,7 +25,7 @@ internal static class LogsCommand
         return command.WithExamples("supervisor logs 3f2a1b2c -f", "supervisor logs 3f2a1b2c 2>/dev/null > output.txt");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
+    static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
     {
         var id = await TaskIdArgument.ResolveAsync(api, parse.GetRequiredValue(Id), ct);
         var json = parse.GetValue(GlobalOptions.Json);
@@ -83,26 +83,26 @@ internal static class LogsCommand
     }
 
     /// <summary>Writes chunk text as-is and marks where a new attempt's output begins.</summary>
-    private sealed class LogWriter
+    sealed class LogWriter
     {
-        private int? attempt;
-        private bool midLine;
+        int? _attempt;
+        bool _midLine;
 
         public void Write(LogChunkView chunk)
         {
-            if (chunk.Attempt != attempt)
+            if (chunk.Attempt != _attempt)
             {
                 Output.Flush();
                 // The separator must start on its own line on a terminal, without adding a newline to stdout.
-                Output.Error.MarkupLine($"{(midLine ? "\n" : "")}[dim]── attempt {chunk.Attempt} ──[/]");
-                attempt = chunk.Attempt;
-                midLine = false;
+                Output.Error.MarkupLine($"{(_midLine ? "\n" : "")}[dim]── attempt {chunk.Attempt} ──[/]");
+                _attempt = chunk.Attempt;
+                _midLine = false;
             }
 
             if (chunk.Text is { Length: > 0 } text)
             {
                 Output.Raw(text);
-                midLine = !text.EndsWith('\n');
+                _midLine = !text.EndsWith('\n');
             }
         }
 
@@ -110,10 +110,10 @@ internal static class LogsCommand
         public void Finish()
         {
             Output.Flush();
-            if (midLine)
+            if (_midLine)
             {
                 Output.Error.WriteLine();
-                midLine = false;
+                _midLine = false;
             }
         }
     }

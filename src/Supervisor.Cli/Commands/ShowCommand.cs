@@ -5,9 +5,9 @@ using Supervisor.Cli.Rendering;
 namespace Supervisor.Cli.Commands;
 
 /// <summary><c>supervisor show ID</c> → <c>GET /api/tasks/{id}</c>: header, timeline, result or error.</summary>
-internal static class ShowCommand
+static class ShowCommand
 {
-    private static readonly Argument<string> Id = TaskIdArgument.Create();
+    static readonly Argument<string> Id = TaskIdArgument.Create();
 
     public static Command Create()
     {
@@ -16,7 +16,7 @@ internal static class ShowCommand
         return command.WithExamples("supervisor show 3f2a1b2c", "supervisor show 3f2a1b2c-8d4e-4f6a-9b1c-2d3e4f5a6b7c --json");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
+    static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
     {
         var id = await TaskIdArgument.ResolveAsync(api, parse.GetRequiredValue(Id), ct);
         var task = await api.GetTaskAsync(id, ct);

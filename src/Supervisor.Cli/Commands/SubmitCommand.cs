@@ -9,22 +9,22 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Commands;
 
 /// <summary><c>supervisor submit PROMPT ...</c> → <c>POST /api/tasks</c>, optionally waiting for the outcome.</summary>
-internal static partial class SubmitCommand
+static partial class SubmitCommand
 {
-    private static readonly Argument<string> Prompt = new("PROMPT")
+    static readonly Argument<string> Prompt = new("PROMPT")
     {
         Description = "What the agent should do (for the shell agent: the command line to run)",
         Validators = { result => RequireText(result, "PROMPT must not be empty") },
     };
 
-    private static readonly Option<string> Agent = new("--agent")
+    static readonly Option<string> Agent = new("--agent")
     {
         Description = "Run on this agent only",
         HelpName = "NAME",
         Validators = { result => RequireText(result, "--agent needs a name") },
     };
 
-    private static readonly Option<string> Agents = new("--agents")
+    static readonly Option<string> Agents = new("--agents")
     {
         Description = "Agent chain, comma-separated: the next one takes over when one gives up",
         HelpName = "a,b,c",
@@ -41,14 +41,14 @@ internal static partial class SubmitCommand
         },
     };
 
-    private static readonly Option<string> Repo = new("--repo")
+    static readonly Option<string> Repo = new("--repo")
     {
         Description = "Repository to work in: a local path (made absolute here) or a clone URL",
         HelpName = "PATH",
         Validators = { result => RequireText(result, "--repo needs a path") },
     };
 
-    private static readonly Option<string> BaseRef = new("--base-ref")
+    static readonly Option<string> BaseRef = new("--base-ref")
     {
         Description = "Branch, tag or commit to start from (default: the repository's HEAD)",
         HelpName = "REF",
@@ -65,38 +65,38 @@ internal static partial class SubmitCommand
         },
     };
 
-    private static readonly Option<string> Risk = new("--risk")
+    static readonly Option<string> Risk = new("--risk")
     {
         Description = "Risk level; policy may require approval for it",
         HelpName = "low|medium|high",
     };
 
-    private static readonly Option<int?> TimeoutSeconds = new("--timeout")
+    static readonly Option<int?> TimeoutSeconds = new("--timeout")
     {
         Description = "Time limit for each attempt, in seconds",
         HelpName = "SECONDS",
         CustomParser = Validation.PositiveInt("--timeout must be a positive number of seconds"),
     };
 
-    private static readonly Option<string> Verify = new("--verify")
+    static readonly Option<string> Verify = new("--verify")
     {
         Description = "Command run in the workspace after the agent; a non-zero exit fails the attempt",
         HelpName = "CMD",
     };
 
-    private static readonly Option<bool> ExpectChanges = new("--expect-changes")
+    static readonly Option<bool> ExpectChanges = new("--expect-changes")
     {
         Description = "Fail the attempt if the agent leaves no changes",
     };
 
-    private static readonly Option<string[]> Labels = new("--label")
+    static readonly Option<string[]> Labels = new("--label")
     {
         Description = "Label the task (repeatable)",
         HelpName = "k=v",
         Validators = { ValidateLabels },
     };
 
-    private static readonly Option<string> Id = new("--id")
+    static readonly Option<string> Id = new("--id")
     {
         Description = "Task id to use (a GUID); submitting the same id twice runs the task once",
         HelpName = "GUID",
@@ -112,7 +112,7 @@ internal static partial class SubmitCommand
         },
     };
 
-    private static readonly Option<bool> Wait = new("--wait")
+    static readonly Option<bool> Wait = new("--wait")
     {
         Description = "Follow the task until it ends; exit 0 only if it succeeded (Ctrl+C stops waiting, not the task)",
     };
@@ -131,7 +131,7 @@ internal static partial class SubmitCommand
             "id=$(supervisor submit 'Fix the flaky test in tests/Api' --agents claude,codex --repo . --label ticket=42)");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
+    static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
     {
         var json = parse.GetValue(GlobalOptions.Json);
         var accepted = await api.SubmitAsync(BuildRequest(parse), ct);
@@ -173,7 +173,7 @@ internal static partial class SubmitCommand
         return waited.Value.State == TaskStates.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    private static SubmitRequest BuildRequest(ParseResult parse)
+    static SubmitRequest BuildRequest(ParseResult parse)
     {
         var agents = parse.GetValue(Agents) is { } chain ? SplitChain(chain) : null;
         var labels = parse.GetValue(Labels) is { Length: > 0 } pairs
@@ -192,7 +192,7 @@ internal static partial class SubmitCommand
             Labels: labels);
     }
 
-    private static RepositorySpec? Repository(string? repo, string? baseRef)
+    static RepositorySpec? Repository(string? repo, string? baseRef)
     {
         if (repo is null)
         {
@@ -205,16 +205,16 @@ internal static partial class SubmitCommand
             : new RepositorySpec(Path: Path.GetFullPath(repo), Url: null, BaseRef: baseRef);
     }
 
-    private static List<string> SplitChain(string chain) =>
+    static List<string> SplitChain(string chain) =>
         chain.Split(',', StringSplitOptions.TrimEntries).ToList();
 
-    private static KeyValuePair<string, string> SplitLabel(string pair)
+    static KeyValuePair<string, string> SplitLabel(string pair)
     {
         var equals = pair.IndexOf('=', StringComparison.Ordinal);
         return new(pair[..equals].Trim(), pair[(equals + 1)..]);
     }
 
-    private static void ValidateChain(OptionResult result)
+    static void ValidateChain(OptionResult result)
     {
         var agents = SplitChain(result.GetValueOrDefault<string>() ?? "");
         if (agents.Any(a => a.Length == 0))
@@ -227,7 +227,7 @@ internal static partial class SubmitCommand
         }
     }
 
-    private static void ValidateLabels(OptionResult result)
+    static void ValidateLabels(OptionResult result)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pair in result.GetValueOrDefault<string[]>() ?? [])
@@ -244,7 +244,7 @@ internal static partial class SubmitCommand
         }
     }
 
-    private static void RequireText(SymbolResult result, string message)
+    static void RequireText(SymbolResult result, string message)
     {
         var value = result switch
         {
@@ -258,6 +258,6 @@ internal static partial class SubmitCommand
         }
     }
 
-    [GeneratedRegex(@"^([a-zA-Z][a-zA-Z0-9+.-]*://|[^/\\:@\s]+@[^/\\:\s]+:)")]
+    [GeneratedRegex(@"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|[^/\\:@\s]+@[^/\\:\s]+:)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UrlLike();
 }

@@ -9,7 +9,7 @@ namespace Supervisor.Cli.Commands;
 /// <c>cancel | pause | resume | approve | reject | retry ID</c> → <c>POST /api/tasks/{id}/{verb}</c>. A verb that does not apply
 /// in the task's current state is a 409 from the API, shown with its detail.
 /// </summary>
-internal static class TaskActionCommands
+static class TaskActionCommands
 {
     public static IEnumerable<Command> Create() =>
     [
@@ -21,7 +21,7 @@ internal static class TaskActionCommands
         Create("retry", "Run a task that ended unsuccessfully again", withReason: false),
     ];
 
-    private static Command Create(string verb, string description, bool withReason)
+    static Command Create(string verb, string description, bool withReason)
     {
         var id = TaskIdArgument.Create();
         var reason = withReason ? new Option<string>("--reason") { Description = "Why; recorded in the task's audit trail", HelpName = "TEXT" } : null;

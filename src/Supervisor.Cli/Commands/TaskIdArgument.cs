@@ -7,9 +7,9 @@ namespace Supervisor.Cli.Commands;
 /// The <c>ID</c> argument of the task commands: a full GUID, or, for convenience, a prefix of one such as the 8 characters
 /// <c>list</c> shows, matched against every task the service holds.
 /// </summary>
-internal static class TaskIdArgument
+static class TaskIdArgument
 {
-    private const int MinimumPrefix = 4;
+    const int MinimumPrefix = 4;
 
     public static Argument<string> Create() => new("ID")
     {
@@ -45,6 +45,6 @@ internal static class TaskIdArgument
         };
     }
 
-    private static bool IsPrefix(string? text) =>
+    static bool IsPrefix(string? text) =>
         text is { Length: >= MinimumPrefix and < 36 } && text.All(c => char.IsAsciiHexDigit(c) || c == '-');
 }

@@ -9,16 +9,16 @@ namespace Supervisor.Cli.Commands;
 /// Polls <c>GET /api/tasks/{id}</c> until the task ends, printing each state change as it happens, e.g.
 /// <c>12:00:01 Running (agent shell, attempt 1 on worker w1)</c>.
 /// </summary>
-internal static class TaskWaiter
+static class TaskWaiter
 {
-    private static readonly TimeSpan FirstInterval = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(2);
+    static readonly TimeSpan FirstInterval = TimeSpan.FromMilliseconds(500);
+    static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(2);
 
     // The saga stores the task after the API accepted it, so a 404 just after submit means "not yet", not "never".
-    private static readonly TimeSpan NotFoundGrace = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan NotFoundGrace = TimeSpan.FromSeconds(30);
 
     // A service restart during a long wait should not end the wait; a service gone for this long should.
-    private static readonly TimeSpan UnreachableGrace = TimeSpan.FromSeconds(60);
+    static readonly TimeSpan UnreachableGrace = TimeSpan.FromSeconds(60);
 
     /// <summary>The final task, or null if the user pressed Ctrl+C (the task keeps running).</summary>
     public static async Task<ApiResponse<TaskDetail>?> WaitAsync(ApiClient api, Guid id, IAnsiConsole progress, CancellationToken ct)
@@ -86,7 +86,7 @@ internal static class TaskWaiter
     }
 
     /// <summary>The task, or null for a failure tolerated for now.</summary>
-    private static async Task<ApiResponse<TaskDetail>?> TryGetAsync(
+    static async Task<ApiResponse<TaskDetail>?> TryGetAsync(
         ApiClient api, Guid id, bool tolerateNotFound, bool tolerateUnreachable, CancellationToken ct)
     {
         try
@@ -103,7 +103,7 @@ internal static class TaskWaiter
         }
     }
 
-    private static void Print(IAnsiConsole console, DateTimeOffset at, string state, TaskDetail task, bool isLatest)
+    static void Print(IAnsiConsole console, DateTimeOffset at, string state, TaskDetail task, bool isLatest)
     {
         var detail = Detail(state, task, at, isLatest);
         var line = $"[dim]{Format.ShortTime(at)}[/] {StateStyle.Markup(state)}";
@@ -114,7 +114,7 @@ internal static class TaskWaiter
     /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time.
     /// Task-level fields (current agent) describe only the latest state.
     /// </summary>
-    private static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest)
+    static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest)
     {
         var attempts = task.Attempts ?? [];
         switch (state)
@@ -142,7 +142,7 @@ internal static class TaskWaiter
         }
     }
 
-    private static TimeSpan Distance(DateTimeOffset a, DateTimeOffset b) => (a - b).Duration();
+    static TimeSpan Distance(DateTimeOffset a, DateTimeOffset b) => (a - b).Duration();
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

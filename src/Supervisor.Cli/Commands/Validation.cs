@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Supervisor.Cli.Commands;
 
 /// <summary>Parsers for option values, so that a bad value gets a message that says what is expected.</summary>
-internal static class Validation
+static class Validation
 {
     /// <summary>A parser for a positive whole number; <paramref name="message"/> names the option and what it means.</summary>
     public static Func<ArgumentResult, int?> PositiveInt(string message) => result =>

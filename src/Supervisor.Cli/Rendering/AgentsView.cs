@@ -5,7 +5,7 @@ using Supervisor.Cli.Api;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>The <c>agents</c> view: a summary table, then each agent's workers.</summary>
-internal static class AgentsView
+static class AgentsView
 {
     public static void Write(IAnsiConsole console, IReadOnlyList<AgentView> agents, DateTimeOffset now)
     {
@@ -45,7 +45,7 @@ internal static class AgentsView
     }
 
     // "?" rather than "0 live" when the service does not say: no data is not the same as no workers.
-    private static string WorkerCounts(IReadOnlyList<WorkerView>? workers)
+    static string WorkerCounts(IReadOnlyList<WorkerView>? workers)
     {
         if (workers is null)
         {
@@ -58,7 +58,7 @@ internal static class AgentsView
         return lost == 0 ? liveMarkup : $"{liveMarkup}, [red]{lost} lost[/]";
     }
 
-    private static string Worker(WorkerView worker, DateTimeOffset now)
+    static string Worker(WorkerView worker, DateTimeOffset now)
     {
         var status = worker.Lost ? "[red]lost[/]" : worker.Busy ? "[yellow]busy[/]" : "[green]idle[/]";
         var parts = new List<string> { Markup.Escape(worker.Id), Markup.Escape(worker.Host ?? ""), status };

@@ -2,7 +2,7 @@ using Spectre.Console;
 
 namespace Supervisor.Cli.Rendering;
 
-internal static class Columns
+static class Columns
 {
     /// <summary>Borderless tables read like <c>docker ps</c>: two spaces between columns, none at the edges.</summary>
     public static void Spread(Table table)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>Text formatting shared by the views. Times arrive as UTC and are shown in local time.</summary>
-internal static class Format
+static class Format
 {
     public static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
 

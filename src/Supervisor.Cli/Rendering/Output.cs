@@ -8,16 +8,16 @@ namespace Supervisor.Cli.Rendering;
 /// The CLI's only way to the terminal. Human output goes through Spectre.Console (which drops colour when not on a TTY);
 /// <c>--json</c>, captured ids and raw logs go to stdout untouched so scripts can consume them.
 /// </summary>
-internal static class Output
+static class Output
 {
-    private static readonly JsonWriterOptions PrettyJson = new()
+    static readonly JsonWriterOptions PrettyJson = new()
     {
         Indented = true,
         // Keep prompts and log text readable: no \uXXXX for non-ASCII or for characters like '<' and '+'.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private const int UnwrappedWidth = 1000;
+    const int UnwrappedWidth = 1000;
 
     /// <summary>Formatted output on stdout.</summary>
     public static IAnsiConsole Human { get; } = Create(Console.Out, Console.IsOutputRedirected);
@@ -43,7 +43,7 @@ internal static class Output
 
     // Spectre decides colour from TERM alone, so a pipe from an xterm would get escape codes: say "no" for redirected
     // output. Spectre also wraps at 80 columns when it cannot ask the terminal; a pipe or log file is better unwrapped.
-    private static IAnsiConsole Create(TextWriter writer, bool redirected)
+    static IAnsiConsole Create(TextWriter writer, bool redirected)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

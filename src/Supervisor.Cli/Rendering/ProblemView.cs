@@ -4,7 +4,7 @@ using Supervisor.Cli.Api;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>Writes an API error readably: the title and status, the detail, then each invalid field with its messages.</summary>
-internal static class ProblemView
+static class ProblemView
 {
     public static void Write(IAnsiConsole console, ApiException error)
     {
@@ -17,7 +17,7 @@ internal static class ProblemView
             console.MarkupLine($"  {Markup.Escape(detail)}");
         }
 
-        foreach (var (field, messages) in problem?.Errors ?? new Dictionary<string, string[]>())
+        foreach (var (field, messages) in problem?.Errors ?? new Dictionary<string, string[]>(StringComparer.Ordinal))
         {
             foreach (var message in messages)
             {

@@ -1,10 +1,9 @@
-using Spectre.Console;
 using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>How a task state is coloured everywhere in the CLI.</summary>
-internal static class StateStyle
+static class StateStyle
 {
     public static string Colour(string state) => state switch
     {
@@ -20,5 +19,5 @@ internal static class StateStyle
     public static string Markup(string? state) =>
         state is null ? "" : $"[{Colour(state)}]{Spectre.Console.Markup.Escape(state)}[/]";
 
-    public static bool IsTerminal(string state) => TaskStates.Terminal.Contains(state);
+    public static bool IsTerminal(string state) => TaskStates.Terminal.Contains(state, StringComparer.Ordinal);
 }

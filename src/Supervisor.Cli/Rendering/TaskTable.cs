@@ -4,9 +4,9 @@ using Supervisor.Cli.Api;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>The <c>list</c> table: one row per task, newest as the API orders them.</summary>
-internal static class TaskTable
+static class TaskTable
 {
-    private const int PromptWidth = 50;
+    const int PromptWidth = 50;
 
     public static void Write(IAnsiConsole console, IReadOnlyList<TaskSummary> tasks, DateTimeOffset now)
     {
@@ -21,7 +21,7 @@ internal static class TaskTable
         Columns.Spread(table);
         foreach (var task in tasks)
         {
-            var agent = task.CurrentAgent ?? task.Agents?.FirstOrDefault() ?? "";
+            var agent = task.CurrentAgent ?? (task.Agents is [var first, ..] ? first : null) ?? "";
             table.AddRow(
                 Format.ShortId(task.Id),
                 StateStyle.Markup(task.State),

@@ -6,7 +6,7 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>The parts of <c>show</c>: header, timeline, and outcome (result or error).</summary>
-internal static class TaskView
+static class TaskView
 {
     public static void Write(IAnsiConsole console, TaskDetail task, DateTimeOffset now)
     {
@@ -97,7 +97,7 @@ internal static class TaskView
         }
     }
 
-    private static void WriteResult(IAnsiConsole console, TaskResult result)
+    static void WriteResult(IAnsiConsole console, TaskResult result)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         grid.AddRow("[bold]Agent[/]", Markup.Escape(result.Agent ?? ""));
@@ -117,7 +117,7 @@ internal static class TaskView
     }
 
     // The usage document's shape belongs to the service (tokens, cost, duration...): show whatever it holds.
-    private static void WriteUsage(IAnsiConsole console, JsonElement usage)
+    static void WriteUsage(IAnsiConsole console, JsonElement usage)
     {
         if (usage.ValueKind != JsonValueKind.Object)
         {
@@ -135,7 +135,7 @@ internal static class TaskView
         console.Write(grid);
     }
 
-    private static string Chain(TaskDetail task)
+    static string Chain(TaskDetail task)
     {
         var agents = task.Agents ?? [];
         if (agents.Count == 0)
@@ -149,7 +149,7 @@ internal static class TaskView
             : Markup.Escape(agent)));
     }
 
-    private static string Repository(RepositorySpec? repository)
+    static string Repository(RepositorySpec? repository)
     {
         if (repository is null || (repository.Path is null && repository.Url is null))
         {

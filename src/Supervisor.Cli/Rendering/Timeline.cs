@@ -8,9 +8,9 @@ namespace Supervisor.Cli.Rendering;
 /// <c>12:00:01.123  Submitted → Dispatched  (SubmitTask)</c> and
 /// <c>12:00:05.000  attempt 2  flaky on host/w1  RateLimited: 429 Too Many Requests  1.2s  next try 12:01:05</c>.
 /// </summary>
-internal static class Timeline
+static class Timeline
 {
-    private const int MessageWidth = 120;
+    const int MessageWidth = 120;
 
     public static void Write(IAnsiConsole console, TaskDetail task, DateTimeOffset now)
     {

@@ -26,6 +26,6 @@ public sealed partial class AgentCatalog(IOptions<SupervisorOptions> options)
     public ChainResolution ResolveChain(IReadOnlyList<string>? requested) =>
         ChainBuilder.Resolve(_options.Agents.ToDictionary(a => a.Key, a => a.Value.Fallback, _options.Agents.Comparer), _options.DefaultAgent, requested);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex NamePattern();
 }

@@ -40,9 +40,9 @@ public sealed partial class ContainerOptions
             yield return $"{key}:User: '{user}' is not uid[:gid] or a user name.";
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex NetworkName();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UserPattern();
 }

@@ -35,7 +35,7 @@ public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
                 errors.Add($"{key}: the name must be lower-case letters, digits, '-' or '_' (it names the queue agent-{name}).");
             if (string.IsNullOrWhiteSpace(agent.Command))
                 errors.Add($"{key}:Command: is required.");
-            if (!IsolationModes.All.Contains(agent.Isolation))
+            if (!IsolationModes.All.Contains(agent.Isolation, StringComparer.Ordinal))
                 errors.Add($"{key}:Isolation: '{agent.Isolation}' is not one of {string.Join(", ", IsolationModes.All)}.");
             if (agent.Isolation == IsolationModes.Container && string.IsNullOrWhiteSpace(agent.Image))
                 errors.Add($"{key}:Image: is required when Isolation is container.");
@@ -67,7 +67,7 @@ public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
     /// <summary>A placeholder with nothing to stand for, or files with nowhere safe to go, would only fail at the first attempt.</summary>
     static void ValidateProfile(string key, AgentOptions agent, List<string> errors)
     {
-        if (!HomeModes.All.Contains(agent.Home))
+        if (!HomeModes.All.Contains(agent.Home, StringComparer.Ordinal))
             errors.Add($"{key}:Home: '{agent.Home}' is not one of {string.Join(", ", HomeModes.All)}.");
         if (agent.Files.Count > 0 && agent.Home != HomeModes.Attempt)
             errors.Add($"{key}:Files: files are written into the attempt's own HOME; set Home to 'attempt'.");
@@ -85,7 +85,7 @@ public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
     {
         foreach (var (errorClass, patterns) in patternsByClass)
         {
-            if (!Contracts.ErrorClasses.All.Contains(errorClass))
+            if (!Contracts.ErrorClasses.All.Contains(errorClass, StringComparer.Ordinal))
                 errors.Add($"{key}:{errorClass}: not a failure class ({string.Join(", ", Contracts.ErrorClasses.All)}).");
             foreach (var pattern in patterns)
             {

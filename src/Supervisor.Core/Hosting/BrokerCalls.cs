@@ -19,7 +19,7 @@ public static class BrokerCalls
     /// is cancelled. A call that fails because of the broker connection is made again after a pause (1 s, doubling up
     /// to 10 s); any other failure throws as usual.
     /// </summary>
-    public static async Task Retry(Func<CancellationToken, Task> call, string what, ILogger logger, CancellationToken cancellationToken,
+    public static async Task RetryAsync(Func<CancellationToken, Task> call, string what, ILogger logger, CancellationToken cancellationToken,
         TimeSpan? timeout = null)
     {
         var limit = timeout ?? DefaultTimeout;
@@ -27,7 +27,7 @@ public static class BrokerCalls
         {
             try
             {
-                await Once(call, limit, cancellationToken);
+                await OnceAsync(call, limit, cancellationToken);
                 return;
             }
             catch (TimeoutException)
@@ -53,7 +53,9 @@ public static class BrokerCalls
         {
             if (e is ObjectDisposedException or IOException or System.Net.Sockets.SocketException or MassTransit.ConnectionException
                 || e.GetType().Namespace?.StartsWith("RabbitMQ.Client", StringComparison.Ordinal) == true)
+            {
                 return true;
+            }
         }
 
         return false;
@@ -63,7 +65,7 @@ public static class BrokerCalls
     /// Runs <paramref name="call"/> once, on the thread pool (so that a call which blocks before returning its task is
     /// bounded too), and throws <see cref="TimeoutException"/> when it has not completed within <paramref name="timeout"/>.
     /// </summary>
-    public static async Task Once(Func<CancellationToken, Task> call, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task OnceAsync(Func<CancellationToken, Task> call, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var task = Task.Run(() => call(callCancellation.Token), CancellationToken.None);

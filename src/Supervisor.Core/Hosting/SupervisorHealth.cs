@@ -42,6 +42,6 @@ public static class SupervisorHealth
         JsonSerializer.SerializeToUtf8Bytes(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }, StringComparer.Ordinal),
         }, Readable);
 }

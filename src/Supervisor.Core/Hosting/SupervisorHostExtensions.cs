@@ -1,8 +1,8 @@
+using System.Globalization;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -63,7 +63,8 @@ public static class SupervisorHostExtensions
             .Enrich.FromLogContext()
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext:l}: {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Verbose)
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: CultureInfo.CurrentCulture)
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);

@@ -15,12 +15,12 @@ namespace Supervisor.Settings;
 /// </remarks>
 public sealed class DurationConverter : TimeSpanConverter
 {
-    static int registered;
+    static int _registered;
 
     /// <summary>Installs the converter for the whole process; later calls do nothing.</summary>
     public static void Register()
     {
-        if (Interlocked.Exchange(ref registered, 1) == 0)
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
             TypeDescriptor.AddAttributes(typeof(TimeSpan), new TypeConverterAttribute(typeof(DurationConverter)));
     }
 

@@ -21,7 +21,7 @@ public static class ChainBuilder
             foreach (var name in requested)
             {
                 if (!fallbacks.ContainsKey(name))
-                    return ChainResolution.Fail($"unknown agent '{name}'; configured: {string.Join(", ", fallbacks.Keys.Order())}");
+                    return ChainResolution.Fail($"unknown agent '{name}'; configured: {string.Join(", ", fallbacks.Keys.Order(StringComparer.CurrentCulture))}");
                 if (!seen.Add(name))
                     return ChainResolution.Fail($"agent '{name}' appears twice; a chain never runs an agent twice");
             }
@@ -31,7 +31,7 @@ public static class ChainBuilder
 
         var first = requested is { Count: 1 } ? requested[0] : defaultAgent;
         if (!fallbacks.ContainsKey(first))
-            return ChainResolution.Fail($"unknown agent '{first}'; configured: {string.Join(", ", fallbacks.Keys.Order())}");
+            return ChainResolution.Fail($"unknown agent '{first}'; configured: {string.Join(", ", fallbacks.Keys.Order(StringComparer.CurrentCulture))}");
 
         var chain = new List<string>();
         for (var name = first; !string.IsNullOrEmpty(name); name = fallbacks[name])

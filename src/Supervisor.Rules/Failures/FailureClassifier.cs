@@ -44,7 +44,7 @@ public static class FailureClassifier
         return new(ErrorClasses.AgentFailure, $"exited with code {outcome.ExitCode}" + (lastLine is null ? "" : $": {lastLine}"));
     }
 
-    static IEnumerable<string> Patterns(IReadOnlyDictionary<string, List<string>> patterns, string errorClass) =>
+    static List<string> Patterns(IReadOnlyDictionary<string, List<string>> patterns, string errorClass) =>
         patterns.TryGetValue(errorClass, out var list) ? list : [];
 
     static string LineAround(string text, int index)

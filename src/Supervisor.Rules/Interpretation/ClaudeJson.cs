@@ -68,7 +68,10 @@ sealed class ClaudeJson : IOutputFormat
     {
         if (stream != "stdout" || !line.Contains("\"api_retry\"", StringComparison.Ordinal) || JsonLines.Parse(line) is not { } o
             || JsonLines.String(o["subtype"]) != "api_retry")
+        {
             return null;
+        }
+
         var status = JsonLines.Long(o["error_status"]) is { } s ? $"HTTP {s} " : "";
         var delay = JsonLines.Long(o["retry_delay_ms"]) is { } ms ? string.Create(CultureInfo.InvariantCulture, $", next try in {ms / 1000.0:0.0}s") : "";
         return $"claude retries on its own ({JsonLines.Long(o["attempt"])}/{JsonLines.Long(o["max_retries"])}): {status}{JsonLines.String(o["error"])}{delay}";

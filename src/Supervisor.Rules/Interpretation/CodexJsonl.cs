@@ -69,7 +69,10 @@ sealed class CodexJsonl : IOutputFormat
     {
         if (stream != "stdout" || !line.Contains("Reconnecting", StringComparison.Ordinal) || JsonLines.Parse(line) is not { } o
             || JsonLines.Type(o) != "error")
+        {
             return null;
+        }
+
         return "codex retries on its own: " + ProviderErrors.Trim(JsonLines.String(o["message"]) ?? "");
     }
 }

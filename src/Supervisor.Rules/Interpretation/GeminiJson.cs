@@ -100,6 +100,6 @@ sealed partial class GeminiJson : IOutputFormat
         }
     }
 
-    [GeneratedRegex(@"Attempt \d+ failed.*Retrying.*")]
+    [GeneratedRegex(@"Attempt \d+ failed.*Retrying.*", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex RetryLine();
 }

@@ -28,7 +28,7 @@ static partial class ProviderErrors
 
     /// <summary>An HTTP status named in a CLI's error message ("last status: 429", "unexpected status 401", "HTTP 503").</summary>
     public static int? StatusIn(string text) =>
-        StatusPattern().Match(text) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        StatusPattern().Match(text) is { Success: true } m ? int.Parse(m.Groups["status"].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
 
     public static string Describe(int? status, string message) => status is { } s ? $"HTTP {s}: {Trim(message)}" : Trim(message);
 
@@ -38,18 +38,18 @@ static partial class ProviderErrors
         return line.Length > 300 ? line[..300] + "…" : line;
     }
 
-    [GeneratedRegex(@"(?i)billing|credit balance|quota exceeded|insufficient_quota|exceeded your current quota|exhausted your daily quota|QuotaFailure|TerminalQuotaError")]
+    [GeneratedRegex(@"(?i)billing|credit balance|quota exceeded|insufficient_quota|exceeded your current quota|exhausted your daily quota|QuotaFailure|TerminalQuotaError", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Quota();
 
-    [GeneratedRegex(@"(?i)authentication|unauthori[sz]ed|invalid api key|incorrect api key|api key not valid|API_KEY_INVALID|\bUNAUTHENTICATED\b|not logged in|PERMISSION_DENIED")]
+    [GeneratedRegex(@"(?i)authentication|unauthori[sz]ed|invalid api key|incorrect api key|api key not valid|API_KEY_INVALID|\bUNAUTHENTICATED\b|not logged in|PERMISSION_DENIED", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Authentication();
 
-    [GeneratedRegex(@"(?i)rate[_ ]?limit|too many requests|\bRESOURCE_EXHAUSTED\b|resource has been exhausted")]
+    [GeneratedRegex(@"(?i)rate[_ ]?limit|too many requests|\bRESOURCE_EXHAUSTED\b|resource has been exhausted", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex RateLimit();
 
-    [GeneratedRegex(@"(?i)overloaded|at capacity|high demand|server[_ ]error|internal (server )?error|\bUNAVAILABLE\b|\bINTERNAL\b|connection|ECONNRESET|ECONNREFUSED|ETIMEDOUT|stream disconnected|fetch failed|socket hang up|other side closed|network")]
+    [GeneratedRegex(@"(?i)overloaded|at capacity|high demand|server[_ ]error|internal (?:server )?error|\bUNAVAILABLE\b|\bINTERNAL\b|connection|ECONNRESET|ECONNREFUSED|ETIMEDOUT|stream disconnected|fetch failed|socket hang up|other side closed|network", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Transient();
 
-    [GeneratedRegex(@"(?i)(?:status(?: code)?:?|HTTP)\s*([1-5]\d\d)\b")]
+    [GeneratedRegex(@"(?i)(?:status(?: code)?:?|HTTP)\s*(?<status>[1-5]\d\d)\b", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex StatusPattern();
 }

@@ -14,15 +14,15 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
     /// <summary>The stream of the supervisor's own notes in an attempt's output (the output collector's <c>system</c> stream).</summary>
     public const string SystemStream = "system";
 
-    readonly Dictionary<string, StringBuilder> unfinishedLines = new(StringComparer.Ordinal);
-    readonly Lock gate = new();
-    int announced;
+    readonly Dictionary<string, StringBuilder> _unfinishedLines = new(StringComparer.Ordinal);
+    readonly Lock _gate = new();
+    int _announced;
 
     /// <summary>Raised for each retry the CLI announces (a hook for heartbeats).</summary>
     public event Action<string>? SignOfLife;
 
     /// <summary>Provider retries the CLI announced so far.</summary>
-    public int Retries => Volatile.Read(ref announced);
+    public int Retries => Volatile.Read(ref _announced);
 
     /// <summary>Fits <c>ProcessRunner.RunAsync</c>'s output callback.</summary>
     public async ValueTask WriteAsync(string stream, string text)
@@ -30,7 +30,7 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
         await output(stream, text);
         foreach (var notice in Notices(stream, text))
         {
-            var retries = Interlocked.Increment(ref announced);
+            var retries = Interlocked.Increment(ref _announced);
             SignOfLife?.Invoke(notice);
             await output(SystemStream, $"[supervisor: {notice}]\n");
             if (giveUpAfter > 0 && retries > giveUpAfter)
@@ -44,10 +44,10 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
     List<string> Notices(string stream, string text)
     {
         var notices = new List<string>();
-        lock (gate)
+        lock (_gate)
         {
-            if (!unfinishedLines.TryGetValue(stream, out var partial))
-                unfinishedLines[stream] = partial = new StringBuilder();
+            if (!_unfinishedLines.TryGetValue(stream, out var partial))
+                _unfinishedLines[stream] = partial = new StringBuilder();
             partial.Append(text);
             var all = partial.ToString();
             var end = all.LastIndexOf('\n');

@@ -7,33 +7,33 @@ namespace Supervisor.Rules.Redaction;
 /// Each shape is a literal prefix followed by a run of token characters, which is what lets
 /// <see cref="GrowingTokenStart"/> tell whether the end of a text may be an unfinished token.
 /// </summary>
-internal static partial class CredentialShapes
+static partial class CredentialShapes
 {
     // sk- carries a left boundary: without it "risk-assessment-document" or "task-0123456789abcdef" would be
     // redacted from their second letter on.
-    [GeneratedRegex(@"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex ProviderKey { get; }
 
-    [GeneratedRegex(@"ghp_[A-Za-z0-9]{20,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"ghp_[A-Za-z0-9]{20,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex GitHubToken { get; }
 
-    [GeneratedRegex(@"github_pat_[A-Za-z0-9_]{20,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"github_pat_[A-Za-z0-9_]{20,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex GitHubFineGrainedToken { get; }
 
-    [GeneratedRegex(@"AKIA[0-9A-Z]{16}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"AKIA[0-9A-Z]{16}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex AwsAccessKey { get; }
 
-    [GeneratedRegex(@"AIza[0-9A-Za-z_-]{30,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"AIza[0-9A-Za-z_-]{30,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex GoogleApiKey { get; }
 
-    [GeneratedRegex(@"xox[baprs]-[A-Za-z0-9-]{10,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"xox[baprs]-[A-Za-z0-9-]{10,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex SlackToken { get; }
 
     // Case-insensitive: HTTP header dumps print "authorization: bearer …" as often as "Bearer".
-    [GeneratedRegex(@"(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex BearerToken { get; }
 
-    [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     static partial Regex JsonWebToken { get; }
 
     public static IReadOnlyList<Regex> Patterns { get; } =

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Supervisor.Rules.Redaction;
 
@@ -22,22 +21,22 @@ public sealed class SecretRedactor
     /// </summary>
     const int MaxHoldChars = 16 * 1024;
 
-    readonly string[] knownSecrets;
-    readonly int maxHold;
-    string pending = "";
+    readonly string[] _knownSecrets;
+    readonly int _maxHold;
+    string _pending = "";
 
     // The character emitted just before pending: lookbehinds (sk-'s left boundary) must see the same
     // neighbour however the stream was cut, or a token-like word would be redacted only when split there.
-    string context = "";
+    string _context = "";
 
     public SecretRedactor(IEnumerable<string> secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        knownSecrets = secrets
+        _knownSecrets = secrets
             .Where(s => !string.IsNullOrWhiteSpace(s) && s.Length >= MinimumSecretLength)
             .Distinct(StringComparer.Ordinal)
             .ToArray();
-        maxHold = Math.Max(MaxHoldChars, knownSecrets.Length == 0 ? 0 : knownSecrets.Max(s => s.Length));
+        _maxHold = Math.Max(MaxHoldChars, _knownSecrets.Length == 0 ? 0 : _knownSecrets.Max(s => s.Length));
     }
 
     /// <summary>Adds <paramref name="chunk"/> and returns the redacted text that is safe to emit now.</summary>
@@ -47,30 +46,30 @@ public sealed class SecretRedactor
         if (chunk.Length == 0)
             return "";
 
-        var text = pending + chunk;
+        var text = _pending + chunk;
         var matches = FindMatches(text);
         var cut = Math.Min(text.Length, Math.Min(SecretPrefixStart(text), CredentialShapes.GrowingTokenStart(text)));
 
         // Never split a match: its remainder alone would no longer be recognised.
         cut = MoveOutOfMatch(matches, cut, towardsEnd: false);
-        if (text.Length - cut > maxHold)
-            cut = MoveOutOfMatch(matches, text.Length - maxHold, towardsEnd: true);
+        if (text.Length - cut > _maxHold)
+            cut = MoveOutOfMatch(matches, text.Length - _maxHold, towardsEnd: true);
 
         var emitted = Redact(text, matches, cut);
         if (cut > 0)
-            context = text[(cut - 1)..cut];
+            _context = text[(cut - 1)..cut];
 
-        pending = text[cut..];
+        _pending = text[cut..];
         return emitted;
     }
 
     /// <summary>Returns everything still held back, redacted; call at end of stream.</summary>
     public string Flush()
     {
-        var text = pending;
+        var text = _pending;
         var emitted = Redact(text, FindMatches(text), text.Length);
-        pending = "";
-        context = "";
+        _pending = "";
+        _context = "";
         return emitted;
     }
 
@@ -78,18 +77,18 @@ public sealed class SecretRedactor
     List<(int Start, int End)> FindMatches(string text)
     {
         var ranges = new List<(int Start, int End)>();
-        foreach (var secret in knownSecrets)
+        foreach (var secret in _knownSecrets)
         {
             for (var i = text.IndexOf(secret, StringComparison.Ordinal); i >= 0; i = text.IndexOf(secret, i + 1, StringComparison.Ordinal))
                 ranges.Add((i, i + secret.Length));
         }
 
-        var withContext = context + text;
+        var withContext = _context + text;
         foreach (var pattern in CredentialShapes.Patterns)
         {
             // Matching from an offset lets lookbehinds see the context while matches still start in text.
-            for (var match = pattern.Match(withContext, context.Length); match.Success; match = match.NextMatch())
-                ranges.Add((match.Index - context.Length, match.Index - context.Length + match.Length));
+            for (var match = pattern.Match(withContext, _context.Length); match.Success; match = match.NextMatch())
+                ranges.Add((match.Index - _context.Length, match.Index - _context.Length + match.Length));
         }
 
         ranges.Sort();
@@ -109,7 +108,7 @@ public sealed class SecretRedactor
     int SecretPrefixStart(string text)
     {
         var start = text.Length;
-        foreach (var secret in knownSecrets)
+        foreach (var secret in _knownSecrets)
         {
             for (var i = Math.Max(0, text.Length - secret.Length + 1); i < start; i++)
             {

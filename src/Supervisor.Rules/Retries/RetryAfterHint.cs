@@ -26,6 +26,6 @@ public static partial class RetryAfterHint
     }
 
     [GeneratedRegex(@"(?:retry[-_ ]?after|retryDelay|try again in|retry in)[""']?\s*[:=]?\s*[""']?(?<n>\d+(?:\.\d+)?)\s*(?<unit>ms|milliseconds?|s|sec|seconds?|m|min|minutes?)?\b",
-        RegexOptions.IgnoreCase)]
+        RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 1000)]
     private static partial Regex RetryAfterPattern();
 }

@@ -11,7 +11,7 @@ public static class AgentEndpoints
         {
             var workers = await fleet.WorkersAsync(cancellationToken);
             var agents = new List<AgentView>();
-            foreach (var (name, agent) in catalog.Agents.OrderBy(a => a.Key))
+            foreach (var (name, agent) in catalog.Agents.OrderBy(a => a.Key, StringComparer.CurrentCulture))
             {
                 agents.Add(new AgentView(name, agent.Command, agent.Isolation, agent.Fallback, agent.Concurrency, agent.TimeoutSeconds,
                     await queues.DepthAsync(name, cancellationToken),

@@ -12,7 +12,7 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
 
     public async Task<Dictionary<string, string[]>> ValidateAsync(SubmitTaskRequest request, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
 
         if (string.IsNullOrWhiteSpace(request.Prompt))
@@ -24,7 +24,9 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
             Add("id", "must not be the empty GUID.");
 
         if (request.Agent is not null && request.Agents is not null)
+        {
             Add("agents", "give either 'agent' or 'agents', not both.");
+        }
         else
         {
             var field = request.Agents is not null ? "agents" : "agent";
@@ -131,6 +133,6 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
         return resolved.Length > 1 ? resolved.TrimEnd('/') : resolved;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LabelKey();
 }

@@ -10,7 +10,7 @@ namespace Supervisor.Service.Api;
 /// </summary>
 public static class TaskCommandEndpoints
 {
-    static readonly Dictionary<string, (string[] From, Func<Guid, string?, string?, object> Command)> Verbs = new()
+    static readonly Dictionary<string, (string[] From, Func<Guid, string?, string?, object> Command)> Verbs = new(StringComparer.Ordinal)
     {
         ["cancel"] = ([TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
             (id, by, reason) => new CancelTask(id, by, reason)),
@@ -30,8 +30,10 @@ public static class TaskCommandEndpoints
     static async Task<IResult> HandleAsync(Guid id, string verb, HttpRequest http, TaskQueries queries, IPublishEndpoint publish, CancellationToken cancellationToken)
     {
         if (!Verbs.TryGetValue(verb, out var command))
+        {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown action.",
                 detail: $"'{verb}' is not one of {string.Join(", ", Verbs.Keys)}.");
+        }
 
         TaskCommandRequest? body = null;
         if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
@@ -42,22 +44,26 @@ public static class TaskCommandEndpoints
             }
             catch (JsonException e)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [TaskEndpoints.JsonField(e)] = ["is not valid JSON of the expected type."] });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [TaskEndpoints.JsonField(e)] = ["is not valid JSON of the expected type."] });
             }
         }
 
         if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal)
             {
                 [body.Reason is { Length: > 2000 } ? "reason" : "by"] = ["is too long (reason: 2000, by: 200 characters at most)."],
             });
+        }
 
         var state = await queries.GetStateAsync(id, cancellationToken);
         if (state is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Task not found.", detail: $"No task has the id {id}.");
         if (!command.From.Contains(state))
+        {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Cannot {verb} this task.",
                 detail: $"The task is {state}; {verb} applies to a task that is {string.Join(", ", command.From)}.");
+        }
 
         var by = body?.By ?? http.HttpContext.User.Identity?.Name ?? "api";
         await publish.Publish(command.Command(id, by, body?.Reason), cancellationToken);

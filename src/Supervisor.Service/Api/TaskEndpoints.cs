@@ -64,7 +64,7 @@ public static class TaskEndpoints
 
     static async Task<IResult> ListAsync(string? state, int? limit, string? idPrefix, TaskQueries queries, CancellationToken cancellationToken)
     {
-        if (state is not null && !TaskStates.All.Contains(state))
+        if (state is not null && !TaskStates.All.Contains(state, StringComparer.Ordinal))
             return Invalid("state", $"'{state}' is not one of {string.Join(", ", TaskStates.All)}.");
         if (limit is < 1 or > 1000)
             return Invalid("limit", "must be between 1 and 1000.");
@@ -103,5 +103,5 @@ public static class TaskEndpoints
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Task not found.", detail: $"No task has the id {id}.");
 
     static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid.");
+        TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] }, title: "The request is not valid.");
 }

@@ -11,14 +11,16 @@ sealed class TokenAuthentication(RequestDelegate next, IOptions<ApiOptions> opti
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (_token is null || !context.Request.Path.StartsWithSegments("/api"))
+        if (_token is null || !context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
             return next(context);
 
         var header = context.Request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), _token))
+        {
             return next(context);
+        }
 
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A bearer token is required.",

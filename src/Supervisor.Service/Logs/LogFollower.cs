@@ -34,7 +34,7 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
             }
 
             await response.Body.FlushAsync(cancellationToken);
-            if (task is null || TaskStates.Terminal.Contains(task.State))
+            if (task is null || TaskStates.Terminal.Contains(task.State, StringComparer.Ordinal))
             {
                 endedSeen ??= DateTime.UtcNow;
                 var complete = task is null || task.Attempts.All(a => a.FinishedAt is not null && a.OutputChunks is not null)
@@ -54,7 +54,8 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
             }
             catch (OperationCanceledException)
             {
-                logger.LogDebug("Log follower of {TaskId} left", taskId);
+                if (logger.IsEnabled(LogLevel.Debug))
+                    logger.LogDebug("Log follower of {TaskId} left", taskId);
                 return;
             }
         }

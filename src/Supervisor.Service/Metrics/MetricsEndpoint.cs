@@ -50,7 +50,7 @@ public static class MetricsEndpoint
             var workers = await fleet.WorkersAsync(cancellationToken);
             text.Family("supervisor_workers", "gauge", "Workers by agent they serve and status (live, lost).");
             text.Family("supervisor_queue_depth", "gauge", "Jobs waiting in each agent's queue.");
-            foreach (var agent in catalog.Agents.Keys.Order())
+            foreach (var agent in catalog.Agents.Keys.Order(StringComparer.CurrentCulture))
             {
                 var serving = workers.Where(w => w.Agents.Contains(agent, StringComparer.OrdinalIgnoreCase) && !w.Stopping).ToList();
                 text.Sample("supervisor_workers", serving.Count(w => !w.Lost), ("agent", agent), ("status", "live"));
@@ -70,7 +70,7 @@ public static class MetricsEndpoint
     /// </summary>
     static void Histogram(PrometheusText text, string name, double[] bounds, IEnumerable<MetricSeries> series)
     {
-        foreach (var agent in series.GroupBy(s => s.Agent))
+        foreach (var agent in series.GroupBy(s => s.Agent, StringComparer.Ordinal))
         {
             var buckets = agent.Where(s => s.Label != "sum").ToList();
             var cumulative = bounds.Select(b => (long)buckets.Where(s => s.Label != "+Inf" && double.Parse(s.Label, CultureInfo.InvariantCulture) <= b)

@@ -21,8 +21,10 @@ static class ScheduledEnvelope
     {
         var contentType = context.ReceiveContext.ContentType?.MediaType;
         if (!string.Equals(contentType, SystemTextJsonMessageSerializer.JsonContentType.MediaType, StringComparison.OrdinalIgnoreCase))
+        {
             throw new NotSupportedException(
                 $"ScheduleMessage must be sent as {SystemTextJsonMessageSerializer.JsonContentType.MediaType} (MassTransit's default serializer), not {contentType}.");
+        }
 
         var schedule = context.Message;
         if (schedule.Destination is not { IsAbsoluteUri: true })

@@ -57,7 +57,7 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
         {
             var endpoint = await bus.GetSendEndpoint(destination);
             // A send that hangs (see BrokerCalls) fails this firing after a while; the job's retry policy sends again.
-            await BrokerCalls.Once(token => endpoint.Send(new SerializedMessageBody(),
+            await BrokerCalls.OnceAsync(token => endpoint.Send(new SerializedMessageBody(),
                 Pipe.Execute<SendContext>(send => Forward(send, envelope, tokenId, context)), token), BrokerCalls.DefaultTimeout, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -112,9 +112,11 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
         }
 
         // On the send context too, not only in the envelope, so that the transport headers carry them as well.
-        foreach (var (key, value) in envelope.Headers ?? new Dictionary<string, object?>())
+        foreach (var (key, value) in envelope.Headers ?? new Dictionary<string, object?>(StringComparer.Ordinal))
+        {
             if (ScheduledEnvelope.HeaderValue(value) is { } converted)
                 send.Headers.Set(key, converted);
+        }
 
         send.Headers.Set(MessageHeaders.SchedulingTokenId, tokenId.ToString("D"));
         if (job.ScheduledFireTimeUtc is { } scheduled)

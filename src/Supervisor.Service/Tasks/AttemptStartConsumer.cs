@@ -37,7 +37,7 @@ public sealed partial class AttemptStartConsumer(IAttemptClaims attemptClaims, I
         var answer = await AnswerAsync(context.Message, context.CancellationToken);
         // The worker waits StartCheckTimeout (10 s by default) and then starts anyway: a reply that hangs (see
         // BrokerCalls) is given up after that long rather than holding this endpoint.
-        await BrokerCalls.Once(_ => context.RespondAsync(answer), TimeSpan.FromSeconds(10), context.CancellationToken);
+        await BrokerCalls.OnceAsync(_ => context.RespondAsync(answer), TimeSpan.FromSeconds(10), context.CancellationToken);
     }
 
     async Task<AttemptStartResponse> AnswerAsync(AttemptStartRequest request, CancellationToken cancellationToken)

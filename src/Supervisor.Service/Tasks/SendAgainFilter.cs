@@ -15,7 +15,10 @@ sealed partial class SendAgainFilter(TimeSpan? approvalTimeout, ILogger<SendAgai
         var task = context.Saga;
         if (task.LastSendingMessageId is { } last && last == context.MessageId
             && await TaskStateMachine.SendAgainAsync(context, task, approvalTimeout) is { } sent)
+        {
             LogSentAgain(task.CorrelationId, MessageName(context), sent);
+        }
+
         await next.Send(context);
     }
 

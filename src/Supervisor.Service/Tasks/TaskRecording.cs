@@ -1,5 +1,4 @@
 using MassTransit;
-using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Rules.Chains;
 
@@ -20,7 +19,7 @@ static class TaskRecording
         task.TimeoutSeconds = message.TimeoutSeconds;
         task.Verify = message.Verify;
         task.ExpectChanges = message.ExpectChanges;
-        task.Labels = message.Labels?.ToDictionary() ?? [];
+        task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
         task.CreatedAt = now;
         task.UpdatedAt = now;

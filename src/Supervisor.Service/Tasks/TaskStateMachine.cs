@@ -49,13 +49,13 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                     invalid => invalid.Then(c => c.Saga.FinishedAt = Now()).TransitionTo(Failed),
                     valid => valid.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
                         approval => AwaitApproval(approval),
-                        go => go.ThenAsync(Dispatch).TransitionTo(Dispatched))));
+                        go => go.ThenAsync(DispatchAsync).TransitionTo(Dispatched))));
 
         During(AwaitingApproval,
             When(ApproveTask)
                 .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
                 .Unschedule(ApprovalTimeout)
-                .ThenAsync(Dispatch)
+                .ThenAsync(DispatchAsync)
                 .TransitionTo(Dispatched),
             When(RejectTask)
                 .Then(c => c.Saga.End($"rejected by {c.Message.By ?? "someone"}" + Why(c.Message.Reason), c.Message.By, c.Message.Reason, Now()))
@@ -92,7 +92,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             When(RunAgentJobFaulted, c => c.Message.Message.Pass == c.Saga.Pass)
                 .Then(c => c.Saga.RecordFault(c.Message, Now()))
                 .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(Dispatch).TransitionTo(Dispatched),
+                    next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
                     end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
             CancelWithAttempts(When(CancelTask)),
             When(PauseTask)
@@ -125,7 +125,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             When(ResumeTask)
                 .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
                 .IfElse(c => c.Saga.DispatchOnResume,
-                    dispatch => dispatch.Then(c => c.Saga.DispatchOnResume = false).ThenAsync(Dispatch).TransitionTo(Dispatched),
+                    dispatch => dispatch.Then(c => c.Saga.DispatchOnResume = false).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
                     back => back.IfElse(c => c.Saga.PausedFrom == RetryScheduled.Name,
                         retry => retry.TransitionTo(RetryScheduled),
                         other => other.IfElse(c => c.Saga.PausedFrom == Dispatched.Name,
@@ -147,7 +147,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .Then(c => c.Saga.Restart(c.Message.By, c.Message.Reason))
                 .IfElse(c => policy.RequiresApproval(c.Saga.Risk),
                     approval => AwaitApproval(approval),
-                    go => go.ThenAsync(Dispatch).TransitionTo(Dispatched)));
+                    go => go.ThenAsync(DispatchAsync).TransitionTo(Dispatched)));
 
         // The API answers 409 to a command that does not apply; one that races a state change is dropped here.
         DuringAny(
@@ -193,14 +193,14 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     static string Cancellation(CancelTask message) => $"cancelled by {message.By ?? "someone"}" + Why(message.Reason);
 
     /// <summary>Sends the job for the current agent of the chain; the outbox releases it after the state is committed.</summary>
-    static async Task Dispatch(BehaviorContext<TaskState> context)
+    static async Task DispatchAsync(BehaviorContext<TaskState> context)
     {
         context.Saga.Pass++;
         context.Saga.LastSendingMessageId = context.MessageId;
-        await SendJob(context, context.Saga);
+        await SendJobAsync(context, context.Saga);
     }
 
-    static async Task SendJob(ConsumeContext context, TaskState task)
+    static async Task SendJobAsync(ConsumeContext context, TaskState task)
     {
         var agent = task.CurrentAgent!;
         var job = new RunAgentJob(
@@ -234,7 +234,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 task.ApprovalTimeoutTokenId = scheduled.TokenId;
                 return $"the approval timeout (in {timeout})";
             case nameof(Dispatched) when task.CurrentAgent is not null:
-                await SendJob(context, task);
+                await SendJobAsync(context, task);
                 return $"the job of pass {task.Pass} to {task.CurrentAgent}";
             case nameof(Cancelled):
                 await context.Publish(new CancelAttempts(task.CorrelationId, task.Error ?? "cancelled"), context.CancellationToken);

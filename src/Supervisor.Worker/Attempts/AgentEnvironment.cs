@@ -82,6 +82,6 @@ public static partial class AgentEnvironment
     public static IReadOnlyList<string> SecretValues(AgentOptions agent) =>
         agent.Env.Where(kv => SecretName().IsMatch(kv.Key) && kv.Value.Length >= 4).Select(kv => kv.Value).ToList();
 
-    [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SecretName();
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Containers;
 
@@ -57,7 +57,7 @@ sealed partial class ContainerEngineCheck(DockerClient docker, AgentCatalog cata
         foreach (var container in await docker.ListContainersAsync($"{ContainerRequests.WorkerLabel}={worker}", cancellationToken))
         {
             if (await docker.RemoveContainerAsync(container.Id, force: true, cancellationToken))
-                LogRemoved(container.Names.FirstOrDefault()?.TrimStart('/') ?? container.Id, container.State, worker);
+                LogRemoved((container.Names is [var name, ..] ? name.TrimStart('/') : null) ?? container.Id, container.State, worker);
         }
     }
 

@@ -10,7 +10,7 @@ namespace Supervisor.Worker.Containers;
 /// </summary>
 sealed class ContainerOutput(Func<string, string, ValueTask> onOutput)
 {
-    private readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
+    readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
 
     /// <summary>A frame of the live stream.</summary>
     public ValueTask DeliverAsync(string stream, ReadOnlyMemory<byte> payload)
@@ -39,14 +39,14 @@ sealed class ContainerOutput(Func<string, string, ValueTask> onOutput)
             await DecodeAsync(stream, state, ReadOnlyMemory<byte>.Empty, flush: true);
     }
 
-    private StreamState State(string stream)
+    StreamState State(string stream)
     {
         if (!_streams.TryGetValue(stream, out var state))
             _streams[stream] = state = new StreamState();
         return state;
     }
 
-    private ValueTask DecodeAsync(string stream, StreamState state, ReadOnlyMemory<byte> bytes, bool flush)
+    ValueTask DecodeAsync(string stream, StreamState state, ReadOnlyMemory<byte> bytes, bool flush)
     {
         // One decoder per stream: a UTF-8 character may be split across frames.
         var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length) + 2];
@@ -54,7 +54,7 @@ sealed class ContainerOutput(Func<string, string, ValueTask> onOutput)
         return count > 0 ? onOutput(stream, new string(chars, 0, count)) : ValueTask.CompletedTask;
     }
 
-    private sealed class StreamState
+    sealed class StreamState
     {
         public Decoder Decoder { get; } = Encoding.UTF8.GetDecoder();
 

@@ -43,7 +43,7 @@ public static class ContainerRequests
             Init: false,
             // The runner reads the output back through the engine; json-file keeps it whatever the engine's default
             // driver, and the size cap protects the engine's disk from a runaway agent.
-            LogConfig: new ContainerLogConfig("json-file", new Dictionary<string, string> { ["max-size"] = "50m", ["max-file"] = "2" }));
+            LogConfig: new ContainerLogConfig("json-file", new Dictionary<string, string>(StringComparer.Ordinal) { ["max-size"] = "50m", ["max-file"] = "2" }));
         return new ContainerCreateRequest(
             Image: agent.Image ?? throw new InvalidOperationException("Isolation 'container' needs an Image."),
             Entrypoint: [spec.FileName],

@@ -17,15 +17,15 @@ namespace Supervisor.Worker.Containers;
 public sealed partial class ContainerRunner(DockerClient docker, string workerId, ILogger<ContainerRunner> logger) : IAsyncDisposable
 {
     /// <summary>Bound on each clean-up request (kill, wait after kill, remove) once the attempt is over.</summary>
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>After the container stopped, how long the live output stream may take to end before it is given up on.</summary>
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+    static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Containers whose removal failed (engine gone); removed before the next container is created.</summary>
-    private readonly ConcurrentDictionary<string, string> _leftovers = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, string> _leftovers = new(StringComparer.Ordinal);
 
-    private readonly string _defaultUser = string.Create(CultureInfo.InvariantCulture, $"{NativeMethods.EffectiveUserId()}:{NativeMethods.EffectiveGroupId()}");
+    readonly string _defaultUser = string.Create(CultureInfo.InvariantCulture, $"{NativeMethods.EffectiveUserId()}:{NativeMethods.EffectiveGroupId()}");
 
     public DockerClient Docker => docker;
 
@@ -47,8 +47,10 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         try
         {
             if (await docker.InspectImageAsync(agent.Image!, cancellationToken) is null)
+            {
                 return StartFailed($"image '{agent.Image}' is not on the Docker engine at {docker.Endpoint}; workers never pull images, so build or pull it there first",
                     stopwatch);
+            }
 
             try
             {
@@ -88,7 +90,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         }
     }
 
-    private async Task<ProcessOutcome> SuperviseAsync(AgentOptions agent, ProcessSpec spec, string id, string name,
+    async Task<ProcessOutcome> SuperviseAsync(AgentOptions agent, ProcessSpec spec, string id, string name,
         Func<string, string, ValueTask> onOutput, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var output = new ContainerOutput(onOutput);
@@ -144,7 +146,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         return Ended(name, new ProcessOutcome(exitCode, false, false, InferSignal(exitCode), null, stopwatch.Elapsed, crash));
     }
 
-    private async Task FollowOutputAsync(string id, ContainerOutput output, CancellationTokenSource abort, CancellationToken cancellationToken)
+    async Task FollowOutputAsync(string id, ContainerOutput output, CancellationTokenSource abort, CancellationToken cancellationToken)
     {
         try
         {
@@ -167,7 +169,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
     }
 
     /// <summary>The stopped container's whole log, for whatever the live stream missed.</summary>
-    private async Task CatchUpOutputAsync(string id, string name, ContainerOutput output)
+    async Task CatchUpOutputAsync(string id, string name, ContainerOutput output)
     {
         try
         {
@@ -180,7 +182,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         }
     }
 
-    private async Task RemoveAsync(string id, string name)
+    async Task RemoveAsync(string id, string name)
     {
         try
         {
@@ -203,20 +205,20 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
             await RemoveAsync(id, name);
     }
 
-    private ProcessOutcome Ended(string name, ProcessOutcome outcome)
+    ProcessOutcome Ended(string name, ProcessOutcome outcome)
     {
         LogExited(name, outcome.ExitCode, outcome.TimedOut, outcome.Cancelled, outcome.Crash, outcome.Duration);
         return outcome;
     }
 
-    private ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
+    ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
     {
         LogStartFailed(error);
         return new ProcessOutcome(null, false, false, null, error, stopwatch.Elapsed);
     }
 
     /// <summary>128+n from the container's init is "killed by signal n" for the common fatal signals (as for processes).</summary>
-    private static int? InferSignal(int exitCode) => exitCode is > 128 and <= 143 ? exitCode - 128 : null;
+    static int? InferSignal(int exitCode) => exitCode is > 128 and <= 143 ? exitCode - 128 : null;
 
     public async ValueTask DisposeAsync() => await RemoveLeftoversAsync();
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -15,17 +14,17 @@ namespace Supervisor.Worker.Containers;
 public sealed class DockerClient : IDisposable
 {
     /// <summary>Bound on every request that is not a stream (wait and logs have none).</summary>
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+    static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly JsonSerializerOptions Json = new()
+    static readonly JsonSerializerOptions Json = new()
     {
         PropertyNameCaseInsensitive = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private readonly HttpClient _http;
-    private readonly SemaphoreSlim _versionGate = new(1, 1);
-    private string? _apiVersion;
+    readonly HttpClient _http;
+    readonly SemaphoreSlim _versionGate = new(1, 1);
+    string? _apiVersion;
 
     public DockerClient(DockerEndpoint endpoint)
     {
@@ -113,7 +112,7 @@ public sealed class DockerClient : IDisposable
         try
         {
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var frames = new DockerLogStream(body);
+            var frames = new DockerLogReader(body);
             while (await frames.ReadFrameAsync(cancellationToken) is { } frame)
                 await onFrame(frame.Stream, frame.Payload);
         }
@@ -150,13 +149,13 @@ public sealed class DockerClient : IDisposable
     /// <summary>Containers, running or not, that carry <paramref name="label"/> (<c>key</c> or <c>key=value</c>).</summary>
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(string label, CancellationToken cancellationToken)
     {
-        var filters = Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [label] }));
+        var filters = Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["label"] = [label] }));
         using var response = await SendAsync(HttpMethod.Get, $"/containers/json?all=1&filters={filters}", null, $"list containers labelled {label}",
             cancellationToken);
         return await ReadAsync<List<ContainerSummary>>(response, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, string what,
+    async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, string what,
         CancellationToken cancellationToken, bool versioned = true, bool stream = false, HttpStatusCode? allow = null)
     {
         using var timeout = stream ? new CancellationTokenSource() : new CancellationTokenSource(RequestTimeout);
@@ -188,7 +187,7 @@ public sealed class DockerClient : IDisposable
         }
     }
 
-    private async Task<string> ApiVersionAsync(CancellationToken cancellationToken)
+    async Task<string> ApiVersionAsync(CancellationToken cancellationToken)
     {
         if (_apiVersion is { } known)
             return known;
@@ -203,7 +202,7 @@ public sealed class DockerClient : IDisposable
         }
     }
 
-    private async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken, string? what = null)
+    async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken, string? what = null)
     {
         try
         {
@@ -216,7 +215,7 @@ public sealed class DockerClient : IDisposable
         }
     }
 
-    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var text = "";
         try
@@ -234,12 +233,12 @@ public sealed class DockerClient : IDisposable
         return string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(text.Length > 0 ? ": " + text.Trim() : "")}");
     }
 
-    private DockerEngineException Unreachable(string what, Exception e) =>
+    DockerEngineException Unreachable(string what, Exception e) =>
         new($"{what}: the Docker engine at {Endpoint} is unreachable ({Innermost(e).Message})", null, e);
 
-    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+    static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 
-    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
+    static string Short(string id) => id.Length > 12 ? id[..12] : id;
 
     public void Dispose()
     {

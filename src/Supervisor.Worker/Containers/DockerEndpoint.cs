@@ -17,16 +17,18 @@ public sealed record DockerEndpoint(string Address, string? SocketPath, Uri Base
         {
             var path = address["unix://".Length..];
             if (path.Length == 0 || path[0] != '/')
-                throw new ArgumentException($"DOCKER_HOST '{address}': a unix socket needs an absolute path (unix:///var/run/docker.sock).");
+                throw new ArgumentException($"DOCKER_HOST '{address}': a unix socket needs an absolute path (unix:///var/run/docker.sock).", nameof(dockerHost));
             // The host name is only what HTTP requests carry; the connection goes to the socket.
             return new DockerEndpoint(address, path, new Uri("http://docker.sock/"));
         }
 
         if (address.StartsWith("tcp://", StringComparison.Ordinal) && Uri.TryCreate("http://" + address["tcp://".Length..], UriKind.Absolute, out var tcp)
             && tcp.AbsolutePath == "/")
+        {
             return new DockerEndpoint(address, null, new Uri(tcp.GetLeftPart(UriPartial.Authority) + "/"));
+        }
 
-        throw new ArgumentException($"DOCKER_HOST '{address}' is not supported: use unix:///path/to/docker.sock or tcp://host:port.");
+        throw new ArgumentException($"DOCKER_HOST '{address}' is not supported: use unix:///path/to/docker.sock or tcp://host:port.", nameof(dockerHost));
     }
 
     public override string ToString() => Address;

@@ -5,9 +5,9 @@ namespace Supervisor.Worker.Execution;
 /// the child's environment is cleared, so the worker's own PATH says nothing about what the agent can run,
 /// and resolving up front turns "not found" into a clear message instead of an exit code from a launcher.
 /// </summary>
-internal static class ExecutableResolver
+static class ExecutableResolver
 {
-    private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     public static bool TryResolve(
         string fileName,
@@ -68,7 +68,7 @@ internal static class ExecutableResolver
         return false;
     }
 
-    private static bool IsExecutableFile(string candidate, out string reason)
+    static bool IsExecutableFile(string candidate, out string reason)
     {
         if (Directory.Exists(candidate))
         {
@@ -82,7 +82,7 @@ internal static class ExecutableResolver
             return false;
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(candidate) & AnyExecute) == 0)
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(candidate) & AnyExecute) == UnixFileMode.None)
         {
             reason = "is not executable";
             return false;

@@ -2,20 +2,20 @@ using System.Runtime.InteropServices;
 
 namespace Supervisor.Worker.Execution;
 
-internal static class NativeMethods
+static class NativeMethods
 {
     internal const int SigKill = 9;
 
     // DllImport rather than LibraryImport: the source-generated form needs AllowUnsafeBlocks, and int-only
     // signatures are blittable so the classic form costs nothing here.
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SysKill(int pid, int signal);
+    static extern int SysKill(int pid, int signal);
 
     [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint SysGetEuid();
+    static extern uint SysGetEuid();
 
     [DllImport("libc", EntryPoint = "getegid")]
-    private static extern uint SysGetEgid();
+    static extern uint SysGetEgid();
 
     /// <summary>This process's effective user id (0 where there is none to ask).</summary>
     internal static uint EffectiveUserId() => OperatingSystem.IsWindows() ? 0 : SysGetEuid();

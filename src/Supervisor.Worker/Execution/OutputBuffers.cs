@@ -3,7 +3,7 @@ using System.Text;
 namespace Supervisor.Worker.Execution;
 
 /// <summary>UTF-8 sizes of strings, counted without encoding them and never splitting a surrogate pair.</summary>
-internal static class Utf8Size
+static class Utf8Size
 {
     public static int Of(char c) => c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
 
@@ -42,7 +42,7 @@ internal static class Utf8Size
         return i;
     }
 
-    private static (int Bytes, int Chars) At(string text, int i) =>
+    static (int Bytes, int Chars) At(string text, int i) =>
         char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? (4, 2) : (Of(text[i]), 1);
 }
 
@@ -50,11 +50,11 @@ internal static class Utf8Size
 /// The last <c>capacity</c> UTF-8 bytes of output, with stream labels, for the tail that follows a truncation.
 /// Memory stays bounded however much passes through; tiny writes are merged so the segment count stays small too.
 /// </summary>
-internal sealed class TailBuffer(long capacity)
+sealed class TailBuffer(long capacity)
 {
-    private const int MergeBelowChars = 4096;
+    const int MergeBelowChars = 4096;
 
-    private readonly LinkedList<Segment> _segments = new();
+    readonly LinkedList<Segment> _segments = new();
 
     public long Bytes { get; private set; }
 
@@ -106,10 +106,10 @@ internal sealed class TailBuffer(long capacity)
 }
 
 /// <summary>The most recent text of one stream, kept for failure classification and the result summary.</summary>
-internal sealed class RecentText(int capacityChars)
+sealed class RecentText(int capacityChars)
 {
-    private readonly StringBuilder _text = new();
-    private readonly Lock _lock = new();
+    readonly StringBuilder _text = new();
+    readonly Lock _lock = new();
 
     public void Append(string text)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Supervisor.Rules.Redaction;
@@ -12,39 +13,40 @@ namespace Supervisor.Worker.Execution;
 /// <see cref="CompleteAsync"/> behind a marker that says how much was left out. Memory and message count therefore
 /// stay bounded however chatty the agent is.
 /// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "CompleteAsync disposes the timer, which never repeats; the SemaphoreSlim never allocates a wait handle, so has nothing to free.")]
 public sealed class OutputCollector
 {
     public const string SystemStream = Supervisor.Rules.Interpretation.RetryWatch.SystemStream;
 
-    private const int RecentChars = 64 * 1024;
+    const int RecentChars = 64 * 1024;
 
-    private readonly long _headBudget;
-    private readonly TimeSpan _flushInterval;
-    private readonly int _flushSize;
-    private readonly string[] _secrets;
-    private readonly Func<OutputChunk, Task> _publish;
+    readonly long _headBudget;
+    readonly TimeSpan _flushInterval;
+    readonly int _flushSize;
+    readonly string[] _secrets;
+    readonly Func<OutputChunk, Task> _publish;
 
     // ProcessRunner writes stdout and stderr from two tasks, and the timer flushes from a third.
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<(string Stream, SecretRedactor Redactor)> _redactors = [];
-    private readonly RecentText _stdout = new(RecentChars);
-    private readonly RecentText _stderr = new(RecentChars);
-    private readonly TailBuffer _tail;
-    private readonly Timer _timer;
+    readonly SemaphoreSlim _gate = new(1, 1);
+    readonly List<(string Stream, SecretRedactor Redactor)> _redactors = [];
+    readonly RecentText _stdout = new(RecentChars);
+    readonly RecentText _stderr = new(RecentChars);
+    readonly TailBuffer _tail;
+    readonly Timer _timer;
 
-    private readonly StringBuilder _batch = new();
-    private string _batchStream = "";
-    private long _batchBytes;
-    private DateTime _batchAt;
-    private long _batchStartedTicks;
+    readonly StringBuilder _batch = new();
+    string _batchStream = "";
+    long _batchBytes;
+    DateTime _batchAt;
+    long _batchStartedTicks;
 
-    private long _headBytes;
-    private bool _headClosed;
-    private bool _atLineStart = true;
-    private long _sequence;
-    private long _totalBytes;
-    private bool _completed;
-    private Exception? _timerFault;
+    long _headBytes;
+    bool _headClosed;
+    bool _atLineStart = true;
+    long _sequence;
+    long _totalBytes;
+    bool _completed;
+    Exception? _timerFault;
 
     public OutputCollector(long maxBytes, TimeSpan flushInterval, int flushSize, IEnumerable<string> secrets, Func<OutputChunk, Task> publish)
     {
@@ -142,7 +144,7 @@ public sealed class OutputCollector
         }
     }
 
-    private SecretRedactor RedactorFor(string stream)
+    SecretRedactor RedactorFor(string stream)
     {
         foreach (var (name, redactor) in _redactors)
         {
@@ -157,7 +159,7 @@ public sealed class OutputCollector
         return created;
     }
 
-    private async Task AcceptAsync(string stream, string text, DateTime at)
+    async Task AcceptAsync(string stream, string text, DateTime at)
     {
         if (text.Length == 0)
         {
@@ -192,7 +194,7 @@ public sealed class OutputCollector
         _tail.Append(stream, text[fits..], at);
     }
 
-    private async Task AppendToBatchAsync(string stream, string text, DateTime at)
+    async Task AppendToBatchAsync(string stream, string text, DateTime at)
     {
         var elapsed = TimeSpan.FromMilliseconds(Environment.TickCount64 - _batchStartedTicks);
         if (_batch.Length > 0 && (_batchStream != stream || elapsed >= _flushInterval))
@@ -231,7 +233,7 @@ public sealed class OutputCollector
         }
     }
 
-    private async Task PublishBatchAsync()
+    async Task PublishBatchAsync()
     {
         if (_batch.Length == 0)
         {
@@ -245,7 +247,7 @@ public sealed class OutputCollector
         await _publish(chunk);
     }
 
-    private async Task FlushOnTimerAsync()
+    async Task FlushOnTimerAsync()
     {
         try
         {
@@ -278,7 +280,7 @@ public sealed class OutputCollector
         }
     }
 
-    private void ThrowIfFaulted()
+    void ThrowIfFaulted()
     {
         if (_timerFault is { } fault)
         {

@@ -7,13 +7,13 @@ namespace Supervisor.Worker.Execution;
 /// a slow consumer slows the child instead of filling memory. Knows how long it has been waiting on an empty pipe,
 /// which is how the runner tells "still delivering buffered output" from "a stray process holds the pipe open".
 /// </summary>
-internal sealed class OutputPump
+sealed class OutputPump
 {
-    private const int BufferBytes = 8192;
+    const int BufferBytes = 8192;
 
-    private long _waitingSince;
+    long _waitingSince;
 
-    private OutputPump(Stream stream, string name, Func<string, string, ValueTask> onOutput, Action onConsumerFailed, CancellationToken readToken) =>
+    OutputPump(Stream stream, string name, Func<string, string, ValueTask> onOutput, Action onConsumerFailed, CancellationToken readToken) =>
         Completion = RunAsync(stream, name, onOutput, onConsumerFailed, readToken);
 
     /// <summary>Ends at end of stream or when reading is cancelled; faults only when the consumer threw.</summary>
@@ -37,7 +37,7 @@ internal sealed class OutputPump
         CancellationToken readToken) =>
         new(stream, name, onOutput, onConsumerFailed, readToken);
 
-    private async Task RunAsync(Stream stream, string name, Func<string, string, ValueTask> onOutput, Action onConsumerFailed, CancellationToken readToken)
+    async Task RunAsync(Stream stream, string name, Func<string, string, ValueTask> onOutput, Action onConsumerFailed, CancellationToken readToken)
     {
         // Let the constructor return before the first read blocks.
         await Task.Yield();

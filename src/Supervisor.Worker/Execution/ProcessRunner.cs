@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
-using Microsoft.Extensions.Logging;
 using Supervisor.Rules;
 
 namespace Supervisor.Worker.Execution;
@@ -19,12 +18,12 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
     internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Upper bound of the drain, against a stray process that keeps writing into an inherited pipe.</summary>
-    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(30);
 
-    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan KillSettleTime = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan KillWaitTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ReadCancelTimeout = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
+    static readonly TimeSpan KillSettleTime = TimeSpan.FromMilliseconds(500);
+    static readonly TimeSpan KillWaitTimeout = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan ReadCancelTimeout = TimeSpan.FromSeconds(1);
 
     public async Task<ProcessOutcome> RunAsync(
         ProcessSpec spec,
@@ -93,13 +92,13 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             await pump.Completion;
         }
 
-        var exitCode = process.Exited.IsCompletedSuccessfully ? process.Exited.Result : null;
+        var exitCode = process.Exited.IsCompletedSuccessfully ? await process.Exited : null;
         int? signal = timedOut || cancelled ? NativeMethods.SigKill : InferSignal(exitCode);
         LogExited(pid, exitCode, timedOut, cancelled, stopwatch.Elapsed);
         return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
     }
 
-    private static async Task WriteInputAndCloseAsync(SpawnedProcess process, string? input)
+    static async Task WriteInputAndCloseAsync(SpawnedProcess process, string? input)
     {
         try
         {
@@ -113,7 +112,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private async Task<(bool TimedOut, bool Cancelled)> WaitForExitOrKillAsync(
+    async Task<(bool TimedOut, bool Cancelled)> WaitForExitOrKillAsync(
         SpawnedProcess process,
         int pid,
         TimeSpan timeout,
@@ -148,7 +147,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    private async Task DrainAsync(SpawnedProcess process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
+    async Task DrainAsync(SpawnedProcess process, int pid, OutputPump[] pumps, CancellationTokenSource readCancel)
     {
         var completion = Task.WhenAll(pumps.Select(p => p.Completion));
         var sinceExit = Stopwatch.StartNew();
@@ -192,13 +191,13 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         await readCancel.CancelAsync();
         if (await Task.WhenAny(completion, Task.Delay(ReadCancelTimeout)) != completion)
         {
-            process.StandardOutput.Dispose();
-            process.StandardError.Dispose();
+            await process.StandardOutput.DisposeAsync();
+            await process.StandardError.DisposeAsync();
             _ = completion.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 
-    private static void KillTree(int pid)
+    static void KillTree(int pid)
     {
         // Process.Kill(true) first: it walks parent links, so it also reaches descendants that left the group
         // with their own setsid/setpgid, which it can only find while their parents are alive.
@@ -215,10 +214,10 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
     }
 
-    private static int? InferSignal(int? exitCode) =>
+    static int? InferSignal(int? exitCode) =>
         exitCode is > 128 and <= 143 ? exitCode - 128 : null;
 
-    private ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
+    ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
     {
         LogStartFailed(error);
         return new ProcessOutcome(null, false, false, null, error, stopwatch.Elapsed);

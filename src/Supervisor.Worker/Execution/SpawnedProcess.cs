@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipes;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -12,15 +13,15 @@ namespace Supervisor.Worker.Execution;
 /// cost of a short attempt (docs/benchmarks.md). stdin, stdout and stderr are pipes; the program starts with every
 /// signal at its default and none blocked, whatever this process ignores or blocks.
 /// </summary>
-internal sealed class SpawnedProcess : IDisposable
+sealed class SpawnedProcess : IDisposable
 {
-    private SpawnedProcess(int id, Stream standardInput, Stream standardOutput, Stream standardError)
+    SpawnedProcess(int id, Stream standardInput, Stream standardOutput, Stream standardError)
     {
         Id = id;
         StandardInput = standardInput;
         StandardOutput = standardOutput;
         StandardError = standardError;
-        Exited = WaitForExit(id);
+        Exited = WaitForExitAsync(id);
     }
 
     public int Id { get; }
@@ -59,9 +60,9 @@ internal sealed class SpawnedProcess : IDisposable
                 Check(Native.posix_spawn_file_actions_adddup2(actions, error.Write, 2), "stderr");
                 Check(Native.posix_spawn_file_actions_addchdir_np(actions, workingDirectory), "working directory");
                 Check(Native.posix_spawnattr_setflags(attributes, Native.SetSid | Native.SetSigMask | Native.SetSigDef), "flags");
-                Native.sigemptyset(signals);
+                _ = Native.sigemptyset(signals);
                 Check(Native.posix_spawnattr_setsigmask(attributes, signals), "signal mask");
-                Native.sigfillset(signals);
+                _ = Native.sigfillset(signals);
                 Check(Native.posix_spawnattr_setsigdefault(attributes, signals), "signal defaults");
 
                 var result = Native.posix_spawn(out var pid, executable, actions, attributes, argv, envp);
@@ -72,21 +73,21 @@ internal sealed class SpawnedProcess : IDisposable
             }
             finally
             {
-                Native.posix_spawnattr_destroy(attributes);
-                Native.posix_spawn_file_actions_destroy(actions);
+                _ = Native.posix_spawnattr_destroy(attributes);
+                _ = Native.posix_spawn_file_actions_destroy(actions);
             }
         }
         finally
         {
             // The child's ends are its own now (or nobody's); the parent's ends belong to the streams, or are closed here.
-            Native.close(input.Read);
-            Native.close(output.Write);
-            Native.close(error.Write);
+            _ = Native.close(input.Read);
+            _ = Native.close(output.Write);
+            _ = Native.close(error.Write);
             if (!started)
             {
-                Native.close(input.Write);
-                Native.close(output.Read);
-                Native.close(error.Read);
+                _ = Native.close(input.Write);
+                _ = Native.close(output.Read);
+                _ = Native.close(error.Read);
             }
 
             Free(argv);
@@ -105,7 +106,7 @@ internal sealed class SpawnedProcess : IDisposable
     }
 
     /// <summary>A thread of its own blocks in waitpid until the program ends: the runtime reaps only the children it started itself.</summary>
-    private static Task<int?> WaitForExit(int pid)
+    static Task<int?> WaitForExitAsync(int pid)
     {
         var exited = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var waiter = new Thread(() =>
@@ -135,7 +136,7 @@ internal sealed class SpawnedProcess : IDisposable
         return exited.Task;
     }
 
-    private static (int Read, int Write) Pipe()
+    static (int Read, int Write) Pipe()
     {
         var fds = new int[2];
         if (Native.pipe2(fds, Native.CloseOnExec) != 0)
@@ -143,25 +144,25 @@ internal sealed class SpawnedProcess : IDisposable
         return (fds[0], fds[1]);
     }
 
-    private static Stream Open(int fd, PipeDirection direction) =>
+    static AnonymousPipeClientStream Open(int fd, PipeDirection direction) =>
         new AnonymousPipeClientStream(direction, new SafePipeHandle(fd, ownsHandle: true));
 
-    private static IntPtr[] NullTerminated(IEnumerable<string> values) =>
+    static IntPtr[] NullTerminated(IEnumerable<string> values) =>
         [.. values.Select(Marshal.StringToCoTaskMemUTF8), IntPtr.Zero];
 
-    private static void Free(IntPtr[] strings)
+    static void Free(IntPtr[] strings)
     {
         foreach (var s in strings)
             Marshal.FreeCoTaskMem(s);
     }
 
-    private static void Check(int result, string what)
+    static void Check(int result, string what)
     {
         if (result != 0)
             throw new Win32Exception(result, $"posix_spawn ({what}): {new Win32Exception(result).Message}");
     }
 
-    private static class Native
+    static class Native
     {
         // glibc's values (spawn.h, fcntl.h, errno.h); the worker runs on Linux.
         internal const short SetSigDef = 0x04;
@@ -195,6 +196,7 @@ internal sealed class SpawnedProcess : IDisposable
         internal static extern int posix_spawn_file_actions_adddup2(IntPtr actions, int fd, int newFd);
 
         [DllImport("libc")]
+        [SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
         internal static extern int posix_spawn_file_actions_addchdir_np(IntPtr actions, [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
 
         [DllImport("libc")]
@@ -213,6 +215,7 @@ internal sealed class SpawnedProcess : IDisposable
         internal static extern int posix_spawnattr_setsigdefault(IntPtr attributes, IntPtr signals);
 
         [DllImport("libc")]
+        [SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
         internal static extern int posix_spawn(out int pid, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr actions, IntPtr attributes,
             IntPtr[] argv, IntPtr[] envp);
     }

@@ -1,12 +1,11 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Hosting;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
-using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Health;
 

@@ -8,7 +8,14 @@ namespace Supervisor.Worker.Jobs;
 /// One delivery of a job and the attempt it becomes on this worker: the job, its agent's profile, the attempt's id and
 /// number, this delivery's claim on it, and the retry counters the job carries.
 /// </summary>
+/// <param name="Context">The delivery of the job.</param>
+/// <param name="Profile">The profile of the job's agent on this worker.</param>
+/// <param name="Id">The attempt's id.</param>
+/// <param name="Number">The attempt's number within its task.</param>
+/// <param name="Worker">This worker's name, as the attempt records it.</param>
 /// <param name="Claim">This delivery's claim on the attempt, given up if the delivery ends (its connection dropped) before the agent runs.</param>
+/// <param name="Redelivery">How many times the broker redelivered this job.</param>
+/// <param name="Counters">The retry counters the job carries.</param>
 public sealed record AgentAttempt(
     ConsumeContext<RunAgentJob> Context,
     AgentOptions Profile,

@@ -1,8 +1,8 @@
-using Supervisor.Worker.Attempts;
-using Supervisor.Worker.Execution;
 using Supervisor.Rules;
 using Supervisor.Rules.Failures;
 using Supervisor.Rules.Interpretation;
+using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Execution;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;

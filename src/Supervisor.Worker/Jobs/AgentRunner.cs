@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
-using Supervisor.Worker.Attempts;
-using Supervisor.Worker.Execution;
 using Supervisor.Rules;
 using Supervisor.Rules.Failures;
 using Supervisor.Rules.Interpretation;
+using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Execution;
 using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;

@@ -16,7 +16,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
     /// <summary>Publishes an event of the attempt, again if the broker never confirms it (see <see cref="BrokerCalls"/>).</summary>
     public Task PublishAsync<T>(ConsumeContext context, T message, CancellationToken cancellationToken)
         where T : class =>
-        BrokerCalls.Retry(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
+        BrokerCalls.RetryAsync(token => context.Publish(message, token), typeof(T).Name, logger, cancellationToken);
 
     public AgentJobStarted Started(AgentAttempt attempt, string? branch) =>
         new(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Redelivery, attempt.Agent, attempt.Worker, Environment.MachineName, branch,
@@ -31,7 +31,12 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
         PublishAsync(attempt.Context, new AgentJobDeclined(attempt.TaskId, attempt.Pass, attempt.Agent, attempt.Worker, reason, clock.GetUtcNow().UtcDateTime),
             attempt.Context.CancellationToken);
 
+    /// <param name="attempt">The attempt that completed.</param>
+    /// <param name="result">How it ended.</param>
+    /// <param name="outputChunks">How many output chunks it published.</param>
+    /// <param name="usage">Tokens and cost the agent reported, if any.</param>
     /// <param name="start">Taken only now, so that a start published on its own is on the record first.</param>
+    /// <param name="duration">How long the agent ran.</param>
     public async Task CompletedAsync(AgentAttempt attempt, TaskResult result, long outputChunks, AttemptUsage? usage, DeferredStart start, TimeSpan duration)
     {
         await PublishAsync(attempt.Context, new AgentJobCompleted(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, 0,
@@ -67,7 +72,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
             new Classification(ErrorClasses.ContainerCrash, "worker stopped before the attempt finished; the job was handed back to the queue"),
             TimeSpan.Zero, outputChunks, null, start);
         var queue = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
-        await BrokerCalls.Retry(token => queue.Send(context.Message, send =>
+        await BrokerCalls.RetryAsync(token => queue.Send(context.Message, send =>
         {
             send.TransferConsumeContextHeaders(context);
             send.Headers.Set(MessageHeaders.RedeliveryCount, context.GetRedeliveryCount());
@@ -78,7 +83,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
 
     /// <summary>The job comes back to this agent's queue after <paramref name="delay"/>, through the scheduler, counting the retry it uses.</summary>
     public Task RedeliverAsync(AgentAttempt attempt, TimeSpan delay, string errorClass) =>
-        BrokerCalls.Retry(_ => attempt.Context.Redeliver(delay, (_, send) => attempt.Counters.ApplyNext(send, errorClass)),
+        BrokerCalls.RetryAsync(_ => attempt.Context.Redeliver(delay, (_, send) => attempt.Counters.ApplyNext(send, errorClass)),
             $"task {attempt.TaskId}: scheduling attempt {attempt.Number + 1}", logger, CancellationToken.None);
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: succeeded in {Seconds:0.0}s")]

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Contracts;
 using Supervisor.Rules.Failures;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;

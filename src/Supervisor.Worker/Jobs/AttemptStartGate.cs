@@ -1,9 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Jobs;
 
@@ -99,7 +99,7 @@ public sealed partial class AttemptStartGate(
             using var window = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             try
             {
-                await BrokerCalls.Retry(async token => await (await bus.GetSendEndpoint(AgentQueues.StartCheckAddress)).Send(release, token),
+                await BrokerCalls.RetryAsync(async token => await (await bus.GetSendEndpoint(AgentQueues.StartCheckAddress)).Send(release, token),
                     $"task {release.TaskId}: releasing the claim of attempt {release.Attempt}", logger, window.Token);
                 LogReleased(release.TaskId, release.Attempt);
             }

@@ -14,31 +14,34 @@ public sealed class DeferredStart : IAsyncDisposable
     const int Published = 1;
     const int Taken = 2;
 
-    readonly AgentJobStarted started;
-    readonly Func<AgentJobStarted, Task> publish;
-    readonly TaskCompletionSource publishing = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    readonly ITimer? timer;
-    int state;
+    readonly AgentJobStarted _started;
+    readonly Func<AgentJobStarted, Task> _publish;
+    readonly TaskCompletionSource _publishing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly ITimer? _timer;
+    int _state;
 
+    /// <param name="started">The start event to publish.</param>
     /// <param name="delay">How long the attempt runs before its start is published on its own; zero publishes it at once.</param>
+    /// <param name="clock">The clock the delay runs on.</param>
+    /// <param name="publish">Publishes the start event.</param>
     public DeferredStart(AgentJobStarted started, TimeSpan delay, TimeProvider clock, Func<AgentJobStarted, Task> publish)
     {
-        this.started = started;
-        this.publish = publish;
+        _started = started;
+        _publish = publish;
         if (delay <= TimeSpan.Zero)
             Announce();
         else
-            timer = clock.CreateTimer(_ => Announce(), null, delay, Timeout.InfiniteTimeSpan);
+            _timer = clock.CreateTimer(_ => Announce(), null, delay, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The start for the attempt's result to carry, or null when it was published on its own (returned once that publish is done).</summary>
     public async Task<AgentJobStarted?> TakeAsync()
     {
-        timer?.Dispose();
-        if (Interlocked.CompareExchange(ref state, Taken, Pending) == Pending)
-            return started;
-        if (Volatile.Read(ref state) == Published)
-            await publishing.Task;
+        _timer?.Dispose();
+        if (Interlocked.CompareExchange(ref _state, Taken, Pending) == Pending)
+            return _started;
+        if (Volatile.Read(ref _state) == Published)
+            await _publishing.Task;
         return null;
     }
 
@@ -48,15 +51,15 @@ public sealed class DeferredStart : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        timer?.Dispose();
+        _timer?.Dispose();
         Announce();
-        if (Volatile.Read(ref state) == Published)
-            await publishing.Task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        if (Volatile.Read(ref _state) == Published)
+            await _publishing.Task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     void Announce()
     {
-        if (Interlocked.CompareExchange(ref state, Published, Pending) == Pending)
+        if (Interlocked.CompareExchange(ref _state, Published, Pending) == Pending)
             _ = PublishAsync();
     }
 
@@ -64,12 +67,12 @@ public sealed class DeferredStart : IAsyncDisposable
     {
         try
         {
-            await publish(started);
-            publishing.SetResult();
+            await _publish(_started);
+            _publishing.SetResult();
         }
         catch (Exception e)
         {
-            publishing.SetException(e);
+            _publishing.SetException(e);
         }
     }
 }

@@ -1,9 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Rules.Failures;
+using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;

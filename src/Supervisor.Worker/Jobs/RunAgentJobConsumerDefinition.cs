@@ -1,8 +1,8 @@
 using MassTransit;
 using MassTransit.Transports;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Jobs;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Hosting;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Metrics;
 
@@ -21,9 +21,11 @@ public sealed partial class MetricsServer(IOptions<WorkerOptions> options, Worke
             return;
 
         using var listener = new HttpListener();
-        listener.Prefixes.Add(url.EndsWith('/') ? url : url + "/");
+        var prefix = url.EndsWith('/') ? url : url + "/";
+        listener.Prefixes.Add(prefix);
         listener.Start();
-        LogListening(url.TrimEnd('/') + "/metrics");
+        var metricsUrl = prefix + "metrics";
+        LogListening(metricsUrl);
         using var stop = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -40,9 +42,13 @@ public sealed partial class MetricsServer(IOptions<WorkerOptions> options, Worke
             using var response = context.Response;
             var path = context.Request.Url?.AbsolutePath.TrimEnd('/');
             if (context.Request.HttpMethod != "GET")
+            {
                 response.StatusCode = 404;
+            }
             else if (path == "/metrics")
+            {
                 await WriteAsync(response, 200, "text/plain; version=0.0.4; charset=utf-8", Encoding.UTF8.GetBytes(metrics.Render()), stoppingToken);
+            }
             else if (path is SupervisorHealth.LivePath or SupervisorHealth.ReadyPath)
             {
                 var report = await health.CheckHealthAsync(path == SupervisorHealth.LivePath ? SupervisorHealth.Live : SupervisorHealth.Ready,
@@ -50,7 +56,9 @@ public sealed partial class MetricsServer(IOptions<WorkerOptions> options, Worke
                 await WriteAsync(response, SupervisorHealth.StatusCode(report), "application/json", SupervisorHealth.Json(report), stoppingToken);
             }
             else
+            {
                 response.StatusCode = 404;
+            }
         }
     }
 

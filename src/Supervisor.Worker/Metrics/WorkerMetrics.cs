@@ -20,7 +20,7 @@ public sealed class WorkerMetrics : IDisposable
     readonly Counter<long> _outputBytes;
     readonly MeterListener _listener = new();
     readonly ConcurrentDictionary<(string Instrument, string Agent, string Outcome), long> _totals = new();
-    readonly ConcurrentDictionary<string, long> _running = new();
+    readonly ConcurrentDictionary<string, long> _running = new(StringComparer.Ordinal);
 
     public WorkerMetrics(RunningAttempts running)
     {
@@ -28,7 +28,7 @@ public sealed class WorkerMetrics : IDisposable
         _finished = _meter.CreateCounter<long>("supervisor.worker.attempts.finished", "{attempt}", "Attempts this worker finished, by outcome.");
         _outputBytes = _meter.CreateCounter<long>("supervisor.worker.output", "By", "Output the agents wrote (UTF-8 bytes, before redaction and caps).");
         _meter.CreateObservableGauge("supervisor.worker.attempts.running",
-            () => running.Snapshot().GroupBy(a => a.Agent).Select(g => new Measurement<long>(g.LongCount(), new KeyValuePair<string, object?>("agent", g.Key))),
+            () => running.Snapshot().GroupBy(a => a.Agent, StringComparer.Ordinal).Select(g => new Measurement<long>(g.LongCount(), new KeyValuePair<string, object?>("agent", g.Key))),
             "{attempt}", "Attempts running now.");
 
         _listener.InstrumentPublished = (instrument, listener) =>

@@ -1,8 +1,8 @@
 namespace Supervisor.Worker.Workspaces;
 
-internal static class DirectoryRemover
+static class DirectoryRemover
 {
-    private const UnixFileMode OwnerAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    const UnixFileMode OwnerAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <summary>Deletes <paramref name="path"/> recursively, if it exists.</summary>
     public static void Remove(string path)
@@ -26,7 +26,7 @@ internal static class DirectoryRemover
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static void MakeWritable(DirectoryInfo directory)
+    static void MakeWritable(DirectoryInfo directory)
     {
         // Before listing: a directory without read or execute permission cannot be listed either.
         directory.UnixFileMode |= OwnerAll;

@@ -5,7 +5,7 @@ using Supervisor.Worker.Execution;
 
 namespace Supervisor.Worker.Workspaces;
 
-internal sealed record GitResult(int ExitCode, string Output, string Error)
+sealed record GitResult(int ExitCode, string Output, string Error)
 {
     public bool Succeeded => ExitCode == 0;
 
@@ -17,12 +17,12 @@ internal sealed record GitResult(int ExitCode, string Output, string Error)
 /// Runs git as a plain program: argument lists, no prompts, English messages, and a retry when another process
 /// holds one of the repository's lock files (workers in other processes add and remove worktrees of the same repository).
 /// </summary>
-internal static class GitCli
+static class GitCli
 {
-    private const int LockAttempts = 6;
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
-    private static readonly ProcessRunner Runner = new(NullLogger<ProcessRunner>.Instance);
-    private static readonly IReadOnlyDictionary<string, string> Environment = BuildEnvironment();
+    const int LockAttempts = 6;
+    static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+    static readonly ProcessRunner Runner = new(NullLogger<ProcessRunner>.Instance);
+    static readonly IReadOnlyDictionary<string, string> Environment = BuildEnvironment();
 
     public static async Task<GitResult> RunAsync(string directory, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
@@ -39,7 +39,7 @@ internal static class GitCli
         }
     }
 
-    private static async Task<GitResult> RunOnceAsync(string directory, string[] arguments, CancellationToken cancellationToken)
+    static async Task<GitResult> RunOnceAsync(string directory, string[] arguments, CancellationToken cancellationToken)
     {
         var output = new StringBuilder();
         var error = new StringBuilder();
@@ -74,13 +74,13 @@ internal static class GitCli
         return new GitResult(outcome.ExitCode ?? -1, output.ToString(), error.ToString());
     }
 
-    private static bool IsLockContention(string error) =>
+    static bool IsLockContention(string error) =>
         error.Contains(".lock", StringComparison.Ordinal)
         || error.Contains("could not lock", StringComparison.OrdinalIgnoreCase)
         || error.Contains("cannot lock", StringComparison.OrdinalIgnoreCase)
         || error.Contains("unable to lock", StringComparison.OrdinalIgnoreCase);
 
-    private static Dictionary<string, string> BuildEnvironment()
+    static Dictionary<string, string> BuildEnvironment()
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
 
 namespace Supervisor.Worker.Workspaces;
 
@@ -12,14 +11,14 @@ namespace Supervisor.Worker.Workspaces;
 /// </summary>
 public sealed partial class WorkspaceManager
 {
-    private const string RandomChars = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const string RandomChars = "abcdefghijklmnopqrstuvwxyz0123456789";
 
     // Git serialises worktree changes with lock files and fails (rather than waits) when one is taken, so
     // attempts of one repository in this process queue here; other processes are handled by GitCli's retry.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> RepositoryLocks = new(StringComparer.Ordinal);
+    static readonly ConcurrentDictionary<string, SemaphoreSlim> RepositoryLocks = new(StringComparer.Ordinal);
 
-    private readonly string _root;
-    private readonly ILogger<WorkspaceManager> _logger;
+    readonly string _root;
+    readonly ILogger<WorkspaceManager> _logger;
 
     public WorkspaceManager(string root, ILogger<WorkspaceManager> logger)
     {
@@ -91,14 +90,14 @@ public sealed partial class WorkspaceManager
             return null;
         }
 
-        await Git(workspace.Path, ["add", "-A"], ct);
-        var status = await Git(workspace.Path, ["status", "--porcelain"], ct);
+        await GitAsync(workspace.Path, ["add", "-A"], ct);
+        var status = await GitAsync(workspace.Path, ["status", "--porcelain"], ct);
         if (status.Output.Trim().Length > 0)
         {
             // Identity and signing come from here, not from whoever configured the machine; hooks are the
             // repository's business, not the attempt's (and an agent may have planted some); and a background
             // `gc --auto` would be maintenance started in the middle of someone else's repository.
-            await Git(
+            await GitAsync(
                 workspace.Path,
                 ["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "-c", "commit.gpgsign=false",
                     "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "commit", "--quiet", "--no-verify", "-m", message],
@@ -106,13 +105,13 @@ public sealed partial class WorkspaceManager
         }
 
         // The agent may have committed by itself; its commits count as changes as much as ours.
-        var head = (await Git(workspace.Path, ["rev-parse", "HEAD"], ct)).Output.Trim();
+        var head = (await GitAsync(workspace.Path, ["rev-parse", "HEAD"], ct)).Output.Trim();
         if (head == workspace.BaseCommit)
         {
             return null;
         }
 
-        var diffStat = await Git(workspace.Path, ["diff", "--stat", workspace.BaseCommit, head], ct);
+        var diffStat = await GitAsync(workspace.Path, ["diff", "--stat", workspace.BaseCommit, head], ct);
         LogCommitted(workspace.Branch, head);
         return new WorkspaceCommit(head, diffStat.Output.TrimEnd());
     }
@@ -155,7 +154,7 @@ public sealed partial class WorkspaceManager
     /// The repository's common git directory (the same for every worktree of it), or null and, when git gave an
     /// unusual reason (such as "dubious ownership"), that reason to append to the message.
     /// </summary>
-    private static async Task<(string? Key, string Problem)> RepositoryKeyAsync(string repository, CancellationToken ct)
+    static async Task<(string? Key, string Problem)> RepositoryKeyAsync(string repository, CancellationToken ct)
     {
         if (!Directory.Exists(repository))
         {
@@ -171,19 +170,19 @@ public sealed partial class WorkspaceManager
         return (null, result.Error.Contains("not a git repository", StringComparison.Ordinal) ? "" : $" ({result.Reason})");
     }
 
-    private static async Task<IDisposable> LockAsync(string key, CancellationToken ct)
+    static async Task<IDisposable> LockAsync(string key, CancellationToken ct)
     {
         var gate = RepositoryLocks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         return new Releaser(gate);
     }
 
-    private static bool IsBranchInUse(string error) =>
+    static bool IsBranchInUse(string error) =>
         error.Contains("already checked out at", StringComparison.Ordinal)
         || error.Contains("already used by worktree at", StringComparison.Ordinal);
 
     /// <summary>Removes the stale worktree of a lost attempt that still has <paramref name="branch"/> checked out.</summary>
-    private async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, CancellationToken ct)
+    async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, CancellationToken ct)
     {
         var list = await GitCli.RunAsync(repository, ["worktree", "list", "--porcelain"], ct);
         var holder = list.Output.ReplaceLineEndings("\n").Split("\n\n")
@@ -207,14 +206,14 @@ public sealed partial class WorkspaceManager
         return true;
     }
 
-    private static async Task<GitResult> Git(string directory, string[] arguments, CancellationToken ct)
+    static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken ct)
     {
         var result = await GitCli.RunAsync(directory, arguments, ct);
         return result.Succeeded ? result : throw new InvalidOperationException($"git {Subcommand(arguments)} in {directory} failed: {result.Reason}");
     }
 
     /// <summary>The subcommand's name, skipping global options such as <c>-c name=value</c>, so messages stay short.</summary>
-    private static string Subcommand(string[] arguments)
+    static string Subcommand(string[] arguments)
     {
         for (var i = 0; i < arguments.Length; i++)
         {
@@ -231,7 +230,7 @@ public sealed partial class WorkspaceManager
         return string.Join(' ', arguments);
     }
 
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
         public void Dispose() => gate.Release();
     }

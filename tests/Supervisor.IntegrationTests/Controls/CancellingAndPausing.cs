@@ -116,7 +116,7 @@ public sealed class CancellingAndPausing(ControlsFixture fixture)
 
     static async Task WaitForFileAsync(string path, int lines)
     {
-        await WaitUntilAsync(() => Task.FromResult(File.Exists(path) && File.ReadAllLines(path).Length >= lines));
+        await WaitUntilAsync(async () => File.Exists(path) && (await File.ReadAllLinesAsync(path)).Length >= lines);
     }
 
     internal static async Task WaitUntilAsync(Func<Task<bool>> condition)

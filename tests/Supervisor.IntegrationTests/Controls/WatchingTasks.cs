@@ -112,7 +112,9 @@ public sealed class WatchingTasks(ControlsFixture fixture)
         while (await reader.ReadLineAsync(cancel.Token) is { } line)
         {
             if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
                 eventName = line["event: ".Length..];
+            }
             else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 var data = JsonNode.Parse(line["data: ".Length..])!;

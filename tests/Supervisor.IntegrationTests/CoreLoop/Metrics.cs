@@ -47,6 +47,6 @@ public sealed partial class Metrics(CoreLoopFixture fixture)
         Assert.True(samples.ContainsKey("supervisor_fallbacks_total"));
     }
 
-    [GeneratedRegex(@"^(?<series>supervisor_[a-z_]+(\{[a-z_]+=""[^""]*""(,[a-z_]+=""[^""]*"")*\})?) (?<value>[-+0-9.eE]+|\+Inf)$")]
+    [GeneratedRegex(@"^(?<series>supervisor_[a-z_]+(?:\{[a-z_]+=""[^""]*""(?:,[a-z_]+=""[^""]*"")*\})?) (?<value>[-+0-9.eE]+|\+Inf)$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SampleLine();
 }

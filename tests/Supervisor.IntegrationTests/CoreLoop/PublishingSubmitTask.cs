@@ -1,6 +1,5 @@
 using MassTransit;
 using Supervisor.Contracts;
-using Supervisor.IntegrationTests.Infrastructure;
 
 namespace Supervisor.IntegrationTests.CoreLoop;
 

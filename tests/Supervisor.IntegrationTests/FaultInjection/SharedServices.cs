@@ -26,6 +26,7 @@ static class SharedServices
     {
         var start = new ProcessStartInfo(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", "services.sh"))
         {
+            UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

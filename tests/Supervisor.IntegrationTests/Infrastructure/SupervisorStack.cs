@@ -55,8 +55,10 @@ sealed class SupervisorStack : IAsyncDisposable
             for (var i = 0; i < services; i++)
                 await stack.AddServiceAsync();
             foreach (var (agent, count) in workers)
+            {
                 for (var i = 0; i < count; i++)
                     await stack.AddWorkerAsync(agent);
+            }
         }
         catch
         {

@@ -27,8 +27,11 @@ static class TestEnvironment
     static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
             if (File.Exists(Path.Combine(dir.FullName, "Supervisor.sln")))
                 return dir.FullName;
+        }
+
         throw new InvalidOperationException("Supervisor.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Supervisor.IntegrationTests.RealAgents;
 
 /// <summary>Processes still running for a task, found by the <c>SUPERVISOR_TASK_ID</c> every agent process is given.</summary>
@@ -9,7 +11,7 @@ static class AgentProcesses
         var found = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out _))
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out _))
                 continue;
             try
             {

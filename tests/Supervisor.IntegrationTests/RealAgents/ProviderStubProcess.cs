@@ -30,7 +30,7 @@ sealed partial class ProviderStubProcess : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (Listening().Match(process.RecentOutput) is { Success: true } m)
-                return new ProviderStubProcess(process, new Uri(m.Groups[1].Value));
+                return new ProviderStubProcess(process, new Uri(m.Groups["url"].Value));
             if (process.HasExited)
                 break;
             await Task.Delay(100);
@@ -62,6 +62,6 @@ sealed partial class ProviderStubProcess : IAsyncDisposable
         await _process.DisposeAsync();
     }
 
-    [GeneratedRegex(@"Provider stub listening on (http://\S+)")]
+    [GeneratedRegex(@"Provider stub listening on (?<url>http://\S+)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Listening();
 }

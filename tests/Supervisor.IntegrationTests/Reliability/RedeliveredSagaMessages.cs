@@ -99,7 +99,7 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         command.Parameters.Add(new NpgsqlParameter { Value = task });
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
-        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
+        return (reader.GetGuid(0), await reader.IsDBNullAsync(1) ? null : reader.GetGuid(1));
     }
 
     async Task<RunAgentJob> NextJobAsync()

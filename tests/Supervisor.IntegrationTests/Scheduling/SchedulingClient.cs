@@ -87,8 +87,11 @@ sealed class SchedulingClient : IAsyncDisposable
         while (pingIds.Any(id => DeliveriesOf(id).Count < each))
         {
             if (DateTime.UtcNow > deadline)
+            {
                 throw new TimeoutException(
                     $"{pingIds.Count(id => DeliveriesOf(id).Count < each)} of {pingIds.Count} pings had fewer than {each} deliveries after {timeout}");
+            }
+
             await Task.Delay(50);
         }
     }

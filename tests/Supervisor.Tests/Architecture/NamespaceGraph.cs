@@ -85,14 +85,14 @@ sealed class NamespaceGraph
             onStack.Add(node);
             foreach (var to in From(node))
             {
-                if (!index.ContainsKey(to))
+                if (!index.TryGetValue(to, out var toIndex))
                 {
                     Visit(to);
                     low[node] = Math.Min(low[node], low[to]);
                 }
                 else if (onStack.Contains(to))
                 {
-                    low[node] = Math.Min(low[node], index[to]);
+                    low[node] = Math.Min(low[node], toIndex);
                 }
             }
 

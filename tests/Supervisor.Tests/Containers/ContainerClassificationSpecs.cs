@@ -1,8 +1,7 @@
 using Supervisor.Agents;
 using Supervisor.Contracts;
-using Supervisor.Worker.Execution;
 using Supervisor.Worker.Attempts;
-using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Execution;
 
 namespace Supervisor.Tests.Containers;
 

@@ -7,10 +7,10 @@ namespace Supervisor.Tests.Execution;
 
 public sealed partial class OutputCollectorSpecs
 {
-    private const string Secret = "hunter2-correct-horse-battery";
-    private static readonly TimeSpan Never = TimeSpan.FromHours(1);
+    const string Secret = "hunter2-correct-horse-battery";
+    static readonly TimeSpan Never = TimeSpan.FromHours(1);
 
-    private readonly List<OutputChunk> _published = [];
+    readonly List<OutputChunk> _published = [];
 
     [Fact]
     public async Task Switching_streams_publishes_one_chunk_per_run_with_increasing_sequence_numbers()
@@ -81,7 +81,7 @@ public sealed partial class OutputCollectorSpecs
         var head = string.Concat(_published.TakeWhile(c => c != marker).Select(c => c.Text));
         var tail = _published.SkipWhile(c => c != marker).Skip(1).ToList();
         var total = Encoding.UTF8.GetByteCount(stdout) + 21;
-        var omitted = long.Parse(OmittedBytes().Match(marker.Text).Groups[1].Value, CultureInfo.InvariantCulture);
+        var omitted = long.Parse(OmittedBytes().Match(marker.Text).Groups["bytes"].Value, CultureInfo.InvariantCulture);
 
         Assert.Equal(total, collector.TotalBytes);
         Assert.Equal(stdout[..(maxBytes / 2)], head);
@@ -152,7 +152,7 @@ public sealed partial class OutputCollectorSpecs
         Assert.EndsWith("line 12999\n", collector.StderrTail, StringComparison.Ordinal);
     }
 
-    private OutputCollector Collector(long maxBytes, TimeSpan flushInterval, int flushSize) =>
+    OutputCollector Collector(long maxBytes, TimeSpan flushInterval, int flushSize) =>
         new(maxBytes, flushInterval, flushSize, [Secret], chunk =>
         {
             lock (_published)
@@ -163,9 +163,9 @@ public sealed partial class OutputCollectorSpecs
             return Task.CompletedTask;
         });
 
-    private static string Lines(int first, int count) =>
+    static string Lines(int first, int count) =>
         string.Concat(Enumerable.Range(first, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"line {i}\n")));
 
-    [GeneratedRegex(@"\[supervisor: (\d+) bytes of output omitted\]")]
+    [GeneratedRegex(@"\[supervisor: (?<bytes>\d+) bytes of output omitted\]", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OmittedBytes();
 }

@@ -4,10 +4,10 @@ using Supervisor.Worker.Execution;
 namespace Supervisor.Tests.Execution;
 
 /// <summary>Records output per stream as <see cref="ProcessRunner"/> delivers it.</summary>
-internal sealed class OutputSink(Action<string>? onText = null)
+sealed class OutputSink(Action<string>? onText = null)
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, (StringBuilder Text, int Chunks)> _streams = [];
+    readonly Lock _lock = new();
+    readonly Dictionary<string, (StringBuilder Text, int Chunks)> _streams = [];
 
     public ValueTask WriteAsync(string stream, string text)
     {

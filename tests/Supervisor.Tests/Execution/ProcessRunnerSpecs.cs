@@ -8,8 +8,8 @@ namespace Supervisor.Tests.Execution;
 
 public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
 {
-    private readonly ProcessRunner _runner = new(new TestOutputLogger<ProcessRunner>(output));
-    private readonly string _directory = Directory.CreateTempSubdirectory("runner-").FullName;
+    readonly ProcessRunner _runner = new(new TestOutputLogger<ProcessRunner>(output));
+    readonly string _directory = Directory.CreateTempSubdirectory("runner-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
@@ -282,6 +282,6 @@ public sealed class ProcessRunnerSpecs(ITestOutputHelper output) : IDisposable
         Assert.Contains("has no PATH", outcome.StartError, StringComparison.Ordinal);
     }
 
-    private ProcessSpec Sh(string script) =>
+    ProcessSpec Sh(string script) =>
         new("sh", ["-c", script], _directory, new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, TimeSpan.FromMinutes(1));
 }

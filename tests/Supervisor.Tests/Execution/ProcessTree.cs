@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Supervisor.Tests.Execution;
 
 /// <summary>Observes processes that a test script started, through the pid files it writes and /proc.</summary>
-internal static class ProcessTree
+static class ProcessTree
 {
     public static async Task<int[]> ReadPidsAsync(string file, int count)
     {

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Supervisor.Tests.Execution;
 
 /// <summary>Routes a component's log to the test's output, so a failing test shows what the component saw.</summary>
-internal sealed class TestOutputLogger<T>(ITestOutputHelper output) : ILogger<T>
+sealed class TestOutputLogger<T>(ITestOutputHelper output) : ILogger<T>
 {
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;

@@ -10,7 +10,7 @@ public sealed class BrokerCallsSpecs
     {
         var calls = 0;
 
-        await BrokerCalls.Retry(_ => ++calls == 1 ? throw new ObjectDisposedException("SemaphoreSlim") : Task.CompletedTask,
+        await BrokerCalls.RetryAsync(_ => ++calls == 1 ? throw new ObjectDisposedException("SemaphoreSlim") : Task.CompletedTask,
             "publish", NullLogger.Instance, CancellationToken.None);
 
         Assert.Equal(2, calls);
@@ -21,7 +21,7 @@ public sealed class BrokerCallsSpecs
     {
         var calls = 0;
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerCalls.Retry(_ =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerCalls.RetryAsync(_ =>
         {
             calls++;
             throw new InvalidOperationException("the message cannot be serialized");

@@ -7,14 +7,14 @@ public sealed class DeferredStartSpecs
 {
     static readonly AgentJobStarted Started = new(Guid.NewGuid(), Guid.NewGuid(), 1, 1, 0, "shell", "w1", "host", null, DateTime.UtcNow);
 
-    readonly List<AgentJobStarted> published = [];
-    readonly TaskCompletionSource publishedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly List<AgentJobStarted> _published = [];
+    readonly TaskCompletionSource _publishedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     DeferredStart Start(TimeSpan delay) => new(Started, delay, TimeProvider.System, started =>
     {
-        lock (published)
-            published.Add(started);
-        publishedOnce.TrySetResult();
+        lock (_published)
+            _published.Add(started);
+        _publishedOnce.TrySetResult();
         return Task.CompletedTask;
     });
 
@@ -25,18 +25,18 @@ public sealed class DeferredStartSpecs
 
         Assert.Same(Started, await start.TakeAsync());
         await start.DisposeAsync();
-        Assert.Empty(published);
+        Assert.Empty(_published);
     }
 
     [Fact]
     public async Task An_attempt_that_outlives_the_delay_has_its_start_published_once_and_its_result_carries_none()
     {
         var start = Start(TimeSpan.FromMilliseconds(20));
-        await publishedOnce.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await _publishedOnce.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Null(await start.TakeAsync());
         await start.DisposeAsync();
-        Assert.Equal([Started], published);
+        Assert.Equal([Started], _published);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class DeferredStartSpecs
         var start = Start(TimeSpan.Zero);
 
         Assert.Null(await start.TakeAsync());
-        Assert.Equal([Started], published);
+        Assert.Equal([Started], _published);
     }
 
     [Fact]
@@ -64,6 +64,6 @@ public sealed class DeferredStartSpecs
 
         await start.DisposeAsync();
 
-        Assert.Equal([Started], published);
+        Assert.Equal([Started], _published);
     }
 }

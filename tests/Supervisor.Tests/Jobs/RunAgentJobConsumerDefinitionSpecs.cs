@@ -1,10 +1,9 @@
 using System.Reflection;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
 using Supervisor.Agents;
-using Supervisor.Worker;
 using Supervisor.Worker.Jobs;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Tests.Jobs;
 
@@ -39,21 +38,21 @@ public sealed class RunAgentJobConsumerDefinitionSpecs
     /// <summary>A receive endpoint configurator that records the settings made on it.</summary>
     public class EndpointSettings : DispatchProxy
     {
-        Uri address = null!;
+        Uri _address = null!;
 
         public Dictionary<string, object?> Set { get; } = [];
 
         public static IReceiveEndpointConfigurator Create(Uri address)
         {
             var proxy = DispatchProxy.Create<IReceiveEndpointConfigurator, EndpointSettings>();
-            ((EndpointSettings)(object)proxy).address = address;
+            ((EndpointSettings)(object)proxy)._address = address;
             return proxy;
         }
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             if (targetMethod?.Name == "get_InputAddress")
-                return address;
+                return _address;
             if (targetMethod?.Name.StartsWith("set_", StringComparison.Ordinal) == true)
             {
                 Set[targetMethod.Name["set_".Length..]] = args![0];

@@ -4,10 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Supervisor.Worker.Settings;
-using Supervisor.Worker;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Metrics;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Tests.Metrics;
 

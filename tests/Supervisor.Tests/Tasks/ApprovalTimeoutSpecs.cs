@@ -11,80 +11,80 @@ public sealed class ApprovalTimeoutSpecs : IAsyncLifetime
 {
     static readonly TimeSpan Timeout = TimeSpan.FromHours(1);
 
-    TaskSagaHarness saga = null!;
+    TaskSagaHarness _saga = null!;
 
     public async Task InitializeAsync() =>
-        saga = await TaskSagaHarness.Start(new PolicyOptions { ApprovalRequiredFor = ["high"], ApprovalTimeout = Timeout });
+        _saga = await TaskSagaHarness.Start(new PolicyOptions { ApprovalRequiredFor = ["high"], ApprovalTimeout = Timeout });
 
-    public async Task DisposeAsync() => await saga.DisposeAsync();
+    public async Task DisposeAsync() => await _saga.DisposeAsync();
 
     [Fact]
     public async Task A_task_nobody_approves_within_the_approval_timeout_is_rejected_by_policy()
     {
-        var id = await saga.Submit(risk: "high");
-        var submittedAt = (await saga.InState(id, s => s.AwaitingApproval)).CreatedAt;
+        var id = await _saga.Submit(risk: "high");
+        var submittedAt = (await _saga.InState(id, s => s.AwaitingApproval)).CreatedAt;
 
-        await saga.AdvanceTime(Timeout - TimeSpan.FromMinutes(1));
-        await saga.InState(id, s => s.AwaitingApproval);
+        await _saga.AdvanceTime(Timeout - TimeSpan.FromMinutes(1));
+        await _saga.InState(id, s => s.AwaitingApproval);
 
-        await saga.AdvanceTime(TimeSpan.FromMinutes(1));
-        var task = await saga.InState(id, s => s.Rejected);
+        await _saga.AdvanceTime(TimeSpan.FromMinutes(1));
+        var task = await _saga.InState(id, s => s.Rejected);
         Assert.Equal("nobody approved or rejected the task within 01:00:00", task.Error);
         Assert.Equal(("policy", "approval timeout"), task.Decision);
         Assert.True(task.FinishedAt >= submittedAt + Timeout, $"finished at {task.FinishedAt:O}, submitted at {submittedAt:O}");
-        Assert.Empty(saga.JobsOf(id));
+        Assert.Empty(_saga.JobsOf(id));
     }
 
     [Fact]
     public async Task A_task_approved_before_the_approval_timeout_is_dispatched_and_does_not_time_out()
     {
-        var id = await saga.Submit(risk: "high");
-        await saga.InState(id, s => s.AwaitingApproval);
-        await saga.AdvanceTime(Timeout / 2);
+        var id = await _saga.Submit(risk: "high");
+        await _saga.InState(id, s => s.AwaitingApproval);
+        await _saga.AdvanceTime(Timeout / 2);
 
-        await saga.Publish(new ApproveTask(id, "alice", "looks fine"));
-        await saga.InState(id, s => s.Dispatched);
-        await saga.AdvanceTime(Timeout * 2);
+        await _saga.Publish(new ApproveTask(id, "alice", "looks fine"));
+        await _saga.InState(id, s => s.Dispatched);
+        await _saga.AdvanceTime(Timeout * 2);
 
-        var task = await saga.InState(id, s => s.Dispatched);
+        var task = await _saga.InState(id, s => s.Dispatched);
         Assert.Null(task.Error);
-        Assert.Empty(saga.Scheduler.Pending);
-        Assert.Single(saga.JobsOf(id));
+        Assert.Empty(_saga.Scheduler.Pending);
+        Assert.Single(_saga.JobsOf(id));
     }
 
     [Fact]
     public async Task A_task_rejected_before_the_approval_timeout_stays_rejected_by_the_person_who_rejected_it()
     {
-        var id = await saga.Submit(risk: "high");
-        await saga.InState(id, s => s.AwaitingApproval);
-        await saga.AdvanceTime(Timeout / 2);
+        var id = await _saga.Submit(risk: "high");
+        await _saga.InState(id, s => s.AwaitingApproval);
+        await _saga.AdvanceTime(Timeout / 2);
 
-        await saga.Publish(new RejectTask(id, "alice", "too risky"));
-        var rejectedAt = (await saga.InState(id, s => s.Rejected)).FinishedAt;
-        await saga.AdvanceTime(Timeout * 2);
+        await _saga.Publish(new RejectTask(id, "alice", "too risky"));
+        var rejectedAt = (await _saga.InState(id, s => s.Rejected)).FinishedAt;
+        await _saga.AdvanceTime(Timeout * 2);
 
-        var task = await saga.InState(id, s => s.Rejected);
+        var task = await _saga.InState(id, s => s.Rejected);
         Assert.Equal("rejected by alice: too risky", task.Error);
         Assert.Equal(("alice", "too risky"), task.Decision);
         Assert.Equal(rejectedAt, task.FinishedAt);
-        Assert.Empty(saga.Scheduler.Pending);
+        Assert.Empty(_saga.Scheduler.Pending);
     }
 
     [Fact]
     public async Task A_task_retried_after_its_approval_timed_out_gets_a_whole_new_approval_timeout()
     {
-        var id = await saga.Submit(risk: "high");
-        await saga.InState(id, s => s.AwaitingApproval);
-        await saga.AdvanceTime(Timeout);
-        await saga.InState(id, s => s.Rejected);
+        var id = await _saga.Submit(risk: "high");
+        await _saga.InState(id, s => s.AwaitingApproval);
+        await _saga.AdvanceTime(Timeout);
+        await _saga.InState(id, s => s.Rejected);
 
-        await saga.Publish(new RetryTask(id, "alice", "now someone is around"));
-        await saga.InState(id, s => s.AwaitingApproval, t => t.Error is null);
-        await saga.AdvanceTime(Timeout - TimeSpan.FromMinutes(1));
-        await saga.InState(id, s => s.AwaitingApproval);
+        await _saga.Publish(new RetryTask(id, "alice", "now someone is around"));
+        await _saga.InState(id, s => s.AwaitingApproval, t => t.Error is null);
+        await _saga.AdvanceTime(Timeout - TimeSpan.FromMinutes(1));
+        await _saga.InState(id, s => s.AwaitingApproval);
 
-        await saga.AdvanceTime(TimeSpan.FromMinutes(1));
-        var task = await saga.InState(id, s => s.Rejected);
+        await _saga.AdvanceTime(TimeSpan.FromMinutes(1));
+        var task = await _saga.InState(id, s => s.Rejected);
         Assert.Equal(("policy", "approval timeout"), task.Decision);
     }
 

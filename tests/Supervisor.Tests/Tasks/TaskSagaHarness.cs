@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,7 @@ sealed class TaskSagaHarness(ServiceProvider provider, ITestHarness harness, Tes
 {
     static readonly CancellationToken SoFar = new(canceled: true);
 
-    readonly ISagaStateMachineTestHarness<TaskStateMachine, TaskState> saga = harness.GetSagaStateMachineHarness<TaskStateMachine, TaskState>();
+    readonly ISagaStateMachineTestHarness<TaskStateMachine, TaskState> _saga = harness.GetSagaStateMachineHarness<TaskStateMachine, TaskState>();
 
     public ITestHarness Harness => harness;
 
@@ -111,19 +112,20 @@ sealed class TaskSagaHarness(ServiceProvider provider, ITestHarness harness, Tes
     }
 
     /// <summary>Waits until the task is in <paramref name="state"/> (and <paramref name="also"/> holds), or fails saying where it is.</summary>
+    [SuppressMessage("Usage", "VSTHRD103", Justification = "The harness's Select is a snapshot of what was published; SelectAsync would wait for the bus to go quiet.")]
     public async Task<TaskState> InState(Guid id, Func<TaskStateMachine, State> state, Func<TaskState, bool>? also = null)
     {
-        var machine = saga.StateMachine;
+        var machine = _saga.StateMachine;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
-            var instance = saga.Sagas.Contains(id);
+            var instance = _saga.Sagas.Contains(id);
             if (instance is not null && instance.CurrentState == state(machine).Name && (also is null || also(instance)))
                 return instance;
             await Task.Delay(20);
         }
 
-        var current = saga.Sagas.Contains(id);
+        var current = _saga.Sagas.Contains(id);
         var transitions = string.Join(", ", current?.Transitions.Select(t => $"{t.From}→{t.To}") ?? []);
         var faults = string.Join("; ", Harness.Published.Select<Fault>().Select(f => string.Join(",", f.Context.Message.Exceptions.Select(e => e?.Message))));
         throw new Xunit.Sdk.XunitException($"task {id} did not reach {state(machine).Name}; it is {current?.CurrentState ?? "missing"} (pass {current?.Pass}, transitions {transitions}); faults: {faults}");

@@ -5,20 +5,20 @@ namespace Supervisor.Tests.Tasks;
 /// <summary>The saga's logic on MassTransit's in-memory harness: no broker, no database.</summary>
 public sealed class TaskStateMachineSpecs : IAsyncLifetime
 {
-    TaskSagaHarness saga = null!;
+    TaskSagaHarness _saga = null!;
 
-    public async Task InitializeAsync() => saga = await TaskSagaHarness.Start();
+    public async Task InitializeAsync() => _saga = await TaskSagaHarness.Start();
 
-    public async Task DisposeAsync() => await saga.DisposeAsync();
+    public async Task DisposeAsync() => await _saga.DisposeAsync();
 
     [Fact]
     public async Task A_task_submitted_without_agents_is_dispatched_to_the_first_agent_of_the_default_chain()
     {
-        var id = await saga.Submit();
+        var id = await _saga.Submit();
 
-        var task = await saga.InState(id, s => s.Dispatched);
+        var task = await _saga.InState(id, s => s.Dispatched);
         Assert.Equal(["a", "b"], task.Agents);
-        var job = Assert.Single(saga.JobsOf(id)).Context;
+        var job = Assert.Single(_saga.JobsOf(id)).Context;
         Assert.Equal("agent-a", job.DestinationAddress!.AbsolutePath.Trim('/'));
         Assert.Equal((1, 1, "a"), (job.Message.Pass, job.Message.FirstAttempt, job.Message.Agent));
     }
@@ -26,37 +26,37 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
     [Fact]
     public async Task A_task_submitted_twice_is_one_task()
     {
-        var id = await saga.Submit();
-        await saga.InState(id, s => s.Dispatched);
-        await saga.Submit(id: id);
-        await saga.Harness.InactivityTask;
+        var id = await _saga.Submit();
+        await _saga.InState(id, s => s.Dispatched);
+        await _saga.Submit(id: id);
+        await _saga.Harness.InactivityTask;
 
-        Assert.Single(saga.JobsOf(id));
+        Assert.Single(_saga.JobsOf(id));
     }
 
     [Fact]
     public async Task A_task_naming_an_unknown_agent_fails_as_invalid()
     {
-        var id = await saga.Submit(agents: ["nope"]);
+        var id = await _saga.Submit(agents: ["nope"]);
 
-        var task = await saga.InState(id, s => s.Failed);
+        var task = await _saga.InState(id, s => s.Failed);
         Assert.StartsWith("Invalid: unknown agent 'nope'", task.Error);
-        Assert.Empty(saga.JobsOf(id));
+        Assert.Empty(_saga.JobsOf(id));
     }
 
     [Fact]
     public async Task A_started_then_completed_job_succeeds_the_task_with_its_result_and_every_transition_on_record()
     {
-        var id = await saga.Submit(agents: ["c"]);
-        await saga.InState(id, s => s.Dispatched);
+        var id = await _saga.Submit(agents: ["c"]);
+        await _saga.InState(id, s => s.Dispatched);
         var attempt = Guid.NewGuid();
 
-        await saga.Publish(new AgentJobStarted(id, attempt, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
-        await saga.InState(id, s => s.Running);
-        await saga.Publish(new AgentJobCompleted(id, attempt, 1, 1, "c", "w1", 0, DateTime.UtcNow,
+        await _saga.Publish(new AgentJobStarted(id, attempt, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
+        await _saga.InState(id, s => s.Running);
+        await _saga.Publish(new AgentJobCompleted(id, attempt, 1, 1, "c", "w1", 0, DateTime.UtcNow,
             new TaskResult("c", "supervisor/x/1", "abc", "1 file changed", "done"), 0, new AttemptUsage(100, 20, 0.05m)));
 
-        var task = await saga.InState(id, s => s.Succeeded);
+        var task = await _saga.InState(id, s => s.Succeeded);
         Assert.Equal("abc", task.ResultCommit);
         Assert.NotNull(task.FinishedAt);
         var recorded = Assert.Single(task.Attempts);
@@ -70,47 +70,47 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
     [Fact]
     public async Task A_faulted_job_falls_back_to_the_next_agent_and_the_task_fails_once_the_chain_is_exhausted()
     {
-        var id = await saga.Submit();
-        await saga.InState(id, s => s.Dispatched);
+        var id = await _saga.Submit();
+        await _saga.InState(id, s => s.Dispatched);
 
-        await saga.Fault(id, pass: 1, "a");
-        var task = await saga.InState(id, s => s.Dispatched, t => t.Pass == 2);
+        await _saga.Fault(id, pass: 1, "a");
+        var task = await _saga.InState(id, s => s.Dispatched, t => t.Pass == 2);
         Assert.Equal("b", task.CurrentAgent);
-        Assert.Single(saga.JobsOf(id), m => m.Context.Message.Agent == "b");
+        Assert.Single(_saga.JobsOf(id), m => m.Context.Message.Agent == "b");
 
-        await saga.Fault(id, pass: 2, "b");
-        task = await saga.InState(id, s => s.Failed);
+        await _saga.Fault(id, pass: 2, "b");
+        task = await _saga.InState(id, s => s.Failed);
         Assert.NotNull(task.Error);
     }
 
     [Fact]
     public async Task A_fault_of_an_invalid_task_fails_it_without_falling_back()
     {
-        var id = await saga.Submit();
-        await saga.InState(id, s => s.Dispatched);
+        var id = await _saga.Submit();
+        await _saga.InState(id, s => s.Dispatched);
         var attempt = Guid.NewGuid();
-        await saga.Publish(new AgentAttemptFailed(id, attempt, 1, 1, "a", "w1", null, ErrorClasses.Invalid,
+        await _saga.Publish(new AgentAttemptFailed(id, attempt, 1, 1, "a", "w1", null, ErrorClasses.Invalid,
             "repository.baseRef 'x' does not exist", DateTime.UtcNow, null, 0, null));
-        await saga.Fault(id, pass: 1, "a");
+        await _saga.Fault(id, pass: 1, "a");
 
-        var task = await saga.InState(id, s => s.Failed);
+        var task = await _saga.InState(id, s => s.Failed);
         Assert.Contains("Invalid", task.Error);
-        Assert.DoesNotContain(saga.JobsOf(id), m => m.Context.Message.Agent == "b");
+        Assert.DoesNotContain(_saga.JobsOf(id), m => m.Context.Message.Agent == "b");
     }
 
     [Fact]
     public async Task Events_of_an_earlier_pass_are_recorded_but_do_not_change_the_state()
     {
-        var id = await saga.Submit();
-        await saga.InState(id, s => s.Dispatched);
-        await saga.Fault(id, pass: 1, "a");
-        await saga.InState(id, s => s.Dispatched, t => t.Pass == 2);
+        var id = await _saga.Submit();
+        await _saga.InState(id, s => s.Dispatched);
+        await _saga.Fault(id, pass: 1, "a");
+        await _saga.InState(id, s => s.Dispatched, t => t.Pass == 2);
 
         var stale = Guid.NewGuid();
-        await saga.Publish(new AgentJobCompleted(id, stale, 1, 1, "a", "w1", 0, DateTime.UtcNow, new TaskResult("a", null, null, null, null), 0, null));
-        await saga.Harness.InactivityTask;
+        await _saga.Publish(new AgentJobCompleted(id, stale, 1, 1, "a", "w1", 0, DateTime.UtcNow, new TaskResult("a", null, null, null, null), 0, null));
+        await _saga.Harness.InactivityTask;
 
-        var task = await saga.InState(id, s => s.Dispatched);
+        var task = await _saga.InState(id, s => s.Dispatched);
         Assert.Contains(task.Attempts, a => a.Id == stale);
         Assert.Null(task.ResultAgent);
     }
@@ -118,14 +118,14 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
     [Fact]
     public async Task A_second_start_of_the_same_job_records_the_first_attempt_as_a_lost_worker()
     {
-        var id = await saga.Submit(agents: ["c"]);
-        await saga.InState(id, s => s.Dispatched);
+        var id = await _saga.Submit(agents: ["c"]);
+        await _saga.InState(id, s => s.Dispatched);
         var first = Guid.NewGuid();
-        await saga.Publish(new AgentJobStarted(id, first, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
-        await saga.InState(id, s => s.Running);
-        await saga.Publish(new AgentJobStarted(id, Guid.NewGuid(), 1, 1, 0, "c", "w2", "host", null, DateTime.UtcNow));
+        await _saga.Publish(new AgentJobStarted(id, first, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
+        await _saga.InState(id, s => s.Running);
+        await _saga.Publish(new AgentJobStarted(id, Guid.NewGuid(), 1, 1, 0, "c", "w2", "host", null, DateTime.UtcNow));
 
-        var task = await saga.InState(id, s => s.Running, t => t.Attempts.Count == 2);
+        var task = await _saga.InState(id, s => s.Running, t => t.Attempts.Count == 2);
         var lost = task.Attempts.Single(a => a.Id == first);
         Assert.Equal(ErrorClasses.ContainerCrash, lost.ErrorClass);
     }

@@ -8,9 +8,9 @@ namespace Supervisor.Tests.Tasks;
 /// </remarks>
 sealed class TestClock : TimeProvider
 {
-    long movedTicks;
+    long _movedTicks;
 
-    TimeSpan Moved => TimeSpan.FromTicks(Interlocked.Read(ref movedTicks));
+    TimeSpan Moved => TimeSpan.FromTicks(Interlocked.Read(ref _movedTicks));
 
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Moved;
 
@@ -20,6 +20,6 @@ sealed class TestClock : TimeProvider
     public void Advance(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(by, TimeSpan.Zero);
-        Interlocked.Add(ref movedTicks, by.Ticks);
+        Interlocked.Add(ref _movedTicks, by.Ticks);
     }
 }

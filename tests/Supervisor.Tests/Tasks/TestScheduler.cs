@@ -16,16 +16,16 @@ namespace Supervisor.Tests.Tasks;
 /// </remarks>
 sealed class TestScheduler(TestClock clock) : IFilter<ConsumeContext>
 {
-    readonly Lock gate = new();
-    readonly Dictionary<Guid, Held> held = [];
+    readonly Lock _gate = new();
+    readonly Dictionary<Guid, Held> _held = [];
 
     /// <summary>The scheduling tokens of the messages neither sent nor cancelled yet.</summary>
     public IReadOnlyList<Guid> Pending
     {
         get
         {
-            lock (gate)
-                return [.. held.Keys];
+            lock (_gate)
+                return [.. _held.Keys];
         }
     }
 
@@ -33,12 +33,12 @@ sealed class TestScheduler(TestClock clock) : IFilter<ConsumeContext>
     public async Task<IReadOnlyList<Guid>> SendDue(ISendEndpointProvider bus)
     {
         List<Held> due;
-        lock (gate)
+        lock (_gate)
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            due = [.. held.Values.Where(m => m.At <= now).OrderBy(m => m.At)];
+            due = [.. _held.Values.Where(m => m.At <= now).OrderBy(m => m.At)];
             foreach (var message in due)
-                held.Remove(message.TokenId);
+                _held.Remove(message.TokenId);
         }
 
         var sent = new List<Guid>();
@@ -59,14 +59,14 @@ sealed class TestScheduler(TestClock clock) : IFilter<ConsumeContext>
     // The time comes from MassTransit, reckoned on the real clock.
     void Hold(Guid tokenId, DateTime scheduledTime, Func<ISendEndpointProvider, Task<Guid>> send)
     {
-        lock (gate)
-            held[tokenId] = new Held(tokenId, clock.FromRealTime(scheduledTime), send);
+        lock (_gate)
+            _held[tokenId] = new Held(tokenId, clock.FromRealTime(scheduledTime), send);
     }
 
     void Cancel(Guid tokenId)
     {
-        lock (gate)
-            held.Remove(tokenId);
+        lock (_gate)
+            _held.Remove(tokenId);
     }
 
     sealed record Held(Guid TokenId, DateTime At, Func<ISendEndpointProvider, Task<Guid>> Send);

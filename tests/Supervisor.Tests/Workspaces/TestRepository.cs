@@ -6,7 +6,7 @@ namespace Supervisor.Tests.Workspaces;
 /// A real git repository in a temporary directory, with a commit on <c>main</c> and one more on <c>feature</c>.
 /// Its identity is configured in the repository itself, because the machine may have none.
 /// </summary>
-internal sealed class TestRepository : IDisposable
+sealed class TestRepository : IDisposable
 {
     public TestRepository()
     {
@@ -45,7 +45,7 @@ internal sealed class TestRepository : IDisposable
     /// <summary>Runs git in the repository and returns its trimmed stdout; fails the test when git fails.</summary>
     public string Git(params string[] arguments)
     {
-        var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
+        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
         info.ArgumentList.Add("-C");
         info.ArgumentList.Add(Path);
         foreach (var argument in arguments)

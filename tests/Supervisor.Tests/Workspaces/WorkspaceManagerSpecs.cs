@@ -7,8 +7,8 @@ namespace Supervisor.Tests.Workspaces;
 
 public sealed class WorkspaceManagerSpecs : IDisposable
 {
-    private readonly TestRepository _repository = new();
-    private readonly WorkspaceManager _manager;
+    readonly TestRepository _repository = new();
+    readonly WorkspaceManager _manager;
 
     public WorkspaceManagerSpecs(ITestOutputHelper output) =>
         _manager = new WorkspaceManager(_repository.WorkspaceRoot, new TestOutputLogger<WorkspaceManager>(output));

@@ -43,8 +43,10 @@ sealed partial class PostgresMetricTotals(NpgsqlDataSource db, ILogger<PostgresM
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({FoldLockKey})", connection, tx))
+        {
             if (!(bool)(await lockCommand.ExecuteScalarAsync(cancellationToken))!)
                 return;
+        }
 
         await using var fold = new NpgsqlCommand("""
             WITH moved AS (DELETE FROM metric_deltas RETURNING family, agent, label, value)

@@ -13,20 +13,22 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenWithRetryAsync(cancellationToken);
-        await Execute(connection, $"SELECT pg_advisory_lock({LockKey})", cancellationToken);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockKey})", cancellationToken);
         try
         {
-            await Execute(connection,
+            await ExecuteAsync(connection,
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 cancellationToken);
-            var applied = new HashSet<string>();
+            var applied = new HashSet<string>(StringComparer.Ordinal);
             await using (var cmd = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
             await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
                 while (await reader.ReadAsync(cancellationToken))
                     applied.Add(reader.GetString(0));
+            }
 
             var assembly = typeof(SchemaMigrator).Assembly;
-            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order())
+            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
                 var name = resource[(resource.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
                 if (applied.Contains(name))
@@ -34,7 +36,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
                 using var stream = new StreamReader(assembly.GetManifestResourceStream(resource)!);
                 var sql = await stream.ReadToEndAsync(cancellationToken);
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-                await Execute(connection, sql, cancellationToken, tx);
+                await ExecuteAsync(connection, sql, cancellationToken, tx);
                 await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (name) VALUES (@name)", connection, tx))
                 {
                     record.Parameters.AddWithValue("name", name);
@@ -47,7 +49,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
         }
         finally
         {
-            await Execute(connection, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
+            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
         }
     }
 
@@ -70,7 +72,7 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
         }
     }
 
-    static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? tx = null)
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? tx = null)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
         await cmd.ExecuteNonQueryAsync(cancellationToken);

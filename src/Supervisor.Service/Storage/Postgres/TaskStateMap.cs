@@ -29,11 +29,11 @@ static class TaskStateMap
         task.Property(t => t.Labels).HasColumnName("labels").HasColumnType("jsonb")
             .HasConversion(
                 v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
-                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>(),
+                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>(StringComparer.Ordinal),
                 new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Dictionary<string, string>>(
                     (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
                     v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
-                    v => new Dictionary<string, string>(v)));
+                    v => new Dictionary<string, string>(v, StringComparer.Ordinal)));
         task.Property(t => t.SubmittedBy).HasColumnName("submitted_by");
         task.Property(t => t.CreatedAt).HasColumnName("created_at");
         task.Property(t => t.UpdatedAt).HasColumnName("updated_at");

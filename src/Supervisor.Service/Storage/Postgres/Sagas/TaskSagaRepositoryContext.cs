@@ -12,25 +12,25 @@ namespace Supervisor.Service.Storage.Postgres.Sagas;
 sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TaskState, TMessage>
     where TMessage : class
 {
-    readonly SupervisorDbContext db;
-    readonly ConsumeContext<TMessage> consumeContext;
-    readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory;
+    readonly SupervisorDbContext _db;
+    readonly ConsumeContext<TMessage> _consumeContext;
+    readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> _factory;
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
         ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
         : base(consumeContext, db)
     {
-        this.db = db;
-        this.consumeContext = consumeContext;
-        this.factory = factory;
+        _db = db;
+        _consumeContext = consumeContext;
+        _factory = factory;
     }
 
     public Task<SagaConsumeContext<TaskState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TaskState instance, SagaConsumeContextMode mode)
         where T : class =>
-        factory.CreateSagaConsumeContext(db, context, instance, mode);
+        _factory.CreateSagaConsumeContext(_db, context, instance, mode);
 
     public Task<SagaConsumeContext<TaskState, TMessage>> Add(TaskState instance) =>
-        factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Add);
+        _factory.CreateSagaConsumeContext(_db, _consumeContext, instance, SagaConsumeContextMode.Add);
 
     /// <summary>Pre-insert is not used (events do not set InsertOnInitial): a failed INSERT would abort the transaction.</summary>
     public Task<SagaConsumeContext<TaskState, TMessage>> Insert(TaskState instance) =>
@@ -38,32 +38,32 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
 
     public async Task<SagaConsumeContext<TaskState, TMessage>> Load(Guid correlationId)
     {
-        var instance = await TaskSagaLoader.LockAndLoadAsync(db, correlationId, CancellationToken);
+        var instance = await TaskSagaLoader.LockAndLoadAsync(_db, correlationId, CancellationToken);
         if (instance is null)
             return null!;
         // A redelivered message whose changes had committed sends again what they imply: a filter on the saga's pipe (Tasks).
-        return await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
+        return await _factory.CreateSagaConsumeContext(_db, _consumeContext, instance, SagaConsumeContextMode.Load);
     }
 
     public async Task Save(SagaConsumeContext<TaskState> context)
     {
-        db.Tasks.Add(context.Saga);
-        await db.SaveChangesAsync(CancellationToken);
+        _db.Tasks.Add(context.Saga);
+        await _db.SaveChangesAsync(CancellationToken);
     }
 
-    public Task Update(SagaConsumeContext<TaskState> context) => db.SaveChangesAsync(CancellationToken);
+    public Task Update(SagaConsumeContext<TaskState> context) => _db.SaveChangesAsync(CancellationToken);
 
     public async Task Delete(SagaConsumeContext<TaskState> context)
     {
-        db.Tasks.Remove(context.Saga);
-        await db.SaveChangesAsync(CancellationToken);
+        _db.Tasks.Remove(context.Saga);
+        await _db.SaveChangesAsync(CancellationToken);
     }
 
     public Task Discard(SagaConsumeContext<TaskState> context) => Task.CompletedTask;
 
     public Task Undo(SagaConsumeContext<TaskState> context)
     {
-        db.ChangeTracker.Clear();
+        _db.ChangeTracker.Clear();
         return Task.CompletedTask;
     }
 }

@@ -3,7 +3,7 @@ using Supervisor.Worker.Containers;
 
 namespace Supervisor.Tests.Containers;
 
-public sealed class DockerLogStreamSpecs
+public sealed class DockerLogReaderSpecs
 {
     static byte[] Frame(byte stream, string text)
     {
@@ -26,7 +26,7 @@ public sealed class DockerLogStreamSpecs
     public async Task Frames_split_across_reads_come_back_whole_and_in_order()
     {
         var data = Frame(1, "out 1\n").Concat(Frame(2, "err é\n")).Concat(Frame(1, "")).Concat(Frame(1, "out 2\n")).ToArray();
-        var frames = new DockerLogStream(new TrickleStream(data));
+        var frames = new DockerLogReader(new TrickleStream(data));
 
         var read = new List<(string, string)>();
         while (await frames.ReadFrameAsync(CancellationToken.None) is { } frame)
@@ -39,7 +39,7 @@ public sealed class DockerLogStreamSpecs
     public async Task A_stream_cut_inside_a_frame_is_an_error()
     {
         var data = Frame(1, "complete").Concat(Frame(2, "cut short")[..10]).ToArray();
-        var frames = new DockerLogStream(new MemoryStream(data));
+        var frames = new DockerLogReader(new MemoryStream(data));
 
         Assert.NotNull(await frames.ReadFrameAsync(CancellationToken.None));
         await Assert.ThrowsAsync<EndOfStreamException>(async () => await frames.ReadFrameAsync(CancellationToken.None));

@@ -6,9 +6,9 @@ namespace Supervisor.Worker.Containers;
 /// Reads the engine's multiplexed output stream of a container without a TTY: frames of an 8-byte header (stream
 /// type in byte 0: 1 stdout, 2 stderr; payload length big-endian in bytes 4–7) followed by the payload.
 /// </summary>
-public sealed class DockerLogStream(Stream source)
+public sealed class DockerLogReader(Stream source)
 {
-    private readonly byte[] _header = new byte[8];
+    readonly byte[] _header = new byte[8];
 
     /// <summary>The next frame, or null at the end of the stream. Its payload is only valid until the next call.</summary>
     public async ValueTask<(string Stream, ReadOnlyMemory<byte> Payload)?> ReadFrameAsync(CancellationToken cancellationToken)
@@ -32,7 +32,7 @@ public sealed class DockerLogStream(Stream source)
         return (stream, payload);
     }
 
-    private async ValueTask<bool> FillAsync(byte[] buffer, CancellationToken cancellationToken)
+    async ValueTask<bool> FillAsync(byte[] buffer, CancellationToken cancellationToken)
     {
         var read = 0;
         while (read < buffer.Length)
