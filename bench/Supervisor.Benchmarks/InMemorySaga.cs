@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Service.Storage;
 using Supervisor.Service.Tasks;
 
 namespace Supervisor.Benchmarks;
@@ -57,6 +58,8 @@ static class InMemorySaga
             .AddSingleton(new AgentCatalog(Options.Create(agents)))
             .AddSingleton(TimeProvider.System)
             .AddSingleton(Options.Create(new PolicyOptions()))
+            .AddSingleton<IStorageFaults, InMemoryStoreFaults>()
+            .AddLogging()
             .AddMassTransit(x =>
             {
                 x.DisableUsageTelemetry();
@@ -153,5 +156,13 @@ static class InMemorySaga
         }
 
         public Task ConsumeFault(ConsumeContext<AgentJobCompleted> context, Exception exception) => Task.CompletedTask;
+    }
+
+    /// <summary>MassTransit's in-memory saga repository raises no store failure that a retry would resolve.</summary>
+    sealed class InMemoryStoreFaults : IStorageFaults
+    {
+        public bool IsRetryable(Exception exception) => false;
+
+        public bool IsStoreError(Exception exception) => false;
     }
 }
