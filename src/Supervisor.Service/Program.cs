@@ -1,9 +1,12 @@
 using Supervisor.Hosting;
 using Supervisor.Service;
 
-var builder = WebApplication.CreateBuilder(SupervisorHostExtensions.ApplicationOptions(args));
-builder.AddSupervisorService();
+return await StartErrors.RunAsync(async () =>
+{
+    var builder = WebApplication.CreateBuilder(SupervisorHostExtensions.ApplicationOptions(args));
+    builder.AddSupervisorService();
 
-var app = builder.Build();
-app.MapSupervisorApi();
-await app.RunAsync();
+    var app = builder.Build();
+    app.MapSupervisorApi();
+    await app.RunAsync();
+});

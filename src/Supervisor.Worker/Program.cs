@@ -1,7 +1,10 @@
 using Supervisor.Hosting;
 using Supervisor.Worker;
 
-var (agents, rest) = WorkerExtensions.ParseAgents(args);
-var builder = Host.CreateApplicationBuilder(SupervisorHostExtensions.HostSettings(rest));
-builder.AddSupervisorWorker(agents);
-await builder.Build().RunAsync();
+return await StartErrors.RunAsync(async () =>
+{
+    var (agents, rest) = WorkerExtensions.ParseAgents(args);
+    var builder = Host.CreateApplicationBuilder(SupervisorHostExtensions.HostSettings(rest));
+    builder.AddSupervisorWorker(agents);
+    await builder.Build().RunAsync();
+});
