@@ -1,3 +1,4 @@
+using Docker.DotNet;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
@@ -49,8 +50,8 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<OrphanedAgentReaper>();
         builder.Services.AddSingleton<ProcessRunner>();
         // Constructing the client connects to nothing: workers without container agents never talk to an engine.
-        builder.Services.AddSingleton(_ => DockerClient.FromEnvironment());
-        builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<DockerClient>(),
+        builder.Services.AddSingleton(_ => DockerConnection.FromEnvironment());
+        builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<IDockerClient>(),
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Id, sp.GetRequiredService<ILogger<ContainerRunner>>()));
         builder.Services.AddHostedService<ContainerEngineCheck>();
         builder.Services.AddSingleton<AttemptExecutor>();

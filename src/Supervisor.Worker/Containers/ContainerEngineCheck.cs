@@ -1,3 +1,4 @@
+using Docker.DotNet;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Worker.Settings;
@@ -10,7 +11,7 @@ namespace Supervisor.Worker.Containers;
 /// agent's image is there. It warns and never stops the worker: the engine may come later, and until then attempts
 /// fail as ContainerCrash and are retried. An engine that does not answer holds the start for at most 30 s.
 /// </summary>
-sealed partial class ContainerEngineCheck(DockerClient docker, AgentCatalog catalog, IOptions<WorkerOptions> options, ILogger<ContainerEngineCheck> logger)
+sealed partial class ContainerEngineCheck(IDockerClient docker, AgentCatalog catalog, IOptions<WorkerOptions> options, ILogger<ContainerEngineCheck> logger)
     : IHostedService
 {
     static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
@@ -26,18 +27,18 @@ sealed partial class ContainerEngineCheck(DockerClient docker, AgentCatalog cata
         limit.CancelAfter(Limit);
         try
         {
-            var version = await docker.VersionAsync(limit.Token);
-            LogEngine(docker.Endpoint.Address, version.Version, version.ApiVersion);
+            var version = await docker.System.GetVersionAsync(limit.Token);
+            LogEngine(docker.Options.Endpoint.ToString(), version.Version, version.APIVersion);
             await RemoveLeftoversAsync(limit.Token);
             foreach (var (name, agent) in agents)
             {
-                if (await docker.InspectImageAsync(agent.Image!, limit.Token) is null)
+                if (!await docker.ImageExistsAsync(agent.Image!, limit.Token))
                     LogImageMissing(name, agent.Image!);
             }
         }
-        catch (DockerEngineException e)
+        catch (Exception e) when (EngineErrors.IsFailure(e, limit.Token))
         {
-            LogEngineUnavailable(string.Join(", ", agents.Select(a => a.Name)), e.Message);
+            LogEngineUnavailable(string.Join(", ", agents.Select(a => a.Name)), EngineErrors.Describe(e, docker.Options.Endpoint));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -54,10 +55,11 @@ sealed partial class ContainerEngineCheck(DockerClient docker, AgentCatalog cata
     async Task RemoveLeftoversAsync(CancellationToken cancellationToken)
     {
         var worker = options.Value.Id;
-        foreach (var container in await docker.ListContainersAsync($"{ContainerRequests.WorkerLabel}={worker}", cancellationToken))
+        foreach (var container in await docker.Containers.ListContainersAsync(ContainerRequests.Labelled($"{ContainerRequests.WorkerLabel}={worker}"),
+            cancellationToken))
         {
-            if (await docker.RemoveContainerAsync(container.Id, force: true, cancellationToken))
-                LogRemoved((container.Names is [var name, ..] ? name.TrimStart('/') : null) ?? container.Id, container.State, worker);
+            if (await docker.RemoveIfExistsAsync(container.ID, cancellationToken))
+                LogRemoved((container.Names is [var name, ..] ? name.TrimStart('/') : null) ?? container.ID, container.State, worker);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Docker.DotNet;
 
 namespace Supervisor.Worker.Containers;
 
@@ -12,7 +13,31 @@ sealed class ContainerOutput(Func<string, string, ValueTask> onOutput)
 {
     readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
 
-    /// <summary>A frame of the live stream.</summary>
+    /// <summary>
+    /// Reads the engine's multiplexed output stream of the container (no TTY) to its end: the live stream, or with
+    /// <paramref name="catchUp"/> the whole log of the stopped container.
+    /// </summary>
+    public async Task ReadAsync(MultiplexedStream source, bool catchUp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await source.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
+            if (read.EOF)
+                return;
+            var stream = read.Target switch
+            {
+                MultiplexedStream.TargetStream.StandardOut => "stdout",
+                MultiplexedStream.TargetStream.StandardError => "stderr",
+                _ => "stdin",
+            };
+            var payload = buffer.AsMemory(0, read.Count);
+            await (catchUp ? CatchUpAsync(stream, payload) : DeliverAsync(stream, payload));
+        }
+    }
+
+    /// <summary>A piece of the live stream.</summary>
     public ValueTask DeliverAsync(string stream, ReadOnlyMemory<byte> payload)
     {
         var state = State(stream);
@@ -20,7 +45,7 @@ sealed class ContainerOutput(Func<string, string, ValueTask> onOutput)
         return DecodeAsync(stream, state, payload, flush: false);
     }
 
-    /// <summary>A frame of the complete log read after the container stopped: delivered only past what the live stream gave.</summary>
+    /// <summary>A piece of the complete log read after the container stopped: delivered only past what the live stream gave.</summary>
     public ValueTask CatchUpAsync(string stream, ReadOnlyMemory<byte> payload)
     {
         var state = State(stream);
@@ -48,7 +73,7 @@ sealed class ContainerOutput(Func<string, string, ValueTask> onOutput)
 
     ValueTask DecodeAsync(string stream, StreamState state, ReadOnlyMemory<byte> bytes, bool flush)
     {
-        // One decoder per stream: a UTF-8 character may be split across frames.
+        // One decoder per stream: a UTF-8 character may be split across frames and reads.
         var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length) + 2];
         var count = state.Decoder.GetChars(bytes.Span, chars, flush);
         return count > 0 ? onOutput(stream, new string(chars, 0, count)) : ValueTask.CompletedTask;

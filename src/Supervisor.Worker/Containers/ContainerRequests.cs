@@ -1,11 +1,15 @@
 using System.Globalization;
+using Docker.DotNet.Models;
 using Supervisor.Agents;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Execution;
 
 namespace Supervisor.Worker.Containers;
 
-/// <summary>What a container attempt asks the engine for: the agent's image and limits, the workspace, and nothing else.</summary>
+/// <summary>
+/// What a container attempt asks the engine for (in Docker.DotNet's request types): the agent's image and limits, the
+/// workspace, and nothing else.
+/// </summary>
 public static class ContainerRequests
 {
     /// <summary>Label on every container the worker creates; its value is the task id (<c>docker ps -a --filter label=supervisor.task</c>).</summary>
@@ -21,39 +25,63 @@ public static class ContainerRequests
     /// all capabilities dropped and no privilege escalation. The agent's program is PID 1 (no init: with one, a command
     /// missing from the image would be an exit code of the init rather than the engine's refusal to start).
     /// </summary>
-    public static ContainerCreateRequest Create(AgentOptions agent, ProcessSpec spec, IReadOnlyDictionary<string, string> labels, string defaultUser)
+    public static CreateContainerParameters Create(AgentOptions agent, ProcessSpec spec, IReadOnlyDictionary<string, string> labels, string defaultUser)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(labels);
         var limits = agent.Container;
         var memory = limits.MemoryMb * 1024L * 1024L;
-        List<ContainerMount> mounts = [new ContainerMount("bind", spec.WorkingDirectory, ContainerPaths.Workspace, ReadOnly: false)];
+        List<Mount> mounts = [new Mount { Type = "bind", Source = spec.WorkingDirectory, Target = ContainerPaths.Workspace, ReadOnly = false }];
         if (AgentHome.PathFor(agent, spec.WorkingDirectory) is { } home && Directory.Exists(home))
-            mounts.Add(new ContainerMount("bind", home, ContainerPaths.Home, ReadOnly: false));
-        var host = new ContainerHostConfig(
-            Mounts: mounts,
-            NetworkMode: limits.Network,
-            Memory: memory,
-            MemorySwap: memory,
-            NanoCpus: limits.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : 0,
-            PidsLimit: limits.PidsLimit,
-            CapDrop: ["ALL"],
-            SecurityOpt: ["no-new-privileges"],
-            Privileged: false,
-            Init: false,
-            // The runner reads the output back through the engine; json-file keeps it whatever the engine's default
-            // driver, and the size cap protects the engine's disk from a runaway agent.
-            LogConfig: new ContainerLogConfig("json-file", new Dictionary<string, string>(StringComparer.Ordinal) { ["max-size"] = "50m", ["max-file"] = "2" }));
-        return new ContainerCreateRequest(
-            Image: agent.Image ?? throw new InvalidOperationException("Isolation 'container' needs an Image."),
-            Entrypoint: [spec.FileName],
-            Cmd: [.. spec.Arguments],
-            Env: [.. spec.Environment.Select(kv => $"{kv.Key}={kv.Value}")],
-            WorkingDir: ContainerPaths.Workspace,
-            User: limits.User ?? defaultUser,
-            Labels: labels,
-            HostConfig: host);
+            mounts.Add(new Mount { Type = "bind", Source = home, Target = ContainerPaths.Home, ReadOnly = false });
+        return new CreateContainerParameters
+        {
+            Image = agent.Image ?? throw new InvalidOperationException("Isolation 'container' needs an Image."),
+            Entrypoint = [spec.FileName],
+            Cmd = [.. spec.Arguments],
+            Env = [.. spec.Environment.Select(kv => $"{kv.Key}={kv.Value}")],
+            WorkingDir = ContainerPaths.Workspace,
+            User = limits.User ?? defaultUser,
+            Labels = new Dictionary<string, string>(labels, StringComparer.Ordinal),
+            AttachStdout = true,
+            AttachStderr = true,
+            // Seconds between SIGTERM and SIGKILL when the container is stopped from outside (the engine shutting down,
+            // an operator's docker stop); the worker itself only ever kills. The agent is PID 1, which ignores SIGTERM
+            // unless it handles it, so waiting long would only delay the attempt's end.
+            StopTimeout = TimeSpan.FromSeconds(5),
+            HostConfig = new HostConfig
+            {
+                Mounts = mounts,
+                NetworkMode = limits.Network,
+                Memory = memory,
+                MemorySwap = memory,
+                NanoCPUs = limits.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : 0,
+                PidsLimit = limits.PidsLimit,
+                CapDrop = ["ALL"],
+                SecurityOpt = ["no-new-privileges"],
+                Privileged = false,
+                Init = false,
+                // The runner reads the output back through the engine; json-file keeps it whatever the engine's default
+                // driver, and the size cap protects the engine's disk from a runaway agent.
+                LogConfig = new LogConfig
+                {
+                    Type = "json-file",
+                    Config = new Dictionary<string, string>(StringComparer.Ordinal) { ["max-size"] = "50m", ["max-file"] = "2" },
+                },
+            },
+        };
     }
+
+    /// <summary>Containers, running or not, that carry <paramref name="label"/> (<c>key</c> or <c>key=value</c>).</summary>
+    public static ContainersListParameters Labelled(string label) => new()
+    {
+        All = true,
+        Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+        {
+            ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal) { [label] = true },
+        },
+    };
 
     /// <summary>The labels that tie a container to its attempt, read from the attempt's <c>SUPERVISOR_*</c> variables.</summary>
     public static IReadOnlyDictionary<string, string> Labels(ProcessSpec spec, string workerId)

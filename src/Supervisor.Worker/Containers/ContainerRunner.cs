@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Docker.DotNet;
+using Docker.DotNet.Models;
 using Supervisor.Agents;
 using Supervisor.Rules;
 using Supervisor.Rules.Failures;
@@ -12,9 +14,9 @@ namespace Supervisor.Worker.Containers;
 /// Runs one <see cref="ProcessSpec"/> in a new container of the agent's image (see <see cref="ContainerRequests"/>),
 /// streams its output, kills it on timeout or cancellation, and removes it whatever happened. Engine trouble and
 /// OOM kills come back as <see cref="ProcessOutcome.Crash"/>; a missing image or a command the image cannot run as
-/// <see cref="ProcessOutcome.StartError"/>.
+/// <see cref="ProcessOutcome.StartError"/> (<see cref="EngineErrors"/> tells them apart).
 /// </summary>
-public sealed partial class ContainerRunner(DockerClient docker, string workerId, ILogger<ContainerRunner> logger) : IAsyncDisposable
+public sealed partial class ContainerRunner(IDockerClient docker, string workerId, ILogger<ContainerRunner> logger) : IAsyncDisposable
 {
     /// <summary>Bound on each clean-up request (kill, wait after kill, remove) once the attempt is over.</summary>
     static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(10);
@@ -27,7 +29,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
 
     readonly string _defaultUser = string.Create(CultureInfo.InvariantCulture, $"{NativeMethods.EffectiveUserId()}:{NativeMethods.EffectiveGroupId()}");
 
-    public DockerClient Docker => docker;
+    Uri Endpoint => docker.Options.Endpoint;
 
     public async Task<ProcessOutcome> RunAsync(AgentOptions agent, ProcessSpec spec, Func<string, string, ValueTask> onOutput, CancellationToken cancellationToken)
     {
@@ -44,11 +46,13 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         var labels = ContainerRequests.Labels(spec, workerId);
         var name = ContainerRequests.Name(labels);
         string? id = null;
+        // What the engine was asked last, for the message when it fails.
+        var step = $"inspect image {agent.Image}";
         try
         {
-            if (await docker.InspectImageAsync(agent.Image!, cancellationToken) is null)
+            if (!await docker.ImageExistsAsync(agent.Image!, cancellationToken))
             {
-                return StartFailed($"image '{agent.Image}' is not on the Docker engine at {docker.Endpoint}; workers never pull images, so build or pull it there first",
+                return StartFailed($"image '{agent.Image}' is not on the Docker engine at {Endpoint}; workers never pull images, so build or pull it there first",
                     stopwatch);
             }
 
@@ -57,31 +61,37 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
                 // Not cancellable: the engine may create a container for a request its client gave up on, and then
                 // only its name would find it. A cancellation meanwhile kills the container once it runs.
                 id = name;
-                id = await docker.CreateContainerAsync(ContainerRequests.Create(agent, spec, labels, _defaultUser), name, CancellationToken.None);
-                await docker.StartContainerAsync(id, CancellationToken.None);
+                step = $"create container {name} from {agent.Image}";
+                var request = ContainerRequests.Create(agent, spec, labels, _defaultUser);
+                request.Name = name;
+                id = (await docker.Containers.CreateContainerAsync(request, CancellationToken.None)).ID;
+                step = $"start container {name}";
+                await docker.Containers.StartContainerAsync(id, null, CancellationToken.None);
             }
-            catch (DockerEngineException e) when (e.IsClientError)
+            catch (DockerApiException e) when (EngineErrors.IsRefusal(e))
             {
                 // The engine refused this configuration or the image cannot run the command: retrying will not help.
-                return StartFailed($"cannot start '{spec.FileName}' in a container of {agent.Image}: {e.Message}", stopwatch);
+                return StartFailed($"cannot start '{spec.FileName}' in a container of {agent.Image}: {step}: {EngineErrors.Describe(e, Endpoint)}", stopwatch);
             }
 
             LogStarted(name, agent.Image!, spec.FileName);
+            step = $"run container {name}";
             return await SuperviseAsync(agent, spec, id, name, onOutput, stopwatch, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return new ProcessOutcome(null, false, true, null, null, stopwatch.Elapsed);
         }
-        catch (DockerEngineException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && EngineErrors.IsFailure(e, CancellationToken.None))
         {
             // Interrupted anyway; whatever the engine did meanwhile, the attempt did not fail on its own.
             return new ProcessOutcome(null, false, true, NativeMethods.SigKill, null, stopwatch.Elapsed);
         }
-        catch (DockerEngineException e)
+        catch (Exception e) when (EngineErrors.IsFailure(e, cancellationToken))
         {
-            LogEngineFailed(name, e.Message);
-            return new ProcessOutcome(null, false, false, null, null, stopwatch.Elapsed, ContainerCrashes.EngineFailure(e.Message));
+            var message = $"{step}: {EngineErrors.Describe(e, Endpoint)}";
+            LogEngineFailed(name, message);
+            return new ProcessOutcome(null, false, false, null, null, stopwatch.Elapsed, ContainerCrashes.EngineFailure(message));
         }
         finally
         {
@@ -97,7 +107,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         using var readCancel = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         var live = FollowOutputAsync(id, output, abort, readCancel.Token);
-        var wait = docker.WaitContainerAsync(id, readCancel.Token);
+        var wait = docker.Containers.WaitContainerAsync(id, readCancel.Token);
 
         var hasLimit = spec.Timeout > TimeSpan.Zero && spec.Timeout != Timeout.InfiniteTimeSpan;
         using var deadline = hasLimit ? new CancellationTokenSource(spec.Timeout) : new CancellationTokenSource();
@@ -105,7 +115,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
         var timedOut = false;
         var cancelled = false;
-        ContainerExit exit;
+        ContainerWaitResponse exit;
         try
         {
             if (await Task.WhenAny(wait, stopped) != wait)
@@ -114,9 +124,9 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
                 timedOut = !cancelled && deadline.IsCancellationRequested;
                 LogKilling(name, timedOut ? "timeout" : cancelled ? "cancellation" : "output consumer failure");
                 using var killTimeout = new CancellationTokenSource(CleanupTimeout);
-                await docker.KillContainerAsync(id, "KILL", killTimeout.Token);
+                await docker.KillIfRunningAsync(id, killTimeout.Token);
                 if (await Task.WhenAny(wait, Task.Delay(CleanupTimeout, CancellationToken.None)) != wait)
-                    throw new DockerEngineException($"container {name} did not stop within {CleanupTimeout.TotalSeconds:0}s of SIGKILL", null);
+                    throw new TimeoutException($"container {name} did not stop within {CleanupTimeout.TotalSeconds:0}s of SIGKILL");
             }
 
             exit = await wait;
@@ -130,7 +140,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
         }
 
         // A failing onOutput (the consumer) is the caller's error to see, after the container is gone.
-        if (live.IsFaulted && live.Exception!.InnerException is not DockerEngineException)
+        if (live.IsFaulted && !EngineErrors.IsFailure(live.Exception!.InnerException!, readCancel.Token))
             await live;
         if (!cancelled)
             await CatchUpOutputAsync(id, name, output);
@@ -141,7 +151,7 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
             return Ended(name, new ProcessOutcome(exitCode, timedOut, cancelled, NativeMethods.SigKill, null, stopwatch.Elapsed));
 
         using var inspectTimeout = new CancellationTokenSource(CleanupTimeout);
-        var state = (await docker.InspectContainerAsync(id, inspectTimeout.Token))?.State;
+        var state = await docker.StateAsync(id, inspectTimeout.Token);
         var crash = ContainerCrashes.Describe(exitCode, state is { OOMKilled: true }, agent.Container.MemoryMb, exit.Error?.Message);
         return Ended(name, new ProcessOutcome(exitCode, false, false, InferSignal(exitCode), null, stopwatch.Elapsed, crash));
     }
@@ -150,13 +160,14 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
     {
         try
         {
-            await docker.ReadLogsAsync(id, follow: true, output.DeliverAsync, cancellationToken);
+            using var stream = await docker.LogsAsync(id, follow: true, cancellationToken);
+            await output.ReadAsync(stream, catchUp: false, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Reading was given up after the drain timeout; the catch-up reads the rest.
         }
-        catch (DockerEngineException)
+        catch (Exception e) when (EngineErrors.IsFailure(e, cancellationToken))
         {
             // The engine went away; the wait for the container's exit reports that.
             throw;
@@ -171,30 +182,31 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
     /// <summary>The stopped container's whole log, for whatever the live stream missed.</summary>
     async Task CatchUpOutputAsync(string id, string name, ContainerOutput output)
     {
+        using var timeout = new CancellationTokenSource(CleanupTimeout);
         try
         {
-            using var timeout = new CancellationTokenSource(CleanupTimeout);
-            await docker.ReadLogsAsync(id, follow: false, output.CatchUpAsync, timeout.Token);
+            using var stream = await docker.LogsAsync(id, follow: false, timeout.Token);
+            await output.ReadAsync(stream, catchUp: true, timeout.Token);
         }
-        catch (Exception e) when (e is DockerEngineException or OperationCanceledException)
+        catch (Exception e) when (EngineErrors.IsFailure(e, CancellationToken.None))
         {
-            LogCatchUpFailed(name, e.Message);
+            LogCatchUpFailed(name, EngineErrors.Describe(e, Endpoint, CleanupTimeout));
         }
     }
 
     async Task RemoveAsync(string id, string name)
     {
+        using var timeout = new CancellationTokenSource(CleanupTimeout);
         try
         {
-            using var timeout = new CancellationTokenSource(CleanupTimeout);
-            await docker.RemoveContainerAsync(id, force: true, timeout.Token);
+            await docker.RemoveIfExistsAsync(id, timeout.Token);
             _leftovers.TryRemove(id, out _);
             LogRemoved(name);
         }
-        catch (Exception e) when (e is DockerEngineException or OperationCanceledException)
+        catch (Exception e) when (EngineErrors.IsFailure(e, CancellationToken.None))
         {
             _leftovers[id] = name;
-            LogRemoveFailed(name, e.Message);
+            LogRemoveFailed(name, EngineErrors.Describe(e, Endpoint, CleanupTimeout));
         }
     }
 
@@ -223,26 +235,26 @@ public sealed partial class ContainerRunner(DockerClient docker, string workerId
     public async ValueTask DisposeAsync() => await RemoveLeftoversAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Container {Name} started from {Image}: {Command}")]
-    private partial void LogStarted(string name, string image, string command);
+    partial void LogStarted(string name, string image, string command);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Container {Name} ended: exit code {ExitCode}, timed out {TimedOut}, cancelled {Cancelled}, crash {Crash}, after {Duration}")]
-    private partial void LogExited(string name, int? exitCode, bool timedOut, bool cancelled, string? crash, TimeSpan duration);
+    partial void LogExited(string name, int? exitCode, bool timedOut, bool cancelled, string? crash, TimeSpan duration);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Killing container {Name} on {Reason}")]
-    private partial void LogKilling(string name, string reason);
+    partial void LogKilling(string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Container {Name} removed")]
-    private partial void LogRemoved(string name);
+    partial void LogRemoved(string name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove container {Name} ({Reason}); trying again before the next container starts")]
-    private partial void LogRemoveFailed(string name, string reason);
+    partial void LogRemoveFailed(string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {Name}: {Error}")]
-    private partial void LogEngineFailed(string name, string error);
+    partial void LogEngineFailed(string name, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {Name}: the end of its output could not be read ({Reason})")]
-    private partial void LogCatchUpFailed(string name, string reason);
+    partial void LogCatchUpFailed(string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}")]
-    private partial void LogStartFailed(string error);
+    partial void LogStartFailed(string error);
 }

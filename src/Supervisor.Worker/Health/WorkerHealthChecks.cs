@@ -1,3 +1,4 @@
+using Docker.DotNet;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
@@ -54,7 +55,7 @@ sealed class AgentBinariesHealthCheck(AgentCatalog catalog, IOptions<WorkerOptio
 }
 
 /// <summary>The Docker engine answers, when this worker serves a container agent (checked with a short limit).</summary>
-sealed class ContainerEngineHealthCheck(DockerClient docker, AgentCatalog catalog, IOptions<WorkerOptions> options) : IHealthCheck
+sealed class ContainerEngineHealthCheck(IDockerClient docker, AgentCatalog catalog, IOptions<WorkerOptions> options) : IHealthCheck
 {
     static readonly TimeSpan Limit = TimeSpan.FromSeconds(3);
 
@@ -67,16 +68,16 @@ sealed class ContainerEngineHealthCheck(DockerClient docker, AgentCatalog catalo
         limit.CancelAfter(Limit);
         try
         {
-            var version = await docker.VersionAsync(limit.Token);
-            return HealthCheckResult.Healthy($"Docker engine {version.Version} at {docker.Endpoint.Address}");
+            var version = await docker.System.GetVersionAsync(limit.Token);
+            return HealthCheckResult.Healthy($"Docker engine {version.Version} at {docker.Options.Endpoint}");
         }
-        catch (DockerEngineException e)
+        catch (Exception e) when (EngineErrors.IsFailure(e, limit.Token))
         {
-            return HealthCheckResult.Unhealthy(e.Message);
+            return HealthCheckResult.Unhealthy(EngineErrors.Describe(e, docker.Options.Endpoint));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"the Docker engine at {docker.Endpoint.Address} did not answer within {Limit.TotalSeconds:0}s");
+            return HealthCheckResult.Unhealthy($"the Docker engine at {docker.Options.Endpoint} did not answer within {Limit.TotalSeconds:0}s");
         }
     }
 }

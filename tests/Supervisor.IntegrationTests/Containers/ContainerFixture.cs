@@ -1,5 +1,6 @@
 using System.Globalization;
 using Supervisor.IntegrationTests.Infrastructure;
+using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Containers;
 
@@ -50,11 +51,11 @@ public sealed class ContainerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Stack.DisposeAsync();
-        using var docker = Supervisor.Worker.Containers.DockerClient.FromEnvironment();
-        var left = (await docker.ListContainersAsync(Supervisor.Worker.Containers.ContainerRequests.TaskLabel, CancellationToken.None))
-            .Where(c => c.Created >= _started.ToUnixTimeSeconds() - 1).ToList();
+        using var docker = DockerConnection.FromEnvironment();
+        var left = (await docker.Containers.ListContainersAsync(ContainerRequests.Labelled(ContainerRequests.TaskLabel)))
+            .Where(c => c.Created >= _started.UtcDateTime.AddSeconds(-1)).ToList();
         if (left.Count > 0)
-            throw new InvalidOperationException($"attempt containers left behind: {string.Join(", ", left.Select(c => $"{c.Names[0]} ({c.State})"))}");
+            throw new InvalidOperationException($"attempt containers left behind: {string.Join(", ", left.Select(c => $"{c.Names?.FirstOrDefault() ?? c.ID} ({c.State})"))}");
     }
 }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text;
+using Docker.DotNet;
 using Microsoft.Extensions.Logging.Abstractions;
 using Supervisor.Agents;
 using Supervisor.Worker.Containers;
@@ -7,11 +9,11 @@ using Supervisor.Worker.Execution;
 
 namespace Supervisor.IntegrationTests.Containers;
 
-/// <summary>The worker's container runner and Docker client against the real engine, below the queue.</summary>
+/// <summary>The worker's container runner, its Docker client and our reading of the engine's errors against the real engine, below the queue.</summary>
 [Collection(ContainerCollection.Name)]
 public sealed class ContainerRunning : IDisposable
 {
-    readonly DockerClient _docker = DockerClient.FromEnvironment();
+    readonly IDockerClient _docker = DockerConnection.FromEnvironment();
     readonly ContainerRunner _runner;
     readonly string _workspace = Directory.CreateTempSubdirectory("supervisor-container-").FullName;
     readonly Guid _taskId = Guid.NewGuid();
@@ -99,7 +101,7 @@ public sealed class ContainerRunning : IDisposable
     [Fact]
     public async Task An_unreachable_engine_is_a_crash_naming_the_engine()
     {
-        using var nowhere = new DockerClient(DockerEndpoint.Parse("unix:///tmp/supervisor-no-engine-here.sock"));
+        using var nowhere = DockerConnection.Create("unix:///tmp/supervisor-no-engine-here.sock");
         var runner = new ContainerRunner(nowhere, "runner-test", NullLogger<ContainerRunner>.Instance);
 
         var outcome = await runner.RunAsync(Agent(), Sh("true"), new Output().WriteAsync, CancellationToken.None);
@@ -113,13 +115,14 @@ public sealed class ContainerRunning : IDisposable
     {
         var spec = Sh("true");
         var request = ContainerRequests.Create(Agent(), spec, ContainerRequests.Labels(spec, "runner-test"), "0:0");
-        request = request with { HostConfig = request.HostConfig with { Memory = 1024 * 1024, MemorySwap = 1024 * 1024 } };
+        request.Name = "supervisor-bad-memory-" + _taskId.ToString("N")[..8];
+        request.HostConfig!.Memory = request.HostConfig.MemorySwap = 1024 * 1024;
 
-        var error = await Assert.ThrowsAsync<DockerEngineException>(() => _docker.CreateContainerAsync(request, "supervisor-bad-memory-" + _taskId.ToString("N")[..8],
-            CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DockerApiException>(() => _docker.Containers.CreateContainerAsync(request));
 
-        Assert.Equal(400, error.StatusCode);
-        Assert.Contains("Minimum memory limit allowed is 6MB", error.Message);
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.True(EngineErrors.IsRefusal(error));
+        Assert.Contains("Minimum memory limit allowed is 6MB", EngineErrors.Describe(error, _docker.Options.Endpoint));
         await DockerEngine.AssertNoContainerLeftAsync(_taskId);
     }
 

@@ -1,3 +1,4 @@
+using Docker.DotNet.Models;
 using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Containers;
@@ -19,15 +20,15 @@ static class DockerEngine
     public static Task StartAsync() => RepositoryScripts.RunAsync("services.sh", "docker", "up");
 
     /// <summary>Containers of the task, running or not: after any attempt there must be none.</summary>
-    public static async Task<IReadOnlyList<ContainerSummary>> ContainersOfTaskAsync(Guid taskId)
+    public static async Task<IList<ContainerListResponse>> ContainersOfTaskAsync(Guid taskId)
     {
-        using var docker = DockerClient.FromEnvironment();
-        return await docker.ListContainersAsync($"{ContainerRequests.TaskLabel}={taskId}", CancellationToken.None);
+        using var docker = DockerConnection.FromEnvironment();
+        return await docker.Containers.ListContainersAsync(ContainerRequests.Labelled($"{ContainerRequests.TaskLabel}={taskId}"));
     }
 
     public static async Task AssertNoContainerLeftAsync(Guid taskId)
     {
         var left = await ContainersOfTaskAsync(taskId);
-        Assert.True(left.Count == 0, $"containers of task {taskId} left behind: {string.Join(", ", left.Select(c => $"{c.Names[0]} ({c.State})"))}");
+        Assert.True(left.Count == 0, $"containers of task {taskId} left behind: {string.Join(", ", left.Select(c => $"{c.Names?.FirstOrDefault() ?? c.ID} ({c.State})"))}");
     }
 }

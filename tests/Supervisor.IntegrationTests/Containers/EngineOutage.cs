@@ -20,8 +20,8 @@ public sealed class EngineOutage(ContainerFixture fixture)
         try
         {
             await DockerEngine.StopAsync();
-            using (var docker = DockerClient.FromEnvironment())
-                await Assert.ThrowsAsync<DockerEngineException>(() => docker.PingAsync(CancellationToken.None));
+            using (var docker = DockerConnection.FromEnvironment())
+                Assert.True(EngineErrors.IsFailure(await Assert.ThrowsAnyAsync<Exception>(() => docker.System.PingAsync()), CancellationToken.None));
             // The running attempt ends with the engine, and the next one finds no engine at all.
             await WaitUntilAsync(async () => (await _api.GetAsync(id))["attempts"]!.AsArray().Count(a => a!["errorClass"] is not null) >= 2,
                 "two attempts to fail while the engine is stopped");

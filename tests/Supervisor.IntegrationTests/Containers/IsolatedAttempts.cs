@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using Docker.DotNet.Models;
 using Supervisor.IntegrationTests.Infrastructure;
-using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Containers;
 
@@ -130,18 +130,18 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         var running = await _api.WaitForAsync(id, Timeout, "Running");
         var victim = running["attempts"]![0]!["worker"]!.GetValue<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        ContainerSummary container;
+        ContainerListResponse container;
         while ((container = Assert.Single(await DockerEngine.ContainersOfTaskAsync(id))).State != "running" && DateTime.UtcNow < deadline)
             await Task.Delay(100);
 
         await fixture.Stack.Worker(victim).KillAsync();
         // Killing the worker leaves its attempt's container running...
-        Assert.Equal("running", Assert.Single(await DockerEngine.ContainersOfTaskAsync(id), c => c.Id == container.Id).State);
+        Assert.Equal("running", Assert.Single(await DockerEngine.ContainersOfTaskAsync(id), c => c.ID == container.ID).State);
 
         // ...until a worker with the same id starts again: it removes the container before it takes jobs.
         await fixture.Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [ContainerFixture.WorkerOnlyVariable] = "must-not-leak" },
             id: victim);
-        Assert.DoesNotContain(await DockerEngine.ContainersOfTaskAsync(id), c => c.Id == container.Id);
+        Assert.DoesNotContain(await DockerEngine.ContainersOfTaskAsync(id), c => c.ID == container.ID);
 
         await _api.CommandAsync(id, "cancel", reason: "test done");
         await _api.WaitForAsync(id, Timeout, "Cancelled");

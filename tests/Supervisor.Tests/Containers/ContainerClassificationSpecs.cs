@@ -45,7 +45,7 @@ public sealed class ContainerClassificationSpecs
             Assert.Equal(("/home/supervisor", "/home/supervisor/tmp"), (env["HOME"], env["TMPDIR"]));
             Assert.Equal("/home/supervisor/.cli/config.json", env["CONFIG"]);
             Assert.Equal("""{"root": "/workspace"}""", File.ReadAllText(Path.Combine(AgentHome.PathFor(agent, workspace)!, ".cli", "config.json")));
-            Assert.Contains(request.HostConfig.Mounts, m => m.Source == AgentHome.PathFor(agent, workspace) && m.Target == "/home/supervisor");
+            Assert.Contains(request.HostConfig!.Mounts!, m => m.Source == AgentHome.PathFor(agent, workspace) && m.Target == "/home/supervisor");
         }
         finally
         {

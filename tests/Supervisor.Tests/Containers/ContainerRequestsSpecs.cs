@@ -23,20 +23,21 @@ public sealed class ContainerRequestsSpecs
     {
         var request = ContainerRequests.Create(Agent, Spec, ContainerRequests.Labels(Spec, "w1"), "1000:1000");
 
-        var mount = Assert.Single(request.HostConfig.Mounts);
-        Assert.Equal(("bind", "/tmp/ws/abc", "/workspace", false), (mount.Type, mount.Source, mount.Target, mount.ReadOnly));
+        var host = request.HostConfig!;
+        var mount = Assert.Single(host.Mounts!);
+        Assert.Equal(("bind", "/tmp/ws/abc", "/workspace", (bool?)false), (mount.Type, mount.Source, mount.Target, mount.ReadOnly));
         Assert.Equal("/workspace", request.WorkingDir);
         Assert.Equal(["/bin/sh"], request.Entrypoint);
         Assert.Equal(["-c", "echo hi"], request.Cmd);
         Assert.Equal(["SUPERVISOR_TASK_ID=0b1e2c3d-1111-2222-3333-444455556666", "SUPERVISOR_ATTEMPT=2", "A=1"], request.Env);
-        Assert.Equal("none", request.HostConfig.NetworkMode);
-        Assert.Equal(256L * 1024 * 1024, request.HostConfig.Memory);
-        Assert.Equal(request.HostConfig.Memory, request.HostConfig.MemorySwap);
-        Assert.Equal(1_500_000_000L, request.HostConfig.NanoCpus);
-        Assert.Equal(64, request.HostConfig.PidsLimit);
-        Assert.Equal(["ALL"], request.HostConfig.CapDrop);
-        Assert.Contains("no-new-privileges", request.HostConfig.SecurityOpt);
-        Assert.False(request.HostConfig.Privileged);
+        Assert.Equal("none", host.NetworkMode);
+        Assert.Equal(256L * 1024 * 1024, host.Memory);
+        Assert.Equal(host.Memory, host.MemorySwap);
+        Assert.Equal(1_500_000_000L, host.NanoCPUs);
+        Assert.Equal(64L, host.PidsLimit);
+        Assert.Equal(["ALL"], host.CapDrop);
+        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        Assert.False(host.Privileged);
         Assert.Equal("1000:1000", request.User);
     }
 

@@ -20,7 +20,7 @@ public sealed class RetryWatchSpecs(ITestOutputHelper output)
         var sink = new OutputSink();
         var watch = new RetryWatch("codex-jsonl", sink.WriteAsync, giveUpAfter: 2);
         var executor = new AttemptExecutor(new ProcessRunner(new TestOutputLogger<ProcessRunner>(output)),
-            new ContainerRunner(DockerClient.FromEnvironment(), "test", new TestOutputLogger<ContainerRunner>(output)));
+            new ContainerRunner(DockerConnection.FromEnvironment(), "test", new TestOutputLogger<ContainerRunner>(output)));
         var spec = new ProcessSpec("/bin/sh", ["-c", $"while true; do echo '{Reconnecting}'; sleep 0.1; done"], Path.GetTempPath(),
             new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, TimeSpan.FromSeconds(30));
 
