@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Supervisor.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Supervisor.IntegrationTests.Containers;
 
@@ -8,7 +10,7 @@ namespace Supervisor.IntegrationTests.Containers;
 /// RabbitMQ, the service and the shell worker): up, scaled to three workers, a task submitted with the CLI, down.
 /// </summary>
 [Collection(ContainerCollection.Name)]
-public sealed class ComposeStack
+public sealed class ComposeStack(ITestOutputHelper log)
 {
     const string Worker = "worker-shell";
     static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(120);
@@ -25,7 +27,10 @@ public sealed class ComposeStack
     [Fact]
     public async Task The_stack_scaled_to_three_shell_workers_runs_a_task_submitted_with_the_cli_and_down_leaves_nothing()
     {
+        var clock = Stopwatch.StartNew();
+        void Step(string what) => log.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  {what}");
         await RepositoryScripts.RunAsync("images.sh", "all");
+        Step("images built");
         var project = await ComposeProject.CreateAsync();
         IReadOnlyList<string> volumes = [];
         await using (project)
@@ -33,10 +38,12 @@ public sealed class ComposeStack
             // up waits for each health-gated dependency: PostgreSQL and RabbitMQ before the service, it before the worker
             await project.RunAsync("up", "-d");
             Assert.Equal("healthy", await HealthAsync(project, "service"));
+            Step($"{project.Name} up, service healthy");
             await project.RunAsync("up", "-d", "--scale", $"{Worker}=3");
 
             var workers = await ReadyWorkersAsync(project);
             Assert.Equal(3, workers.Count);
+            Step($"scaled: workers {string.Join(", ", workers.Values)} ready");
             var resources = await project.ResourcesAsync();
             volumes = [.. resources.Where(r => r.StartsWith("volume ", StringComparison.Ordinal)).Select(r => r["volume ".Length..])];
 
@@ -47,7 +54,10 @@ public sealed class ComposeStack
             Assert.Contains(ranOn, workers.Values);
             var container = workers.Single(w => w.Value == ranOn).Key;
             Assert.Contains($"hello from uid 1654 on {container[..12]} in /var/lib/supervisor/workspaces/", task["result"]!["summary"]!.GetValue<string>());
+            Step($"task succeeded on {ranOn}");
         }
+
+        Step("down -v");
 
         Assert.Empty(await project.ResourcesAsync());
         Assert.NotEmpty(volumes);
