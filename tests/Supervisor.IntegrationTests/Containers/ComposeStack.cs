@@ -1,17 +1,20 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Supervisor.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Supervisor.IntegrationTests.Containers;
 
 /// <summary>
-/// compose/: the file validates, and the images its Dockerfile builds (here on .NET base images made from local
-/// files) run the service and a worker that complete a task against this machine's PostgreSQL and RabbitMQ.
+/// compose/: the file validates, and the stack runs end to end on images built here from local files (PostgreSQL,
+/// RabbitMQ, the service and the shell worker): up, scaled to three workers, a task submitted with the CLI, down.
 /// </summary>
 [Collection(ContainerCollection.Name)]
-public sealed class ComposeStack
+public sealed class ComposeStack(ITestOutputHelper log)
 {
+    const string Worker = "worker-shell";
+    static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(120);
+
     [Fact]
     public async Task The_compose_file_is_valid_for_docker_compose_and_for_the_compose_specification()
     {
@@ -22,67 +25,83 @@ public sealed class ComposeStack
     }
 
     [Fact]
-    public async Task The_service_and_a_worker_run_as_containers_of_the_built_images_and_complete_a_task()
+    public async Task The_stack_scaled_to_three_shell_workers_runs_a_task_submitted_with_the_cli_and_down_leaves_nothing()
     {
-        await RepositoryScripts.RunAsync("images.sh", "app");
-        await using var resources = await IsolatedResources.CreateAsync("images");
-        var url = $"http://127.0.0.1:{FreePort()}";
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        string[] common = ["run", "-d", "--network", "host", "--label", "supervisor.test=compose",
-            "-e", $"ConnectionStrings__Postgres={resources.Postgres}", "-e", $"ConnectionStrings__RabbitMq={resources.RabbitMq}"];
-        var service = $"supervisor-test-service-{suffix}";
-        var worker = $"supervisor-test-worker-{suffix}";
-        try
+        var clock = Stopwatch.StartNew();
+        void Step(string what) => log.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  {what}");
+        await RepositoryScripts.RunAsync("images.sh", "all");
+        Step("images built");
+        var project = await ComposeProject.CreateAsync();
+        IReadOnlyList<string> volumes = [];
+        await using (project)
         {
-            await DockerCliAsync([.. common, "--name", service, "-e", $"Supervisor__Api__Urls={url}", "supervisor-service:local"]);
-            await DockerCliAsync([.. common, "--name", worker, "-e", "Supervisor__Worker__Id=container-worker", "supervisor-worker:local", "--agent", "shell"]);
-            using var api = new ApiClient(new Uri(url));
-            await WaitUntilAsync(service, async () => (await DockerCliAsync(["inspect", "--format", "{{.State.Health.Status}}", service])).Trim() == "healthy");
-            await WaitUntilAsync(worker, async () => (await DockerCliAsync(["logs", worker])).Contains("Worker container-worker ready", StringComparison.Ordinal));
+            // up waits for each health-gated dependency: PostgreSQL and RabbitMQ before the service, it before the worker
+            await project.RunAsync("up", "-d");
+            Assert.Equal("healthy", await HealthAsync(project, "service"));
+            Step($"{project.Name} up, service healthy");
+            await project.RunAsync("up", "-d", "--scale", $"{Worker}=3");
 
-            var id = await api.SubmitAsync(new { prompt = "echo hello from uid $(id -u) in $(pwd)", agent = "shell" });
-            var task = await api.WaitForAsync(id, TimeSpan.FromSeconds(60));
+            var workers = await ReadyWorkersAsync(project);
+            Assert.Equal(3, workers.Count);
+            Step($"scaled: workers {string.Join(", ", workers.Values)} ready");
+            var resources = await project.ResourcesAsync();
+            volumes = [.. resources.Where(r => r.StartsWith("volume ", StringComparison.Ordinal)).Select(r => r["volume ".Length..])];
+
+            var task = await SubmitWithCliAsync(project, "echo hello from uid $(id -u) on $(hostname) in $(pwd)");
 
             Assert.True(IsolatedAttempts.State(task) == "Succeeded", task.ToJsonString());
-            Assert.Equal("container-worker", task["attempts"]![0]!["worker"]!.GetValue<string>());
-            Assert.Contains("hello from uid 1654 in /var/lib/supervisor/workspaces/", task["result"]!["summary"]!.GetValue<string>());
+            var ranOn = task["attempts"]![0]!["worker"]!.GetValue<string>();
+            Assert.Contains(ranOn, workers.Values);
+            var container = workers.Single(w => w.Value == ranOn).Key;
+            Assert.Contains($"hello from uid 1654 on {container[..12]} in /var/lib/supervisor/workspaces/", task["result"]!["summary"]!.GetValue<string>());
+            Step($"task succeeded on {ranOn}");
         }
-        finally
-        {
-            await DockerCliAsync(["rm", "-f", service, worker], check: false);
-        }
+
+        Step("down -v");
+
+        Assert.Empty(await project.ResourcesAsync());
+        Assert.NotEmpty(volumes);
+        Assert.Empty(await ComposeProject.ExistingVolumesAsync(volumes));
     }
 
-    static async Task WaitUntilAsync(string container, Func<Task<bool>> ready)
+    static async Task<string> HealthAsync(ComposeProject project, string service)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await ready())
+        var container = Assert.Single(await project.RunningAsync(service));
+        return (await Commands.DockerAsync("inspect", "--format", "{{.State.Health.Status}}", container)).Trim();
+    }
+
+    /// <summary>Container id → the worker id its worker announced ("&lt;host name&gt;-&lt;pid&gt;" by default).</summary>
+    static async Task<Dictionary<string, string>> ReadyWorkersAsync(ComposeProject project)
+    {
+        var deadline = DateTime.UtcNow + ReadyWithin;
+        while (true)
         {
+            var ready = new Dictionary<string, string>(StringComparer.Ordinal);
+            var containers = await project.RunningAsync(Worker);
+            foreach (var container in containers)
+            {
+                if (await ComposeProject.ReadyWorkerAsync(container) is { } id)
+                    ready[container] = id;
+            }
+
+            if (containers.Count == 3 && ready.Count == 3)
+                return ready;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"container {container} was not ready within 90 s:\n{await DockerCliAsync(["logs", "--tail", "40", container], check: false)}");
+                throw new TimeoutException($"{ready.Count} of {containers.Count} running {Worker} containers ready:\n{await project.RunAsync("logs", "--tail", "20", Worker)}");
             await Task.Delay(500);
         }
     }
 
-    /// <summary>The docker CLI, as an operator would run these images.</summary>
-    static async Task<string> DockerCliAsync(string[] arguments, bool check = true)
+    /// <summary><c>supervisor submit PROMPT --agent shell --wait --json</c>: the built CLI, as a user runs it.</summary>
+    static async Task<JsonNode> SubmitWithCliAsync(ComposeProject project, string prompt)
     {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (check && process.ExitCode != 0)
-            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} failed: {await error}");
-        return await output + await error;
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var cli = TestEnvironment.ProjectOutput("Supervisor.Cli", "supervisor.dll");
+        var (exitCode, output, error) = await Commands.TryRunAsync(
+            "dotnet",
+            [cli, "submit", prompt, "--agent", "shell", "--wait", "--json", "--api", project.Api.ToString()],
+            new Dictionary<string, string> { ["SUPERVISOR_TOKEN"] = project.Token },
+            TimeSpan.FromSeconds(90));
+        Assert.True(exitCode == 0, $"supervisor submit exited with {exitCode}:\n{output}{error}\n{await project.RunAsync("logs", "--tail", "40")}");
+        return JsonNode.Parse(output)!;
     }
 }
