@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -40,15 +41,21 @@ public static class ApiDescription
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) != true)
-                    return Task.CompletedTask;
+                    return;
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                 operation.Responses ??= [];
-                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "A token is configured and the request did not carry it." });
-                return Task.CompletedTask;
+                operation.Responses.TryAdd("401", new OpenApiResponse
+                {
+                    Description = "A token is configured and the request did not carry it.",
+                    Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
+                    {
+                        ["application/problem+json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: cancellationToken) },
+                    },
+                });
             });
         });
 
