@@ -1,8 +1,6 @@
 using MassTransit;
-using Npgsql;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Trace;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
 using Supervisor.Service.Fleet;
@@ -27,8 +25,6 @@ public static class ServiceExtensions
 
         // Before the scheduler and the bus, so that the schema exists before the first message is consumed.
         builder.Services.AddPostgresStorage(builder.Configuration);
-        if (SupervisorTelemetry.TracingOn(builder.Configuration))
-            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());
 
         builder.Services.AddSupervisorScheduler(q => q.UsePostgresJobStore(builder.Configuration));
         builder.Services.AddSupervisorBus(x =>

@@ -30,7 +30,7 @@ public static class SupervisorTelemetry
     /// Whether the hosts trace: decided from configuration as the host is built, because instrumentation cannot be added
     /// once the providers are being built, and without it nothing listens (MassTransit then skips its activities and headers).
     /// </summary>
-    public static bool TracingOn(IConfiguration configuration) =>
+    static bool TracingOn(IConfiguration configuration) =>
         Exporting(configuration) || (bool.TryParse(configuration[TracingOptions.Section + ":Enabled"], out var enabled) && enabled);
 
     /// <summary>
