@@ -50,6 +50,7 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<SubmitTaskValidator>();
         builder.Services.AddSingleton<TaskQueries>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddApiDescription();
         return builder;
     }
 
@@ -66,6 +67,7 @@ public static class ServiceExtensions
         app.MapAgentEndpoints();
         app.MapMetrics();
         app.MapSupervisorHealth();
+        app.MapApiDescription();
         return app;
     }
 }

@@ -38,7 +38,7 @@ sealed class ApiClient : IDisposable
     public Uri BaseUri { get; }
 
     public Task<ApiResponse<TaskAccepted>> SubmitAsync(SubmitRequest request, CancellationToken ct) =>
-        SendAsync<TaskAccepted>(HttpMethod.Post, "api/tasks", request, taskId: null, ct);
+        SendAsync<TaskAccepted>(ApiRoutes.SubmitTask, ApiRoutes.SubmitTask.Path(), request, taskId: null, ct);
 
     public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(string? state, int? limit, CancellationToken ct, string? idPrefix = null)
     {
@@ -58,26 +58,26 @@ sealed class ApiClient : IDisposable
             query.Add("limit=" + limit.Value);
         }
 
-        var path = query.Count == 0 ? "api/tasks" : "api/tasks?" + string.Join('&', query);
-        return SendAsync<IReadOnlyList<TaskSummary>>(HttpMethod.Get, path, body: null, taskId: null, ct);
+        var path = ApiRoutes.ListTasks.Path() + (query.Count == 0 ? "" : "?" + string.Join('&', query));
+        return SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, path, body: null, taskId: null, ct);
     }
 
     public Task<ApiResponse<TaskDetail>> GetTaskAsync(Guid id, CancellationToken ct) =>
-        SendAsync<TaskDetail>(HttpMethod.Get, $"api/tasks/{id}", body: null, id.ToString(), ct);
+        SendAsync<TaskDetail>(ApiRoutes.GetTask, ApiRoutes.GetTask.Path(("id", id.ToString())), body: null, id.ToString(), ct);
 
     public Task<ApiResponse<IReadOnlyList<LogChunkView>>> GetLogsAsync(Guid id, CancellationToken ct) =>
-        SendAsync<IReadOnlyList<LogChunkView>>(HttpMethod.Get, $"api/tasks/{id}/logs", body: null, id.ToString(), ct);
+        SendAsync<IReadOnlyList<LogChunkView>>(ApiRoutes.GetTaskLogs, ApiRoutes.GetTaskLogs.Path(("id", id.ToString())), body: null, id.ToString(), ct);
 
     public Task<ApiResponse<TaskAccepted>> ActAsync(Guid id, string verb, TaskActionRequest request, CancellationToken ct) =>
-        SendAsync<TaskAccepted>(HttpMethod.Post, $"api/tasks/{id}/{verb}", request, id.ToString(), ct);
+        SendAsync<TaskAccepted>(ApiRoutes.TaskActions[verb], ApiRoutes.TaskActions[verb].Path(("id", id.ToString())), request, id.ToString(), ct);
 
     public Task<ApiResponse<IReadOnlyList<AgentView>>> GetAgentsAsync(CancellationToken ct) =>
-        SendAsync<IReadOnlyList<AgentView>>(HttpMethod.Get, "api/agents", body: null, taskId: null, ct);
+        SendAsync<IReadOnlyList<AgentView>>(ApiRoutes.ListAgents, ApiRoutes.ListAgents.Path(), body: null, taskId: null, ct);
 
     /// <summary>Opens <c>GET /api/tasks/{id}/logs?follow=true</c>; the caller reads and disposes the stream.</summary>
     public async Task<LogStream> FollowLogsAsync(Guid id, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/tasks/{id}/logs?follow=true");
+        using var request = new HttpRequestMessage(ApiRoutes.GetTaskLogs.Method, ApiRoutes.GetTaskLogs.Path(("id", id.ToString())) + "?follow=true");
         request.Headers.Accept.Clear();
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json", 0.5));
@@ -112,8 +112,9 @@ sealed class ApiClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    async Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? taskId, CancellationToken ct)
+    async Task<ApiResponse<T>> SendAsync<T>(ApiRoute route, string path, object? body, string? taskId, CancellationToken ct)
     {
+        var method = route.Method;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(method, path);

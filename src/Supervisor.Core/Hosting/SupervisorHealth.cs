@@ -34,9 +34,6 @@ public static class SupervisorHealth
         return endpoints;
     }
 
-    /// <summary>200 unless a check is unhealthy (a degraded one still serves), as ASP.NET Core's endpoints answer.</summary>
-    public static int StatusCode(HealthReport report) => report.Status == HealthStatus.Unhealthy ? 503 : 200;
-
     /// <summary>A small JSON body naming each check: <c>{"status":"Unhealthy","checks":{"masstransit-bus":{"status":…,"description":…}}}</c>.</summary>
     public static byte[] Json(HealthReport report) =>
         JsonSerializer.SerializeToUtf8Bytes(new

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -10,11 +10,13 @@ using Supervisor.Settings;
 namespace Supervisor.Hosting;
 
 /// <summary>
-/// Tracing: one trace per task, from the HTTP submit (ASP.NET Core's own activity, which honours an incoming
-/// <c>traceparent</c>) through MassTransit's send/consume activities (saga, worker) to our span around the agent process.
-/// MassTransit carries the trace context in message headers only while someone listens, so tracing is on when an
-/// OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, exported there, with the metrics of MassTransit and of our <c>Supervisor.*</c> meters) or
-/// <c>Supervisor:Tracing:Enabled</c> is true (propagated and logged, exported nowhere).
+/// Tracing: one trace per task, from the HTTP submit (ASP.NET Core's instrumentation, which honours an incoming
+/// <c>traceparent</c>) through MassTransit's send/consume activities (saga, worker) to our span around the agent process,
+/// with the HTTP calls the hosts make (HttpClient instrumentation) and, in the service, its database commands (Npgsql's
+/// instrumentation, added by the service). MassTransit carries the trace context in message headers only while someone
+/// listens, so tracing is on when an OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, exported there, with
+/// the metrics of MassTransit and of our <c>Supervisor.*</c> meters) or <c>Supervisor:Tracing:Enabled</c> is true
+/// (propagated and logged, exported nowhere).
 /// </summary>
 public static class SupervisorTelemetry
 {
@@ -22,7 +24,14 @@ public static class SupervisorTelemetry
 
     public static readonly ActivitySource Source = new(SourceName);
 
-    static readonly string[] TracedSources = [SourceName, "MassTransit", "Microsoft.AspNetCore"];
+    static readonly string[] TracedSources = [SourceName, "MassTransit"];
+
+    /// <summary>
+    /// Whether the hosts trace: decided from configuration as the host is built, because instrumentation cannot be added
+    /// once the providers are being built, and without it nothing listens (MassTransit then skips its activities and headers).
+    /// </summary>
+    static bool TracingOn(IConfiguration configuration) =>
+        Exporting(configuration) || (bool.TryParse(configuration[TracingOptions.Section + ":Enabled"], out var enabled) && enabled);
 
     /// <summary>
     /// OpenTelemetry through its hosting package: the providers start with the host, before the bus (this is called
@@ -31,25 +40,41 @@ public static class SupervisorTelemetry
     public static IHostApplicationBuilder AddSupervisorTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         builder.Services.AddValidatedOptions<TracingOptions>(TracingOptions.Section);
-        // OpenTelemetry's own variable, which its exporter reads too; decided here because an exporter cannot be added
-        // once the providers are being built.
-        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        // OpenTelemetry's own variable, which its exporter reads too.
+        var exporting = Exporting(builder.Configuration);
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithTracing(tracing =>
+            .ConfigureResource(resource => resource.AddService(serviceName));
+        if (TracingOn(builder.Configuration))
+        {
+            telemetry.WithTracing(tracing =>
             {
-                // No source, no listener: without tracing MassTransit skips its activities and their headers altogether.
-                ((IDeferredTracerProviderBuilder)tracing).Configure((services, configure) =>
-                {
-                    if (exporting || services.GetRequiredService<IOptions<TracingOptions>>().Value.Enabled)
-                        configure.AddSource(TracedSources);
-                });
+                tracing.SetSampler(new ParentBasedSampler(new NoLoneClientCalls()))
+                    .AddSource(TracedSources)
+                    // Probes and scrapes every few seconds are not what anyone traces.
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context =>
+                        !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
+                        && !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
+                    .AddHttpClientInstrumentation();
                 if (exporting)
                     tracing.AddOtlpExporter();
             });
+        }
+
         if (exporting)
             telemetry.WithMetrics(metrics => metrics.AddMeter("MassTransit", "Supervisor.*").AddOtlpExporter());
         return builder;
+    }
+
+    static bool Exporting(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
+    /// A database command or HTTP call outside any trace starts none: the pollers (the scheduler's, the log follower's, the
+    /// metric totals') would otherwise start a trace every few seconds. Inside a trace, every call is recorded.
+    /// </summary>
+    sealed class NoLoneClientCalls : Sampler
+    {
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+            new(samplingParameters.Kind == ActivityKind.Client ? SamplingDecision.Drop : SamplingDecision.RecordAndSample);
     }
 }
 

@@ -19,7 +19,10 @@ public static class AgentEndpoints
             }
 
             return TypedResults.Ok(agents);
-        });
+        })
+            .WithTags("Agents")
+            .WithName("ListAgents")
+            .WithSummary("List the configured agents, with their queue depth and the workers that serve them");
         return app;
     }
 }

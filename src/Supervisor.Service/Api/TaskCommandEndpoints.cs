@@ -10,20 +10,40 @@ namespace Supervisor.Service.Api;
 /// </summary>
 public static class TaskCommandEndpoints
 {
-    static readonly Dictionary<string, (string[] From, Func<Guid, string?, string?, object> Command)> Verbs = new(StringComparer.Ordinal)
+    static readonly Dictionary<string, Verb> Verbs = new(StringComparer.Ordinal)
     {
-        ["cancel"] = ([TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
+        ["cancel"] = new("Cancel a task", [TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
             (id, by, reason) => new CancelTask(id, by, reason)),
-        ["pause"] = ([TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled], (id, by, reason) => new PauseTask(id, by, reason)),
-        ["resume"] = ([TaskStates.Paused], (id, by, reason) => new ResumeTask(id, by, reason)),
-        ["approve"] = ([TaskStates.AwaitingApproval], (id, by, reason) => new ApproveTask(id, by, reason)),
-        ["reject"] = ([TaskStates.AwaitingApproval], (id, by, reason) => new RejectTask(id, by, reason)),
-        ["retry"] = ([TaskStates.Failed, TaskStates.Cancelled, TaskStates.Rejected], (id, by, reason) => new RetryTask(id, by, reason)),
+        ["pause"] = new("Pause a task: the running attempt finishes, no new attempt starts until it is resumed",
+            [TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled], (id, by, reason) => new PauseTask(id, by, reason)),
+        ["resume"] = new("Resume a paused task", [TaskStates.Paused], (id, by, reason) => new ResumeTask(id, by, reason)),
+        ["approve"] = new("Approve a task that awaits approval", [TaskStates.AwaitingApproval], (id, by, reason) => new ApproveTask(id, by, reason)),
+        ["reject"] = new("Reject a task that awaits approval", [TaskStates.AwaitingApproval], (id, by, reason) => new RejectTask(id, by, reason)),
+        ["retry"] = new("Run a task that ended unsuccessfully again", [TaskStates.Failed, TaskStates.Cancelled, TaskStates.Rejected],
+            (id, by, reason) => new RetryTask(id, by, reason)),
     };
 
     public static IEndpointRouteBuilder MapTaskCommandEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/tasks/{id:guid}/{verb}", HandleAsync);
+        // One operation per verb, so that the API's description says what each applies to.
+        foreach (var (name, verb) in Verbs)
+        {
+            app.MapPost($"/api/tasks/{{id:guid}}/{name}", (Guid id, HttpRequest http, TaskQueries queries, IPublishEndpoint publish, CancellationToken cancellationToken) =>
+                    HandleAsync(id, name, http, queries, publish, cancellationToken))
+                .WithTags("Tasks")
+                .WithName(char.ToUpperInvariant(name[0]) + name[1..] + "Task")
+                .WithSummary(verb.Summary)
+                .WithDescription($"Applies to a task that is {string.Join(", ", verb.From)} (409 otherwise). Answers with the state the task is in "
+                    + "once the saga has handled the command, or the state it is still in after 3 seconds.")
+                .Accepts<TaskCommandRequest>(isOptional: true, "application/json")
+                .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict);
+        }
+
+        // Any other word: a 404 that lists the verbs there are.
+        app.MapPost("/api/tasks/{id:guid}/{verb}", HandleAsync).ExcludeFromDescription();
         return app;
     }
 
@@ -79,4 +99,7 @@ public static class TaskCommandEndpoints
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now));
     }
+
+    /// <summary>An operator's verb: what it does, the states it applies to, and the command it publishes.</summary>
+    sealed record Verb(string Summary, string[] From, Func<Guid, string?, string?, object> Command);
 }

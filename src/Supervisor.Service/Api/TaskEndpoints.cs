@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Service.Logs;
 using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Api;
@@ -11,11 +13,32 @@ public static class TaskEndpoints
 {
     public static IEndpointRouteBuilder MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
-        var tasks = app.MapGroup("/api/tasks");
-        tasks.MapPost("/", SubmitAsync);
-        tasks.MapGet("/", ListAsync);
-        tasks.MapGet("/{id:guid}", GetAsync);
-        tasks.MapGet("/{id:guid}/logs", LogsAsync);
+        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
+        tasks.MapPost("/", SubmitAsync)
+            .WithName("SubmitTask")
+            .WithSummary("Submit a task")
+            .WithDescription("Checks the whole submission (every error names its field), then publishes it to the saga. Giving an `id` makes "
+                + "the submission idempotent: a task that exists already is answered with its current state.")
+            .Accepts<SubmitTaskRequest>("application/json")
+            .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
+        tasks.MapGet("/", ListAsync)
+            .WithName("ListTasks")
+            .WithSummary("List tasks, newest first")
+            .Produces<IReadOnlyList<TaskSummaryView>>()
+            .ProducesValidationProblem();
+        tasks.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetTask")
+            .WithSummary("Get a task with its attempts, transitions and result")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapGet("/{id:guid}/logs", LogsAsync)
+            .WithName("GetTaskLogs")
+            .WithSummary("Get a task's output, or follow it")
+            .WithDescription("Without `follow`: the stored chunks, in attempt then sequence order. With `follow=true` (and `Accept: "
+                + "text/event-stream`): server-sent events, a `chunk` event per chunk (its data a chunk as in the list) as it is stored, and "
+                + "one `end` event (`{\"state\": …}`) once the task has ended and all its output has been sent.")
+            .Produces<IReadOnlyList<LogChunkView>>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -62,7 +85,11 @@ public static class TaskEndpoints
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }
 
-    static async Task<IResult> ListAsync(string? state, int? limit, string? idPrefix, TaskQueries queries, CancellationToken cancellationToken)
+    static async Task<IResult> ListAsync(
+        [Description("Only tasks in this state (Submitted, AwaitingApproval, Dispatched, Running, RetryScheduled, Paused, Succeeded, Failed, Cancelled, Rejected).")] string? state,
+        [Description("At most this many tasks, 1 to 1000 (default 100).")] int? limit,
+        [Description("Only tasks whose id starts with these hexadecimal digits (dashes allowed).")] string? idPrefix,
+        TaskQueries queries, CancellationToken cancellationToken)
     {
         if (state is not null && !TaskStates.All.Contains(state, StringComparer.Ordinal))
             return Invalid("state", $"'{state}' is not one of {string.Join(", ", TaskStates.All)}.");
@@ -77,8 +104,8 @@ public static class TaskEndpoints
     static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken) =>
         await queries.GetAsync(id, cancellationToken) is { } task ? TypedResults.Ok(task) : NotFound(id);
 
-    static async Task<IResult> LogsAsync(Guid id, bool? follow, TaskQueries queries, Logs.LogFollower follower, HttpResponse response,
-        CancellationToken cancellationToken)
+    static async Task<IResult> LogsAsync(Guid id, [Description("Stream the output as server-sent events until the task ends.")] bool? follow,
+        TaskQueries queries, LogFollower follower, HttpResponse response, CancellationToken cancellationToken)
     {
         // A follower may arrive right after its submit was accepted, before the saga has recorded the task.
         var waitUntil = DateTime.UtcNow.AddSeconds(follow == true ? 10 : 0);
@@ -92,8 +119,7 @@ public static class TaskEndpoints
         if (follow != true)
             return TypedResults.Ok(await queries.LogsAsync(id, cancellationToken));
 
-        await follower.StreamAsync(id, response, cancellationToken);
-        return TypedResults.Empty;
+        return TypedResults.ServerSentEvents(follower.StreamAsync(id, response, cancellationToken));
     }
 
     /// <summary>The request field a JSON error points at, as the API names fields (<c>body</c> for the whole document).</summary>

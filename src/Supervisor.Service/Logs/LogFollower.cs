@@ -1,22 +1,32 @@
-using System.Text.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Supervisor.Contracts;
 using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Logs;
 
 /// <summary>
-/// Streams a task's output as server-sent events as it is stored, in order per attempt (a chunk is sent only after
-/// its predecessor), and ends when the task has ended and every chunk its attempts reported has been sent.
-/// Wakes when the log store appends chunks, with a slow timer as a safety net.
+/// A task's output as server-sent events (written by ASP.NET Core's <c>TypedResults.ServerSentEvents</c>) as it is stored:
+/// a <c>chunk</c> event per chunk, in order per attempt (a chunk is sent only after its predecessor), and an <c>end</c>
+/// event once the task has ended and every chunk its attempts reported has been sent. Wakes when the log store appends
+/// chunks, with a slow timer as a safety net.
 /// </summary>
 public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFollower> logger)
 {
+    public const string ChunkEvent = "chunk";
+
+    public const string EndEvent = "end";
+
     static readonly TimeSpan EndGrace = TimeSpan.FromSeconds(5);
 
-    public async Task StreamAsync(Guid taskId, HttpResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The events of <paramref name="taskId"/>'s stream. Enumerated by the result once it has set the content type, so the
+    /// first step sends the headers at once: a client waiting for them (the CLI gives up after 30 s) does not have to wait
+    /// for the task's first output.
+    /// </summary>
+    public async IAsyncEnumerable<SseItem<object>> StreamAsync(Guid taskId, HttpResponse response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        response.Headers.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
+        // The result has set the content type and turned caching off; this tells a proxy in front (nginx) not to buffer.
         response.Headers["X-Accel-Buffering"] = "no";
         await response.Body.FlushAsync(cancellationToken);
 
@@ -29,11 +39,10 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
             var task = await tasks.GetAsync(taskId, cancellationToken);
             foreach (var (attemptId, chunk) in await NewChunksAsync(taskId, sent, cancellationToken))
             {
-                await response.WriteAsync($"event: chunk\ndata: {JsonSerializer.Serialize(chunk, JsonSerializerOptions.Web)}\n\n", cancellationToken);
+                yield return new SseItem<object>(chunk, ChunkEvent);
                 sent[attemptId] = chunk.Sequence;
             }
 
-            await response.Body.FlushAsync(cancellationToken);
             if (task is null || TaskStates.Terminal.Contains(task.State, StringComparer.Ordinal))
             {
                 endedSeen ??= DateTime.UtcNow;
@@ -41,23 +50,29 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
                     && task.Attempts.Sum(a => a.OutputChunks ?? 0) <= sent.Values.Sum();
                 if (complete || DateTime.UtcNow - endedSeen > EndGrace)
                 {
-                    await response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(new { state = task?.State }, JsonSerializerOptions.Web)}\n\n",
-                        cancellationToken);
-                    await response.Body.FlushAsync(cancellationToken);
-                    return;
+                    yield return new SseItem<object>(new LogStreamEnd(task?.State), EndEvent);
+                    yield break;
                 }
             }
 
-            try
-            {
-                await appends.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                if (logger.IsEnabled(LogLevel.Debug))
-                    logger.LogDebug("Log follower of {TaskId} left", taskId);
-                return;
-            }
+            if (!await WaitAsync(appends, taskId, cancellationToken))
+                yield break;
+        }
+    }
+
+    /// <summary>Until chunks are appended (or a second passes); false when the client has gone.</summary>
+    async Task<bool> WaitAsync(ILogAppends appends, Guid taskId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await appends.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            if (logger.IsEnabled(LogLevel.Debug))
+                logger.LogDebug("Log follower of {TaskId} left", taskId);
+            return false;
         }
     }
 

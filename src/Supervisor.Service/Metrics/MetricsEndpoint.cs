@@ -60,7 +60,11 @@ public static class MetricsEndpoint
             }
 
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-        });
+        })
+            .WithTags("Operations")
+            .WithName("GetMetrics")
+            .WithSummary("Fleet-wide totals in the Prometheus text format")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
     }
 

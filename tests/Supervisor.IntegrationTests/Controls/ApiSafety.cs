@@ -20,7 +20,7 @@ public sealed class ApiSafety(ControlsFixture fixture)
     }
 
     [Fact]
-    public async Task Beyond_loopback_every_api_request_needs_the_bearer_token()
+    public async Task Beyond_loopback_every_api_request_needs_the_bearer_token_but_its_description_does_not()
     {
         var port = SupervisorStack.FreePort();
         var service = fixture.Stack.LaunchService($"http://0.0.0.0:{port}", new Dictionary<string, string> { ["Supervisor__Api__Token"] = "t0ken-for-tests" });
@@ -38,6 +38,8 @@ public sealed class ApiSafety(ControlsFixture fixture)
         });
 
         var anonymous = await http.GetAsync("/api/tasks");
+        var document = await http.GetAsync("/openapi/v1.json");
+        var reference = await http.GetAsync("/scalar/");
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
         var wrong = await http.GetAsync("/api/tasks");
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "t0ken-for-tests");
@@ -48,5 +50,8 @@ public sealed class ApiSafety(ControlsFixture fixture)
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        // The API's description holds no data: readable without the token, like /health and /metrics.
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
     }
 }

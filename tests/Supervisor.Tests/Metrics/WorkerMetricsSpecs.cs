@@ -12,48 +12,40 @@ namespace Supervisor.Tests.Metrics;
 
 public sealed class WorkerMetricsSpecs
 {
+    // Agent names of their own: the meter's name is process-wide, and other specs record "shell" attempts meanwhile.
     [Fact]
-    public void Rendering_counts_started_finished_output_and_running()
-    {
-        var running = new RunningAttempts();
-        using var metrics = new WorkerMetrics(running);
-        metrics.AttemptStarted("shell");
-        metrics.AttemptStarted("shell");
-        metrics.AttemptFinished("shell", "succeeded");
-        metrics.AttemptFinished("shell", "Retryable");
-        metrics.Output("shell", 10);
-        metrics.Output("shell", 5);
-        running.Start(Guid.NewGuid(), Guid.NewGuid(), 1, "shell", DateTime.UtcNow);
-
-        var text = metrics.Render();
-
-        Assert.Contains("supervisor_worker_attempts_started_total{agent=\"shell\"} 2\n", text, StringComparison.Ordinal);
-        Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"shell\",outcome=\"succeeded\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"shell\",outcome=\"Retryable\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("supervisor_worker_output_bytes_total{agent=\"shell\"} 15\n", text, StringComparison.Ordinal);
-        Assert.Contains("supervisor_worker_attempts_running{agent=\"shell\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("# TYPE supervisor_worker_attempts_running gauge\n", text, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task The_metrics_server_serves_Prometheus_text_at_the_configured_url()
+    public async Task The_metrics_server_serves_started_finished_output_and_running_under_the_names_it_always_had()
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        using var metrics = new WorkerMetrics(new RunningAttempts());
-        metrics.AttemptStarted("shell");
-        using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), metrics, HealthChecks(),
-            NullLogger<MetricsServer>.Instance);
+        var running = new RunningAttempts();
+        using var metrics = new WorkerMetrics(running);
+        await using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), HealthChecks(), NullLoggerFactory.Instance);
         await server.StartAsync(CancellationToken.None);
         try
         {
+            // Counted from the server's start, as in the worker, where it starts before the bus.
+            metrics.AttemptStarted("metrics-spec");
+            metrics.AttemptStarted("metrics-spec");
+            metrics.AttemptFinished("metrics-spec", "succeeded");
+            metrics.AttemptFinished("metrics-spec", "Retryable");
+            metrics.Output("metrics-spec", 10);
+            metrics.Output("metrics-spec", 5);
+            running.Start(Guid.NewGuid(), Guid.NewGuid(), 1, "metrics-spec", DateTime.UtcNow);
             using var http = new HttpClient();
             using var response = await RetryAsync(() => http.GetAsync(url + "/metrics"));
-            var body = await response.Content.ReadAsStringAsync();
+            var text = await response.Content.ReadAsStringAsync();
+            using var other = await http.GetAsync(url + "/other");
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("supervisor_worker_attempts_started_total{agent=\"shell\"} 1\n", body, StringComparison.Ordinal);
-            using var other = await http.GetAsync(url + "/other");
+            Assert.Contains("supervisor_worker_attempts_started_total{agent=\"metrics-spec\"} 2", text, StringComparison.Ordinal);
+            Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"metrics-spec\",outcome=\"succeeded\"} 1", text, StringComparison.Ordinal);
+            Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"metrics-spec\",outcome=\"Retryable\"} 1", text, StringComparison.Ordinal);
+            Assert.Contains("supervisor_worker_output_bytes_total{agent=\"metrics-spec\"} 15", text, StringComparison.Ordinal);
+            Assert.Contains("supervisor_worker_attempts_running{agent=\"metrics-spec\"} 1", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE supervisor_worker_attempts_running gauge\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE supervisor_worker_attempts_started_total counter\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE supervisor_worker_output_bytes_total counter\n", text, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
         }
         finally
@@ -66,11 +58,10 @@ public sealed class WorkerMetricsSpecs
     public async Task MetricsServer_ServesLivenessAndReadinessNamingEachCheck()
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        using var metrics = new WorkerMetrics(new RunningAttempts());
         var health = HealthChecks(checks => checks
             .AddCheck("broker", () => HealthCheckResult.Unhealthy("not connected"), tags: [Supervisor.Hosting.SupervisorHealth.ReadyTag])
             .AddCheck("agents", () => HealthCheckResult.Healthy("found: shell"), tags: [Supervisor.Hosting.SupervisorHealth.ReadyTag]));
-        using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), metrics, health, NullLogger<MetricsServer>.Instance);
+        await using var server = new MetricsServer(Options.Create(new WorkerOptions { MetricsUrl = url }), health, NullLoggerFactory.Instance);
         await server.StartAsync(CancellationToken.None);
         try
         {

@@ -4,6 +4,7 @@ using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using OpenTelemetry.Trace;
 using Quartz;
 using Supervisor.Hosting;
 using Supervisor.Service.Storage.Postgres.Sagas;
@@ -36,6 +37,8 @@ public static class PostgresStorageExtensions
         services.AddSingleton<IWorkerRegistry, PostgresWorkerRegistry>();
         services.AddSingleton<ILogStore, PostgresLogStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);
+        // Each command a span, whenever the host traces (SupervisorTelemetry); without tracing no provider is built.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());
         return services;
     }
 

@@ -1,0 +1,42 @@
+namespace Supervisor.Cli.Api;
+
+/// <summary>A route of the API as the CLI calls it: its method and its template (relative, parameters in braces).</summary>
+sealed record ApiRoute(HttpMethod Method, string Template)
+{
+    /// <summary>The template with each <c>{name}</c> replaced by its (escaped) value, e.g. <c>api/tasks/3f2c…/logs</c>.</summary>
+    public string Path(params (string Name, string Value)[] values)
+    {
+        var path = Template;
+        foreach (var (name, value) in values)
+        {
+            path = path.Replace("{" + name + "}", Uri.EscapeDataString(value), StringComparison.Ordinal);
+        }
+
+        return path;
+    }
+}
+
+/// <summary>
+/// Every route the CLI calls, in one place: <see cref="ApiClient"/> builds each request from one of these, and an
+/// integration test checks that each is an operation of the service's OpenAPI document.
+/// </summary>
+static class ApiRoutes
+{
+    public static readonly ApiRoute SubmitTask = new(HttpMethod.Post, "api/tasks");
+
+    public static readonly ApiRoute ListTasks = new(HttpMethod.Get, "api/tasks");
+
+    public static readonly ApiRoute GetTask = new(HttpMethod.Get, "api/tasks/{id}");
+
+    /// <summary>The stored output, or (with <c>follow=true</c>) the stream of it.</summary>
+    public static readonly ApiRoute GetTaskLogs = new(HttpMethod.Get, "api/tasks/{id}/logs");
+
+    public static readonly ApiRoute ListAgents = new(HttpMethod.Get, "api/agents");
+
+    /// <summary>The operator's verbs (<c>supervisor cancel|pause|… ID</c>), one route each.</summary>
+    public static readonly IReadOnlyDictionary<string, ApiRoute> TaskActions =
+        new[] { "cancel", "pause", "resume", "approve", "reject", "retry" }
+            .ToDictionary(verb => verb, verb => new ApiRoute(HttpMethod.Post, $"api/tasks/{{id}}/{verb}"), StringComparer.Ordinal);
+
+    public static IEnumerable<ApiRoute> All => [SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, .. TaskActions.Values];
+}
