@@ -49,7 +49,7 @@ sealed class TestRepository : IDisposable
         // Synchronous because the constructor builds the repository with it; xunit runs tests without a
         // synchronization context, so blocking cannot deadlock.
 #pragma warning disable VSTHRD002
-        var result = Cli.Wrap("git")
+        var result = CliWrap.Cli.Wrap("git")
             .WithArguments(["-C", Path, .. arguments])
             .WithWorkingDirectory(Path)
             .WithEnvironmentVariables(e => e.Set("GIT_TERMINAL_PROMPT", "0"))
