@@ -49,6 +49,7 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<AgentProcessLedger>();
         builder.Services.AddHostedService<OrphanedAgentReaper>();
         builder.Services.AddSingleton<ProcessRunner>();
+        builder.Services.AddSingleton<CommandRunner>();
         // Constructing the client connects to nothing: workers without container agents never talk to an engine.
         builder.Services.AddSingleton(_ => DockerConnection.FromEnvironment());
         builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<IDockerClient>(),

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace Supervisor.Service.Api;
 
@@ -13,20 +14,11 @@ public sealed class GitProbe
 
     static async Task<bool> SucceedsAsync(CancellationToken cancellationToken, params string[] arguments)
     {
-        var start = new ProcessStartInfo("git")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("git could not be started.");
-        var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(cancellationToken), process.StandardError.ReadToEndAsync(cancellationToken));
-        await process.WaitForExitAsync(cancellationToken);
-        await drain;
-        return process.ExitCode == 0;
+        var result = await Cli.Wrap("git")
+            .WithArguments(arguments)
+            .WithEnvironmentVariables(e => e.Set("GIT_TERMINAL_PROMPT", "0"))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+        return result.ExitCode == 0;
     }
 }

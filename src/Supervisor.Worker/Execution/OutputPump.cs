@@ -13,8 +13,14 @@ sealed class OutputPump
 
     long _waitingSince;
 
-    OutputPump(Stream stream, string name, Func<string, string, ValueTask> onOutput, Action onConsumerFailed, CancellationToken readToken) =>
+    OutputPump(Stream stream, string name, Func<string, string, ValueTask> onOutput, Action onConsumerFailed, CancellationToken readToken)
+    {
+        Stream = stream;
         Completion = RunAsync(stream, name, onOutput, onConsumerFailed, readToken);
+    }
+
+    /// <summary>The pipe read; closing it ends a read that does not honour cancellation.</summary>
+    public Stream Stream { get; }
 
     /// <summary>Ends at end of stream or when reading is cancelled; faults only when the consumer threw.</summary>
     public Task Completion { get; }

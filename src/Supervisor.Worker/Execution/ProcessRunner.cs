@@ -197,7 +197,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
-    static void KillTree(int pid)
+    internal static void KillTree(int pid)
     {
         // Process.Kill(true) first: it walks parent links, so it also reaches descendants that left the group
         // with their own setsid/setpgid, which it can only find while their parents are alive.

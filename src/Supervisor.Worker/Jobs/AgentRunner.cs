@@ -22,6 +22,7 @@ public sealed class AgentRunner(
     AgentCatalog catalog,
     IOptions<WorkerOptions> options,
     AttemptExecutor executor,
+    CommandRunner commands,
     WorkspaceManager workspaces,
     RunningAttempts running,
     WorkerShutdown shutdown,
@@ -108,13 +109,18 @@ public sealed class AgentRunner(
         _ => FailureClassifier.Classify(agent.ErrorPatterns, catalog.DefaultErrorPatterns, outcome, collector.StdoutTail, collector.StderrTail),
     };
 
-    /// <summary>The task's verify command, run in the attempt's workspace after the agent exited 0; its output joins the attempt's.</summary>
+    /// <summary>
+    /// The task's verify command, run in the attempt's workspace after the agent exited 0 with the agent's environment:
+    /// in a container of its own for a container agent, else with CliWrap. Its output joins the attempt's.
+    /// </summary>
     async Task<ProcessOutcome> VerifyAsync(AgentOptions agent, string verify, string workspace, IReadOnlyDictionary<string, string> environment,
         TimeSpan timeout, OutputCollector collector, CancellationToken cancellationToken)
     {
         await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: running verify: {verify}]\n");
         var spec = new ProcessSpec("/bin/sh", ["-c", verify], workspace, environment, timeout);
-        var outcome = await executor.RunAsync(agent, spec, collector.WriteAsync, cancellationToken);
+        var outcome = agent.Isolation == IsolationModes.Container
+            ? await executor.RunAsync(agent, spec, collector.WriteAsync, cancellationToken)
+            : await commands.RunAsync(spec, collector.WriteAsync, cancellationToken);
         await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: verify {Describe(outcome)}]\n");
         return outcome;
     }

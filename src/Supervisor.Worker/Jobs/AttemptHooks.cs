@@ -28,7 +28,7 @@ public sealed class HookOptions : Supervisor.Settings.IValidatedOptions
 
 public sealed record HookResult(bool Succeeded, string Message);
 
-public sealed partial class AttemptHooks(IOptions<HookOptions> options, ProcessRunner runner, ILogger<AttemptHooks> logger)
+public sealed partial class AttemptHooks(IOptions<HookOptions> options, CommandRunner runner, ILogger<AttemptHooks> logger)
 {
     public bool HasPreAttempt => !string.IsNullOrWhiteSpace(options.Value.PreAttempt);
 

@@ -1,7 +1,6 @@
-using System.Collections;
+using System.ComponentModel;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Supervisor.Worker.Execution;
+using CliWrap;
 
 namespace Supervisor.Worker.Workspaces;
 
@@ -21,8 +20,7 @@ static class GitCli
 {
     const int LockAttempts = 6;
     static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
-    static readonly ProcessRunner Runner = new(NullLogger<ProcessRunner>.Instance);
-    static readonly IReadOnlyDictionary<string, string> Environment = BuildEnvironment();
+    static readonly IReadOnlyDictionary<string, string?> Environment = BuildEnvironment();
 
     public static async Task<GitResult> RunAsync(string directory, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
@@ -43,35 +41,30 @@ static class GitCli
     {
         var output = new StringBuilder();
         var error = new StringBuilder();
-
-        // The working directory only has to exist; -C names the repository (the workspace may be gone on removal).
-        var workingDirectory = Directory.Exists(directory) ? directory : Path.GetTempPath();
-        var spec = new ProcessSpec("git", arguments, workingDirectory, Environment, CommandTimeout);
-        var outcome = await Runner.RunAsync(
-            spec,
-            (stream, text) =>
-            {
-                (stream == "stdout" ? output : error).Append(text);
-                return ValueTask.CompletedTask;
-            },
-            cancellationToken);
-
-        if (outcome.Cancelled)
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(CommandTimeout);
+        try
         {
-            throw new OperationCanceledException(cancellationToken);
+            // The working directory only has to exist; -C names the repository (the workspace may be gone on removal).
+            // On timeout or cancellation CliWrap kills git with its whole tree (Process.Kill(true)).
+            var result = await Cli.Wrap("git")
+                .WithArguments(arguments)
+                .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
+                .WithEnvironmentVariables(Environment)
+                .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(limit.Token);
+            return new GitResult(result.ExitCode, output.ToString(), error.ToString());
         }
-
-        if (outcome.StartError is { } startError)
-        {
-            return new GitResult(-1, "", startError);
-        }
-
-        if (outcome.TimedOut)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new GitResult(-1, output.ToString(), $"git {string.Join(' ', arguments)} timed out after {CommandTimeout}");
         }
-
-        return new GitResult(outcome.ExitCode ?? -1, output.ToString(), error.ToString());
+        catch (Win32Exception e)
+        {
+            return new GitResult(-1, "", $"cannot start 'git': {e.InnerException?.Message ?? e.Message}");
+        }
     }
 
     static bool IsLockContention(string error) =>
@@ -80,32 +73,31 @@ static class GitCli
         || error.Contains("cannot lock", StringComparison.OrdinalIgnoreCase)
         || error.Contains("unable to lock", StringComparison.OrdinalIgnoreCase);
 
-    static Dictionary<string, string> BuildEnvironment()
+    /// <summary>What changes in the worker's environment for git: CliWrap passes everything else on as it is.</summary>
+    static Dictionary<string, string?> BuildEnvironment()
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            var name = (string)entry.Key;
-
             // Variables that point git at another repository (set when the worker itself runs inside a git hook,
-            // for example) would make every command act on the wrong repository.
-            if (name is "GIT_DIR" or "GIT_WORK_TREE" or "GIT_INDEX_FILE" or "GIT_COMMON_DIR" or "GIT_OBJECT_DIRECTORY"
-                or "GIT_ALTERNATE_OBJECT_DIRECTORIES" or "GIT_NAMESPACE" or "GIT_PREFIX")
-            {
-                continue;
-            }
+            // for example) would make every command act on the wrong repository; null removes them.
+            ["GIT_DIR"] = null,
+            ["GIT_WORK_TREE"] = null,
+            ["GIT_INDEX_FILE"] = null,
+            ["GIT_COMMON_DIR"] = null,
+            ["GIT_OBJECT_DIRECTORY"] = null,
+            ["GIT_ALTERNATE_OBJECT_DIRECTORIES"] = null,
+            ["GIT_NAMESPACE"] = null,
+            ["GIT_PREFIX"] = null,
+            ["GIT_TERMINAL_PROMPT"] = "0",
 
-            environment[name] = (string?)entry.Value ?? "";
-        }
+            // Lock contention is recognised by git's English messages.
+            ["LC_ALL"] = "C",
 
-        environment.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
-        environment["GIT_TERMINAL_PROMPT"] = "0";
-
-        // Lock contention is recognised by git's English messages.
-        environment["LC_ALL"] = "C";
-
-        // `git status` would otherwise take the index lock to refresh stat data, contending with nothing useful.
-        environment["GIT_OPTIONAL_LOCKS"] = "0";
+            // `git status` would otherwise take the index lock to refresh stat data, contending with nothing useful.
+            ["GIT_OPTIONAL_LOCKS"] = "0",
+        };
+        if (System.Environment.GetEnvironmentVariable("PATH") is null)
+            environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
         return environment;
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text;
+using CliWrap;
 using Supervisor.IntegrationTests.Infrastructure;
 
 namespace Supervisor.IntegrationTests.Containers;
@@ -9,24 +9,27 @@ static class RepositoryScripts
 {
     public static async Task<string> RunAsync(string script, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", script));
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = new Process { StartInfo = start };
+        // One log of both streams, in the order the lines came, as a terminal would show it.
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var lines = PipeTarget.ToDelegate(line =>
+        {
+            lock (output)
+                output.AppendLine(line);
+        });
+
+        // Past the limit CliWrap kills the script with everything it started.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await process.WaitForExitAsync(timeout.Token);
+        var result = await Cli.Wrap("bash")
+            .WithArguments([Path.Combine(TestEnvironment.RepositoryRoot, "scripts", script), .. arguments])
+            .WithStandardOutputPipe(lines)
+            .WithStandardErrorPipe(lines)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(timeout.Token);
         lock (output)
         {
-            return process.ExitCode == 0
+            return result.ExitCode == 0
                 ? output.ToString()
-                : throw new InvalidOperationException($"scripts/{script} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{output}");
+                : throw new InvalidOperationException($"scripts/{script} {string.Join(' ', arguments)} exited with {result.ExitCode}:\n{output}");
         }
     }
 }

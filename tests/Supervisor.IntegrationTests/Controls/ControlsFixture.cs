@@ -1,3 +1,4 @@
+using CliWrap;
 using Supervisor.IntegrationTests.Infrastructure;
 
 namespace Supervisor.IntegrationTests.Controls;
@@ -24,8 +25,7 @@ public sealed class ControlsFixture : IAsyncLifetime
             case "$input" in *forbidden*) echo "policy: prompts may not contain the word forbidden" >&2; exit 3 ;; esac
             printf '%s\n' "$input" >> "$(dirname "$0")/hook-inputs.jsonl"
             """);
-        using (var chmod = System.Diagnostics.Process.Start("chmod", ["+x", hook]))
-            await chmod.WaitForExitAsync();
+        await Cli.Wrap("chmod").WithArguments(["+x", hook]).ExecuteAsync();
 
         Stack = await SupervisorStack.StartAsync("controls", new Dictionary<string, string>
         {

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace Supervisor.IntegrationTests.Infrastructure;
 
@@ -28,16 +29,14 @@ sealed class GitRepository : IDisposable
 
     public async Task<string> GitAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"git {string.Join(' ', arguments)} failed: {await error}");
-        return await output;
+        var result = await Cli.Wrap("git")
+            .WithArguments(arguments)
+            .WithWorkingDirectory(Path)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+        return result.ExitCode == 0
+            ? result.StandardOutput
+            : throw new InvalidOperationException($"git {string.Join(' ', arguments)} failed: {result.StandardError}");
     }
 
     public void Dispose()

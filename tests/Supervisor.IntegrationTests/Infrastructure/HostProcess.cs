@@ -1,19 +1,23 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using CliWrap;
 
 namespace Supervisor.IntegrationTests.Infrastructure;
 
-/// <summary>A real Supervisor process (service or worker) started with <c>dotnet</c>, its output kept in a log file.</summary>
+/// <summary>
+/// A real Supervisor process (service or worker) started with <c>dotnet</c> through CliWrap, its output kept in a log file
+/// as it comes. Signals are sent with <c>kill</c> to this process alone: CliWrap's own cancellation sends SIGINT or kills
+/// the whole tree, and a test that kills a worker must leave its agents (in sessions of their own) alive, as a crash does.
+/// </summary>
 sealed class HostProcess : IAsyncDisposable
 {
-    readonly Process _process;
     readonly StreamWriter _log;
     readonly StringBuilder _recent = new();
+    CommandTask<CommandResult>? _execution;
 
-    HostProcess(string name, Process process, StreamWriter log, string logFile)
+    HostProcess(string name, StreamWriter log, string logFile)
     {
         Name = name;
-        _process = process;
         _log = log;
         LogFile = logFile;
     }
@@ -23,36 +27,24 @@ sealed class HostProcess : IAsyncDisposable
     /// <summary>Where the process's whole output is kept (under .data/test-logs).</summary>
     public string LogFile { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => Execution.ProcessId;
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>The process exited and its output was read to the end.</summary>
+    public bool HasExited => Execution.Task.IsCompleted;
+
+    CommandTask<CommandResult> Execution => _execution ?? throw new InvalidOperationException($"{Name} was not started.");
 
     /// <summary>Completes with the process's exit code when it exits.</summary>
-    public async Task<int> WaitForExitAsync()
-    {
-        await _process.WaitForExitAsync();
-        return _process.ExitCode;
-    }
+    public async Task<int> WaitForExitAsync() => (await Execution).ExitCode;
+
+    /// <summary>Sends <paramref name="signal"/> (a name such as STOP, CONT, TERM, KILL) to <paramref name="pid"/>.</summary>
+    public static async Task SignalAsync(string signal, int pid) =>
+        await Cli.Wrap("kill").WithArguments([$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]).ExecuteAsync();
 
     public static HostProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         if (!File.Exists(assemblyPath))
             throw new FileNotFoundException($"{assemblyPath} is not built; build the solution first (scripts/test.sh does).");
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
-        };
-        start.ArgumentList.Add(assemblyPath);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
 
         Directory.CreateDirectory(TestEnvironment.LogDirectory);
         var logFile = Path.Combine(TestEnvironment.LogDirectory, $"{name}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}"[..(name.Length + 12)] + ".log");
@@ -60,13 +52,19 @@ sealed class HostProcess : IAsyncDisposable
         {
             AutoFlush = true,
         };
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var host = new HostProcess(name, process, log, logFile);
-        process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var host = new HostProcess(name, log, logFile);
+        var lines = PipeTarget.ToDelegate(host.Append);
+        host._execution = Cli.Wrap("dotnet")
+            .WithArguments([assemblyPath, .. arguments])
+            .WithWorkingDirectory(Path.GetDirectoryName(assemblyPath)!)
+            .WithEnvironmentVariables(e => e
+                .Set("DOTNET_ENVIRONMENT", "Production")
+                .Set("MASSTRANSIT_USAGE_TELEMETRY", "false")
+                .Set(environment.ToDictionary(v => v.Key, string? (v) => v.Value)))
+            .WithStandardOutputPipe(lines)
+            .WithStandardErrorPipe(lines)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync();
         return host;
     }
 
@@ -80,10 +78,8 @@ sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    void Append(string? line)
+    void Append(string line)
     {
-        if (line is null)
-            return;
         lock (_recent)
         {
             _log.WriteLine(line);
@@ -96,25 +92,23 @@ sealed class HostProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process gets no chance to clean up.</summary>
     public async Task KillAsync()
     {
-        if (_process.HasExited)
+        if (HasExited)
             return;
-        _process.Kill();
-        await _process.WaitForExitAsync();
+        await SignalAsync("KILL", Pid);
+        await Execution;
     }
 
     /// <summary>SIGTERM, then wait for a clean exit.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
-        if (_process.HasExited)
+        if (HasExited)
             return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
-        using var cts = new CancellationTokenSource(timeout);
+        await SignalAsync("TERM", Pid);
         try
         {
-            await _process.WaitForExitAsync(cts.Token);
+            await Execution.Task.WaitAsync(timeout);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
             await KillAsync();
         }
@@ -123,7 +117,7 @@ sealed class HostProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(15));
-        _process.Dispose();
+        Execution.Dispose();
         lock (_recent)
             _log.Dispose();
     }

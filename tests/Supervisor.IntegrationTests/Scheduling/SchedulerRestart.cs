@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -48,7 +46,7 @@ public sealed class SchedulerRestart(ITestOutputHelper output)
         // What an instance that stored and fired the job, then died before acknowledging its ScheduleMessage, leaves
         // behind: the same ScheduleMessage, delivered to a frozen instance and redelivered by the broker once it is killed.
         var frozen = stack.Services[0];
-        await SignalAsync("STOP", frozen.Pid);
+        await HostProcess.SignalAsync("STOP", frozen.Pid);
         await client.SendToSchedulerAsync(schedule);
         await WaitForUnacknowledgedAsync(stack.Resources.Name, "scheduler");
         await frozen.KillAsync();
@@ -58,12 +56,6 @@ public sealed class SchedulerRestart(ITestOutputHelper output)
 
         Assert.Single(client.DeliveriesOf(ping.Id));
         Assert.Contains($"Dropped a redelivered ScheduleMessage {tokenId}", service.RecentOutput, StringComparison.Ordinal);
-    }
-
-    static async Task SignalAsync(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
     }
 
     static async Task WaitForOutputAsync(HostProcess process, string text)

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace Supervisor.Tests.Workspaces;
 
@@ -45,21 +46,20 @@ sealed class TestRepository : IDisposable
     /// <summary>Runs git in the repository and returns its trimmed stdout; fails the test when git fails.</summary>
     public string Git(params string[] arguments)
     {
-        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
-        info.ArgumentList.Add("-C");
-        info.ArgumentList.Add(Path);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)} failed: {error}");
-        return output.Result.Trim();
+        // Synchronous because the constructor builds the repository with it; xunit runs tests without a
+        // synchronization context, so blocking cannot deadlock.
+#pragma warning disable VSTHRD002
+        var result = CliWrap.Cli.Wrap("git")
+            .WithArguments(["-C", Path, .. arguments])
+            .WithWorkingDirectory(Path)
+            .WithEnvironmentVariables(e => e.Set("GIT_TERMINAL_PROMPT", "0"))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync()
+            .GetAwaiter()
+            .GetResult();
+#pragma warning restore VSTHRD002
+        Assert.True(result.ExitCode == 0, $"git {string.Join(' ', arguments)} failed: {result.StandardError}");
+        return result.StandardOutput.Trim();
     }
 
     public void Dispose()
