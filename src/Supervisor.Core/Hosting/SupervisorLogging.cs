@@ -4,9 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting;
 using Serilog.Formatting.Compact;
-using Serilog.Formatting.Display;
 using Supervisor.Settings;
 
 namespace Supervisor.Hosting;
@@ -56,19 +54,24 @@ public static class SupervisorLogging
             .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
-            .WriteTo.Console(Formatter(options), standardErrorFromLevel: LogEventLevel.Verbose)
+            .WriteToConsole(options)
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(logger, dispose: true);
         return builder;
     }
 
-    /// <summary>The console's formatter for <paramref name="options"/>; text unless the format is json.</summary>
-    public static ITextFormatter Formatter(LoggingOptions options)
+    /// <summary>
+    /// Standard error, in <paramref name="options"/>' format. Text goes through the console sink's own template renderer,
+    /// which writes every value of the message literally (a Guid or a URI as it is, not quoted as JSON would).
+    /// </summary>
+    public static LoggerConfiguration WriteToConsole(this LoggerConfiguration configuration, LoggingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
         return options.IsJson
-            ? new RenderedCompactJsonFormatter()
-            : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.CurrentCulture);
+            ? configuration.WriteTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose)
+            : configuration.WriteTo.Console(outputTemplate: TextTemplate, standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: CultureInfo.CurrentCulture);
     }
 }

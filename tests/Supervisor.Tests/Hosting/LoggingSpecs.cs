@@ -2,45 +2,54 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Serilog.Events;
-using Serilog.Parsing;
+using Serilog;
+using Serilog.Core;
 using Supervisor.Hosting;
 using Supervisor.Rules.Redaction;
 
 namespace Supervisor.Tests.Hosting;
 
 /// <summary><c>Supervisor:Logging:Format</c>: text lines for people by default, JSON lines for Compose and log shippers.</summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class LoggingSpecs
 {
     const string Secret = "sk-ant-0123456789abcdefghijklmnop";
 
-    static LogEvent Event(string template, params (string Name, object Value)[] properties) =>
-        new(new DateTimeOffset(2026, 12, 4, 10, 11, 12, 345, TimeSpan.Zero), LogEventLevel.Warning, null,
-            new MessageTemplateParser().Parse(template),
-            [
-                new LogEventProperty("SourceContext", new ScalarValue("Supervisor.Worker.Jobs.AgentRunner")),
-                .. properties.Select(p => new LogEventProperty(p.Name, new ScalarValue(p.Value))),
-            ]);
-
-    static string Render(string format, LogEvent logEvent)
+    /// <summary>What a host's console sink writes for one event, standard error captured.</summary>
+    static string Log(string format, string template, params object[] values)
     {
+        var original = Console.Error;
         using var output = new StringWriter();
-        SupervisorLogging.Formatter(new LoggingOptions { Format = format }).Format(logEvent, output);
+        Console.SetError(output);
+        try
+        {
+            using var logger = new LoggerConfiguration().WriteToConsole(new LoggingOptions { Format = format }).CreateLogger();
+            logger.ForContext(Constants.SourceContextPropertyName, "Supervisor.Worker.Jobs.AgentRunner").Warning(template, values);
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
         return output.ToString();
     }
 
     [Fact]
-    public void Text_is_one_line_with_time_level_source_and_message()
+    public void Text_is_one_line_with_time_level_source_and_every_value_written_as_it_is()
     {
-        var line = Render("text", Event("Worker {WorkerId} ready", ("WorkerId", "w1")));
+        var token = Guid.Parse("ce570000-f47f-92ce-91e0-08df5254a687");
 
-        Assert.Equal("10:11:12.345 WRN Supervisor.Worker.Jobs.AgentRunner: Worker w1 ready" + Environment.NewLine, line);
+        var line = Log("text", "Dropped {TokenId} for {Worker} at {Address}", token, "w1", new Uri("rabbitmq://host/vhost"));
+
+        Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} WRN Supervisor\.Worker\.Jobs\.AgentRunner: ", line);
+        Assert.EndsWith(": Dropped ce570000-f47f-92ce-91e0-08df5254a687 for w1 at rabbitmq://host/vhost" + Environment.NewLine, line,
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public void Json_is_one_object_per_line_with_the_rendered_message_and_its_properties()
     {
-        var line = Render("json", Event("Worker {WorkerId} ready", ("WorkerId", "w1")));
+        var line = Log("json", "Worker {WorkerId} ready", "w1");
 
         Assert.Single(line.TrimEnd('\n').Split('\n'));
         using var json = JsonDocument.Parse(line);
@@ -59,7 +68,7 @@ public sealed class LoggingSpecs
         var redactor = new SecretRedactor([Secret]);
         var tail = redactor.Push($"401 Unauthorized for key {Secret}\n") + redactor.Flush();
 
-        var line = Render(format, Event("Attempt failed: {Reason}", ("Reason", tail)));
+        var line = Log(format, "Attempt failed: {Reason}", tail);
 
         Assert.Contains(SecretRedactor.Marker, line, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, line, StringComparison.Ordinal);
@@ -87,4 +96,11 @@ public sealed class LoggingSpecs
     [InlineData("text")]
     public void Either_format_is_accepted_in_any_case(string format) =>
         Assert.Empty(new LoggingOptions { Format = format }.Validate());
+}
+
+/// <summary>Standard error is process-wide: specs that capture it must not overlap.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ConsoleCollection
+{
+    public const string Name = "console";
 }
