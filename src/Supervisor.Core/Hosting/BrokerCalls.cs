@@ -3,11 +3,13 @@ using Microsoft.Extensions.Logging;
 namespace Supervisor.Hosting;
 
 /// <summary>
-/// Publishes and sends that give up on a call that hangs and make it again. RabbitMQ.Client 7 can leave a publish
-/// awaiting its broker confirm forever when the connection drops under it (the broker restarting:
-/// rabbitmq-dotnet-client issues 1928/1930); MassTransit 8.4 passes no cancellation down to that wait. The abandoned
-/// call may still complete later, so a message can arrive twice: every consumer here is idempotent. A call that fails
-/// because the connection or channel went away under it is made again too, once the broker is back.
+/// Publishes and sends that give up on a call that hangs and make it again. RabbitMQ.Client 7 (7.2.2 included) can
+/// leave a publish awaiting its broker confirm forever when the connection drops under it (the broker restarting:
+/// rabbitmq-dotnet-client issue 1930, open). MassTransit 8.5 hands the caller's token down to that wait, but nothing
+/// cancels it unless the caller does: this bound is still the only one. Cancelling the abandoned call (8.4 ignored
+/// that) ends it; it may still have reached the broker, so a message can arrive twice: every consumer here is
+/// idempotent. A call that fails because the connection or channel went away under it is made again too, once the
+/// broker is back.
 /// </summary>
 public static class BrokerCalls
 {

@@ -1,13 +1,10 @@
-using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Events;
 using Supervisor.Agents;
 using Supervisor.Settings;
 
@@ -54,21 +51,8 @@ public static class SupervisorHostExtensions
 
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
-        var logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
-            .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
-            .ReadFrom.Configuration(builder.Configuration)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(
-                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext:l}: {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: CultureInfo.CurrentCulture)
-            .CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
-
+        builder.AddSupervisorLogging();
+        builder.AddSupervisorSystemd();
         builder.AddSupervisorTelemetry(serviceName);
         builder.Services.AddHealthChecks();
 
@@ -77,6 +61,22 @@ public static class SupervisorHostExtensions
         builder.Services.AddSingleton<AgentCatalog>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
+    }
+
+    /// <summary>
+    /// Under systemd (<c>Type=notify</c>), the host says <c>READY=1</c> once started and <c>STOPPING=1</c> when it begins to
+    /// stop, and stops on SIGTERM; elsewhere nothing changes. .NET 10 recognises systemd by its being the parent process,
+    /// which a wrapper in <c>ExecStart</c> or <c>ProtectProc=invisible</c> hides: a <c>NOTIFY_SOCKET</c> to report to
+    /// is taken as systemd's word too, as later .NET versions do.
+    /// </summary>
+    static void AddSupervisorSystemd(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSystemd();
+        if (!SystemdHelpers.IsSystemdService() && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")))
+        {
+            builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
     }
 
     /// <summary>

@@ -9,9 +9,10 @@ namespace Supervisor.Tests.Tasks;
 /// and forgets what the saga unschedules, as the service's Quartz scheduler does.
 /// </summary>
 /// <remarks>
-/// MassTransit 8.4.0's harness only offers the delayed scheduler, which waits real time and cannot cancel (moving the
-/// in-memory transport's time arrived in 8.4.1); its Quartz time adjustment needs MassTransit.Quartz, which the project
-/// does not use. Installed as a consume filter, like <c>UseMessageScheduler</c>, so a saga's <c>Schedule</c> and
+/// MassTransit's harness offers the delayed scheduler; since 8.4.1 a spec can move the in-memory transport's time on
+/// (<c>IInMemoryDelayProvider.Advance</c>), but that scheduler still cannot cancel, so an unscheduled timeout would
+/// fire anyway and <see cref="Pending"/> could not be asked. Its Quartz time adjustment needs MassTransit.Quartz, which
+/// the project does not use. Installed as a consume filter, like <c>UseMessageScheduler</c>, so a saga's <c>Schedule</c> and
 /// <c>Unschedule</c> land here.
 /// </remarks>
 sealed class TestScheduler(TestClock clock) : IFilter<ConsumeContext>
