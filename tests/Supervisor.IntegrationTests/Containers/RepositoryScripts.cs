@@ -19,7 +19,7 @@ static class RepositoryScripts
 
         // Past the limit CliWrap kills the script with everything it started.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var result = await Cli.Wrap("bash")
+        var result = await CliWrap.Cli.Wrap("bash")
             .WithArguments([Path.Combine(TestEnvironment.RepositoryRoot, "scripts", script), .. arguments])
             .WithStandardOutputPipe(lines)
             .WithStandardErrorPipe(lines)

@@ -1,4 +1,3 @@
-using CliWrap;
 using Supervisor.IntegrationTests.Infrastructure;
 
 namespace Supervisor.IntegrationTests.Controls;
@@ -25,7 +24,7 @@ public sealed class ControlsFixture : IAsyncLifetime
             case "$input" in *forbidden*) echo "policy: prompts may not contain the word forbidden" >&2; exit 3 ;; esac
             printf '%s\n' "$input" >> "$(dirname "$0")/hook-inputs.jsonl"
             """);
-        await Cli.Wrap("chmod").WithArguments(["+x", hook]).ExecuteAsync();
+        await CliWrap.Cli.Wrap("chmod").WithArguments(["+x", hook]).ExecuteAsync();
 
         Stack = await SupervisorStack.StartAsync("controls", new Dictionary<string, string>
         {

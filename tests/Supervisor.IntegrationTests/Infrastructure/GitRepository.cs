@@ -29,7 +29,7 @@ sealed class GitRepository : IDisposable
 
     public async Task<string> GitAsync(params string[] arguments)
     {
-        var result = await Cli.Wrap("git")
+        var result = await CliWrap.Cli.Wrap("git")
             .WithArguments(arguments)
             .WithWorkingDirectory(Path)
             .WithValidation(CommandResultValidation.None)

@@ -39,7 +39,7 @@ sealed class HostProcess : IAsyncDisposable
 
     /// <summary>Sends <paramref name="signal"/> (a name such as STOP, CONT, TERM, KILL) to <paramref name="pid"/>.</summary>
     public static async Task SignalAsync(string signal, int pid) =>
-        await Cli.Wrap("kill").WithArguments([$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]).ExecuteAsync();
+        await CliWrap.Cli.Wrap("kill").WithArguments([$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]).ExecuteAsync();
 
     public static HostProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
@@ -54,7 +54,7 @@ sealed class HostProcess : IAsyncDisposable
         };
         var host = new HostProcess(name, log, logFile);
         var lines = PipeTarget.ToDelegate(host.Append);
-        host._execution = Cli.Wrap("dotnet")
+        host._execution = CliWrap.Cli.Wrap("dotnet")
             .WithArguments([assemblyPath, .. arguments])
             .WithWorkingDirectory(Path.GetDirectoryName(assemblyPath)!)
             .WithEnvironmentVariables(e => e
