@@ -10,9 +10,15 @@
 #                                 mcr.microsoft.com/dotnet/sdk and aspnet images
 #   scripts/images.sh app         supervisor-service:local and supervisor-worker:local from compose/Dockerfile, built on
 #                                 the images of "dotnet" (always rebuilt; Docker's layer cache keeps it quick)
+#   scripts/images.sh postgres    supervisor-postgres:15: Debian's postgresql-15 on that minimal Debian, with an entrypoint
+#                                 that honours POSTGRES_USER/PASSWORD/DB as the official postgres image does
+#                                 (scripts/images/postgres); for Testcontainers' PostgreSqlBuilder and compose/
+#   scripts/images.sh rabbitmq    supervisor-rabbitmq:3.10: Debian's rabbitmq-server with the management plugin, logs on
+#                                 stdout, RABBITMQ_DEFAULT_USER/PASS (scripts/images/rabbitmq); for RabbitMqBuilder and compose/
 #   scripts/images.sh all         all of the above
 #
-# Every step but "app" is skipped when its image already exists (SUPERVISOR_IMAGES_FORCE=1 rebuilds).
+# Every step but "app" is skipped when its image already exists (postgres, rabbitmq: built from the same recipe;
+# SUPERVISOR_IMAGES_FORCE=1 rebuilds).
 # Prints "IMAGE=<name>" lines for what it built or found, last.
 set -euo pipefail
 
@@ -23,11 +29,13 @@ set -euo pipefail
 REPO="$SUPERVISOR_REPO"
 
 TEST_BASE=supervisor-test-base:1
+POSTGRES_IMAGE=supervisor-postgres:15
+RABBITMQ_IMAGE=supervisor-rabbitmq:3.10
 WORK="$REPO/.data/images"
 FORCE="${SUPERVISOR_IMAGES_FORCE:-0}"
 BUILT=()
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 have_image() { [ "$FORCE" != 1 ] && docker_cli image inspect "$1" >/dev/null 2>&1; }
 
@@ -68,6 +76,13 @@ build_test_base() {
 
 DEBIAN_IMAGE="" SDK_IMAGE="" ASPNET_IMAGE=""
 
+debian_names() {
+    # shellcheck disable=SC1091
+    SUITE="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
+    # the suffix is the recipe's revision: bump it when this script changes what goes into the image
+    DEBIAN_IMAGE="supervisor-debian:$SUITE-1"
+}
+
 dotnet_names() {
     local root; root="$(dotnet_root)" || die "images: no .NET installation found (needs the SDK and the ASP.NET Core runtime)"
     DOTNET_DIR="$root"
@@ -75,10 +90,8 @@ dotnet_names() {
     sdk="$(ls "$root/sdk" | sort -V | tail -n 1)"
     runtime="$(ls "$root/shared/Microsoft.AspNetCore.App" | sort -V | tail -n 1)"
     [ -n "$sdk" ] && [ -n "$runtime" ] || die "images: $root has no SDK or no ASP.NET Core runtime"
-    # shellcheck disable=SC1091
-    SUITE="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
+    debian_names
     # the suffix is the recipe's revision: bump it when this script changes what goes into the image
-    DEBIAN_IMAGE="supervisor-debian:$SUITE-1"
     SDK_IMAGE="supervisor-dotnet-sdk:$sdk-1"
     ASPNET_IMAGE="supervisor-dotnet-aspnet:$runtime-1"
 }
@@ -142,6 +155,27 @@ build_dotnet_bases() {
     BUILT+=("$SDK_IMAGE" "$ASPNET_IMAGE")
 }
 
+# --- PostgreSQL and RabbitMQ from Debian's packages --------------------------------------------
+
+# build_service NAME TAG: scripts/images/NAME/Dockerfile on the minimal Debian; its packages come from the Debian mirror
+# debootstrap used. The image carries a hash of its recipe (that directory), so a changed recipe is rebuilt.
+build_service() {
+    local name="$1" tag="$2" dir="$REPO/scripts/images/$1" recipe
+    recipe="$(cd "$dir" && cat -- * | sha1sum | cut -c1-12)"
+    if [ "$FORCE" != 1 ] &&
+        [ "$(docker_cli image inspect -f '{{index .Config.Labels "org.supervisor.recipe"}}' "$tag" 2>/dev/null)" = "$recipe" ]; then
+        BUILT+=("$tag"); return 0
+    fi
+    debian_names
+    build_debian
+    say "images: building $tag (apt-get install from the Debian mirror, about a minute)"
+    # --network host: apt reaches the mirror the way this machine does
+    DOCKER_BUILDKIT=0 docker_cli build --network host --build-arg "BASE=$DEBIAN_IMAGE" --label "org.supervisor.recipe=$recipe" \
+        -t "$tag" "$dir" >"$WORK/build-$name.log" 2>&1 ||
+        { tail -n 30 "$WORK/build-$name.log" >&2; die "images: building $tag failed (log: $WORK/build-$name.log)"; }
+    BUILT+=("$tag")
+}
+
 # --- the Supervisor images ------------------------------------------------------------------
 
 build_app() {
@@ -173,7 +207,9 @@ case "$1" in
     test-base) build_test_base ;;
     dotnet) build_dotnet_bases ;;
     app) build_app ;;
-    all) build_test_base; build_app ;;
+    postgres) build_service postgres "$POSTGRES_IMAGE" ;;
+    rabbitmq) build_service rabbitmq "$RABBITMQ_IMAGE" ;;
+    all) build_test_base; build_service postgres "$POSTGRES_IMAGE"; build_service rabbitmq "$RABBITMQ_IMAGE"; build_app ;;
     *) usage ;;
 esac
 say "images: done in $(fmt_ms $(($(now_ms) - t0)))"
