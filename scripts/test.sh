@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the services (PostgreSQL, RabbitMQ, the Docker engine), builds, makes the images the container tests use
-# (scripts/images.sh), runs every test project and prints, as its very last line,
+# Starts the Docker engine (scripts/services.sh docker up), builds, makes the images the tests use (scripts/images.sh:
+# PostgreSQL and RabbitMQ, which the integration tests start as containers through Testcontainers, and those of the
+# container and Compose tests), runs every test project and prints, as its very last line,
 #   "N passed, N failed"   (+ ", N skipped" when tests were skipped)
 # Exits non-zero when anything failed or when no test ran at all.
 #
@@ -11,6 +12,9 @@
 #                             to build and run instead of tests/*/*.csproj; when set, each listed project
 #                             is built on its own instead of Supervisor.sln (used to try this script on
 #                             a throw-away project).
+#   SUPERVISOR_POSTGRES_IMAGE / SUPERVISOR_RABBITMQ_IMAGE   the images the integration tests start (default the local
+#                             supervisor-postgres:15 / supervisor-rabbitmq:3.10; postgres:15 / rabbitmq:3.13-management
+#                             where a registry is reachable)
 # Results: one TRX per project in <repo>/.data/test-results/<project>.trx (old ones are removed first).
 # A project that could not run (build failure, no TRX, test host crash) counts as 1 failed test; so does code off the
 # house style (`dotnet format Supervisor.sln --verify-no-changes`, after the build).
@@ -21,9 +25,10 @@ set -euo pipefail
 REPO="$SUPERVISOR_REPO"
 cd "$REPO"
 
-export ConnectionStrings__Postgres="$SUPERVISOR_PG_CONN"
-export ConnectionStrings__RabbitMq="$SUPERVISOR_RABBIT_CONN"
-export SUPERVISOR_RABBITMQ_MANAGEMENT="$SUPERVISOR_RABBIT_MGMT"
+# Testcontainers: Debian 12's engine speaks API 1.41 at most (Testcontainers asks for 1.44), and the Ryuk reaper's
+# image cannot be pulled here (the tests remove the containers they labelled themselves)
+export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"
+export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export MASSTRANSIT_USAGE_TELEMETRY=false
 export DOTNET_NOLOGO=1
@@ -49,13 +54,13 @@ command -v dotnet >/dev/null 2>&1 ||
 total_passed=0 total_failed=0 total_skipped=0
 summary_lines=()
 
-# --- services
+# --- the Docker engine: PostgreSQL and RabbitMQ for the tests run in it, as containers the tests start
 t=$(now_ms)
-if ! "$REPO/scripts/services.sh" up --docker; then
-    warn "scripts/services.sh up --docker failed; tests that need PostgreSQL/RabbitMQ/Docker will fail (counted as 1 failure)"
+if ! "$REPO/scripts/services.sh" docker up; then
+    warn "scripts/services.sh docker up failed; the integration tests will fail (counted as 1 failure)"
     total_failed=$((total_failed + 1))
 fi
-timing services "$t"
+timing docker "$t"
 
 # --- agent CLIs (pinned, from npm) for the real-agent integration tests; a failure shows there, named
 t=$(now_ms)
@@ -108,13 +113,13 @@ if [ "$build_ok" = 1 ] && [ -z "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
     fi
 fi
 
-# --- images the container tests run (built from local files; quick when nothing changed). The tests would build
-# them too, but then while other test collections run: here nothing competes for the two cores.
+# --- images the tests run (built from local files; quick when nothing changed): PostgreSQL and RabbitMQ for every
+# integration test, and those of the container and Compose tests. Built here, where nothing competes for the cores.
 if [ -z "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
     t=$(now_ms)
     if ! "$REPO/scripts/images.sh" all >"$RESULTS/images.log" 2>&1; then
         tail -n 30 "$RESULTS/images.log" >&2
-        warn "scripts/images.sh all failed (log: $RESULTS/images.log); the container tests will fail"
+        warn "scripts/images.sh all failed (log: $RESULTS/images.log); the integration tests will fail"
     fi
     timing images "$t"
 fi
@@ -165,6 +170,16 @@ for p in "${projects[@]}"; do
     summary_lines+=("$name: $line")
     timing "$name" "$t" "$line"
 done
+
+# Containers the tests labelled whose test host is gone (crashed before it removed them; the next run would sweep them
+# too). Those of a test run still going on elsewhere on this machine are left alone.
+engine="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+while read -r id owner; do
+    [ -n "$id" ] || continue
+    if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then continue; fi
+    DOCKER_HOST="$engine" docker rm -f "$id" >/dev/null 2>&1 || true
+done < <(DOCKER_HOST="$engine" docker ps -a --filter label=org.supervisor.tests \
+             --format '{{.ID}} {{index .Labels "org.supervisor.tests.pid"}}' 2>/dev/null || true)
 
 # CI machines: stop the compiler server so no process outlives the run
 if [ "${CI:-}" = true ]; then dotnet build-server shutdown >/dev/null 2>&1 || true; fi

@@ -1,11 +1,16 @@
+using Supervisor.IntegrationTests.FaultInjection;
 using Supervisor.IntegrationTests.Infrastructure;
 using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Containers;
 
-/// <summary>The Docker engine stops in the middle of an attempt and stays away for a while (its dockerd really stops).</summary>
-[Collection(ContainerCollection.Name)]
-public sealed class EngineOutage(ContainerFixture fixture)
+/// <summary>
+/// The Docker engine stops in the middle of an attempt and stays away for a while (its dockerd really stops). It runs
+/// alone, with the fault tests: the PostgreSQL and RabbitMQ containers every test shares stop with the engine too (it
+/// starts them again when it is back).
+/// </summary>
+[Collection(FaultInjectionCollection.Name)]
+public sealed class EngineOutage(ContainerFixture fixture) : IClassFixture<ContainerFixture>
 {
     readonly ApiClient _api = fixture.Stack.Api;
 

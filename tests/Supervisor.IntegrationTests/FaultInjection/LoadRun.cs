@@ -36,7 +36,8 @@ sealed class LoadRun : IAsyncDisposable
 
     public List<Guid> Ids { get; } = [];
 
-    public static async Task<LoadRun> StartAsync(string name, ITestOutputHelper output)
+    /// <summary>Starts the stack on <paramref name="services"/> (containers of the test's own) or on the shared ones, and submits the tasks.</summary>
+    public static async Task<LoadRun> StartAsync(string name, ITestOutputHelper output, ServiceContainers? services = null)
     {
         var state = Directory.CreateTempSubdirectory("supervisor-load-").FullName;
         var script = Path.Combine(AppContext.BaseDirectory, "TestAgents", "load-agent.sh");
@@ -55,7 +56,7 @@ sealed class LoadRun : IAsyncDisposable
             // well within the time the run is given after its fault
             ["Supervisor__Watchdog__StuckAfter"] = "00:01:30",
         };
-        var stack = await SupervisorStack.StartAsync(name, config, services: 1, ("load", 2));
+        var stack = await SupervisorStack.StartOnAsync(services, name, config, services: 1, ("load", 2));
         var run = new LoadRun(output, stack, state);
         run._clock.Start();
         var random = new Random(name.GetHashCode(StringComparison.Ordinal));

@@ -9,13 +9,15 @@ namespace Supervisor.IntegrationTests.Infrastructure;
 sealed class IsolatedResources : IAsyncDisposable
 {
     readonly HttpClient _management;
+    readonly ServiceContainers _services;
 
-    IsolatedResources(string name, HttpClient management)
+    IsolatedResources(string name, ServiceContainers services, HttpClient management)
     {
         Name = name;
+        _services = services;
         _management = management;
-        Postgres = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = name }.ConnectionString;
-        var rabbit = new UriBuilder(TestEnvironment.RabbitMq) { Path = "/" + name };
+        Postgres = new NpgsqlConnectionStringBuilder(services.PostgresConnectionString) { Database = name }.ConnectionString;
+        var rabbit = new UriBuilder(services.RabbitMqUri) { Path = "/" + name };
         RabbitMq = rabbit.Uri.ToString();
     }
 
@@ -26,25 +28,30 @@ sealed class IsolatedResources : IAsyncDisposable
     /// <summary>For the test's own queries: unpooled, so a restart of PostgreSQL leaves no dead connection behind.</summary>
     public string InspectionPostgres => new NpgsqlConnectionStringBuilder(Postgres) { Pooling = false }.ConnectionString;
 
-    static string Admin => new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Pooling = false }.ConnectionString;
+    string Admin => AdminOf(_services);
 
     public string RabbitMq { get; }
 
-    public static async Task<IsolatedResources> CreateAsync(string prefix)
+    /// <summary>The management API of the broker this virtual host is on.</summary>
+    public Uri RabbitMqManagement => _services.RabbitMqManagement;
+
+    /// <summary>A database and a virtual host on <paramref name="services"/>, or on the containers every test shares.</summary>
+    public static async Task<IsolatedResources> CreateAsync(string prefix, ServiceContainers? services = null)
     {
+        services ??= await TestEnvironment.SharedServicesAsync();
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)].ToLowerInvariant();
-        await using (var connection = new NpgsqlConnection(Admin))
+        await using (var connection = new NpgsqlConnection(AdminOf(services)))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await create.ExecuteNonQueryAsync();
         }
 
-        var management = ManagementClient();
+        var management = ManagementClient(services.RabbitMqManagement);
         (await management.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
-        var user = TestEnvironment.RabbitMq.UserInfo.Split(':')[0];
+        var user = services.RabbitMqUri.UserInfo.Split(':')[0];
         (await management.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
-        return new IsolatedResources(name, management);
+        return new IsolatedResources(name, services, management);
     }
 
     /// <summary>This virtual host's queues as "name: N ready, N unacked, N consumers", for a failing test's report.</summary>
@@ -76,9 +83,12 @@ sealed class IsolatedResources : IAsyncDisposable
         }
     }
 
-    static HttpClient ManagementClient()
+    static string AdminOf(ServiceContainers services) =>
+        new NpgsqlConnectionStringBuilder(services.PostgresConnectionString) { Pooling = false }.ConnectionString;
+
+    /// <summary>A client of the management API at <paramref name="uri"/>, authenticated with the credentials in it.</summary>
+    public static HttpClient ManagementClient(Uri uri)
     {
-        var uri = TestEnvironment.RabbitMqManagement;
         var client = new HttpClient { BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/") };
         var credentials = Uri.UnescapeDataString(uri.UserInfo is { Length: > 0 } info ? info : "guest:guest");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));

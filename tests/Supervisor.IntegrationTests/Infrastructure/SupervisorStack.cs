@@ -39,10 +39,14 @@ sealed class SupervisorStack : IAsyncDisposable
     public IEnumerable<string> LogFiles => _logFiles;
 
     /// <summary>Starts <paramref name="services"/> service instances and the given workers, and waits until all are ready.</summary>
-    public static async Task<SupervisorStack> StartAsync(string name, IReadOnlyDictionary<string, string> config, int services,
-        params (string Agent, int Count)[] workers)
+    public static Task<SupervisorStack> StartAsync(string name, IReadOnlyDictionary<string, string> config, int services,
+        params (string Agent, int Count)[] workers) => StartOnAsync(null, name, config, services, workers);
+
+    /// <summary>As <see cref="StartAsync"/>, on <paramref name="containers"/> (a test's own), or on the shared ones when null.</summary>
+    public static async Task<SupervisorStack> StartOnAsync(ServiceContainers? containers, string name, IReadOnlyDictionary<string, string> config,
+        int services, params (string Agent, int Count)[] workers)
     {
-        var resources = await IsolatedResources.CreateAsync(name);
+        var resources = await IsolatedResources.CreateAsync(name, containers);
         var env = new Dictionary<string, string>(config)
         {
             ["ConnectionStrings__Postgres"] = resources.Postgres,

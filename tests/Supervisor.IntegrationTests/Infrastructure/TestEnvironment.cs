@@ -1,17 +1,31 @@
 namespace Supervisor.IntegrationTests.Infrastructure;
 
-/// <summary>Where the real services are; scripts/test.sh exports these after scripts/services.sh has started them.</summary>
+/// <summary>Where the tests' services and the repository are.</summary>
 static class TestEnvironment
 {
-    public static string Postgres =>
-        Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")
-        ?? "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=supervisor";
+    static readonly Lock Gate = new();
+    static Task<ServiceContainers>? _shared;
 
-    public static Uri RabbitMq =>
-        new(Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://guest:guest@127.0.0.1:5672/");
+    /// <summary>
+    /// The PostgreSQL and RabbitMQ containers every stack shares (each with a database and a virtual host of its own),
+    /// started by the first test that needs them and removed after the last test (<see cref="ServicesTestFramework"/>).
+    /// Fault tests start their own.
+    /// </summary>
+    public static Task<ServiceContainers> SharedServicesAsync()
+    {
+        lock (Gate)
+            return _shared ??= StartSharedAsync();
+    }
 
-    public static Uri RabbitMqManagement =>
-        new(Environment.GetEnvironmentVariable("SUPERVISOR_RABBITMQ_MANAGEMENT") ?? "http://guest:guest@127.0.0.1:15672");
+    /// <summary>Removes the shared containers, if they were started; a run killed before this leaves them to the next run's sweep.</summary>
+    public static async Task RemoveSharedServicesAsync()
+    {
+        Task<ServiceContainers>? shared;
+        lock (Gate)
+            shared = _shared;
+        if (shared is { IsCompletedSuccessfully: true })
+            await (await shared).RemoveAsync();
+    }
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -23,6 +37,9 @@ static class TestEnvironment
         Path.Combine(RepositoryRoot, "src", project, "bin", Configuration, "net10.0", assembly);
 
     public static string LogDirectory { get; } = Path.Combine(RepositoryRoot, ".data", "test-logs");
+
+    // One test stops the whole Docker engine (Containers/EngineOutage): the engine starts these again when it is back.
+    static Task<ServiceContainers> StartSharedAsync() => ServiceContainers.StartAsync("shared", survivesEngineRestart: true);
 
     static string FindRepositoryRoot()
     {

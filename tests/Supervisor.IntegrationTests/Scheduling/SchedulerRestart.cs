@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using MassTransit;
 using MassTransit.Scheduling;
 using Supervisor.IntegrationTests.Infrastructure;
@@ -48,7 +46,7 @@ public sealed class SchedulerRestart(ITestOutputHelper output)
         var frozen = stack.Services[0];
         await HostProcess.SignalAsync("STOP", frozen.Pid);
         await client.SendToSchedulerAsync(schedule);
-        await WaitForUnacknowledgedAsync(stack.Resources.Name, "scheduler");
+        await WaitForUnacknowledgedAsync(stack.Resources, "scheduler");
         await frozen.KillAsync();
         var service = await stack.AddServiceAsync();
         await WaitForOutputAsync(service, tokenId.ToString());
@@ -70,14 +68,11 @@ public sealed class SchedulerRestart(ITestOutputHelper output)
     }
 
     /// <summary>Waits until RabbitMQ reports a delivered, unacknowledged message on the queue (its statistics lag by seconds).</summary>
-    static async Task WaitForUnacknowledgedAsync(string virtualHost, string queue)
+    static async Task WaitForUnacknowledgedAsync(IsolatedResources resources, string queue)
     {
-        var management = TestEnvironment.RabbitMqManagement;
-        using var http = new HttpClient { BaseAddress = new Uri(management.GetLeftPart(UriPartial.Authority) + "/") };
-        var credentials = Uri.UnescapeDataString(management.UserInfo is { Length: > 0 } info ? info : "guest:guest");
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        using var http = IsolatedResources.ManagementClient(resources.RabbitMqManagement);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await http.GetFromJsonAsync<QueueInfo>($"api/queues/{virtualHost}/{queue}"))?.MessagesUnacknowledged is not > 0)
+        while ((await http.GetFromJsonAsync<QueueInfo>($"api/queues/{resources.Name}/{queue}"))?.MessagesUnacknowledged is not > 0)
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"no unacknowledged message on {queue} within 30 s");

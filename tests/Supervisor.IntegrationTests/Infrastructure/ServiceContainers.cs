@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Containers;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+namespace Supervisor.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// PostgreSQL and RabbitMQ (with its management API) in containers, started through Testcontainers' own builders from
+/// the images of scripts/images.sh, or the official ones (SUPERVISOR_POSTGRES_IMAGE=postgres:15,
+/// SUPERVISOR_RABBITMQ_IMAGE=rabbitmq:3.13-management) where a registry is reachable. Host ports are bound
+/// explicitly, on loopback, so a container that is stopped, killed or paused comes back at the same address.
+/// </summary>
+sealed class ServiceContainers : IAsyncDisposable
+{
+    /// <summary>On every container the tests start; with <see cref="OwnerLabel"/>, what leftovers are found by.</summary>
+    public const string Label = "org.supervisor.tests";
+
+    /// <summary>The pid of the test process that started the container: one whose process is gone is a leftover.</summary>
+    public const string OwnerLabel = "org.supervisor.tests.pid";
+
+    const int PostgresPort = 5432, AmqpPort = 5672, ManagementPort = 15672;
+
+    static readonly string PostgresImage = Environment.GetEnvironmentVariable("SUPERVISOR_POSTGRES_IMAGE") is { Length: > 0 } p ? p : "supervisor-postgres:15";
+    static readonly string RabbitMqImage = Environment.GetEnvironmentVariable("SUPERVISOR_RABBITMQ_IMAGE") is { Length: > 0 } r ? r : "supervisor-rabbitmq:3.10";
+    static readonly SemaphoreSlim Sweep = new(1, 1);
+    static bool _swept;
+
+    readonly int _managementPort;
+
+    /// <summary>
+    /// Debian 12's engine (20.10) speaks Docker API 1.41 at most, while Testcontainers asks for 1.44; and the Ryuk reaper's
+    /// image cannot be pulled here, so these containers are removed by the tests themselves. Set before Testcontainers
+    /// reads its settings (the first builder), unless the environment says otherwise.
+    /// </summary>
+    static ServiceContainers()
+    {
+        if (Environment.GetEnvironmentVariable("DOCKER_API_VERSION") is null or "")
+            Environment.SetEnvironmentVariable("DOCKER_API_VERSION", "1.41");
+        if (Environment.GetEnvironmentVariable("TESTCONTAINERS_RYUK_DISABLED") is null or "")
+            Environment.SetEnvironmentVariable("TESTCONTAINERS_RYUK_DISABLED", "true");
+        // The ports are bound on this machine's loopback (below); Testcontainers, finding itself in a container (as on
+        // these machines), would otherwise address them through the Docker bridge's gateway.
+        var engine = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        if ((string.IsNullOrEmpty(engine) || engine.StartsWith("unix://", StringComparison.Ordinal)) && Environment.GetEnvironmentVariable("TESTCONTAINERS_HOST_OVERRIDE") is null or "")
+            Environment.SetEnvironmentVariable("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
+    }
+
+    ServiceContainers(PostgreSqlContainer postgres, RabbitMqContainer rabbitMq, int managementPort)
+    {
+        Postgres = postgres;
+        RabbitMq = rabbitMq;
+        _managementPort = managementPort;
+    }
+
+    public PostgreSqlContainer Postgres { get; }
+
+    public RabbitMqContainer RabbitMq { get; }
+
+    /// <summary>The superuser's connection string, to database <c>postgres</c>.</summary>
+    public string PostgresConnectionString => Postgres.GetConnectionString();
+
+    public Uri RabbitMqUri => new(RabbitMq.GetConnectionString());
+
+    /// <summary>The management API, with the same credentials as <see cref="RabbitMqUri"/>.</summary>
+    public Uri RabbitMqManagement => new UriBuilder("http", RabbitMq.Hostname, _managementPort) { UserName = RabbitMqUri.UserInfo.Split(':')[0], Password = RabbitMqUri.UserInfo.Split(':')[1] }.Uri;
+
+    /// <summary>
+    /// Starts a PostgreSQL and a RabbitMQ container named after <paramref name="purpose"/>. <paramref name="survivesEngineRestart"/>:
+    /// restarted by the engine when it comes back (a test stops the whole engine), for the pair every test shares.
+    /// </summary>
+    public static async Task<ServiceContainers> StartAsync(string purpose, bool survivesEngineRestart = false)
+    {
+        await RemoveLeftoversAsync();
+        var labels = new Dictionary<string, string> { [Label] = purpose, [OwnerLabel] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
+        var managementPort = SupervisorStack.FreePort();
+        var postgres = new PostgreSqlBuilder(PostgresImage)
+            .WithLabel(labels)
+            .WithPortBinding(SupervisorStack.FreePort(), PostgresPort)
+            // every test's stack holds connections of its own: the default 100 is too few for them all at once
+            .WithCommand("-c", "max_connections=300")
+            // the builder turns durability off for speed; a commit must survive a killed server, as in production
+            .WithCommand("-c", "synchronous_commit=on")
+            .WithCreateParameterModifier(p => Configure(p, survivesEngineRestart))
+            .Build();
+        var rabbitMq = new RabbitMqBuilder(RabbitMqImage)
+            .WithLabel(labels)
+            .WithPortBinding(SupervisorStack.FreePort(), AmqpPort)
+            .WithPortBinding(managementPort, ManagementPort)
+            .WithCreateParameterModifier(p => Configure(p, survivesEngineRestart))
+            .Build();
+        var services = new ServiceContainers(postgres, rabbitMq, managementPort);
+        try
+        {
+            await Task.WhenAll(postgres.StartAsync(), rabbitMq.StartAsync());
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+
+        return services;
+    }
+
+    static void Configure(CreateContainerParameters parameters, bool survivesEngineRestart)
+    {
+        if (parameters.HostConfig?.PortBindings is not { } bindings)
+            return;
+        // only this machine: the credentials are the well-known test ones
+        foreach (var binding in bindings.Values.SelectMany(b => b))
+            binding.HostIP = "127.0.0.1";
+        if (survivesEngineRestart)
+            parameters.HostConfig.RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.Always };
+    }
+
+    /// <summary><c>docker stop</c>, then <c>docker start</c>: a clean shutdown and a restart at the same address.</summary>
+    public static async Task RestartAsync(IContainer container)
+    {
+        await container.StopAsync();
+        await container.StartAsync();
+    }
+
+    /// <summary><c>docker kill</c> (SIGKILL, no shutdown at all), then <c>docker start</c>.</summary>
+    public static async Task KillAndStartAsync(IContainer container)
+    {
+        using (var docker = TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder().Build())
+            await docker.Containers.KillContainerAsync(container.Id, new ContainerKillParameters { Signal = "KILL" });
+        // Testcontainers' stop of a dead container only records when it stopped, so its wait strategy reads the new logs only.
+        await container.StopAsync();
+        await container.StartAsync();
+    }
+
+    /// <summary>Removes containers the tests labelled whose test process is gone (a run killed before it cleaned up), once per run.</summary>
+    static async Task RemoveLeftoversAsync()
+    {
+        await Sweep.WaitAsync();
+        try
+        {
+            if (_swept)
+                return;
+            using var docker = TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder().Build();
+            var labelled = await docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [Label] = true } },
+            });
+            foreach (var container in labelled.Where(c => !OwnerAlive(c.Labels)))
+                await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true });
+            _swept = true;
+        }
+        finally
+        {
+            Sweep.Release();
+        }
+    }
+
+    static bool OwnerAlive(IDictionary<string, string> labels)
+    {
+        if (!labels.TryGetValue(OwnerLabel, out var value) || !int.TryParse(value, CultureInfo.InvariantCulture, out var pid))
+            return false;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes both containers at once, without a clean shutdown (they hold nothing worth keeping).</summary>
+    public async Task RemoveAsync()
+    {
+        using var docker = TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder().Build();
+        foreach (var id in new[] { Postgres.Id, RabbitMq.Id }.Where(id => !string.IsNullOrEmpty(id)))
+            await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true });
+    }
+
+    public async ValueTask DisposeAsync() => await Task.WhenAll(Postgres.DisposeAsync().AsTask(), RabbitMq.DisposeAsync().AsTask());
+}
