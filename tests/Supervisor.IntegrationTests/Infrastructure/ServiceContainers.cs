@@ -158,9 +158,9 @@ sealed class ServiceContainers : IAsyncDisposable
         }
     }
 
-    static bool OwnerAlive(IDictionary<string, string> labels)
+    static bool OwnerAlive(IDictionary<string, string>? labels)
     {
-        if (!labels.TryGetValue(OwnerLabel, out var value) || !int.TryParse(value, CultureInfo.InvariantCulture, out var pid))
+        if (labels is null || !labels.TryGetValue(OwnerLabel, out var value) || !int.TryParse(value, CultureInfo.InvariantCulture, out var pid))
             return false;
         try
         {
