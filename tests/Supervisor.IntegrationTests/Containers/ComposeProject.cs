@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using CliWrap;
+using CliWrap.Buffered;
 using Supervisor.IntegrationTests.Infrastructure;
 
 namespace Supervisor.IntegrationTests.Containers;
@@ -145,25 +146,20 @@ static class Commands
     public static async Task<(int ExitCode, string Output, string Error)> TryRunAsync(
         string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
+        // Past the limit CliWrap kills the command with everything it started.
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cts.Token);
+            var result = await CliWrap.Cli.Wrap(program)
+                .WithArguments(arguments)
+                .WithEnvironmentVariables(environment.ToDictionary(e => e.Key, string? (e) => e.Value))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cts.Token);
+            return (result.ExitCode, result.StandardOutput, result.StandardError);
         }
-        catch (OperationCanceledException e)
+        catch (OperationCanceledException e) when (cts.IsCancellationRequested)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {timeout}:\n{await output}{await error}", e);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {timeout}", e);
         }
-
-        return (process.ExitCode, await output, await error);
     }
 }

@@ -22,29 +22,33 @@ public sealed class ContainerFixture : IAsyncLifetime
     {
         await DockerEngine.EnsureAsync();
         var config = new Dictionary<string, string>();
-        void Agent(string name, params string[] intervals)
-        {
-            var key = $"Supervisor__Agents__{name}__";
-            config[key + "Command"] = "/bin/sh";
-            config[key + "Args__0"] = "-c";
-            config[key + "Args__1"] = "{prompt}";
-            config[key + "Isolation"] = "container";
-            config[key + "Image"] = DockerEngine.TestImage;
-            config[key + "Env__BOXED_MARK"] = "configured";
-            config[key + "Container__MemoryMb"] = "64";
-            config[key + "Container__PidsLimit"] = "64";
-            config[key + "Container__Cpus"] = "1";
-            config[key + "Concurrency"] = "2";
-            config[key + "TimeoutSeconds"] = "60";
-            config[key + "Retry__Jitter"] = "0";
-            for (var i = 0; i < intervals.Length; i++)
-                config[key + "Retry__Intervals__" + i.ToString(CultureInfo.InvariantCulture)] = intervals[i];
-        }
-
-        Agent("boxed", "00:00:00.5", "00:00:00.5");
-        Agent("patient", "00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:16");
+        AddAgent(config, "boxed", "00:00:00.5", "00:00:00.5");
+        AddAgent(config, "patient", PatientRetries);
         Stack = await SupervisorStack.StartAsync("containers", config, services: 1);
         await Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [WorkerOnlyVariable] = "must-not-leak" });
+    }
+
+    /// <summary>Retries spread over half a minute, for outliving an engine that is away.</summary>
+    internal static readonly string[] PatientRetries = ["00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:16"];
+
+    /// <summary>An agent running <c>sh -c {prompt}</c> in a container of the test image, retried at these intervals.</summary>
+    internal static void AddAgent(Dictionary<string, string> config, string name, params string[] intervals)
+    {
+        var key = $"Supervisor__Agents__{name}__";
+        config[key + "Command"] = "/bin/sh";
+        config[key + "Args__0"] = "-c";
+        config[key + "Args__1"] = "{prompt}";
+        config[key + "Isolation"] = "container";
+        config[key + "Image"] = DockerEngine.TestImage;
+        config[key + "Env__BOXED_MARK"] = "configured";
+        config[key + "Container__MemoryMb"] = "64";
+        config[key + "Container__PidsLimit"] = "64";
+        config[key + "Container__Cpus"] = "1";
+        config[key + "Concurrency"] = "2";
+        config[key + "TimeoutSeconds"] = "60";
+        config[key + "Retry__Jitter"] = "0";
+        for (var i = 0; i < intervals.Length; i++)
+            config[key + "Retry__Intervals__" + i.ToString(CultureInfo.InvariantCulture)] = intervals[i];
     }
 
     /// <summary>Besides each test's own check: no attempt container created while these tests ran may outlive them.</summary>

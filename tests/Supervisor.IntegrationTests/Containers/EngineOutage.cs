@@ -1,42 +1,46 @@
-using Supervisor.IntegrationTests.FaultInjection;
 using Supervisor.IntegrationTests.Infrastructure;
 using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Containers;
 
 /// <summary>
-/// The Docker engine stops in the middle of an attempt and stays away for a while (its dockerd really stops). It runs
-/// alone, with the fault tests: the PostgreSQL and RabbitMQ containers every test shares stop with the engine too (it
-/// starts them again when it is back).
+/// The Docker engine goes away in the middle of an attempt and stays away for a while: the worker's connections to it
+/// are cut and new ones refused (<see cref="EngineSocketCut"/>). Stopping the real engine would also stop the
+/// PostgreSQL and RabbitMQ containers the stack itself runs on, so the cut is between this worker and the engine.
 /// </summary>
-[Collection(FaultInjectionCollection.Name)]
-public sealed class EngineOutage(ContainerFixture fixture) : IClassFixture<ContainerFixture>
+[Collection(ContainerCollection.Name)]
+public sealed class EngineOutage
 {
-    readonly ApiClient _api = fixture.Stack.Api;
-
     [Fact]
-    public async Task While_the_engine_is_stopped_attempts_are_ContainerCrash_and_retried_and_the_task_completes_once_it_is_back()
+    public async Task While_the_engine_is_unreachable_attempts_are_ContainerCrash_and_retried_and_the_task_completes_once_it_is_back()
     {
+        await using var engine = EngineSocketCut.Open();
+        var config = new Dictionary<string, string>();
+        ContainerFixture.AddAgent(config, "patient", ContainerFixture.PatientRetries);
+        await using var stack = await SupervisorStack.StartAsync("engine_outage", config, services: 1);
+        await stack.AddWorkerAsync("patient", new Dictionary<string, string> { ["DOCKER_HOST"] = engine.DockerHost });
+        var api = stack.Api;
+
         const string prompt = """if [ "$SUPERVISOR_ATTEMPT" = 1 ]; then echo waiting; sleep 120; fi; echo done""";
-        var id = await _api.SubmitAsync(new { prompt, agent = "patient" });
-        await WaitUntilAsync(async () => (await _api.LogsAsync(id)).Any(c => c!["text"]!.GetValue<string>().Contains("waiting", StringComparison.Ordinal)),
+        var id = await api.SubmitAsync(new { prompt, agent = "patient" });
+        await WaitUntilAsync(async () => (await api.LogsAsync(id)).Any(c => c!["text"]!.GetValue<string>().Contains("waiting", StringComparison.Ordinal)),
             "the first attempt to run");
 
         try
         {
-            await DockerEngine.StopAsync();
-            using (var docker = DockerConnection.FromEnvironment())
+            await engine.CutAsync();
+            using (var docker = DockerConnection.Create(engine.DockerHost))
                 Assert.True(EngineErrors.IsFailure(await Assert.ThrowsAnyAsync<Exception>(() => docker.System.PingAsync()), CancellationToken.None));
-            // The running attempt ends with the engine, and the next one finds no engine at all.
-            await WaitUntilAsync(async () => (await _api.GetAsync(id))["attempts"]!.AsArray().Count(a => a!["errorClass"] is not null) >= 2,
-                "two attempts to fail while the engine is stopped");
+            // The running attempt loses its engine, and the next one finds no engine at all.
+            await WaitUntilAsync(async () => (await api.GetAsync(id))["attempts"]!.AsArray().Count(a => a!["errorClass"] is not null) >= 2,
+                "two attempts to fail while the engine is unreachable");
         }
         finally
         {
-            await DockerEngine.StartAsync();
+            engine.Restore();
         }
 
-        var task = await _api.WaitForAsync(id, TimeSpan.FromSeconds(90));
+        var task = await api.WaitForAsync(id, TimeSpan.FromSeconds(90));
 
         Assert.True(IsolatedAttempts.State(task) == "Succeeded", task.ToJsonString());
         var attempts = task["attempts"]!.AsArray();

@@ -68,11 +68,8 @@ sealed class ServiceContainers : IAsyncDisposable
     /// <summary>The management API, with the same credentials as <see cref="RabbitMqUri"/>.</summary>
     public Uri RabbitMqManagement => new UriBuilder("http", RabbitMq.Hostname, _managementPort) { UserName = RabbitMqUri.UserInfo.Split(':')[0], Password = RabbitMqUri.UserInfo.Split(':')[1] }.Uri;
 
-    /// <summary>
-    /// Starts a PostgreSQL and a RabbitMQ container named after <paramref name="purpose"/>. <paramref name="survivesEngineRestart"/>:
-    /// restarted by the engine when it comes back (a test stops the whole engine), for the pair every test shares.
-    /// </summary>
-    public static async Task<ServiceContainers> StartAsync(string purpose, bool survivesEngineRestart = false)
+    /// <summary>Starts a PostgreSQL and a RabbitMQ container labelled with <paramref name="purpose"/>.</summary>
+    public static async Task<ServiceContainers> StartAsync(string purpose)
     {
         await RemoveLeftoversAsync();
         var labels = new Dictionary<string, string> { [Label] = purpose, [OwnerLabel] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
@@ -84,13 +81,13 @@ sealed class ServiceContainers : IAsyncDisposable
             .WithCommand("-c", "max_connections=300")
             // the builder turns durability off for speed; a commit must survive a killed server, as in production
             .WithCommand("-c", "synchronous_commit=on")
-            .WithCreateParameterModifier(p => Configure(p, survivesEngineRestart))
+            .WithCreateParameterModifier(Configure)
             .Build();
         var rabbitMq = new RabbitMqBuilder(RabbitMqImage)
             .WithLabel(labels)
             .WithPortBinding(SupervisorStack.FreePort(), AmqpPort)
             .WithPortBinding(managementPort, ManagementPort)
-            .WithCreateParameterModifier(p => Configure(p, survivesEngineRestart))
+            .WithCreateParameterModifier(Configure)
             .Build();
         var services = new ServiceContainers(postgres, rabbitMq, managementPort);
         try
@@ -106,15 +103,13 @@ sealed class ServiceContainers : IAsyncDisposable
         return services;
     }
 
-    static void Configure(CreateContainerParameters parameters, bool survivesEngineRestart)
+    static void Configure(CreateContainerParameters parameters)
     {
         if (parameters.HostConfig?.PortBindings is not { } bindings)
             return;
         // only this machine: the credentials are the well-known test ones
         foreach (var binding in bindings.Values.SelectMany(b => b))
             binding.HostIP = "127.0.0.1";
-        if (survivesEngineRestart)
-            parameters.HostConfig.RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.Always };
     }
 
     /// <summary><c>docker stop</c>, then <c>docker start</c>: a clean shutdown and a restart at the same address.</summary>

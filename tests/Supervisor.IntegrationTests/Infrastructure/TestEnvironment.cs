@@ -38,8 +38,7 @@ static class TestEnvironment
 
     public static string LogDirectory { get; } = Path.Combine(RepositoryRoot, ".data", "test-logs");
 
-    // One test stops the whole Docker engine (Containers/EngineOutage): the engine starts these again when it is back.
-    static Task<ServiceContainers> StartSharedAsync() => ServiceContainers.StartAsync("shared", survivesEngineRestart: true);
+    static Task<ServiceContainers> StartSharedAsync() => ServiceContainers.StartAsync("shared");
 
     static string FindRepositoryRoot()
     {
