@@ -12,7 +12,7 @@ namespace Supervisor.Worker.Jobs;
 /// paused or moved on) and claims the attempt for this delivery; gives an unused claim back.
 /// </summary>
 public sealed partial class AttemptStartGate(
-    IRequestClient<AttemptStartRequest> startCheck,
+    StartCheckReplies replies,
     IBus bus,
     IOptions<WorkerOptions> options,
     AttemptEvents events,
@@ -22,7 +22,8 @@ public sealed partial class AttemptStartGate(
     /// Whether the attempt may start, with its claim taken. While another worker holds it (the broker redelivered a job
     /// whose acknowledgement was lost), asks again until that run's result is recorded or its worker is lost. Without an
     /// answer in time a first delivery starts anyway (a restarting service must not stall the fleet); a redelivered one
-    /// keeps asking.
+    /// keeps asking. A check that could not be sent (a broker fault) is sent again: it never fails the job. Answers come
+    /// back on <see cref="StartCheckReplies"/>.
     /// </summary>
     public async Task<bool> MayStartAsync(AgentAttempt attempt)
     {
@@ -32,6 +33,7 @@ public sealed partial class AttemptStartGate(
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         var logged = false;
         var unanswered = false;
+        var startCheck = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
         while (true)
         {
             AttemptStartResponse answer;
@@ -41,18 +43,21 @@ public sealed partial class AttemptStartGate(
                     new AttemptStartRequest(job.TaskId, job.Pass, attempt.Number, worker.Id, waiting.Elapsed.TotalSeconds, attempt.Claim), context.CancellationToken,
                     RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
             }
-            catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
+            catch (Exception e) when (StartCheckFailures.Of(e) is { } failure)
             {
-                // No answer, or the service failed to answer (its database restarting). A redelivered job may be a copy
-                // of an attempt another worker is still running (its acknowledgement was lost with a connection), and
-                // only the service can tell: it waits for an answer. A first delivery starts: a check must not stall
-                // the fleet while a service restarts.
-                if (context.ReceiveContext.Redelivered)
+                // No answer, the service failed to answer (its database restarting), or the check could not be sent
+                // (the broker's channel went away under it). A redelivered job may be a copy of an attempt another worker
+                // is still running (its acknowledgement was lost with a connection), and only the service can tell: it
+                // waits for an answer. A first delivery starts once a check has gone unanswered for its timeout: a check
+                // must not stall the fleet while a service restarts. A transient broker fault never fails the job.
+                if (failure == StartCheckFailure.NotSent)
+                    LogNotSent(job.TaskId, attempt.Number, e.InnerException?.Message ?? e.Message);
+                if (context.ReceiveContext.Redelivered || (failure == StartCheckFailure.NotSent && waiting.Elapsed < worker.StartCheckTimeout))
                 {
-                    if (!unanswered)
+                    if (!unanswered && context.ReceiveContext.Redelivered)
                         LogNoStartAnswerWaiting(job.TaskId, attempt.Number, (int)worker.StartCheckTimeout.TotalSeconds);
-                    unanswered = true;
-                    if (e is RequestFaultException)
+                    unanswered |= context.ReceiveContext.Redelivered;
+                    if (failure != StartCheckFailure.Unanswered)
                         await Task.Delay(TimeSpan.FromSeconds(2), context.CancellationToken);
                     continue;
                 }
@@ -110,6 +115,9 @@ public sealed partial class AttemptStartGate(
         });
     }
 
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: the start check could not be sent ({Reason}); asking again")]
+    partial void LogNotSent(Guid taskId, int attempt, string reason);
+
     [LoggerMessage(LogLevel.Information, "Task {TaskId} pass {Pass}: job dropped without starting: {Reason}")]
     partial void LogDeclined(Guid taskId, int pass, string reason);
 
@@ -131,4 +139,31 @@ public sealed partial class AttemptStartGate(
     [LoggerMessage(LogLevel.Warning,
         "Task {TaskId} attempt {Attempt}: no answer from the service within {Seconds}s; a redelivered job waits for one (another worker may be running this attempt)")]
     partial void LogNoStartAnswerWaiting(Guid taskId, int attempt, int seconds);
+}
+
+/// <summary>Why a start check got no answer.</summary>
+public enum StartCheckFailure
+{
+    /// <summary>No answer within the check's timeout.</summary>
+    Unanswered,
+
+    /// <summary>The service failed to handle the check (its database away).</summary>
+    ServiceFault,
+
+    /// <summary>The check never reached the broker: its channel went away while it was sent.</summary>
+    NotSent,
+}
+
+/// <summary>Sorts the exceptions of a start check's request; anything else is a bug and fails the job.</summary>
+public static class StartCheckFailures
+{
+    public static StartCheckFailure? Of(Exception exception) => exception switch
+    {
+        RequestTimeoutException => StartCheckFailure.Unanswered,
+        RequestFaultException => StartCheckFailure.ServiceFault,
+        // MassTransit wraps a failed send of the request ("Declare queue faulted", a disposed channel) in RequestException.
+        RequestException { InnerException: { } inner } when BrokerCalls.IsBrokerFault(inner) => StartCheckFailure.NotSent,
+        _ when BrokerCalls.IsBrokerFault(exception) => StartCheckFailure.NotSent,
+        _ => null,
+    };
 }
