@@ -18,6 +18,9 @@ public sealed partial class AttemptStartGate(
     AttemptEvents events,
     ILogger<AttemptStartGate> logger)
 {
+    /// <summary>A redelivered job's checks unanswered in a row before they are asked on a fresh reply queue.</summary>
+    public const int UnansweredBeforeRenewal = 3;
+
     /// <summary>
     /// Whether the attempt may start, with its claim taken. While another worker holds it (the broker redelivered a job
     /// whose acknowledgement was lost), asks again until that run's result is recorded or its worker is lost. Without an
@@ -33,9 +36,18 @@ public sealed partial class AttemptStartGate(
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         var logged = false;
         var unanswered = false;
-        var startCheck = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
+        var silent = 0; // checks in a row without an answer
+        var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
         while (true)
         {
+            if (silent > 0 && silent % UnansweredBeforeRenewal == 0)
+            {
+                // The service answers within milliseconds once it is up: answers that keep getting lost point at the
+                // reply queue (a killed broker loses temporary queues). Ask again on a fresh one.
+                replies.Renew(endpoint);
+                (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
+            }
+
             AttemptStartResponse answer;
             try
             {
@@ -50,6 +62,7 @@ public sealed partial class AttemptStartGate(
                 // is still running (its acknowledgement was lost with a connection), and only the service can tell: it
                 // waits for an answer. A first delivery starts once a check has gone unanswered for its timeout: a check
                 // must not stall the fleet while a service restarts. A transient broker fault never fails the job.
+                silent = failure == StartCheckFailure.Unanswered ? silent + 1 : 0;
                 if (failure == StartCheckFailure.NotSent)
                     LogNotSent(job.TaskId, attempt.Number, e.InnerException?.Message ?? e.Message);
                 if (context.ReceiveContext.Redelivered || (failure == StartCheckFailure.NotSent && waiting.Elapsed < worker.StartCheckTimeout))
@@ -66,6 +79,7 @@ public sealed partial class AttemptStartGate(
                 return true;
             }
 
+            silent = 0;
             if (answer.Allowed)
             {
                 if (answer.Reason is { } note)

@@ -23,7 +23,7 @@ public sealed class StartCheckFailuresSpecs
     [Fact]
     public void A_check_the_service_failed_to_handle_is_a_service_fault()
     {
-        Assert.Equal(StartCheckFailure.ServiceFault, StartCheckFailures.Of(new RequestFaultException("AttemptStartRequest", null!)));
+        Assert.Equal(StartCheckFailure.ServiceFault, StartCheckFailures.Of(new RequestFaultException()));
     }
 
     [Fact]
