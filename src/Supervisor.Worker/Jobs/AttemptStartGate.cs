@@ -55,7 +55,7 @@ public sealed partial class AttemptStartGate(
                     new AttemptStartRequest(job.TaskId, job.Pass, attempt.Number, worker.Id, waiting.Elapsed.TotalSeconds, attempt.Claim), context.CancellationToken,
                     RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
             }
-            catch (Exception e) when (StartCheckFailures.Of(e) is { } failure)
+            catch (Exception e) when (StartCheckFailures.Of(e, context.CancellationToken) is { } failure)
             {
                 // No answer, the service failed to answer (its database restarting), or the check could not be sent
                 // (the broker's channel went away under it). A redelivered job may be a copy of an attempt another worker
@@ -171,12 +171,19 @@ public enum StartCheckFailure
 /// <summary>Sorts the exceptions of a start check's request; anything else is a bug and fails the job.</summary>
 public static class StartCheckFailures
 {
-    public static StartCheckFailure? Of(Exception exception) => exception switch
+    /// <summary>
+    /// Why the check failed, or null for a failure that is not the broker's or the service's.
+    /// <paramref name="cancellationToken"/> is the delivery's: a check cancelled while it is not cancelled was cancelled
+    /// by MassTransit giving up on the send (its connection went away).
+    /// </summary>
+    public static StartCheckFailure? Of(Exception exception, CancellationToken cancellationToken) => exception switch
     {
         RequestTimeoutException => StartCheckFailure.Unanswered,
         RequestFaultException => StartCheckFailure.ServiceFault,
-        // MassTransit wraps a failed send of the request ("Declare queue faulted", a disposed channel) in RequestException.
+        // MassTransit wraps a failed send of the request ("Declare queue faulted", a disposed channel) in RequestException,
+        // and a send it gave up on when the connection went away in RequestCanceledException, an OperationCanceledException.
         RequestException { InnerException: { } inner } when BrokerCalls.IsBrokerFault(inner) => StartCheckFailure.NotSent,
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => StartCheckFailure.NotSent,
         _ when BrokerCalls.IsBrokerFault(exception) => StartCheckFailure.NotSent,
         _ => null,
     };
