@@ -37,6 +37,7 @@ public sealed partial class AttemptStartGate(
         var logged = false;
         var unanswered = false;
         var silent = 0; // checks in a row without an answer
+        var notSent = false; // the last check could not be sent (logged once in a row)
         var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
         while (true)
         {
@@ -63,8 +64,9 @@ public sealed partial class AttemptStartGate(
                 // waits for an answer. A first delivery starts once a check has gone unanswered for its timeout: a check
                 // must not stall the fleet while a service restarts. A transient broker fault never fails the job.
                 silent = failure == StartCheckFailure.Unanswered ? silent + 1 : 0;
-                if (failure == StartCheckFailure.NotSent)
+                if (failure == StartCheckFailure.NotSent && !notSent)
                     LogNotSent(job.TaskId, attempt.Number, e.InnerException?.Message ?? e.Message);
+                notSent = failure == StartCheckFailure.NotSent;
                 if (context.ReceiveContext.Redelivered || (failure == StartCheckFailure.NotSent && waiting.Elapsed < worker.StartCheckTimeout))
                 {
                     if (!unanswered && context.ReceiveContext.Redelivered)
