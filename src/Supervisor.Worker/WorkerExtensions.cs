@@ -2,7 +2,6 @@ using Docker.DotNet;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
-using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Rules.Interpretation;
 using Supervisor.Settings;
@@ -60,9 +59,10 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<WorkerAnnouncement>();
         builder.Services.AddSingleton<RunningAttempts>();
         builder.Services.AddSingleton<AttemptHooks>();
-        // Per delivery, like the consumer: the start check's request client then sends from the job's consume context.
+        // Per delivery, like the consumer: the start check's request client sends from the job's consume context.
         builder.Services.AddScoped<AttemptEvents>();
         builder.Services.AddScoped<AttemptStartGate>();
+        builder.Services.AddSingleton<StartCheckReplies>();
         builder.Services.AddScoped<AgentRunner>();
         builder.Services.AddScoped<AttemptPipeline>();
         builder.Services.AddSingleton<WorkerMetrics>();
@@ -85,7 +85,6 @@ public static class WorkerExtensions
                     e.Temporary = true;
                     e.InstanceId = Guid.NewGuid().ToString("N")[..12];
                 });
-                x.AddRequestClient<AttemptStartRequest>(AgentQueues.StartCheckAddress);
             },
             (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
         // After the bus: it starts beating once the bus is up and says goodbye before the bus stops.

@@ -12,17 +12,21 @@ namespace Supervisor.Worker.Jobs;
 /// paused or moved on) and claims the attempt for this delivery; gives an unused claim back.
 /// </summary>
 public sealed partial class AttemptStartGate(
-    IRequestClient<AttemptStartRequest> startCheck,
+    StartCheckReplies replies,
     IBus bus,
     IOptions<WorkerOptions> options,
     AttemptEvents events,
     ILogger<AttemptStartGate> logger)
 {
+    /// <summary>A redelivered job's checks unanswered in a row before they are asked on a fresh reply queue.</summary>
+    public const int UnansweredBeforeRenewal = 3;
+
     /// <summary>
     /// Whether the attempt may start, with its claim taken. While another worker holds it (the broker redelivered a job
     /// whose acknowledgement was lost), asks again until that run's result is recorded or its worker is lost. Without an
     /// answer in time a first delivery starts anyway (a restarting service must not stall the fleet); a redelivered one
-    /// keeps asking.
+    /// keeps asking. A check that could not be sent (a broker fault) is sent again: it never fails the job. Answers come
+    /// back on <see cref="StartCheckReplies"/>.
     /// </summary>
     public async Task<bool> MayStartAsync(AgentAttempt attempt)
     {
@@ -32,8 +36,19 @@ public sealed partial class AttemptStartGate(
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         var logged = false;
         var unanswered = false;
+        var silent = 0; // checks in a row without an answer
+        var notSent = false; // the last check could not be sent (logged once in a row)
+        var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
         while (true)
         {
+            if (silent > 0 && silent % UnansweredBeforeRenewal == 0)
+            {
+                // The service answers within milliseconds once it is up: answers that keep getting lost point at the
+                // reply queue (a killed broker loses temporary queues). Ask again on a fresh one.
+                replies.Renew(endpoint);
+                (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.StartCheckAddress);
+            }
+
             AttemptStartResponse answer;
             try
             {
@@ -41,18 +56,23 @@ public sealed partial class AttemptStartGate(
                     new AttemptStartRequest(job.TaskId, job.Pass, attempt.Number, worker.Id, waiting.Elapsed.TotalSeconds, attempt.Claim), context.CancellationToken,
                     RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
             }
-            catch (Exception e) when (e is RequestTimeoutException or RequestFaultException)
+            catch (Exception e) when (StartCheckFailures.Of(e, context.CancellationToken) is { } failure)
             {
-                // No answer, or the service failed to answer (its database restarting). A redelivered job may be a copy
-                // of an attempt another worker is still running (its acknowledgement was lost with a connection), and
-                // only the service can tell: it waits for an answer. A first delivery starts: a check must not stall
-                // the fleet while a service restarts.
-                if (context.ReceiveContext.Redelivered)
+                // No answer, the service failed to answer (its database restarting), or the check could not be sent
+                // (the broker's channel went away under it). A redelivered job may be a copy of an attempt another worker
+                // is still running (its acknowledgement was lost with a connection), and only the service can tell: it
+                // waits for an answer. A first delivery starts once a check has gone unanswered for its timeout: a check
+                // must not stall the fleet while a service restarts. A transient broker fault never fails the job.
+                silent = failure == StartCheckFailure.Unanswered ? silent + 1 : 0;
+                if (failure == StartCheckFailure.NotSent && !notSent)
+                    LogNotSent(job.TaskId, attempt.Number, e.InnerException?.Message ?? e.Message);
+                notSent = failure == StartCheckFailure.NotSent;
+                if (context.ReceiveContext.Redelivered || (failure == StartCheckFailure.NotSent && waiting.Elapsed < worker.StartCheckTimeout))
                 {
-                    if (!unanswered)
+                    if (!unanswered && context.ReceiveContext.Redelivered)
                         LogNoStartAnswerWaiting(job.TaskId, attempt.Number, (int)worker.StartCheckTimeout.TotalSeconds);
-                    unanswered = true;
-                    if (e is RequestFaultException)
+                    unanswered |= context.ReceiveContext.Redelivered;
+                    if (failure != StartCheckFailure.Unanswered)
                         await Task.Delay(TimeSpan.FromSeconds(2), context.CancellationToken);
                     continue;
                 }
@@ -61,6 +81,7 @@ public sealed partial class AttemptStartGate(
                 return true;
             }
 
+            silent = 0;
             if (answer.Allowed)
             {
                 if (answer.Reason is { } note)
@@ -110,6 +131,9 @@ public sealed partial class AttemptStartGate(
         });
     }
 
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: the start check could not be sent ({Reason}); asking again")]
+    partial void LogNotSent(Guid taskId, int attempt, string reason);
+
     [LoggerMessage(LogLevel.Information, "Task {TaskId} pass {Pass}: job dropped without starting: {Reason}")]
     partial void LogDeclined(Guid taskId, int pass, string reason);
 
@@ -131,4 +155,38 @@ public sealed partial class AttemptStartGate(
     [LoggerMessage(LogLevel.Warning,
         "Task {TaskId} attempt {Attempt}: no answer from the service within {Seconds}s; a redelivered job waits for one (another worker may be running this attempt)")]
     partial void LogNoStartAnswerWaiting(Guid taskId, int attempt, int seconds);
+}
+
+/// <summary>Why a start check got no answer.</summary>
+public enum StartCheckFailure
+{
+    /// <summary>No answer within the check's timeout.</summary>
+    Unanswered,
+
+    /// <summary>The service failed to handle the check (its database away).</summary>
+    ServiceFault,
+
+    /// <summary>The check never reached the broker: its channel went away while it was sent.</summary>
+    NotSent,
+}
+
+/// <summary>Sorts the exceptions of a start check's request; anything else is a bug and fails the job.</summary>
+public static class StartCheckFailures
+{
+    /// <summary>
+    /// Why the check failed, or null for a failure that is not the broker's or the service's.
+    /// <paramref name="cancellationToken"/> is the delivery's: a check cancelled while it is not cancelled was cancelled
+    /// by MassTransit giving up on the send (its connection went away).
+    /// </summary>
+    public static StartCheckFailure? Of(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        RequestTimeoutException => StartCheckFailure.Unanswered,
+        RequestFaultException => StartCheckFailure.ServiceFault,
+        // MassTransit wraps a failed send of the request ("Declare queue faulted", a disposed channel) in RequestException,
+        // and a send it gave up on when the connection went away in RequestCanceledException, an OperationCanceledException.
+        RequestException { InnerException: { } inner } when BrokerCalls.IsBrokerFault(inner) => StartCheckFailure.NotSent,
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => StartCheckFailure.NotSent,
+        _ when BrokerCalls.IsBrokerFault(exception) => StartCheckFailure.NotSent,
+        _ => null,
+    };
 }
