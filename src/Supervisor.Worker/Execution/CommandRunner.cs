@@ -35,10 +35,8 @@ public sealed partial class CommandRunner(ILogger<CommandRunner> logger, AgentPr
         var stopwatch = Stopwatch.StartNew();
         if (cancellationToken.IsCancellationRequested)
             return new ProcessOutcome(null, false, true, null, null, stopwatch.Elapsed);
-        if (!Directory.Exists(spec.WorkingDirectory))
-            return StartFailed($"cannot start '{spec.FileName}': working directory '{spec.WorkingDirectory}' does not exist", stopwatch);
-        if (!ExecutableResolver.TryResolve(spec.FileName, spec.WorkingDirectory, spec.Environment, out var executable, out var resolveError))
-            return StartFailed(resolveError, stopwatch);
+        if (ProcessRunner.WhyNotStartable(spec, out var executable) is { } notStartable)
+            return StartFailed(notStartable, stopwatch);
 
         // Our own stop for CliWrap: it ends reading only when a stray process outside the group holds a pipe open.
         using var abandon = new CancellationTokenSource();

@@ -39,14 +39,9 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             return new ProcessOutcome(null, false, true, null, null, stopwatch.Elapsed);
         }
 
-        if (!Directory.Exists(spec.WorkingDirectory))
+        if (WhyNotStartable(spec, out var executable) is { } notStartable)
         {
-            return StartFailed($"cannot start '{spec.FileName}': working directory '{spec.WorkingDirectory}' does not exist", stopwatch);
-        }
-
-        if (!ExecutableResolver.TryResolve(spec.FileName, spec.WorkingDirectory, spec.Environment, out var executable, out var resolveError))
-        {
-            return StartFailed(resolveError, stopwatch);
+            return StartFailed(notStartable, stopwatch);
         }
 
         // The child gets its own session, and so its own process group whose id is its pid.
@@ -216,6 +211,21 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
 
     static int? InferSignal(int? exitCode) =>
         exitCode is > 128 and <= 143 ? exitCode - 128 : null;
+
+    /// <summary>
+    /// Why <paramref name="spec"/> cannot start on this host (its working directory or its program missing), or null with
+    /// the program resolved; the check every host runner makes before it starts anything.
+    /// </summary>
+    internal static string? WhyNotStartable(ProcessSpec spec, out string executable)
+    {
+        if (!Directory.Exists(spec.WorkingDirectory))
+        {
+            executable = spec.FileName;
+            return $"cannot start '{spec.FileName}': working directory '{spec.WorkingDirectory}' does not exist";
+        }
+
+        return ExecutableResolver.TryResolve(spec.FileName, spec.WorkingDirectory, spec.Environment, out executable, out var error) ? null : error;
+    }
 
     ProcessOutcome StartFailed(string error, Stopwatch stopwatch)
     {

@@ -182,10 +182,10 @@ public static class StartCheckFailures
     {
         RequestTimeoutException => StartCheckFailure.Unanswered,
         RequestFaultException => StartCheckFailure.ServiceFault,
-        // MassTransit wraps a failed send of the request ("Declare queue faulted", a disposed channel) in RequestException,
-        // and a send it gave up on when the connection went away in RequestCanceledException, an OperationCanceledException.
-        RequestException { InnerException: { } inner } when BrokerCalls.IsBrokerFault(inner) => StartCheckFailure.NotSent,
+        // A send it gave up on when the connection went away: RequestCanceledException, an OperationCanceledException.
         OperationCanceledException when !cancellationToken.IsCancellationRequested => StartCheckFailure.NotSent,
+        // A failed send of the request ("Declare queue faulted", a disposed channel), which MassTransit wraps in
+        // RequestException: IsBrokerFault looks through the wrapping.
         _ when BrokerCalls.IsBrokerFault(exception) => StartCheckFailure.NotSent,
         _ => null,
     };
