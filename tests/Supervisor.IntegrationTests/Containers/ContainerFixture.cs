@@ -6,9 +6,8 @@ namespace Supervisor.IntegrationTests.Containers;
 
 /// <summary>
 /// The real Docker engine, the busybox test image, and a Supervisor stack whose agents run every attempt in a
-/// container of that image: <c>boxed</c> (64 MB, 64 pids, quick retries) and <c>patient</c> (the same with retries
-/// spread over half a minute, for outliving a stopped engine). One worker serves both, with a variable of its own
-/// that must never reach an agent.
+/// container of that image: <c>boxed</c> (64 MB, 64 pids, quick retries), served by one worker with a variable of its
+/// own that must never reach an agent.
 /// </summary>
 public sealed class ContainerFixture : IAsyncLifetime
 {
@@ -23,13 +22,9 @@ public sealed class ContainerFixture : IAsyncLifetime
         await DockerEngine.EnsureAsync();
         var config = new Dictionary<string, string>();
         AddAgent(config, "boxed", "00:00:00.5", "00:00:00.5");
-        AddAgent(config, "patient", PatientRetries);
         Stack = await SupervisorStack.StartAsync("containers", config, services: 1);
-        await Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [WorkerOnlyVariable] = "must-not-leak" });
+        await Stack.AddWorkerAsync("boxed", new Dictionary<string, string> { [WorkerOnlyVariable] = "must-not-leak" });
     }
-
-    /// <summary>Retries spread over half a minute, for outliving an engine that is away.</summary>
-    internal static readonly string[] PatientRetries = ["00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:16"];
 
     /// <summary>An agent running <c>sh -c {prompt}</c> in a container of the test image, retried at these intervals.</summary>
     internal static void AddAgent(Dictionary<string, string> config, string name, params string[] intervals)
@@ -63,7 +58,7 @@ public sealed class ContainerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Every test that touches the Docker engine: one at a time, since one of them stops the engine.</summary>
+/// <summary>Every test that runs attempts in containers, on the one stack of <see cref="ContainerFixture"/>.</summary>
 [CollectionDefinition(Name)]
 public sealed class ContainerCollection : ICollectionFixture<ContainerFixture>
 {

@@ -15,10 +15,6 @@ static class DockerEngine
         await RepositoryScripts.RunAsync("images.sh", "test-base");
     }
 
-    public static Task StopAsync() => RepositoryScripts.RunAsync("services.sh", "docker", "down");
-
-    public static Task StartAsync() => RepositoryScripts.RunAsync("services.sh", "docker", "up");
-
     /// <summary>Containers of the task, running or not: after any attempt there must be none.</summary>
     public static async Task<IList<ContainerListResponse>> ContainersOfTaskAsync(Guid taskId)
     {

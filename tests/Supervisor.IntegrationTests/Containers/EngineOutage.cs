@@ -16,7 +16,8 @@ public sealed class EngineOutage
     {
         await using var engine = EngineSocketCut.Open();
         var config = new Dictionary<string, string>();
-        ContainerFixture.AddAgent(config, "patient", ContainerFixture.PatientRetries);
+        // retries spread over half a minute, to outlive the cut
+        ContainerFixture.AddAgent(config, "patient", "00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:16");
         await using var stack = await SupervisorStack.StartAsync("engine_outage", config, services: 1);
         await stack.AddWorkerAsync("patient", new Dictionary<string, string> { ["DOCKER_HOST"] = engine.DockerHost });
         var api = stack.Api;

@@ -139,7 +139,7 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         Assert.Equal("running", Assert.Single(await DockerEngine.ContainersOfTaskAsync(id), c => c.ID == container.ID).State);
 
         // ...until a worker with the same id starts again: it removes the container before it takes jobs.
-        await fixture.Stack.AddWorkerAsync("boxed,patient", new Dictionary<string, string> { [ContainerFixture.WorkerOnlyVariable] = "must-not-leak" },
+        await fixture.Stack.AddWorkerAsync("boxed", new Dictionary<string, string> { [ContainerFixture.WorkerOnlyVariable] = "must-not-leak" },
             id: victim);
         Assert.DoesNotContain(await DockerEngine.ContainersOfTaskAsync(id), c => c.ID == container.ID);
 
