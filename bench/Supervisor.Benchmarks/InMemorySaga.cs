@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Service.Fleet;
 using Supervisor.Service.Storage;
 using Supervisor.Service.Tasks;
 
@@ -27,6 +28,7 @@ static class InMemorySaga
     public static Task<int> RunAsync(BenchArgs args) => MeasureAsync(args, "inmemory", (x, _) =>
     {
         x.AddConsumer<FakeWorker>().Endpoint(e => e.Name = AgentQueues.Name("shell"));
+        x.AddRequestClient<AttemptStartRequest>(AgentQueues.TaskStateAddress);
         x.UsingInMemory((context, cfg) =>
         {
             cfg.UseDelayedMessageScheduler();
@@ -36,7 +38,6 @@ static class InMemorySaga
 
     public static Task<int> RunOnStackAsync(BenchArgs args) => MeasureAsync(args, "inmemory_stack", (x, a) =>
     {
-        x.AddConsumer<AllowStart, AllowStartDefinition>();
         x.UsingRabbitMq((context, cfg) =>
         {
             cfg.Host(new Uri(a.Get("uri")), h => h.PublisherConfirmation = true);
@@ -58,6 +59,7 @@ static class InMemorySaga
             .AddSingleton(new AgentCatalog(Options.Create(agents)))
             .AddSingleton(TimeProvider.System)
             .AddSingleton(Options.Create(new PolicyOptions()))
+            .AddSingleton(Options.Create(new FleetOptions()))
             .AddSingleton<IStorageFaults, InMemoryStoreFaults>()
             .AddLogging()
             .AddMassTransit(x =>
@@ -103,29 +105,20 @@ static class InMemorySaga
         return false;
     }
 
-    sealed class FakeWorker : IConsumer<RunAgentJob>
+    /// <summary>What a worker tells the saga about a job that succeeds at once: it takes the lease, then completes (its start folded in).</summary>
+    sealed class FakeWorker(IRequestClient<AttemptStartRequest> leases) : IConsumer<RunAgentJob>
     {
         public async Task Consume(ConsumeContext<RunAgentJob> context)
         {
             var job = context.Message;
-            var attemptId = NewId.NextGuid();
-            await context.Publish(new AgentJobStarted(job.TaskId, attemptId, job.Pass, job.FirstAttempt, 0, job.Agent, "bench", "bench", null,
-                DateTime.UtcNow));
-            await context.Publish(new AgentJobCompleted(job.TaskId, attemptId, job.Pass, job.FirstAttempt, job.Agent, "bench", 0, DateTime.UtcNow,
-                new TaskResult(job.Agent, null, null, null, null), 0, null));
+            var lease = (await leases.GetResponse<AttemptStartResponse>(new AttemptStartRequest(job.TaskId, job.Pass, 0, "bench", 0, NewId.NextGuid(), "bench"),
+                context.CancellationToken)).Message;
+            if (lease is not { Allowed: true, AttemptId: { } attemptId })
+                throw new InvalidOperationException($"task {job.TaskId}: no lease ({lease.Reason})");
+            var started = new AgentJobStarted(job.TaskId, attemptId, job.Pass, lease.Attempt, 0, job.Agent, "bench", "bench", null, DateTime.UtcNow);
+            await context.Publish(new AgentJobCompleted(job.TaskId, attemptId, job.Pass, lease.Attempt, job.Agent, "bench", 0, DateTime.UtcNow,
+                new TaskResult(job.Agent, null, null, null, null), 0, null, started));
         }
-    }
-
-    /// <summary>Answers every start check "allowed": without a database there is no claim to take.</summary>
-    sealed class AllowStart : IConsumer<AttemptStartRequest>
-    {
-        public Task Consume(ConsumeContext<AttemptStartRequest> context) =>
-            context.RespondAsync(new AttemptStartResponse(context.Message.TaskId, true, "Dispatched", null));
-    }
-
-    sealed class AllowStartDefinition : ConsumerDefinition<AllowStart>
-    {
-        public AllowStartDefinition() => EndpointName = AgentQueues.StartCheck;
     }
 
     /// <summary>Counts completions the saga has consumed (the observer runs after the saga's pipeline).</summary>

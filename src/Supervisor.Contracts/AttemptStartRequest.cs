@@ -1,11 +1,12 @@
 namespace Supervisor.Contracts;
 
 /// <summary>
-/// A worker asks, before it starts an attempt, whether the task still wants it: a job redelivered later may find its
-/// task cancelled, paused or already moved on to another agent, or the same attempt already claimed by another worker
-/// (the broker redelivers a job whose acknowledgement was lost). <see cref="WaitedSeconds"/> is how long this worker
-/// has already waited for such a claim to resolve. <see cref="Claim"/> identifies this one delivery of the job on this
-/// worker, the same in every ask about it: a claim made under it is still unused while its delivery keeps asking.
+/// A worker asks, before it starts an attempt of a job, for the attempt's lease: sent to the saga's own queue
+/// (<c>task-state</c>) and answered from the task's state in the saga's transaction. Only a task that is active and
+/// still on the job's <see cref="Pass"/> grants one, and only one delivery holds a task's lease at a time.
+/// <see cref="Claim"/> identifies this one delivery of the job on this worker, the same in every ask about it: a
+/// delivery that asks again (its answer was lost) gets the lease it already holds. <see cref="WaitedSeconds"/> is how
+/// long this delivery has been asking. <see cref="Attempt"/> is not used: the saga numbers attempts.
 /// </summary>
 public sealed record AttemptStartRequest(Guid TaskId, int Pass, int Attempt = 0, string? Worker = null, double WaitedSeconds = 0,
-    Guid? Claim = null);
+    Guid? Claim = null, string? Host = null);

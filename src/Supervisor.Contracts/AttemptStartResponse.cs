@@ -1,9 +1,11 @@
 namespace Supervisor.Contracts;
 
 /// <summary>
-/// The answer to <see cref="AttemptStartRequest"/>. When <see cref="Allowed"/> is false the job is dropped, unless
-/// <see cref="AskAgainInSeconds"/> is set: then another worker holds the attempt and its result is awaited.
-/// <see cref="Duplicate"/>: the attempt has already run elsewhere, and its result is that run's.
+/// The answer to <see cref="AttemptStartRequest"/>. <see cref="Allowed"/>: the delivery holds the lease of attempt
+/// <see cref="Attempt"/>, whose id is <see cref="AttemptId"/>; every event of the attempt carries that id, and an event
+/// whose attempt no longer holds the lease changes nothing. Not allowed: the job is dropped, unless
+/// <see cref="AskAgainInSeconds"/> is set (another delivery holds the lease, or the job's retry is not due yet).
+/// <see cref="Duplicate"/>: this delivery is a copy of a job that has already run or been replaced.
 /// </summary>
 public sealed record AttemptStartResponse(Guid TaskId, bool Allowed, string? State, string? Reason, double? AskAgainInSeconds = null,
-    bool Duplicate = false);
+    bool Duplicate = false, int Attempt = 0, Guid? AttemptId = null);

@@ -32,7 +32,6 @@ public static class ServiceExtensions
             x.AddSagaStateMachine<TaskStateMachine, TaskState, TaskStateDefinition>()
                 .Repository(r => r.UsePostgres());
             x.AddConsumer<AgentLogChunkConsumer, AgentLogChunkConsumerDefinition>();
-            x.AddConsumer<AttemptStartConsumer, AttemptStartConsumerDefinition>();
             x.AddConsumer<WorkerHeartbeatConsumer, WorkerHeartbeatConsumerDefinition>();
             x.AddSchedulerConsumers();
         });
@@ -45,6 +44,8 @@ public static class ServiceExtensions
         builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<QueueDepthProbe>();
+        builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
+        builder.Services.AddHostedService<Reconciler>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<GitProbe>();
         builder.Services.AddSingleton<SubmitTaskValidator>();

@@ -79,12 +79,8 @@ public static class WorkerExtensions
             x =>
             {
                 x.AddConsumer<RunAgentJobConsumer, RunAgentJobConsumerDefinition>().ExcludeFromConfigureEndpoints();
-                // Cancellations fan out to every worker: each has a temporary queue of its own.
-                x.AddConsumer<CancelAttemptsConsumer>().Endpoint(e =>
-                {
-                    e.Temporary = true;
-                    e.InstanceId = Guid.NewGuid().ToString("N")[..12];
-                });
+                // Cancellations fan out to every worker: each has a durable queue of its own.
+                x.AddConsumer<CancelAttemptsConsumer, CancelAttemptsConsumerDefinition>();
             },
             (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
         // After the bus: it starts beating once the bus is up and says goodbye before the bus stops.

@@ -8,10 +8,11 @@ public static class AgentQueues
     public static Uri Address(string agent) => new($"queue:{Name(agent)}");
 
     /// <summary>
-    /// The service's start-check queue: a worker asks it before it runs an attempt (<c>AttemptStartRequest</c>) and gives
-    /// an unused claim back there (<c>ReleaseAttemptClaim</c>).
+    /// The task saga's queue. Besides the saga's events, a worker asks it for an attempt's lease before it runs one
+    /// (<c>AttemptStartRequest</c>) and gives an unused lease back there (<c>ReleaseAttemptClaim</c>): the answer comes
+    /// from the task's own state, in the saga's transaction.
     /// </summary>
-    public const string StartCheck = "attempt-start";
+    public const string TaskState = "task-state";
 
-    public static readonly Uri StartCheckAddress = new($"queue:{StartCheck}");
+    public static readonly Uri TaskStateAddress = new($"queue:{TaskState}");
 }

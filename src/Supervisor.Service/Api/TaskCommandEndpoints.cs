@@ -34,7 +34,9 @@ public static class TaskCommandEndpoints
                 .WithName(char.ToUpperInvariant(name[0]) + name[1..] + "Task")
                 .WithSummary(verb.Summary)
                 .WithDescription($"Applies to a task that is {string.Join(", ", verb.From)} (409 otherwise). Answers with the state the task is in "
-                    + "once the saga has handled the command, or the state it is still in after 3 seconds.")
+                    + "once the saga has handled the command, or the state it is still in after 3 seconds."
+                    + (name == "cancel" ? " `stopped` is true once the worker holding the task's attempt has confirmed that its agent is stopped or never "
+                        + "started (waited for up to 10 seconds); from then on no agent process of the task starts." : ""))
                 .Accepts<TaskCommandRequest>(isOptional: true, "application/json")
                 .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
                 .ProducesValidationProblem()
@@ -97,8 +99,31 @@ public static class TaskCommandEndpoints
             now = await queries.GetStateAsync(id, cancellationToken) ?? state;
         }
 
-        return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now));
+        if (verb != "cancel")
+            return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now));
+        return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now, await StoppedAsync(id, now, queries, cancellationToken)));
     }
+
+    /// <summary>
+    /// A cancel is confirmed once no attempt holds the task's lease: its worker reported that the agent was stopped (or
+    /// never started). Waits up to <see cref="CancelConfirmWait"/> for that.
+    /// </summary>
+    static async Task<bool> StoppedAsync(Guid id, string state, TaskQueries queries, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + CancelConfirmWait;
+        while (true)
+        {
+            if (state == TaskStates.Cancelled && await queries.HoldsLeaseAsync(id, cancellationToken) == false)
+                return true;
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(50, cancellationToken);
+            state = await queries.GetStateAsync(id, cancellationToken) ?? state;
+        }
+    }
+
+    /// <summary>How long a cancel waits for the holder of the task's lease to confirm that its agent stopped.</summary>
+    static readonly TimeSpan CancelConfirmWait = TimeSpan.FromSeconds(10);
 
     /// <summary>An operator's verb: what it does, the states it applies to, and the command it publishes.</summary>
     sealed record Verb(string Summary, string[] From, Func<Guid, string?, string?, object> Command);

@@ -1,6 +1,11 @@
 namespace Supervisor.Service.Api;
 
-public sealed record TaskAccepted(Guid Id, string State);
+/// <summary>
+/// A command's answer: the state the task is in. <see cref="Stopped"/> (cancel only): true once the task is Cancelled and
+/// no attempt of it holds the lease — its worker confirmed that its agent is stopped or never started, and none will
+/// start; false when that was not confirmed within the wait (a worker that is lost confirms when its lease expires).
+/// </summary>
+public sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 
 public sealed record TaskSummaryView(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,

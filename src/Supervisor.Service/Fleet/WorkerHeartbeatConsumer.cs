@@ -1,13 +1,19 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
 using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Fleet;
 
-/// <summary>Keeps the latest heartbeat of each worker; an older heartbeat arriving late never overwrites a newer one.</summary>
-public sealed class WorkerHeartbeatConsumer(IWorkerRegistry registry) : IConsumer<WorkerHeartbeat>
+/// <summary>
+/// Keeps the latest heartbeat of each worker (an older heartbeat arriving late never overwrites a newer one) and renews
+/// the leases of the attempts it lists for <see cref="FleetOptions.LostAfter"/> from now, on the service's clock: a
+/// worker's own clock decides nothing.
+/// </summary>
+public sealed class WorkerHeartbeatConsumer(IWorkerRegistry registry, IOptions<FleetOptions> fleet, TimeProvider clock) : IConsumer<WorkerHeartbeat>
 {
-    public Task Consume(ConsumeContext<WorkerHeartbeat> context) => registry.RecordAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<WorkerHeartbeat> context) =>
+        registry.RecordAsync(context.Message, clock.GetUtcNow().UtcDateTime + fleet.Value.LostAfter, context.CancellationToken);
 }
 
 public sealed class WorkerHeartbeatConsumerDefinition : ConsumerDefinition<WorkerHeartbeatConsumer>

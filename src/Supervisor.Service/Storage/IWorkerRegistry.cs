@@ -5,8 +5,11 @@ namespace Supervisor.Service.Storage;
 /// <summary>The latest heartbeat of each worker.</summary>
 public interface IWorkerRegistry
 {
-    /// <summary>Keeps the heartbeat unless a newer one of the same worker is stored already.</summary>
-    Task RecordAsync(WorkerHeartbeat heartbeat, CancellationToken cancellationToken);
+    /// <summary>
+    /// Keeps the heartbeat unless a newer one of the same worker is stored already, and renews until
+    /// <paramref name="leasesUntil"/> (the service's clock) the leases of the attempts it lists.
+    /// </summary>
+    Task RecordAsync(WorkerHeartbeat heartbeat, DateTime leasesUntil, CancellationToken cancellationToken);
 
     /// <summary>The workers heard from after a time, ordered by id.</summary>
     Task<IReadOnlyList<WorkerRecord>> ListAsync(DateTime heardSince, CancellationToken cancellationToken);

@@ -28,44 +28,40 @@ static class TaskRecording
             task.Error = $"{ErrorClasses.Invalid}: the prompt is empty";
     }
 
+    /// <summary>What the worker adds to the record of the attempt the start check created: its branch, host and redelivery.</summary>
     public static void RecordStart(this TaskState task, AgentJobStarted message)
     {
-        // A second start of the same job while an attempt is still open means that worker vanished mid-attempt.
-        foreach (var open in task.Attempts.Where(a => a.Pass == message.Pass && a.FinishedAt is null && a.Id != message.AttemptId))
-        {
-            open.FinishedAt = message.StartedAt;
-            open.ErrorClass = ErrorClasses.ContainerCrash;
-            open.Message = "worker lost: the job was redelivered to another worker";
-        }
-
-        var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
-        attempt.Worker = message.WorkerId;
-        attempt.Host = message.Host;
+        if (task.Attempts.FirstOrDefault(a => a.Id == message.AttemptId) is not { } attempt)
+            return;
+        attempt.Worker ??= message.WorkerId;
+        attempt.Host ??= message.Host;
         attempt.Redelivery = message.Redelivery;
         attempt.Branch = message.Branch;
-        attempt.StartedAt = message.StartedAt;
-        task.AttemptCount = Math.Max(task.AttemptCount, message.Attempt);
     }
 
-    public static void RecordFailure(this TaskState task, AgentAttemptFailed message)
+    /// <summary>
+    /// The holder's failure: on its record, and the lease is free. A retry makes a job expected when it is due, on the
+    /// service's clock (the worker's delay, not its clock).
+    /// </summary>
+    public static void RecordFailure(this TaskState task, AgentAttemptFailed message, DateTime now)
     {
-        if (message.Start is { } start)
-            task.RecordStart(start);
-        var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
-        attempt.Worker ??= message.WorkerId;
-        attempt.FinishedAt = message.FinishedAt;
-        attempt.ExitCode = message.ExitCode;
-        attempt.ErrorClass = message.ErrorClass;
-        attempt.Message = message.Message;
-        attempt.NextRetryAt = message.NextRetryAt;
-        attempt.OutputChunks = message.OutputChunks;
-        attempt.RecordUsage(message.Usage);
-        task.AttemptCount = Math.Max(task.AttemptCount, message.Attempt);
+        var held = task.RecordReport(message.AttemptId, message.Start, attempt =>
+        {
+            attempt.FinishedAt = message.FinishedAt;
+            attempt.ExitCode = message.ExitCode;
+            attempt.ErrorClass = message.ErrorClass;
+            attempt.Message = message.Message;
+            attempt.NextRetryAt = message.NextRetryAt;
+            attempt.OutputChunks = message.OutputChunks;
+            attempt.RecordUsage(message.Usage);
+        }, $"failed: {message.ErrorClass}");
+        if (held && message.NextRetryAt is { } next)
+            task.ExpectStart(now + (next - message.FinishedAt));
     }
 
     public static void RecordSuccess(this TaskState task, AgentJobCompleted message)
     {
-        task.RecordCompletionOfStaleJob(message);
+        task.RecordCompletion(message);
         task.ResultAgent = message.Result.Agent;
         task.ResultBranch = message.Result.Branch;
         task.ResultCommit = message.Result.Commit;
@@ -75,44 +71,63 @@ static class TaskRecording
         task.FinishedAt = message.FinishedAt;
     }
 
-    public static void RecordCompletionOfStaleJob(this TaskState task, AgentJobCompleted message)
-    {
-        if (message.Start is { } start)
-            task.RecordStart(start);
-        var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
-        attempt.Worker ??= message.WorkerId;
-        attempt.FinishedAt = message.FinishedAt;
-        attempt.ExitCode = message.ExitCode;
-        attempt.ErrorClass = null;
-        attempt.NextRetryAt = null;
-        attempt.OutputChunks = message.OutputChunks;
-        attempt.RecordUsage(message.Usage);
-        task.AttemptCount = Math.Max(task.AttemptCount, message.Attempt);
-    }
+    /// <summary>A completion that does not make the task's result: the task ended meanwhile (its holder raced a cancel), or it was superseded.</summary>
+    public static bool RecordCompletion(this TaskState task, AgentJobCompleted message) =>
+        task.RecordReport(message.AttemptId, message.Start, attempt =>
+        {
+            attempt.FinishedAt = message.FinishedAt;
+            attempt.ExitCode = message.ExitCode;
+            attempt.ErrorClass = null;
+            attempt.NextRetryAt = null;
+            attempt.OutputChunks = message.OutputChunks;
+            attempt.RecordUsage(message.Usage);
+        }, "succeeded");
 
-    /// <summary>The current agent gave up on the task; its last failure says whether another agent may try.</summary>
-    public static void RecordFault(this TaskState task, Fault<RunAgentJob> fault, DateTime now)
+    /// <summary>
+    /// The current agent gave up on the task: its last failure allows no retry, its job faulted, or its attempts keep
+    /// losing their worker. The last failure says whether another agent may try.
+    /// </summary>
+    public static void RecordGiveUp(this TaskState task, string? errorClass, string reason, DateTime now)
     {
-        var last = task.Attempts.Where(a => a.Pass == fault.Message.Pass).MaxBy(a => a.Number);
-        var reason = fault.Exceptions?.FirstOrDefault(e => e is not null)?.Message ?? "the agent gave up";
+        var last = task.Attempts.Where(a => a.Pass == task.Pass).MaxBy(a => a.Number);
         task.Error = last is { ErrorClass: not null }
             ? $"{task.CurrentAgent}: {last.ErrorClass}: {last.Message}"
             : $"{task.CurrentAgent}: {reason}";
-        if (last is { ErrorClass: ErrorClasses.Invalid } || FaultClass(fault) == ErrorClasses.Invalid)
+        if (last is { ErrorClass: ErrorClasses.Invalid } || errorClass == ErrorClasses.Invalid)
             task.ChainIndex = task.Agents.Count; // the task itself cannot run: no other agent would do better
+        task.ClearLease();
+        task.StartAllowedAt = null;
         task.UpdatedAt = now;
     }
 
-    public static void RecordCancellation(this TaskState task, AgentJobCancelled message)
+    /// <summary>
+    /// Whether a fault of the job is the current agent giving up: the fault of the attempt that holds the lease (its
+    /// failure report was lost), or of a delivery that failed before it held one while no attempt holds it.
+    /// </summary>
+    public static bool IsCurrentFault(this TaskState task, Fault<RunAgentJob> fault) =>
+        fault.Message.Pass == task.Pass && (FaultData(fault, "attemptId") is { } id ? Guid.TryParse(id, out var attempt) && task.Holds(attempt) : task.LeaseId is null);
+
+    /// <summary>The holder's attempt, when its failure report was lost: ended by the fault.</summary>
+    public static void RecordFault(this TaskState task, Fault<RunAgentJob> fault, DateTime now)
     {
-        if (message.Start is { } start)
-            task.RecordStart(start);
-        var attempt = task.Attempt(message.AttemptId, message.Pass, message.Attempt, message.Agent);
-        attempt.Worker ??= message.WorkerId;
-        attempt.FinishedAt = message.FinishedAt;
-        attempt.Message = "stopped: the task was cancelled";
-        attempt.OutputChunks = message.OutputChunks;
+        var reason = fault.Exceptions?.FirstOrDefault(e => e is not null)?.Message ?? "the agent gave up";
+        if (task.Attempts.FirstOrDefault(a => a.Id == task.LeaseId) is { FinishedAt: null } held)
+        {
+            held.FinishedAt = now;
+            held.ErrorClass = FaultData(fault, "errorClass") ?? ErrorClasses.AgentFailure;
+            held.Message = reason;
+        }
+
+        task.RecordGiveUp(FaultData(fault, "errorClass"), reason, now);
     }
+
+    public static bool RecordCancellation(this TaskState task, AgentJobCancelled message) =>
+        task.RecordReport(message.AttemptId, message.Start, attempt =>
+        {
+            attempt.FinishedAt = message.FinishedAt;
+            attempt.Message = "stopped: the task was cancelled";
+            attempt.OutputChunks = message.OutputChunks;
+        }, "stopped");
 
     /// <summary>The task ends without a result (cancelled, rejected): why, and who decided.</summary>
     public static void End(this TaskState task, string why, string? by, string? reason, DateTime now)
@@ -120,6 +135,7 @@ static class TaskRecording
         task.Decision = (by, reason);
         task.Error = why;
         task.FinishedAt = now;
+        task.StartAllowedAt = null; // the lease, if one is held, stays until its holder confirms it stopped
     }
 
     public static void Pause(this TaskState task, string? by, string? reason)
@@ -144,11 +160,12 @@ static class TaskRecording
     public static void Fail(this TaskState task, DateTime now)
     {
         task.FinishedAt = now;
+        task.StartAllowedAt = null;
         task.Error ??= "every agent of the chain failed";
     }
 
-    static string? FaultClass(Fault<RunAgentJob> fault) =>
-        (fault.Exceptions ?? []).Select(e => e?.Data?.TryGetValue("errorClass", out var value) == true ? value?.ToString() : null)
+    static string? FaultData(Fault<RunAgentJob> fault, string key) =>
+        (fault.Exceptions ?? []).Select(e => e?.Data?.TryGetValue(key, out var value) == true ? value?.ToString() : null)
             .FirstOrDefault(c => c is not null);
 
     static void RecordUsage(this TaskAttempt attempt, AttemptUsage? usage)
@@ -158,15 +175,22 @@ static class TaskRecording
         attempt.CostUsd = usage?.CostUsd;
     }
 
-    static TaskAttempt Attempt(this TaskState task, Guid id, int pass, int number, string agent)
+    /// <summary>
+    /// An attempt's end: applied to its record and freeing the lease when the attempt holds it; otherwise noted on its
+    /// record as superseded. A start carried in the report is recorded first.
+    /// </summary>
+    static bool RecordReport(this TaskState task, Guid attemptId, AgentJobStarted? start, Action<TaskAttempt> apply, string what)
     {
-        var attempt = task.Attempts.FirstOrDefault(a => a.Id == id);
-        if (attempt is null)
+        if (start is not null)
+            task.RecordStart(start);
+        if (!task.Holds(attemptId))
         {
-            attempt = new TaskAttempt { Id = id, TaskId = task.CorrelationId, Pass = pass, Number = number, Agent = agent };
-            task.Attempts.Add(attempt);
+            task.RecordSuperseded(attemptId, what);
+            return false;
         }
 
-        return attempt;
+        apply(task.Attempts.First(a => a.Id == attemptId));
+        task.ClearLease();
+        return true;
     }
 }

@@ -67,6 +67,33 @@ public sealed class TaskState : SagaStateMachineInstance
 
     public Guid? ApprovalTimeoutTokenId { get; set; }
 
+    /// <summary>
+    /// The attempt that holds the task's lease: the only one whose events change the task. Null when no attempt holds it.
+    /// Granted by the start check, given up when the attempt's end is recorded, and taken away when it expires.
+    /// </summary>
+    public Guid? LeaseId { get; set; }
+
+    /// <summary>The delivery of the job that holds the lease (<see cref="Supervisor.Contracts.AttemptStartRequest.Claim"/>).</summary>
+    public Guid? LeaseClaim { get; set; }
+
+    /// <summary>When the lease expires on the service's clock; every heartbeat of its worker that lists the attempt renews it.</summary>
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    /// <summary>
+    /// A job of the task is expected to start from this time on (dispatched, or its retry due then). Null when none is:
+    /// a copy of a job that asks then is dropped. The reconciler sends the job again when none started in time.
+    /// </summary>
+    public DateTime? StartAllowedAt { get; set; }
+
+    /// <summary>The answer to the start check being handled, and what it decided (not stored).</summary>
+    public Contracts.AttemptStartResponse? StartAnswer { get; set; }
+
+    /// <summary>The attempt whose lease the message being handled took away, if any (not stored): its worker is told to stop it.</summary>
+    public Guid? LostAttempt { get; set; }
+
+    /// <summary>What the start check being handled decided (not stored).</summary>
+    public StartDecision StartDecision { get; set; }
+
     /// <summary>The last message that sent something (a job, a cancellation): a redelivered copy of it sends again.</summary>
     public Guid? LastSendingMessageId { get; set; }
 

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Service.Storage;
 
@@ -14,7 +15,7 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
     {
         Endpoint(e =>
         {
-            e.Name = "task-state";
+            e.Name = AgentQueues.TaskState;
             e.PrefetchCount = Concurrency * 2;
         });
         ConcurrentMessageLimit = Concurrency;
@@ -41,6 +42,8 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
         sagaConfigurator.Message<AgentAttemptFailed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
         sagaConfigurator.Message<AgentJobCompleted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
         sagaConfigurator.Message<Fault<RunAgentJob>>(m => m.UsePartitioner(partition, c => c.Message.Message.TaskId));
+        sagaConfigurator.Message<AttemptStartRequest>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+        sagaConfigurator.Message<ReleaseAttemptClaim>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
 
         // After the repository loaded the task, within the outbox above: a redelivered message sends again what it had sent.
         sagaConfigurator.UseFilter(new SendAgainFilter(context.GetRequiredService<IOptions<PolicyOptions>>().Value.ApprovalTimeout,

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
+using Supervisor.Service.Fleet;
 
 namespace Supervisor.Service.Tasks;
 
@@ -13,9 +14,13 @@ namespace Supervisor.Service.Tasks;
 /// </summary>
 public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
 {
-    public TaskStateMachine(AgentCatalog catalog, IOptions<PolicyOptions> policyOptions, TimeProvider clock)
+    readonly TimeProvider _clock;
+
+    public TaskStateMachine(AgentCatalog catalog, IOptions<PolicyOptions> policyOptions, IOptions<FleetOptions> fleetOptions, TimeProvider clock)
     {
+        _clock = clock;
         var policy = policyOptions.Value;
+        var lease = new LeaseTerms(fleetOptions.Value.LostAfter, fleetOptions.Value.MaxLostAttempts);
         DateTime Now() => clock.GetUtcNow().UtcDateTime;
 
         InstanceState(x => x.CurrentState);
@@ -29,6 +34,13 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         Event(() => AgentJobDeclined, x => ByTask(x, c => c.Message.TaskId));
         Event(() => RunAgentJobFaulted, x => ByTask(x, c => c.Message.Message.TaskId));
         Event(() => CancelTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => AttemptStartRequested, x =>
+        {
+            x.CorrelateById(c => c.Message.TaskId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new AttemptStartResponse(c.Message.TaskId, false, null, "the task does not exist"))));
+        });
+        Event(() => ReleaseAttemptClaim, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => ReconcileTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => PauseTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ResumeTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ApproveTask, x => ByTask(x, c => c.Message.TaskId));
@@ -70,30 +82,41 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .TransitionTo(Cancelled));
 
         During(Dispatched, Running, RetryScheduled,
-            When(AgentJobStarted, c => c.Message.Pass == c.Saga.Pass)
-                .Then(c => c.Saga.RecordStart(c.Message))
-                .TransitionTo(Running),
-            When(AgentJobStarted, c => c.Message.Pass != c.Saga.Pass)
-                .Then(c => c.Saga.RecordStart(c.Message)),
-            When(AgentAttemptFailed, c => c.Message.Pass == c.Saga.Pass && c.Message.NextRetryAt is not null)
-                .Then(c => c.Saga.RecordFailure(c.Message))
-                .If(c => c.Saga.CurrentState != Running.Name, started => started.TransitionTo(Running))
+            When(AttemptStartRequested)
+                .Then(c => c.Saga.Decide(c.Message, lease, Now()))
+                .ThenAsync(StopLostAttemptAsync)
+                .If(c => c.Saga.StartDecision == StartDecision.Grant && c.Saga.CurrentState != Running.Name, granted => granted.TransitionTo(Running))
+                .If(c => c.Saga.StartDecision == StartDecision.GiveUp, poison => GiveUp(poison
+                    .Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))))
+                .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)),
+            When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
+                .Then(c => c.Saga.Release(c.Message, Now()))
+                .TransitionTo(Dispatched),
+            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is not null)
+                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
                 .TransitionTo(RetryScheduled),
-            When(AgentAttemptFailed, c => c.Message.Pass != c.Saga.Pass || c.Message.NextRetryAt is null)
-                .Then(c => c.Saga.RecordFailure(c.Message)),
-            // Events of one task may be handled out of order (several service instances): a result implies its start.
-            When(AgentJobCompleted, c => c.Message.Pass == c.Saga.Pass)
+            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is null)
+                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
+                .Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))
+                .Apply(GiveUp),
+            When(AgentAttemptFailed, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordFailure(c.Message, Now())),
+            When(AgentJobCompleted, c => c.Saga.Holds(c.Message.AttemptId))
                 .Then(c => c.Saga.RecordSuccess(c.Message))
-                .If(c => c.Saga.CurrentState != Running.Name, started => started.TransitionTo(Running))
                 .TransitionTo(Succeeded),
-            When(AgentJobCompleted, c => c.Message.Pass != c.Saga.Pass)
-                .Then(c => c.Saga.RecordCompletionOfStaleJob(c.Message)),
+            When(AgentJobCompleted, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordCompletion(c.Message)),
             When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
-            When(RunAgentJobFaulted, c => c.Message.Message.Pass == c.Saga.Pass)
+            When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
                 .Then(c => c.Saga.RecordFault(c.Message, Now()))
-                .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
-                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+                .Apply(GiveUp),
+            When(ReconcileTask, c => c.Message.Lease is { } held && c.Saga.LeaseId == held && c.Saga.LeaseExpiresAt < Now())
+                .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
+                .ThenAsync(StopLostAttemptAsync)
+                .IfElse(c => c.Saga.LostAttemptsInPass() >= lease.MaxLostAttempts,
+                    poison => GiveUp(poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))),
+                    again => SendAgain(again)),
+            When(ReconcileTask, c => c.Message.Lease is null && c.Saga.LeaseId is null && c.Saga.StartAllowedAt == c.Message.StartAllowedAt)
+                .Then(c => c.Saga.Note("Reconciled", c.Message.Reason, Now()))
+                .Apply(SendAgain),
             CancelWithAttempts(When(CancelTask)),
             When(PauseTask)
                 .Then(c => c.Saga.Pause(c.Message.By, c.Message.Reason))
@@ -102,26 +125,42 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         // A paused task lets its running attempt finish but starts nothing new: whatever would start something is
         // remembered and done on resume.
         During(Paused,
-            When(AgentJobStarted)
-                .Then(c => c.Saga.RecordStart(c.Message))
-                .If(c => c.Message.Pass == c.Saga.Pass, current => current.Then(c => c.Saga.PausedFrom = Running.Name)),
-            When(AgentAttemptFailed)
-                .Then(c => c.Saga.RecordFailure(c.Message))
-                .If(c => c.Message.Pass == c.Saga.Pass && c.Message.NextRetryAt is not null,
-                    current => current.Then(c => c.Saga.PausedFrom = RetryScheduled.Name)),
-            When(AgentJobCompleted, c => c.Message.Pass == c.Saga.Pass)
+            When(AttemptStartRequested)
+                .Then(c => c.Saga.DeclineStart(c.Message, paused: true))
+                .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)),
+            When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
+                .Then(c => c.Saga.Release(c.Message, Now()))
+                .Then(c => c.Saga.DispatchOnResume = true),
+            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is not null)
+                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
+                .Then(c => c.Saga.PausedFrom = RetryScheduled.Name),
+            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is null)
+                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
+                .Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))
+                .IfElse(c => c.Saga.CanFallBack(),
+                    next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
+                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+            When(AgentAttemptFailed, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordFailure(c.Message, Now())),
+            When(AgentJobCompleted, c => c.Saga.Holds(c.Message.AttemptId))
                 .Then(c => c.Saga.RecordSuccess(c.Message))
                 .TransitionTo(Succeeded),
-            When(AgentJobCompleted, c => c.Message.Pass != c.Saga.Pass)
-                .Then(c => c.Saga.RecordCompletionOfStaleJob(c.Message)),
+            When(AgentJobCompleted, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordCompletion(c.Message)),
             When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
-            When(AgentJobDeclined, c => c.Message.Pass == c.Saga.Pass)
-                .Then(c => c.Saga.DispatchOnResume = true),
-            When(RunAgentJobFaulted, c => c.Message.Message.Pass == c.Saga.Pass)
+            When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
                 .Then(c => c.Saga.RecordFault(c.Message, Now()))
                 .IfElse(c => c.Saga.CanFallBack(),
                     next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
                     end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+            When(ReconcileTask, c => c.Message.Lease is { } held && c.Saga.LeaseId == held && c.Saga.LeaseExpiresAt < Now())
+                .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
+                .ThenAsync(StopLostAttemptAsync)
+                .Then(c => c.Saga.StartAllowedAt = null)
+                .IfElse(c => c.Saga.LostAttemptsInPass() >= lease.MaxLostAttempts,
+                    poison => poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))
+                        .IfElse(c => c.Saga.CanFallBack(),
+                            next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
+                            end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+                    again => again.Then(c => c.Saga.DispatchOnResume = true)),
             When(ResumeTask)
                 .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
                 .IfElse(c => c.Saga.DispatchOnResume,
@@ -133,14 +172,31 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                             running => running.TransitionTo(Running)))),
             CancelWithAttempts(When(CancelTask)));
 
-        // Late events complete the record of a task that has already ended; they never change its state.
+        // Late events complete the record of a task that has already ended; they never change its state. A lease still
+        // held (a cancelled task's attempt that has not yet confirmed it stopped) ends with its holder's report or expiry.
         During(Succeeded, Failed, Cancelled, Rejected,
-            When(AgentJobStarted).Then(c => c.Saga.RecordStart(c.Message)),
-            When(AgentAttemptFailed).Then(c => c.Saga.RecordFailure(c.Message)),
-            When(AgentJobCompleted).Then(c => c.Saga.RecordCompletionOfStaleJob(c.Message)),
+            When(AttemptStartRequested)
+                .Then(c => c.Saga.DeclineStart(c.Message, paused: false))
+                .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)),
+            When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
+                .Then(c => c.Saga.Release(c.Message, Now()))
+                .Then(c => c.Saga.StartAllowedAt = null),
+            When(AgentAttemptFailed).Then(c => c.Saga.RecordFailure(c.Message, Now())).Then(c => c.Saga.StartAllowedAt = null),
+            When(AgentJobCompleted).Then(c => c.Saga.RecordCompletion(c.Message)),
             When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
+            When(ReconcileTask, c => c.Message.Lease is { } held && c.Saga.LeaseId == held && c.Saga.LeaseExpiresAt < Now())
+                .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
+                .ThenAsync(StopLostAttemptAsync)
+                .Then(c => c.Saga.StartAllowedAt = null),
             Ignore(AgentJobDeclined),
             Ignore(RunAgentJobFaulted));
+
+        During(Submitted, AwaitingApproval,
+            When(AttemptStartRequested)
+                .Then(c => c.Saga.DeclineStart(c.Message, paused: false))
+                .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)));
+
+        DuringAny(When(AgentJobStarted).Then(c => c.Saga.RecordStart(c.Message)));
 
         During(Failed, Cancelled, Rejected,
             When(RetryTask)
@@ -159,6 +215,8 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             Ignore(RejectTask),
             Ignore(RetryTask),
             Ignore(AgentJobDeclined),
+            Ignore(ReleaseAttemptClaim),
+            Ignore(ReconcileTask),
             Ignore(ApprovalTimeout.Received));
 
         // Waits for a person's decision, until the approval timeout when policy sets one. Scheduling it is what this
@@ -170,6 +228,25 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                     .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
                     .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
                 .TransitionTo(AwaitingApproval);
+
+        // The current agent gave up on the task (RecordGiveUp said why): the next agent of the chain, or the end.
+        EventActivityBinder<TaskState, T> GiveUp<T>(EventActivityBinder<TaskState, T> binder)
+            where T : class =>
+            binder
+                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+                .IfElse(c => c.Saga.CanFallBack(),
+                    next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
+                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
+
+        // The job of the current pass again (its attempt was lost, or it never started): a copy that did survive is
+        // harmless, as only one delivery gets the lease.
+        EventActivityBinder<TaskState, T> SendAgain<T>(EventActivityBinder<TaskState, T> binder)
+            where T : class =>
+            binder
+                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+                .Then(c => c.Saga.ExpectStart(Now()))
+                .ThenAsync(c => SendJobAsync(c, c.Saga))
+                .If(c => c.Saga.CurrentState != Dispatched.Name, back => back.TransitionTo(Dispatched));
 
         // Ends a task that may have an attempt running, and tells the workers to stop it (what this message sends).
         EventActivityBinder<TaskState, CancelTask> CancelWithAttempts(EventActivityBinder<TaskState, CancelTask> binder) =>
@@ -188,14 +265,29 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         x.OnMissingInstance(m => m.Discard());
     }
 
+    /// <summary>
+    /// An attempt whose lease was taken away may still be running (its worker stopped or cut off, not dead): its worker is
+    /// told to stop it when it hears again. Its report, should one come, is superseded anyway.
+    /// </summary>
+    static async Task StopLostAttemptAsync<T>(BehaviorContext<TaskState, T> context)
+        where T : class
+    {
+        if (context.Saga.LostAttempt is { } lost)
+            await context.Publish(new CancelAttempts(context.Saga.CorrelationId, "its lease expired and was taken over", lost), context.CancellationToken);
+    }
+
     static string Why(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason}";
 
     static string Cancellation(CancelTask message) => $"cancelled by {message.By ?? "someone"}" + Why(message.Reason);
 
-    /// <summary>Sends the job for the current agent of the chain; the outbox releases it after the state is committed.</summary>
-    static async Task DispatchAsync(BehaviorContext<TaskState> context)
+    /// <summary>
+    /// Sends the job for the current agent of the chain, on a new pass; the outbox releases it after the state is
+    /// committed. The first delivery that asks may start it.
+    /// </summary>
+    async Task DispatchAsync(BehaviorContext<TaskState> context)
     {
         context.Saga.Pass++;
+        context.Saga.ExpectStart(_clock.GetUtcNow().UtcDateTime);
         context.Saga.LastSendingMessageId = context.MessageId;
         await SendJobAsync(context, context.Saga);
     }
@@ -263,6 +355,9 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     public Event<AgentJobDeclined> AgentJobDeclined { get; private set; } = null!;
     public Event<Fault<RunAgentJob>> RunAgentJobFaulted { get; private set; } = null!;
     public Event<CancelTask> CancelTask { get; private set; } = null!;
+    public Event<AttemptStartRequest> AttemptStartRequested { get; private set; } = null!;
+    public Event<ReleaseAttemptClaim> ReleaseAttemptClaim { get; private set; } = null!;
+    public Event<ReconcileTask> ReconcileTask { get; private set; } = null!;
     public Event<PauseTask> PauseTask { get; private set; } = null!;
     public Event<ResumeTask> ResumeTask { get; private set; } = null!;
     public Event<ApproveTask> ApproveTask { get; private set; } = null!;
@@ -270,4 +365,12 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     public Event<RetryTask> RetryTask { get; private set; } = null!;
 
     public Schedule<TaskState, ApprovalTimedOut> ApprovalTimeout { get; private set; } = null!;
+}
+
+/// <summary>Lets a shared part of the state machine's behaviour read as one step of an activity chain.</summary>
+static class ActivityBinderExtensions
+{
+    public static EventActivityBinder<TaskState, T> Apply<T>(this EventActivityBinder<TaskState, T> binder,
+        Func<EventActivityBinder<TaskState, T>, EventActivityBinder<TaskState, T>> part)
+        where T : class => part(binder);
 }

@@ -3,29 +3,31 @@ using Supervisor.Contracts;
 
 namespace Supervisor.Worker.Attempts;
 
-/// <summary>The attempts this worker is running: what its heartbeat reports, and how a cancellation finds them.</summary>
+/// <summary>
+/// The jobs this worker holds, from the moment each is received: how a cancellation finds them (before the attempt's
+/// lease, during its workspace and hooks, while its agent runs), and, once leased, what the heartbeat reports (which
+/// renews the leases).
+/// </summary>
 public sealed class RunningAttempts
 {
-    readonly ConcurrentDictionary<Guid, Entry> _attempts = new();
+    readonly ConcurrentDictionary<Entry, byte> _entries = new();
 
-    public Entry Start(Guid taskId, Guid attemptId, int attempt, string agent, DateTime startedAt)
+    /// <summary>A job just received; it stays listed until the entry is disposed.</summary>
+    public Entry Receive(Guid taskId, string agent)
     {
-        var entry = new Entry(taskId, attemptId, attempt, agent, startedAt);
-        _attempts[attemptId] = entry;
+        var entry = new Entry(this, taskId, agent);
+        _entries[entry] = 0;
         return entry;
     }
 
-    public void Finish(Entry entry)
-    {
-        _attempts.TryRemove(entry.AttemptId, out _);
-        entry.Dispose();
-    }
-
-    /// <summary>Cancels every attempt of the task running here; returns how many there were.</summary>
-    public int Cancel(Guid taskId, string reason)
+    /// <summary>
+    /// Cancels every job of the task held here, or only the attempt <paramref name="attemptId"/> when given (its lease was
+    /// taken over); returns how many there were.
+    /// </summary>
+    public int Cancel(Guid taskId, string reason, Guid? attemptId = null)
     {
         var count = 0;
-        foreach (var entry in _attempts.Values.Where(e => e.TaskId == taskId))
+        foreach (var entry in _entries.Keys.Where(e => e.TaskId == taskId && (attemptId is null || e.AttemptId == attemptId)))
         {
             entry.Cancel(reason);
             count++;
@@ -34,19 +36,24 @@ public sealed class RunningAttempts
         return count;
     }
 
+    /// <summary>The leased attempts, for the heartbeat and the metrics.</summary>
     public IReadOnlyList<RunningAttempt> Snapshot() =>
-        _attempts.Values.Select(e => new RunningAttempt(e.TaskId, e.AttemptId, e.Attempt, e.Agent, e.StartedAt, e.LastOutputAt)).ToList();
+        _entries.Keys.Where(e => e.AttemptId != Guid.Empty)
+            .Select(e => new RunningAttempt(e.TaskId, e.AttemptId, e.Attempt, e.Agent, e.StartedAt, e.LastOutputAt)).ToList();
 
-    public sealed class Entry(Guid taskId, Guid attemptId, int attempt, string agent, DateTime startedAt) : IDisposable
+    /// <summary>One job held by this worker; disposing it takes it off the list.</summary>
+    public sealed class Entry(RunningAttempts owner, Guid taskId, string agent) : IDisposable
     {
         readonly CancellationTokenSource _cancelled = new();
         long _lastOutputTicks;
 
         public Guid TaskId { get; } = taskId;
-        public Guid AttemptId { get; } = attemptId;
-        public int Attempt { get; } = attempt;
         public string Agent { get; } = agent;
-        public DateTime StartedAt { get; } = startedAt;
+
+        /// <summary>The leased attempt's id; empty until the lease is granted.</summary>
+        public Guid AttemptId { get; private set; }
+        public int Attempt { get; private set; }
+        public DateTime StartedAt { get; private set; }
 
         /// <summary>When the agent last printed anything: its sign of life between heartbeats.</summary>
         public DateTime? LastOutputAt => Interlocked.Read(ref _lastOutputTicks) is var ticks and > 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
@@ -55,14 +62,33 @@ public sealed class RunningAttempts
 
         public string? CancelReason { get; private set; }
 
+        /// <summary>The job's attempt holds the lease: heartbeats list it from now on, which keeps the lease.</summary>
+        public void Lease(Guid attemptId, int attempt, DateTime at)
+        {
+            Attempt = attempt;
+            StartedAt = at;
+            AttemptId = attemptId;
+        }
+
         public void Touch(DateTime at) => Interlocked.Exchange(ref _lastOutputTicks, at.Ticks);
 
         public void Cancel(string reason)
         {
             CancelReason ??= reason;
-            _cancelled.Cancel();
+            try
+            {
+                _cancelled.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the job ended meanwhile: nothing left to stop
+            }
         }
 
-        public void Dispose() => _cancelled.Dispose();
+        public void Dispose()
+        {
+            owner._entries.TryRemove(this, out _);
+            _cancelled.Dispose();
+        }
     }
 }

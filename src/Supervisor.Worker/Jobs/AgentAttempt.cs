@@ -5,15 +5,16 @@ using Supervisor.Contracts;
 namespace Supervisor.Worker.Jobs;
 
 /// <summary>
-/// One delivery of a job and the attempt it becomes on this worker: the job, its agent's profile, the attempt's id and
-/// number, this delivery's claim on it, and the retry counters the job carries.
+/// One delivery of a job and the attempt it became on this worker once the saga granted it the task's lease: the job, its
+/// agent's profile, the attempt's id (the lease: every event of the attempt carries it) and number (the saga's), this
+/// delivery's claim, and the retry counters the job carries.
 /// </summary>
 /// <param name="Context">The delivery of the job.</param>
 /// <param name="Profile">The profile of the job's agent on this worker.</param>
-/// <param name="Id">The attempt's id.</param>
-/// <param name="Number">The attempt's number within its task.</param>
+/// <param name="Id">The attempt's id, as the saga granted it.</param>
+/// <param name="Number">The attempt's number within its task, as the saga granted it.</param>
 /// <param name="Worker">This worker's name, as the attempt records it.</param>
-/// <param name="Claim">This delivery's claim on the attempt, given up if the delivery ends (its connection dropped) before the agent runs.</param>
+/// <param name="Claim">This delivery's claim: the same in every start check it makes, and in the release of an unused lease.</param>
 /// <param name="Redelivery">How many times the broker redelivered this job.</param>
 /// <param name="Counters">The retry counters the job carries.</param>
 public sealed record AgentAttempt(
@@ -35,13 +36,7 @@ public sealed record AgentAttempt(
     /// <summary>The agent's name.</summary>
     public string Agent => Job.Agent;
 
-    public static AgentAttempt Of(ConsumeContext<RunAgentJob> context, AgentOptions profile, string worker)
-    {
-        var redelivery = context.GetRedeliveryCount();
-        var counters = RetryPolicy.Counters.From(context);
-        // A job handed back by a stopping worker keeps its redelivery count; its hand-backs keep attempt numbers apart.
-        var number = context.Message.FirstAttempt + redelivery + counters.HandBacks;
-        var id = NewId.NextGuid();
-        return new AgentAttempt(context, profile, id, number, worker, NewId.NextGuid(), redelivery, counters);
-    }
+    /// <summary>A delivery that has not been granted a lease yet (no id, no number).</summary>
+    public static AgentAttempt Of(ConsumeContext<RunAgentJob> context, AgentOptions profile, string worker) =>
+        new(context, profile, Guid.Empty, 0, worker, NewId.NextGuid(), context.GetRedeliveryCount(), RetryPolicy.Counters.From(context));
 }

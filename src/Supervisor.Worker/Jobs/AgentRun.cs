@@ -9,7 +9,7 @@ namespace Supervisor.Worker.Jobs;
 
 /// <summary>
 /// What the agent's run left for the attempt's end: the process outcome, the agent's own report, the failure if any,
-/// the commit and the collected output. The attempt stays on this worker's running list until this is disposed.
+/// the commit and the collected output.
 /// </summary>
 public sealed class AgentRun(
     ProcessOutcome outcome,
@@ -17,8 +17,7 @@ public sealed class AgentRun(
     Classification? failure,
     WorkspaceCommit? commit,
     OutputCollector output,
-    RunningAttempts running,
-    RunningAttempts.Entry entry) : IDisposable
+    RunningAttempts.Entry entry)
 {
     /// <summary>The agent's outcome, or the verify command's when that was interrupted.</summary>
     public ProcessOutcome Outcome { get; } = outcome;
@@ -36,5 +35,4 @@ public sealed class AgentRun(
     /// <summary>Why the attempt was killed, when its task was cancelled.</summary>
     public string? CancelReason => entry.CancelReason;
 
-    public void Dispose() => running.Finish(entry);
 }

@@ -24,13 +24,12 @@ public sealed class AgentRunner(
     AttemptExecutor executor,
     CommandRunner commands,
     WorkspaceManager workspaces,
-    RunningAttempts running,
     WorkerShutdown shutdown,
     WorkerMetrics metrics,
     AttemptEvents events,
     TimeProvider clock)
 {
-    public async Task<AgentRun> RunAsync(AgentAttempt attempt, Workspace workspace)
+    public async Task<AgentRun> RunAsync(AgentAttempt attempt, Workspace workspace, RunningAttempts.Entry entry)
     {
         var job = attempt.Job;
         var agent = attempt.Profile;
@@ -42,44 +41,35 @@ public sealed class AgentRunner(
         var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
         var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
 
-        var entry = running.Start(job.TaskId, attempt.Id, attempt.Number, job.Agent, clock.GetUtcNow().UtcDateTime);
-        try
+        // Not the consume token: MassTransit cancels it when the broker connection drops, and the attempt must not die with
+        // the connection. It carries on and publishes its result once the broker is back; the broker's redelivered copy of
+        // the job meanwhile waits on this attempt's lease, which the heartbeats keep, and is dropped when the result is recorded.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
+        var outcome = await RunAgentAsync(attempt, spec, entry, retries, stop.Token);
+        var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
+        var failure = Classify(agent, outcome, report, collector);
+
+        if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
         {
-            // Not the consume token: MassTransit cancels it when the broker connection drops, and the attempt must not die with
-            // the connection. It carries on and publishes its result once the broker is back; the broker's redelivered copy of
-            // the job meanwhile waits on this attempt's claim and is dropped when the result is recorded.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
-            var outcome = await RunAgentAsync(attempt, spec, entry, retries, stop.Token);
-            var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
-            var failure = Classify(agent, outcome, report, collector);
-
-            if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
-            {
-                var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, collector, stop.Token);
-                outcome = verified.Cancelled ? verified : outcome;
-                failure = verified is { Cancelled: false, ExitCode: not 0 } or { TimedOut: true }
-                    ? new Classification(verified.Crash is null ? ErrorClasses.AgentFailure : ErrorClasses.ContainerCrash,
-                        $"the verify command failed ({Describe(verified)}): {LastLine(collector.StdoutTail)}")
-                    : null;
-            }
-
-            WorkspaceCommit? commit = null;
-            if (failure is null && !outcome.Cancelled)
-            {
-                commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
-                    CancellationToken.None);
-                if (commit is null && job.ExpectChanges)
-                    failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
-            }
-
-            await collector.CompleteAsync();
-            return new AgentRun(outcome, report, failure, commit, collector, running, entry);
+            var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, collector, stop.Token);
+            outcome = verified.Cancelled ? verified : outcome;
+            failure = verified is { Cancelled: false, ExitCode: not 0 } or { TimedOut: true }
+                ? new Classification(verified.Crash is null ? ErrorClasses.AgentFailure : ErrorClasses.ContainerCrash,
+                    $"the verify command failed ({Describe(verified)}): {LastLine(collector.StdoutTail)}")
+                : null;
         }
-        catch
+
+        WorkspaceCommit? commit = null;
+        if (failure is null && !outcome.Cancelled)
         {
-            running.Finish(entry);
-            throw;
+            commit = await workspaces.CommitAsync(workspace, $"supervisor: task {attempt.TaskId} attempt {attempt.Number} ({attempt.Agent})",
+                CancellationToken.None);
+            if (commit is null && job.ExpectChanges)
+                failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
         }
+
+        await collector.CompleteAsync();
+        return new AgentRun(outcome, report, failure, commit, collector, entry);
     }
 
     /// <summary>The agent's process, traced, its output a sign of life for the heartbeat and counted for the metrics.</summary>

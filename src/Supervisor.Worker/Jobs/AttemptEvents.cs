@@ -26,10 +26,13 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
         PublishAsync(attempt.Context, new AgentLogChunk(attempt.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At),
             CancellationToken.None);
 
-    /// <summary>The service declined the job (the task is cancelled, paused or moved on): it is dropped without an attempt.</summary>
-    public Task DeclinedAsync(AgentAttempt attempt, string reason) =>
-        PublishAsync(attempt.Context, new AgentJobDeclined(attempt.TaskId, attempt.Pass, attempt.Agent, attempt.Worker, reason, clock.GetUtcNow().UtcDateTime),
-            attempt.Context.CancellationToken);
+    /// <summary>The task was cancelled after the attempt got its lease and before its agent started: the agent never runs.</summary>
+    public async Task StoppedBeforeStartAsync(AgentAttempt attempt, string reason)
+    {
+        await PublishAsync(attempt.Context, new AgentJobCancelled(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker,
+            clock.GetUtcNow().UtcDateTime, 0, Started(attempt, null)), CancellationToken.None);
+        LogCancelled(attempt.TaskId, attempt.Number, reason + " (before its agent started)");
+    }
 
     /// <param name="attempt">The attempt that completed.</param>
     /// <param name="result">How it ended.</param>

@@ -24,7 +24,10 @@ public sealed class AttemptPipeline(
     WorkerMetrics metrics,
     TimeProvider clock)
 {
-    public async Task RunAsync(AgentAttempt attempt, Workspace workspace)
+    /// <param name="attempt">The attempt, holding the task's lease.</param>
+    /// <param name="workspace">Its fresh workspace, removed whatever happens.</param>
+    /// <param name="entry">Where a cancellation of the task reaches the attempt: before its hook, its agent, or while they run.</param>
+    public async Task RunAsync(AgentAttempt attempt, Workspace workspace, RunningAttempts.Entry entry)
     {
         var finishedAs = "error";
         var start = new DeferredStart(events.Started(attempt, workspace.Branch), options.Value.AnnounceStartAfter, clock,
@@ -32,14 +35,23 @@ public sealed class AttemptPipeline(
         try
         {
             metrics.AttemptStarted(attempt.Agent);
-            if (await PreAttemptVetoAsync(attempt, workspace) is { } veto)
+            var veto = await PreAttemptVetoAsync(attempt, workspace, entry);
+            if (entry.Cancelled.IsCancellationRequested)
+            {
+                // Cancelled during the hook: the agent never starts.
+                await events.CancelledAsync(attempt, entry.CancelReason ?? "cancelled", 0, start);
+                finishedAs = "cancelled";
+                return;
+            }
+
+            if (veto is not null)
             {
                 finishedAs = ErrorClasses.Invalid;
                 await events.FailedAsync(attempt, null, new Classification(ErrorClasses.Invalid, veto), null, 0, null, await start.TakeAsync());
-                throw new AgentAttemptException(ErrorClasses.Invalid, veto);
+                throw new AgentAttemptException(attempt.Id, ErrorClasses.Invalid, veto);
             }
 
-            using var run = await runner.RunAsync(attempt, workspace);
+            var run = await runner.RunAsync(attempt, workspace, entry);
             var (outcome, report, failure, output) = (run.Outcome, run.Report, run.Failure, run.Output);
             if (outcome.Cancelled && run.CancelReason is { } reason)
             {
@@ -70,7 +82,7 @@ public sealed class AttemptPipeline(
             finishedAs = failure.ErrorClass;
             await events.FailedAsync(attempt, outcome.ExitCode, failure, delay, output.Published, report?.Usage, await start.TakeAsync());
             if (delay is null)
-                throw new AgentAttemptException(failure.ErrorClass, failure.Message);
+                throw new AgentAttemptException(attempt.Id, failure.ErrorClass, failure.Message);
 
             await events.RedeliverAsync(attempt, delay.Value, failure.ErrorClass);
         }
@@ -84,13 +96,14 @@ public sealed class AttemptPipeline(
     }
 
     /// <summary>Why the pre-attempt hook vetoes the attempt; null when there is no hook or it agrees.</summary>
-    async Task<string?> PreAttemptVetoAsync(AgentAttempt attempt, Workspace workspace)
+    async Task<string?> PreAttemptVetoAsync(AgentAttempt attempt, Workspace workspace, RunningAttempts.Entry entry)
     {
         if (!hooks.HasPreAttempt)
             return null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
         var veto = await hooks.PreAttemptAsync(
             AttemptHooks.Payload("pre-attempt", attempt.Job, attempt.Id, attempt.Number, attempt.Redelivery, attempt.Worker, workspace.Path, workspace.Branch),
-            workspace.Path, shutdown.GraceExpired);
+            workspace.Path, stop.Token);
         return veto.Succeeded ? null : veto.Message;
     }
 

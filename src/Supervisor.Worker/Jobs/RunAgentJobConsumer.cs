@@ -3,50 +3,62 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Rules.Failures;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
 
 namespace Supervisor.Worker.Jobs;
 
 /// <summary>
-/// Runs one attempt of a job: asks the service whether it may start (<see cref="AttemptStartGate"/>), creates a fresh
-/// workspace, then runs the attempt there and puts its end on the record (<see cref="AttemptPipeline"/>). Its queue's
-/// policy is in <see cref="RunAgentJobConsumerDefinition"/>.
+/// Runs one attempt of a job: holds it where a cancellation finds it from the moment it is received, asks the saga for
+/// the task's lease (<see cref="AttemptStartGate"/>), creates a fresh workspace, then runs the attempt there and puts
+/// its end on the record (<see cref="AttemptPipeline"/>). Its queue's policy is in <see cref="RunAgentJobConsumerDefinition"/>.
 /// </summary>
 public sealed partial class RunAgentJobConsumer(
     AgentCatalog catalog,
     IOptions<WorkerOptions> options,
     AttemptStartGate gate,
+    RunningAttempts running,
     WorkspaceManager workspaces,
     AttemptPipeline pipeline,
     AttemptEvents events,
+    TimeProvider clock,
     ILogger<RunAgentJobConsumer> logger) : IConsumer<RunAgentJob>
 {
     public async Task Consume(ConsumeContext<RunAgentJob> context)
     {
         var job = context.Message;
-        var attempt = AgentAttempt.Of(context, catalog.Get(job.Agent), options.Value.Id);
+        using var entry = running.Receive(job.TaskId, job.Agent);
+        if (await gate.LeaseAsync(AgentAttempt.Of(context, catalog.Get(job.Agent), options.Value.Id)) is not { } attempt)
+            return;
+        entry.Lease(attempt.Id, attempt.Number, clock.GetUtcNow().UtcDateTime);
+
         Workspace workspace;
         try
         {
-            if (!await gate.MayStartAsync(attempt))
-                return;
-
+            // Cancelled while it asked (the cancel reached this worker before the saga's answer did): it never starts.
+            entry.Cancelled.ThrowIfCancellationRequested();
             LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
-            workspace = await workspaces.CreateAsync(job.TaskId, attempt.Number, job.Repository?.Path, job.Repository?.BaseRef, context.CancellationToken);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, entry.Cancelled);
+            workspace = await workspaces.CreateAsync(job.TaskId, attempt.Number, job.Repository?.Path, job.Repository?.BaseRef, stop.Token);
+        }
+        catch (OperationCanceledException) when (entry.Cancelled.IsCancellationRequested)
+        {
+            await events.StoppedBeforeStartAsync(attempt, entry.CancelReason ?? "cancelled");
+            return;
         }
         catch (OperationCanceledException)
         {
-            gate.ReleaseClaim(attempt);
+            gate.ReleaseLease(attempt);
             throw;
         }
         catch (WorkspaceException e)
         {
             await events.FailedAsync(attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0, null, events.Started(attempt, null));
-            throw new AgentAttemptException(ErrorClasses.Invalid, e.Message);
+            throw new AgentAttemptException(attempt.Id, ErrorClasses.Invalid, e.Message);
         }
 
-        await pipeline.RunAsync(attempt, workspace);
+        await pipeline.RunAsync(attempt, workspace, entry);
     }
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: starting {Agent} (trace {TraceId})")]

@@ -24,7 +24,10 @@ public sealed class WorkerOptions : IValidatedOptions
     [FormerlyNamed("HeartbeatSeconds", "a duration such as 30s")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long to wait for the service's answer before starting an attempt anyway (it may be restarting).</summary>
+    /// <summary>
+    /// How long to wait for the service's answer to a start check before asking again. No attempt starts without its
+    /// lease: a restarting service delays attempts, it never lets one start unchecked.
+    /// </summary>
     [FormerlyNamed("StartCheckTimeoutSeconds", "a duration such as 30s")]
     public TimeSpan StartCheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -34,6 +37,12 @@ public sealed class WorkerOptions : IValidatedOptions
     /// at once.
     /// </summary>
     public TimeSpan AnnounceStartAfter { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// This worker's cancel queue (<c>worker-cancel-&lt;Id&gt;</c>) is durable, so a worker cut off for a while still
+    /// gets the cancellations it missed; the broker deletes it once it has been unused this long (the worker is gone).
+    /// </summary>
+    public TimeSpan CancelQueueExpiry { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
     /// Where this worker serves its own metrics in Prometheus text (e.g. <c>http://127.0.0.1:9465</c>; the path is
@@ -58,6 +67,8 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:StartCheckTimeout: must be between 1s and 10m (it is {StartCheckTimeout}).");
         if (AnnounceStartAfter < TimeSpan.Zero || AnnounceStartAfter > TimeSpan.FromMinutes(1))
             errors.Add($"{Section}:AnnounceStartAfter: must be between 0s and 1m (it is {AnnounceStartAfter}).");
+        if (CancelQueueExpiry < TimeSpan.FromMinutes(1) || CancelQueueExpiry > TimeSpan.FromDays(30))
+            errors.Add($"{Section}:CancelQueueExpiry: must be between 1m and 30d (it is {CancelQueueExpiry}).");
         if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
         if (string.IsNullOrWhiteSpace(Id))

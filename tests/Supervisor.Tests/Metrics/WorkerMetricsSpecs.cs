@@ -30,7 +30,8 @@ public sealed class WorkerMetricsSpecs
             metrics.AttemptFinished("metrics-spec", "Retryable");
             metrics.Output("metrics-spec", 10);
             metrics.Output("metrics-spec", 5);
-            running.Start(Guid.NewGuid(), Guid.NewGuid(), 1, "metrics-spec", DateTime.UtcNow);
+            using var held = running.Receive(Guid.NewGuid(), "metrics-spec");
+            held.Lease(Guid.NewGuid(), 1, DateTime.UtcNow);
             using var http = new HttpClient();
             using var response = await RetryAsync(() => http.GetAsync(url + "/metrics"));
             var text = await response.Content.ReadAsStringAsync();

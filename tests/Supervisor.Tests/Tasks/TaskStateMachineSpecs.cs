@@ -45,20 +45,22 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_started_then_completed_job_succeeds_the_task_with_its_result_and_every_transition_on_record()
+    public async Task A_leased_then_completed_job_succeeds_the_task_with_its_result_and_every_transition_on_record()
     {
         var id = await _saga.Submit(agents: ["c"]);
         await _saga.InState(id, s => s.Dispatched);
-        var attempt = Guid.NewGuid();
 
-        await _saga.Publish(new AgentJobStarted(id, attempt, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
+        var lease = await _saga.Lease(id, 1, "w1");
+        Assert.True(lease.Allowed, lease.Reason);
+        Assert.Equal(1, lease.Attempt);
         await _saga.InState(id, s => s.Running);
-        await _saga.Publish(new AgentJobCompleted(id, attempt, 1, 1, "c", "w1", 0, DateTime.UtcNow,
+        await _saga.Publish(new AgentJobCompleted(id, lease.AttemptId!.Value, 1, 1, "c", "w1", 0, DateTime.UtcNow,
             new TaskResult("c", "supervisor/x/1", "abc", "1 file changed", "done"), 0, new AttemptUsage(100, 20, 0.05m)));
 
         var task = await _saga.InState(id, s => s.Succeeded);
         Assert.Equal("abc", task.ResultCommit);
         Assert.NotNull(task.FinishedAt);
+        Assert.Null(task.LeaseId);
         var recorded = Assert.Single(task.Attempts);
         Assert.Equal(("w1", 0), (recorded.Worker, recorded.ExitCode));
         Assert.Equal((100L, 20L, 0.05m), (recorded.InputTokens, recorded.OutputTokens, recorded.CostUsd));
@@ -84,12 +86,12 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_fault_of_an_invalid_task_fails_it_without_falling_back()
+    public async Task An_invalid_failure_fails_the_task_without_falling_back_and_its_fault_changes_nothing()
     {
         var id = await _saga.Submit();
         await _saga.InState(id, s => s.Dispatched);
-        var attempt = Guid.NewGuid();
-        await _saga.Publish(new AgentAttemptFailed(id, attempt, 1, 1, "a", "w1", null, ErrorClasses.Invalid,
+        var lease = await _saga.Lease(id, 1, "w1");
+        await _saga.Publish(new AgentAttemptFailed(id, lease.AttemptId!.Value, 1, 1, "a", "w1", null, ErrorClasses.Invalid,
             "repository.baseRef 'x' does not exist", DateTime.UtcNow, null, 0, null));
         await _saga.Fault(id, pass: 1, "a");
 
@@ -99,34 +101,46 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Events_of_an_earlier_pass_are_recorded_but_do_not_change_the_state()
+    public async Task A_report_of_an_attempt_that_never_held_the_lease_changes_nothing()
     {
         var id = await _saga.Submit();
         await _saga.InState(id, s => s.Dispatched);
         await _saga.Fault(id, pass: 1, "a");
         await _saga.InState(id, s => s.Dispatched, t => t.Pass == 2);
 
-        var stale = Guid.NewGuid();
-        await _saga.Publish(new AgentJobCompleted(id, stale, 1, 1, "a", "w1", 0, DateTime.UtcNow, new TaskResult("a", null, null, null, null), 0, null));
+        await _saga.Publish(new AgentJobCompleted(id, Guid.NewGuid(), 1, 1, "a", "w1", 0, DateTime.UtcNow, new TaskResult("a", null, null, null, null), 0, null));
         await _saga.Harness.InactivityTask;
 
         var task = await _saga.InState(id, s => s.Dispatched);
-        Assert.Contains(task.Attempts, a => a.Id == stale);
+        Assert.Empty(task.Attempts);
         Assert.Null(task.ResultAgent);
     }
 
     [Fact]
-    public async Task A_second_start_of_the_same_job_records_the_first_attempt_as_a_lost_worker()
+    public async Task An_expired_lease_is_taken_over_the_lost_attempt_is_on_record_and_its_late_success_changes_nothing()
     {
         var id = await _saga.Submit(agents: ["c"]);
         await _saga.InState(id, s => s.Dispatched);
-        var first = Guid.NewGuid();
-        await _saga.Publish(new AgentJobStarted(id, first, 1, 1, 0, "c", "w1", "host", null, DateTime.UtcNow));
-        await _saga.InState(id, s => s.Running);
-        await _saga.Publish(new AgentJobStarted(id, Guid.NewGuid(), 1, 1, 0, "c", "w2", "host", null, DateTime.UtcNow));
+        var first = await _saga.Lease(id, 1, "w1");
+        var waiting = await _saga.Lease(id, 1, "w2");
+        Assert.False(waiting.Allowed);
+        Assert.NotNull(waiting.AskAgainInSeconds);
 
-        var task = await _saga.InState(id, s => s.Running, t => t.Attempts.Count == 2);
-        var lost = task.Attempts.Single(a => a.Id == first);
+        // No heartbeat renews w1's lease: past LostAfter (20 s by default) on the service's clock, w2 takes the job over.
+        _saga.Wait(TimeSpan.FromSeconds(21));
+        var second = await _saga.Lease(id, 1, "w2");
+        Assert.True(second.Allowed, second.Reason);
+        Assert.Equal(2, second.Attempt);
+        var now = DateTime.UtcNow;
+        await _saga.Publish(new AgentJobCompleted(id, first.AttemptId!.Value, 1, 1, "c", "w1", 0, now, new TaskResult("c", null, null, null, "w1"), 0, null));
+        await _saga.InState(id, s => s.Running, t => t.Attempts.Single(a => a.Number == 1).Message!.Contains("superseded", StringComparison.Ordinal));
+        await _saga.Publish(new AgentJobCompleted(id, second.AttemptId!.Value, 1, 2, "c", "w2", 0, now, new TaskResult("c", null, null, null, "w2"), 0, null));
+
+        var task = await _saga.InState(id, s => s.Succeeded);
+        Assert.Equal("w2", task.ResultSummary);
+        var lost = task.Attempts.Single(a => a.Id == first.AttemptId);
         Assert.Equal(ErrorClasses.ContainerCrash, lost.ErrorClass);
+        Assert.StartsWith("worker lost", lost.Message, StringComparison.Ordinal);
+        Assert.Contains(task.Transitions, t => t.Event == "LeaseExpired");
     }
 }

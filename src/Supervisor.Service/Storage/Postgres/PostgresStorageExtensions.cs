@@ -33,7 +33,7 @@ public static class PostgresStorageExtensions
 
         services.AddSingleton<IStorageFaults, PostgresStorageFaults>();
         services.AddSingleton<ITaskReads, PostgresTaskReads>();
-        services.AddSingleton<IAttemptClaims, PostgresAttemptClaims>();
+        services.AddSingleton<ITaskReconciliation, PostgresTaskReconciliation>();
         services.AddSingleton<IWorkerRegistry, PostgresWorkerRegistry>();
         services.AddSingleton<ILogStore, PostgresLogStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);

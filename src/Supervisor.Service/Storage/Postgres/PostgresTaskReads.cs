@@ -50,4 +50,11 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
         return await connection.ExecuteScalarAsync<string?>(
             new CommandDefinition("SELECT state FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
+
+    public async Task<bool?> HoldsLeaseAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool?>(
+            new CommandDefinition("SELECT lease_id IS NOT NULL FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
 }

@@ -9,9 +9,18 @@ namespace Supervisor.Service.Storage.Postgres;
 sealed class PostgresWorkerRegistry(NpgsqlDataSource dataSource) : IWorkerRegistry
 {
     /// <summary>An older heartbeat arriving late never overwrites a newer one.</summary>
-    public async Task RecordAsync(WorkerHeartbeat heartbeat, CancellationToken cancellationToken)
+    public async Task RecordAsync(WorkerHeartbeat heartbeat, DateTime leasesUntil, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The leases of the attempts it lists, on the service's clock; an attempt whose lease was taken over matches nothing.
+        if (heartbeat.Running.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE tasks SET lease_expires_at = greatest(lease_expires_at, @until) WHERE lease_id = ANY(@attempts)
+                """, new { until = Pg.TimestampTz(leasesUntil), attempts = heartbeat.Running.Select(r => r.AttemptId).ToArray() },
+                cancellationToken: cancellationToken));
+        }
+
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO workers (id, host, agents, running, capacity, stopping, last_heartbeat)
             VALUES (@id, @host, @agents, @running, @capacity, @stopping, @at)

@@ -48,6 +48,13 @@ static class TaskStateMap
         task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
         task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
         task.Property(t => t.LastSendingMessageId).HasColumnName("last_sending_message");
+        task.Property(t => t.LeaseId).HasColumnName("lease_id");
+        task.Property(t => t.LeaseClaim).HasColumnName("lease_claim");
+        task.Property(t => t.LeaseExpiresAt).HasColumnName("lease_expires_at");
+        task.Property(t => t.StartAllowedAt).HasColumnName("start_allowed_at");
+        task.Ignore(t => t.StartAnswer);
+        task.Ignore(t => t.StartDecision);
+        task.Ignore(t => t.LostAttempt);
         task.Ignore(t => t.CurrentAgent);
         task.Ignore(t => t.Decision);
 

@@ -1,0 +1,17 @@
+namespace Supervisor.Service.Storage;
+
+/// <summary>What the reconciler looks for: tasks whose lease expired, and active tasks whose expected job never started.</summary>
+public interface ITaskReconciliation
+{
+    /// <summary>
+    /// Tasks whose lease expired before <paramref name="now"/>, and tasks with no lease that have waited for a job to
+    /// start since before <paramref name="startExpectedBefore"/>; at most <paramref name="limit"/>, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<StuckTask>> FindStuckAsync(DateTime now, DateTime startExpectedBefore, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A task as the reconciler saw it: its lease (with its worker and expiry) when one expired, else when its job was
+/// expected to start, and the agent whose queue the job is on.
+/// </summary>
+public sealed record StuckTask(Guid Id, string State, string? Agent, Guid? Lease, string? LeaseWorker, DateTime? LeaseExpiresAt, DateTime? StartAllowedAt);

@@ -1,0 +1,45 @@
+using Dapper;
+using Npgsql;
+
+namespace Supervisor.Service.Storage.Postgres;
+
+/// <summary>Both searches run on partial indexes that hold only leased tasks, or only tasks waiting for a job to start.</summary>
+sealed class PostgresTaskReconciliation(NpgsqlDataSource dataSource) : ITaskReconciliation
+{
+    public async Task<IReadOnlyList<StuckTask>> FindStuckAsync(DateTime now, DateTime startExpectedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
+            (SELECT t.id AS Id, t.state AS State, t.agents[t.chain_index + 1] AS Agent, t.lease_id AS Lease, a.worker AS LeaseWorker,
+                    t.lease_expires_at AS LeaseExpiresAt, t.start_allowed_at AS StartAllowedAt
+             FROM tasks t LEFT JOIN task_attempts a ON a.id = t.lease_id
+             WHERE t.lease_id IS NOT NULL AND t.lease_expires_at < @now
+             ORDER BY t.lease_expires_at LIMIT @limit)
+            UNION ALL
+            (SELECT t.id, t.state, t.agents[t.chain_index + 1], NULL, NULL, NULL, t.start_allowed_at
+             FROM tasks t
+             WHERE t.lease_id IS NULL AND t.start_allowed_at < @before AND t.state IN ('Dispatched', 'Running', 'RetryScheduled')
+             ORDER BY t.start_allowed_at LIMIT @limit)
+            """, new { now = Pg.TimestampTz(now), before = Pg.TimestampTz(startExpectedBefore), limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => new StuckTask(r.Id, r.State, r.Agent, r.Lease, r.LeaseWorker, Utc(r.LeaseExpiresAt), Utc(r.StartAllowedAt))).ToList();
+    }
+
+    static DateTime? Utc(DateTime? at) => at is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null;
+
+    sealed class Row
+    {
+        public Guid Id { get; set; }
+
+        public string State { get; set; } = "";
+
+        public string? Agent { get; set; }
+
+        public Guid? Lease { get; set; }
+
+        public string? LeaseWorker { get; set; }
+
+        public DateTime? LeaseExpiresAt { get; set; }
+
+        public DateTime? StartAllowedAt { get; set; }
+    }
+}
