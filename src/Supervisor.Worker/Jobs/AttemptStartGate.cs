@@ -130,7 +130,7 @@ public sealed partial class AttemptStartGate(
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {Note}")]
     partial void LogStartNote(Guid taskId, int attempt, string note);
 
-    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: delivery ended before the agent ran; gave its lease back")]
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: delivery ended before the agent ran; gave back its lease, if it held one")]
     partial void LogReleased(Guid taskId, int attempt);
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: could not give the lease back ({Reason}); it expires on its own")]

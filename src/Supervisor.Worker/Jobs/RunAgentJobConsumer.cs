@@ -29,7 +29,20 @@ public sealed partial class RunAgentJobConsumer(
     {
         var job = context.Message;
         using var entry = running.Receive(job.TaskId, job.Agent);
-        if (await gate.LeaseAsync(AgentAttempt.Of(context, catalog.Get(job.Agent), options.Value.Id)) is not { } attempt)
+        var delivery = AgentAttempt.Of(context, catalog.Get(job.Agent), options.Value.Id);
+        AgentAttempt? attempt;
+        try
+        {
+            attempt = await gate.LeaseAsync(delivery);
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection dropped while it asked: a lease granted to it, whose answer never came, is given back.
+            gate.ReleaseLease(delivery);
+            throw;
+        }
+
+        if (attempt is null)
             return;
         entry.Lease(attempt.Id, attempt.Number, clock.GetUtcNow().UtcDateTime);
 
