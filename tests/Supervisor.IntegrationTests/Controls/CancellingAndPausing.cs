@@ -25,12 +25,31 @@ public sealed class CancellingAndPausing(ControlsFixture fixture)
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the attempt's processes lived {clock.Elapsed} after cancel");
         Assert.Equal((202, "Cancelled"), (status, body!["state"]!.GetValue<string>()));
+        Assert.True(body["stopped"]!.GetValue<bool>(), body.ToJsonString());
         var task = await _api.WaitForAsync(id, Timeout);
         Assert.Equal("cancelled by alice: wrong branch", task["error"]!.GetValue<string>());
         var last = task["transitions"]!.AsArray().Last()!;
         Assert.Equal(("Cancelled", "alice", "wrong branch"), (last["to"]!.GetValue<string>(), last["by"]!.GetValue<string>(), last["reason"]!.GetValue<string>()));
         await WaitUntilAsync(async () => (await _api.GetAsync(id))["attempts"]![0]!["finishedAt"] is not null);
         Assert.Contains("cancelled", (await _api.GetAsync(id))["attempts"]![0]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_task_cancelled_during_its_pre_attempt_hook_never_starts_its_agent_and_the_cancel_says_so()
+    {
+        var marker = Path.Combine(fixture.State, $"{Guid.NewGuid():N}.started");
+        var id = await _api.SubmitAsync(new { prompt = $"touch {marker}; echo slowhook" });
+        await WaitUntilAsync(async () => File.Exists(Path.Combine(fixture.State, "slow-hooks.jsonl"))
+            && (await File.ReadAllTextAsync(Path.Combine(fixture.State, "slow-hooks.jsonl"))).Contains(id.ToString(), StringComparison.Ordinal));
+
+        var (status, body) = await _api.CommandAsync(id, "cancel", by: "carol");
+
+        Assert.Equal((202, "Cancelled"), (status, body!["state"]!.GetValue<string>()));
+        Assert.True(body["stopped"]!.GetValue<bool>(), body.ToJsonString());
+        await Task.Delay(TimeSpan.FromSeconds(8)); // past the hook's 6 s: the agent would have started by now
+        Assert.False(File.Exists(marker), "the agent ran after its task's cancel was confirmed");
+        var attempt = (await _api.GetAsync(id))["attempts"]!.AsArray().Single()!;
+        Assert.Equal("stopped: the task was cancelled", attempt["message"]!.GetValue<string>());
     }
 
     [Fact]

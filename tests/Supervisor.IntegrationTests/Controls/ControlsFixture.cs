@@ -4,7 +4,8 @@ namespace Supervisor.IntegrationTests.Controls;
 
 /// <summary>
 /// One service with an approval policy (high risk waits, 4 s approval timeout) and two shell workers that beat every
-/// second, with a secret in the agent's environment, a pre-attempt hook that vetoes prompts containing "forbidden",
+/// second, with a secret in the agent's environment, a pre-attempt hook that vetoes prompts containing "forbidden" and
+/// takes 6 s over prompts containing "slowhook",
 /// and repositories allowed only under the temporary directory.
 /// </summary>
 public sealed class ControlsFixture : IAsyncLifetime
@@ -22,6 +23,7 @@ public sealed class ControlsFixture : IAsyncLifetime
             #!/bin/sh
             input=$(cat)
             case "$input" in *forbidden*) echo "policy: prompts may not contain the word forbidden" >&2; exit 3 ;; esac
+            case "$input" in *slowhook*) printf '%s\n' "$input" >> "$(dirname "$0")/slow-hooks.jsonl"; sleep 6 ;; esac
             printf '%s\n' "$input" >> "$(dirname "$0")/hook-inputs.jsonl"
             """);
         await CliWrap.Cli.Wrap("chmod").WithArguments(["+x", hook]).ExecuteAsync();
