@@ -7,7 +7,7 @@ namespace Supervisor.Cli.Api;
 // must not crash the CLI; rendering treats null as empty.
 
 /// <summary><c>202</c> answer of submit and of the task verbs.</summary>
-sealed record TaskAccepted(Guid Id, string State);
+sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 
 /// <summary>An item of <c>GET /api/tasks</c>.</summary>
 sealed record TaskSummary(

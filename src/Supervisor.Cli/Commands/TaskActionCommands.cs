@@ -42,7 +42,13 @@ static class TaskActionCommands
             }
             else
             {
-                Output.Human.MarkupLine($"{Markup.Escape(accepted.Value.Id.ToString())}: {StateStyle.Markup(accepted.Value.State)}");
+                var stopped = accepted.Value.Stopped switch
+                {
+                    true => " (no agent of it runs or will start)",
+                    false => " (its worker has not yet confirmed that its agent stopped; it will be killed when the worker hears)",
+                    null => "",
+                };
+                Output.Human.MarkupLine($"{Markup.Escape(accepted.Value.Id.ToString())}: {StateStyle.Markup(accepted.Value.State)}{Markup.Escape(stopped)}");
             }
 
             return ExitCodes.Success;

@@ -16,18 +16,17 @@ public static class RetryPolicy
     const string PassHeader = "Supervisor-Pass";
     const string RetriesHeader = "Supervisor-Retries";
     const string RateLimitRetriesHeader = "Supervisor-RateLimit-Retries";
-    const string HandBacksHeader = "Supervisor-HandBacks";
 
     /// <summary>
     /// What this job has used up so far. Messages sent while consuming copy the consumed message's headers, so the job
     /// of the next agent arrives carrying the previous agent's counters: they count only when they belong to this pass.
     /// </summary>
-    public sealed record Counters(int Pass, int Retries, int RateLimitRetries, int HandBacks)
+    public sealed record Counters(int Pass, int Retries, int RateLimitRetries)
     {
         public static Counters From(ConsumeContext<Contracts.RunAgentJob> context) =>
             ReadCount(context, PassHeader) == context.Message.Pass
-                ? new(context.Message.Pass, ReadCount(context, RetriesHeader), ReadCount(context, RateLimitRetriesHeader), ReadCount(context, HandBacksHeader))
-                : new(context.Message.Pass, 0, 0, 0);
+                ? new(context.Message.Pass, ReadCount(context, RetriesHeader), ReadCount(context, RateLimitRetriesHeader))
+                : new(context.Message.Pass, 0, 0);
 
         /// <summary>Headers of the redelivery after a failure of <paramref name="errorClass"/>.</summary>
         public void ApplyNext(SendContext send, string errorClass)
@@ -36,15 +35,14 @@ public static class RetryPolicy
             Apply(send, this with { Retries = Retries + (rateLimited ? 0 : 1), RateLimitRetries = RateLimitRetries + (rateLimited ? 1 : 0) });
         }
 
-        /// <summary>Headers of a job handed back by a stopping worker: no retry used, but the attempt number moves on.</summary>
-        public void ApplyHandBack(SendContext send) => Apply(send, this with { HandBacks = HandBacks + 1 });
+        /// <summary>Headers of a job handed back by a stopping worker: no retry used.</summary>
+        public void ApplyHandBack(SendContext send) => Apply(send, this);
 
         static void Apply(SendContext send, Counters counters)
         {
             send.Headers.Set(PassHeader, counters.Pass);
             send.Headers.Set(RetriesHeader, counters.Retries);
             send.Headers.Set(RateLimitRetriesHeader, counters.RateLimitRetries);
-            send.Headers.Set(HandBacksHeader, counters.HandBacks);
         }
     }
 

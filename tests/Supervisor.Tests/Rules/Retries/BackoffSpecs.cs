@@ -106,7 +106,7 @@ public sealed class BackoffSpecs
         var retry = new RetryOptions { Jitter = 0 };
 
         TimeSpan? Delay(string errorClass, int used) =>
-            RetryPolicy.NextDelay(retry, errorClass, new RetryPolicy.Counters(1, used, used, 0), null, NoJitter);
+            RetryPolicy.NextDelay(retry, errorClass, new RetryPolicy.Counters(1, used, used), null, NoJitter);
 
         Assert.Equal([5, 15, 45], Enumerable.Range(0, 3).Select(used => Delay(ErrorClasses.Retryable, used)!.Value.TotalSeconds));
         Assert.Equal([60, 120, 300], Enumerable.Range(0, 3).Select(used => Delay(ErrorClasses.RateLimited, used)!.Value.TotalSeconds));
