@@ -12,16 +12,17 @@ namespace Supervisor.Service.Tasks;
 /// job (retries exhausted, or a fatal failure) hands it to the next agent of the chain, and an exhausted chain fails
 /// it. Operators cancel, pause, resume, approve, reject and retry; every transition is on the audit trail.
 /// </summary>
-public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
+public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState>
 {
     readonly TimeProvider _clock;
+
+    DateTime Now() => _clock.GetUtcNow().UtcDateTime;
 
     public TaskStateMachine(AgentCatalog catalog, IOptions<PolicyOptions> policyOptions, IOptions<FleetOptions> fleetOptions, TimeProvider clock)
     {
         _clock = clock;
         var policy = policyOptions.Value;
         var lease = new LeaseTerms(fleetOptions.Value.LostAfter, fleetOptions.Value.MaxLostAttempts);
-        DateTime Now() => clock.GetUtcNow().UtcDateTime;
 
         InstanceState(x => x.CurrentState);
         ConnectStateObserver(new TransitionRecorder(clock));
@@ -81,96 +82,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .Unschedule(ApprovalTimeout)
                 .TransitionTo(Cancelled));
 
-        During(Dispatched, Running, RetryScheduled,
-            When(AttemptStartRequested)
-                .Then(c => c.Saga.Decide(c.Message, lease, Now()))
-                .ThenAsync(StopLostAttemptAsync)
-                .If(c => c.Saga.StartDecision == StartDecision.Grant && c.Saga.CurrentState != Running.Name, granted => granted.TransitionTo(Running))
-                .If(c => c.Saga.StartDecision == StartDecision.GiveUp, poison => GiveUp(poison
-                    .Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))))
-                .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)),
-            When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
-                .Then(c => c.Saga.Release(c.Message, Now()))
-                .TransitionTo(Dispatched),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is not null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .TransitionTo(RetryScheduled),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))
-                .Apply(GiveUp),
-            When(AgentAttemptFailed, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordFailure(c.Message, Now())),
-            When(AgentJobCompleted, c => c.Saga.Holds(c.Message.AttemptId))
-                .Then(c => c.Saga.RecordSuccess(c.Message))
-                .TransitionTo(Succeeded),
-            When(AgentJobCompleted, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordCompletion(c.Message)),
-            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
-            When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
-                .Then(c => c.Saga.RecordFault(c.Message, Now()))
-                .Apply(GiveUp),
-            When(ReconcileTask, c => c.Message.Lease is { } held && c.Saga.LeaseId == held && c.Saga.LeaseExpiresAt < Now())
-                .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
-                .ThenAsync(StopLostAttemptAsync)
-                .IfElse(c => c.Saga.LostAttemptsInPass() >= lease.MaxLostAttempts,
-                    poison => GiveUp(poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))),
-                    again => SendAgain(again)),
-            When(ReconcileTask, c => c.Message.Lease is null && c.Saga.LeaseId is null && c.Saga.StartAllowedAt == c.Message.StartAllowedAt)
-                .Then(c => c.Saga.Note("Reconciled", c.Message.Reason, Now()))
-                .Apply(SendAgain),
-            CancelWithAttempts(When(CancelTask)),
-            When(PauseTask)
-                .Then(c => c.Saga.Pause(c.Message.By, c.Message.Reason))
-                .TransitionTo(Paused));
-
-        // A paused task lets its running attempt finish but starts nothing new: whatever would start something is
-        // remembered and done on resume.
-        During(Paused,
-            When(AttemptStartRequested)
-                .Then(c => c.Saga.DeclineStart(c.Message, paused: true))
-                .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)),
-            When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
-                .Then(c => c.Saga.Release(c.Message, Now()))
-                .Then(c => c.Saga.DispatchOnResume = true),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is not null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .Then(c => c.Saga.PausedFrom = RetryScheduled.Name),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))
-                .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
-                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
-            When(AgentAttemptFailed, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordFailure(c.Message, Now())),
-            When(AgentJobCompleted, c => c.Saga.Holds(c.Message.AttemptId))
-                .Then(c => c.Saga.RecordSuccess(c.Message))
-                .TransitionTo(Succeeded),
-            When(AgentJobCompleted, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordCompletion(c.Message)),
-            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
-            When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
-                .Then(c => c.Saga.RecordFault(c.Message, Now()))
-                .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
-                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
-            When(ReconcileTask, c => c.Message.Lease is { } held && c.Saga.LeaseId == held && c.Saga.LeaseExpiresAt < Now())
-                .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
-                .ThenAsync(StopLostAttemptAsync)
-                .Then(c => c.Saga.StartAllowedAt = null)
-                .IfElse(c => c.Saga.LostAttemptsInPass() >= lease.MaxLostAttempts,
-                    poison => poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))
-                        .IfElse(c => c.Saga.CanFallBack(),
-                            next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
-                            end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
-                    again => again.Then(c => c.Saga.DispatchOnResume = true)),
-            When(ResumeTask)
-                .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
-                .IfElse(c => c.Saga.DispatchOnResume,
-                    dispatch => dispatch.Then(c => c.Saga.DispatchOnResume = false).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
-                    back => back.IfElse(c => c.Saga.PausedFrom == RetryScheduled.Name,
-                        retry => retry.TransitionTo(RetryScheduled),
-                        other => other.IfElse(c => c.Saga.PausedFrom == Dispatched.Name,
-                            dispatched => dispatched.TransitionTo(Dispatched),
-                            running => running.TransitionTo(Running)))),
-            CancelWithAttempts(When(CancelTask)));
+        DuringAttempts(lease);
 
         // Late events complete the record of a task that has already ended; they never change its state. A lease still
         // held (a cancelled task's attempt that has not yet confirmed it stopped) ends with its holder's report or expiry.
@@ -229,32 +141,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                     .Schedule(ApprovalTimeout, c => new ApprovalTimedOut(c.Saga.CorrelationId)))
                 .TransitionTo(AwaitingApproval);
 
-        // The current agent gave up on the task (RecordGiveUp said why): the next agent of the chain, or the end.
-        EventActivityBinder<TaskState, T> GiveUp<T>(EventActivityBinder<TaskState, T> binder)
-            where T : class =>
-            binder
-                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
-                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
-
-        // The job of the current pass again (its attempt was lost, or it never started): a copy that did survive is
-        // harmless, as only one delivery gets the lease.
-        EventActivityBinder<TaskState, T> SendAgain<T>(EventActivityBinder<TaskState, T> binder)
-            where T : class =>
-            binder
-                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                .Then(c => c.Saga.ExpectStart(Now()))
-                .ThenAsync(c => SendJobAsync(c, c.Saga))
-                .If(c => c.Saga.CurrentState != Dispatched.Name, back => back.TransitionTo(Dispatched));
-
-        // Ends a task that may have an attempt running, and tells the workers to stop it (what this message sends).
-        EventActivityBinder<TaskState, CancelTask> CancelWithAttempts(EventActivityBinder<TaskState, CancelTask> binder) =>
-            binder
-                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
-                .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-                .Publish(c => new CancelAttempts(c.Saga.CorrelationId, Cancellation(c.Message)))
-                .TransitionTo(Cancelled);
     }
 
     /// <summary>Correlates by task id; a message for a task that does not exist is dropped.</summary>
@@ -263,17 +149,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     {
         x.CorrelateById(id);
         x.OnMissingInstance(m => m.Discard());
-    }
-
-    /// <summary>
-    /// An attempt whose lease was taken away may still be running (its worker stopped or cut off, not dead): its worker is
-    /// told to stop it when it hears again. Its report, should one come, is superseded anyway.
-    /// </summary>
-    static async Task StopLostAttemptAsync<T>(BehaviorContext<TaskState, T> context)
-        where T : class
-    {
-        if (context.Saga.LostAttempt is { } lost)
-            await context.Publish(new CancelAttempts(context.Saga.CorrelationId, "its lease expired and was taken over", lost), context.CancellationToken);
     }
 
     static string Why(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason}";
