@@ -7,6 +7,7 @@ using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Metrics;
 using Supervisor.Service.Scheduling;
+using Supervisor.Service.Storage;
 using Supervisor.Service.Storage.Postgres;
 using Supervisor.Service.Tasks;
 using Supervisor.Settings;
@@ -39,10 +40,8 @@ public static class ServiceExtensions
 
         builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
         builder.Services.AddValidatedOptions<FleetOptions>(FleetOptions.Section);
-        builder.Services.AddValidatedOptions<WatchdogOptions>(WatchdogOptions.Section);
-        builder.Services.AddSingleton<ReceiveWatchdog>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiveWatchdog>());
-        builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
+        builder.Services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+        builder.Services.AddReceiveWatchdog();
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddSingleton<LogFollower>();

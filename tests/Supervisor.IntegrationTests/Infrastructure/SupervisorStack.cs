@@ -99,12 +99,12 @@ sealed class SupervisorStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// What a process manager does for a service that exits with <see cref="Supervisor.Service.ReceiveWatchdog.ExitCode"/>
+    /// What a process manager does for a service that exits with <see cref="Supervisor.Hosting.ReceiveWatchdog.ExitCode"/>
     /// (wedged): start it again, on the same address. Services stopped or killed by the test stay down.
     /// </summary>
     async Task RestartIfWedgedAsync(HostProcess service, string url, IReadOnlyDictionary<string, string> extra)
     {
-        if (await service.WaitForExitAsync() != Supervisor.Service.ReceiveWatchdog.ExitCode || _disposed)
+        if (await service.WaitForExitAsync() != Supervisor.Hosting.ReceiveWatchdog.ExitCode || _disposed)
             return;
         _services.Remove(service);
         LaunchService(url, extra);
