@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
+using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Metrics;
@@ -44,6 +45,7 @@ public static class ServiceExtensions
         builder.Services.AddReceiveWatchdog();
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<QueueDepthProbe>();
+        builder.Services.AddSingleton<DeadLetterQueues>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<GitProbe>();
         builder.Services.AddSingleton<SubmitTaskValidator>();
@@ -64,6 +66,7 @@ public static class ServiceExtensions
         app.MapTaskEndpoints();
         app.MapTaskCommandEndpoints();
         app.MapAgentEndpoints();
+        app.MapDeadLetterEndpoints();
         app.MapMetrics();
         app.MapSupervisorHealth();
         app.MapApiDescription();
