@@ -22,7 +22,7 @@ public sealed class DeadLetterViewSpecs
                 ["MT-Fault-Timestamp"] = Encoding.UTF8.GetBytes("2026-12-05T02:10:11.0000000Z"),
             },
         };
-        var body = $$"""{"messageType":["urn:message:Supervisor.Contracts:SubmitTask"],"message":{"taskId":"{{TaskId}}","prompt":"x"}}""";
+        var body = $$$"""{"messageType":["urn:message:Supervisor.Contracts:SubmitTask"],"message":{"taskId":"{{{TaskId}}}","prompt":"x"}}""";
 
         var view = DeadLetterView.Read(properties, Encoding.UTF8.GetBytes(body));
 
@@ -33,7 +33,8 @@ public sealed class DeadLetterViewSpecs
     [Fact]
     public void The_task_of_a_fault_is_that_of_the_message_it_wraps()
     {
-        var body = $$"""{"messageId":"m-2","messageType":["urn:message:MassTransit:Fault[[Supervisor.Contracts:RunAgentJob]]"],"message":{"message":{"taskId":"{{TaskId}}"}}}""";
+        var body = """{"messageId":"m-2","messageType":["urn:message:MassTransit:Fault[[Supervisor.Contracts:RunAgentJob]]"],"message":{"message":{"taskId":"TASK"}}}"""
+            .Replace("TASK", TaskId.ToString(), StringComparison.Ordinal);
 
         var view = DeadLetterView.Read(new BasicProperties(), Encoding.UTF8.GetBytes(body));
 
