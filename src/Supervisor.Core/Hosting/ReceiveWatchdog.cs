@@ -49,6 +49,7 @@ public sealed partial class ReceiveWatchdog(IOptions<WatchdogOptions> options, I
     public const int ExitCode = 75; // EX_TEMPFAIL: try again
 
     readonly ConcurrentDictionary<ReceiveContext, (DateTimeOffset LastSign, Uri Address)> _inFlight = new();
+    bool _brokerAway;
 
     public Task PreReceive(ReceiveContext context)
     {
@@ -145,11 +146,15 @@ public sealed partial class ReceiveWatchdog(IOptions<WatchdogOptions> options, I
         {
             var factory = new ConnectionFactory { Uri = transport.Value.RabbitMqUri, ClientProvidedName = "supervisor-watchdog" };
             await using var connection = await factory.CreateConnectionAsync(timeout.Token);
+            _brokerAway = false;
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogBrokerAway(e.Message);
+            // Once per absence: an outage of half an hour would otherwise log a line every half minute.
+            if (!_brokerAway)
+                LogBrokerAway(e.Message);
+            _brokerAway = true;
             return false;
         }
     }
