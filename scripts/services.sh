@@ -36,6 +36,10 @@ RMQ_MGMT_PORT=15672
 RMQ_DIST_PORT=25672
 RMQ_NODE=rabbit@localhost
 RMQ_CONSUMER_TIMEOUT=36000000   # 10 h: an agent run must never be cut off by the broker
+# Retention of the error and skipped queues (a policy on the default virtual host): at most this many messages per
+# queue, the oldest dropped beyond, each kept at most this long (14 days).
+RMQ_DEAD_LETTER_MAX_LENGTH="${SUPERVISOR_DEAD_LETTER_MAX_LENGTH:-100000}"
+RMQ_DEAD_LETTER_TTL_MS="${SUPERVISOR_DEAD_LETTER_TTL_MS:-1209600000}"
 RMQ_BIN=/usr/lib/rabbitmq/bin
 START_TIMEOUT="${SUPERVISOR_SERVICES_TIMEOUT:-90}"   # seconds to wait for each daemon
 
@@ -424,6 +428,9 @@ rmq_up() {
             *"{ok,$RMQ_CONSUMER_TIMEOUT}"*) ;;
             *) rmq_tail_logs; die "rabbitmq: consumer_timeout is not $RMQ_CONSUMER_TIMEOUT (rabbitmqctl said: $ct)" ;;
         esac
+        rmq_cli rabbitmqctl -q set_policy --apply-to queues --priority 10 supervisor-dead-letters '_(error|skipped)$' \
+            "{\"max-length\":$RMQ_DEAD_LETTER_MAX_LENGTH,\"message-ttl\":$RMQ_DEAD_LETTER_TTL_MS}" >/dev/null ||
+            die "rabbitmq: could not set the dead-letter retention policy (supervisor-dead-letters)"
         say "rabbitmq: ready on 127.0.0.1:$RMQ_PORT, management 127.0.0.1:$RMQ_MGMT_PORT, consumer_timeout ${RMQ_CONSUMER_TIMEOUT} ms$([ "$installed_now" = 1 ] && echo " (installed now)")"
     else
         say "rabbitmq: ready on 127.0.0.1:$RMQ_PORT (external)"

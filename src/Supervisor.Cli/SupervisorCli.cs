@@ -42,6 +42,7 @@ static class SupervisorCli
         }
 
         root.Subcommands.Add(AgentsCommand.Create());
+        root.Subcommands.Add(DeadLettersCommand.Create());
 
         // Bare "supervisor": show what there is to do, as a usage error.
         root.SetAction(parse =>

@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
+using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Metrics;
 using Supervisor.Service.Scheduling;
+using Supervisor.Service.Storage;
 using Supervisor.Service.Storage.Postgres;
 using Supervisor.Service.Tasks;
 using Supervisor.Settings;
@@ -38,14 +40,13 @@ public static class ServiceExtensions
 
         builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
         builder.Services.AddValidatedOptions<FleetOptions>(FleetOptions.Section);
-        builder.Services.AddValidatedOptions<WatchdogOptions>(WatchdogOptions.Section);
-        builder.Services.AddSingleton<ReceiveWatchdog>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiveWatchdog>());
-        builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<ReceiveWatchdog>());
+        builder.Services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+        builder.Services.AddReceiveWatchdog();
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
         builder.Services.AddHostedService<Reconciler>();
+        builder.Services.AddSingleton<DeadLetterQueues>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<GitProbe>();
         builder.Services.AddSingleton<SubmitTaskValidator>();
@@ -66,6 +67,7 @@ public static class ServiceExtensions
         app.MapTaskEndpoints();
         app.MapTaskCommandEndpoints();
         app.MapAgentEndpoints();
+        app.MapDeadLetterEndpoints();
         app.MapMetrics();
         app.MapSupervisorHealth();
         app.MapApiDescription();

@@ -66,6 +66,13 @@ public static class WorkerExtensions
         builder.Services.AddScoped<AgentRunner>();
         builder.Services.AddScoped<AttemptPipeline>();
         builder.Services.AddSingleton<WorkerMetrics>();
+        // Agent jobs legitimately run for hours: the watchdog times the other handlers (cancels) and the endpoints' consuming.
+        builder.Services.AddSingleton(sp =>
+        {
+            var jobQueues = sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents.Select(AgentQueues.Name).ToHashSet(StringComparer.Ordinal);
+            return new WatchdogScope(address => !jobQueues.Contains(address.Segments[^1].TrimEnd('/')));
+        });
+        builder.Services.AddReceiveWatchdog();
         builder.Services.AddHostedService<MetricsServer>();
         // Stopping waits for running attempts (their grace period plus the time to hand their jobs back).
         builder.Services.AddOptions<HostOptions>()

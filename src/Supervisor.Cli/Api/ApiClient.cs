@@ -74,6 +74,26 @@ sealed class ApiClient : IDisposable
     public Task<ApiResponse<IReadOnlyList<AgentView>>> GetAgentsAsync(CancellationToken ct) =>
         SendAsync<IReadOnlyList<AgentView>>(ApiRoutes.ListAgents, ApiRoutes.ListAgents.Path(), body: null, taskId: null, ct);
 
+    public Task<ApiResponse<IReadOnlyList<DeadLetterQueue>>> ListDeadLettersAsync(string? queue, int? limit, CancellationToken ct)
+    {
+        var query = new List<string>();
+        if (queue is not null)
+        {
+            query.Add("queue=" + Uri.EscapeDataString(queue));
+        }
+
+        if (limit is not null)
+        {
+            query.Add("limit=" + limit.Value);
+        }
+
+        var path = ApiRoutes.ListDeadLetters.Path() + (query.Count == 0 ? "" : "?" + string.Join('&', query));
+        return SendAsync<IReadOnlyList<DeadLetterQueue>>(ApiRoutes.ListDeadLetters, path, body: null, taskId: null, ct);
+    }
+
+    public Task<ApiResponse<DeadLetterOutcome>> ActOnDeadLettersAsync(ApiRoute route, DeadLetterRequest request, CancellationToken ct) =>
+        SendAsync<DeadLetterOutcome>(route, route.Path(), request, taskId: null, ct);
+
     /// <summary>Opens <c>GET /api/tasks/{id}/logs?follow=true</c>; the caller reads and disposes the stream.</summary>
     public async Task<LogStream> FollowLogsAsync(Guid id, CancellationToken ct)
     {

@@ -33,10 +33,18 @@ static class ApiRoutes
 
     public static readonly ApiRoute ListAgents = new(HttpMethod.Get, "api/agents");
 
+    /// <summary>The error and skipped queues, with <c>queue=</c> and <c>limit=</c>.</summary>
+    public static readonly ApiRoute ListDeadLetters = new(HttpMethod.Get, "api/dead-letters");
+
+    public static readonly ApiRoute RedriveDeadLetters = new(HttpMethod.Post, "api/dead-letters/redrive");
+
+    public static readonly ApiRoute PurgeDeadLetters = new(HttpMethod.Post, "api/dead-letters/purge");
+
     /// <summary>The operator's verbs (<c>supervisor cancel|pause|… ID</c>), one route each.</summary>
     public static readonly IReadOnlyDictionary<string, ApiRoute> TaskActions =
         new[] { "cancel", "pause", "resume", "approve", "reject", "retry" }
             .ToDictionary(verb => verb, verb => new ApiRoute(HttpMethod.Post, $"api/tasks/{{id}}/{verb}"), StringComparer.Ordinal);
 
-    public static IEnumerable<ApiRoute> All => [SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, .. TaskActions.Values];
+    public static IEnumerable<ApiRoute> All =>
+        [SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, ListDeadLetters, RedriveDeadLetters, PurgeDeadLetters, .. TaskActions.Values];
 }

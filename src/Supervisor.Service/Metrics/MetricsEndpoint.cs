@@ -2,6 +2,7 @@ using System.Globalization;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Metrics;
+using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Storage;
 
@@ -19,7 +20,8 @@ public static class MetricsEndpoint
 
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, CancellationToken cancellationToken) =>
+        app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, DeadLetterQueues deadLetters,
+            CancellationToken cancellationToken) =>
         {
             var series = await totals.ReadAsync(cancellationToken);
             IEnumerable<MetricSeries> Of(string family) =>
@@ -57,6 +59,18 @@ public static class MetricsEndpoint
                 text.Sample("supervisor_workers", serving.Count(w => w.Lost), ("agent", agent), ("status", "lost"));
                 if (await queues.DepthAsync(agent, cancellationToken) is { } depth)
                     text.Sample("supervisor_queue_depth", depth, ("agent", agent));
+            }
+
+            // Only the queues that exist: the broker makes an error queue when the first message fails for good.
+            text.Family("supervisor_dead_letters", "gauge", "Messages waiting in each error (_error) or skipped (_skipped) queue.");
+            try
+            {
+                foreach (var (queue, count) in await deadLetters.CountAsync(cancellationToken))
+                    text.Sample("supervisor_dead_letters", count, ("queue", queue));
+            }
+            catch (DeadLettersUnavailableException)
+            {
+                // The broker is away: no sample, rather than a zero that would read as "nothing dead-lettered".
             }
 
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");

@@ -93,16 +93,11 @@ public sealed class ScheduledMessageConsumerDefinition : ConsumerDefinition<Sche
     {
         endpointConfigurator.PrefetchCount = Concurrency * 2;
 
-        // A scheduled message that reaches the error queue is a redelivery that never happens: ride out a database
-        // restart or failover (about three minutes) before giving up. Malformed messages fail at once.
+        // A scheduled message that reaches the error queue is a redelivery that never happens: wait out a database outage
+        // (Quartz's store is that database) before giving up. Malformed messages fail at once.
         var faults = context.GetRequiredService<IStorageFaults>();
-        endpointConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<JobPersistenceException>();
-            r.Handle<Exception>(faults.IsStoreError);
-            r.Handle<TimeoutException>();
-            r.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(1));
-        });
+        endpointConfigurator.UseStorageRideOut(context,
+            e => e is JobPersistenceException or TimeoutException || faults.IsStoreError(e) || faults.IsRetryable(e), TimeSpan.FromMilliseconds(200));
 
         // A schedule and a cancel of one token are handled one at a time, in arrival order, so a cancel never overtakes
         // the schedule it cancels within this instance.

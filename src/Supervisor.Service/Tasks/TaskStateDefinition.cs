@@ -25,14 +25,10 @@ public sealed class TaskStateDefinition : SagaDefinition<TaskState>
         IRegistrationContext context)
     {
         // Two events of one task (or two duplicate submits) racing for the same row: the loser retries and sees the winner's
-        // state. A database that restarts or fails over: the message waits for it (about a minute) instead of being dropped
-        // to the error queue, which would leave its task stuck.
+        // state. A database that is away (restarting, failing over, down for half an hour): the message waits for it rather
+        // than going to the error queue, which would leave its task stuck or never created.
         var faults = context.GetRequiredService<IStorageFaults>();
-        endpointConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<Exception>(faults.IsRetryable);
-            r.Exponential(15, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(150));
-        });
+        endpointConfigurator.UseStorageRideOut(context, faults.IsRetryable, TimeSpan.FromMilliseconds(50));
         endpointConfigurator.UseInMemoryOutbox(context);
 
         // Messages of one task are handled one at a time in this process, in arrival order; the row lock covers other instances.

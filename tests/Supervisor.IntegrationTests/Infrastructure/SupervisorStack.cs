@@ -99,12 +99,12 @@ sealed class SupervisorStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// What a process manager does for a service that exits with <see cref="Supervisor.Service.ReceiveWatchdog.ExitCode"/>
+    /// What a process manager does for a service that exits with <see cref="Supervisor.Hosting.ReceiveWatchdog.ExitCode"/>
     /// (wedged): start it again, on the same address. Services stopped or killed by the test stay down.
     /// </summary>
     async Task RestartIfWedgedAsync(HostProcess service, string url, IReadOnlyDictionary<string, string> extra)
     {
-        if (await service.WaitForExitAsync() != Supervisor.Service.ReceiveWatchdog.ExitCode || _disposed)
+        if (await service.WaitForExitAsync() != Supervisor.Hosting.ReceiveWatchdog.ExitCode || _disposed)
             return;
         _services.Remove(service);
         LaunchService(url, extra);
@@ -143,7 +143,16 @@ sealed class SupervisorStack : IAsyncDisposable
         _logFiles.Add(worker.LogFile);
         // Logged once the bus has started, i.e. once every agent queue has this worker as a consumer.
         await WaitUntilAsync(worker, () => Task.FromResult(worker.RecentOutput.Contains($"Worker {id} ready", StringComparison.Ordinal)));
+        _ = RestartWorkerIfWedgedAsync(worker, agents, extra, id);
         return worker;
+    }
+
+    /// <summary>As for a service: a worker that exits wedged is started again, with the same id, as a process manager would.</summary>
+    async Task RestartWorkerIfWedgedAsync(HostProcess worker, string agents, IReadOnlyDictionary<string, string>? extra, string id)
+    {
+        if (await worker.WaitForExitAsync() != Supervisor.Hosting.ReceiveWatchdog.ExitCode || _disposed)
+            return;
+        await AddWorkerAsync(agents, extra, id);
     }
 
     /// <summary>The (latest) worker process whose id (Supervisor:Worker:Id) is <paramref name="workerId"/>.</summary>

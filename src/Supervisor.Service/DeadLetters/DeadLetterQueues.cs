@@ -1,0 +1,185 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Supervisor.Agents;
+using Supervisor.Hosting;
+
+namespace Supervisor.Service.DeadLetters;
+
+/// <summary>
+/// The error (<c>_error</c>) and skipped (<c>_skipped</c>) queues MassTransit moves messages to, read and emptied over a
+/// connection of their own with plain AMQP (RabbitMQ-specific, like <c>QueueDepthProbe</c>): a passive declare counts a
+/// queue, <c>basic.get</c> without an acknowledgement peeks at its messages (closing the channel hands them back in their
+/// order), and a redrive publishes a message to its source queue with its body and headers, confirmed, before it
+/// acknowledges it here. AMQP cannot list queues, so the candidates are the queues Supervisor's endpoints consume from.
+/// </summary>
+public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, AgentCatalog catalog) : IAsyncDisposable
+{
+    public static readonly string[] Suffixes = ["_error", "_skipped"];
+
+    /// <summary>The service's endpoints (start checks are the saga's, on <c>task-state</c>).</summary>
+    static readonly string[] ServiceQueues = [AgentQueues.TaskState, "scheduler", "worker-heartbeats", "task-logs"];
+
+    readonly SemaphoreSlim _gate = new(1, 1);
+    IConnection? _connection;
+
+    /// <summary>Every dead-letter queue there may be, whether or not the broker has one yet.</summary>
+    public IReadOnlyList<string> Candidates =>
+    [
+        .. ServiceQueues.Concat(catalog.Agents.Keys.Order(StringComparer.Ordinal).Select(AgentQueues.Name))
+            .SelectMany(source => Suffixes.Select(suffix => source + suffix)),
+    ];
+
+    public bool IsCandidate(string queue) => Candidates.Contains(queue, StringComparer.Ordinal);
+
+    /// <summary>The queue a dead letter was taken from: MassTransit names its error queue after it.</summary>
+    public static string SourceOf(string queue) =>
+        Suffixes.FirstOrDefault(s => queue.EndsWith(s, StringComparison.Ordinal)) is { } suffix ? queue[..^suffix.Length] : queue;
+
+    /// <summary>Ready messages in each dead-letter queue that exists.</summary>
+    public Task<List<(string Queue, uint Count)>> CountAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var counts = new List<(string, uint)>();
+            foreach (var queue in Candidates)
+            {
+                if (await CountAsync(connection, queue, cancellationToken) is { } count)
+                    counts.Add((queue, count));
+            }
+
+            return counts;
+        }, cancellationToken);
+
+    /// <summary>The queues that exist (or <paramref name="only"/>), each with its first <paramref name="limit"/> messages.</summary>
+    public Task<List<DeadLetterQueueView>> ListAsync(string? only, int limit, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var views = new List<DeadLetterQueueView>();
+            foreach (var queue in only is null ? Candidates : [only])
+            {
+                if (await CountAsync(connection, queue, cancellationToken) is not { } count)
+                    continue;
+                var messages = new List<DeadLetterView>();
+                // Unacknowledged on this channel only: closing it puts them back where they were.
+                await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+                {
+                    while (messages.Count < limit && await channel.BasicGetAsync(queue, autoAck: false, cancellationToken) is { } message)
+                        messages.Add(DeadLetterView.Read(message.BasicProperties, message.Body.Span));
+                }
+
+                views.Add(new DeadLetterQueueView(queue, SourceOf(queue), count, messages));
+            }
+
+            return views;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Moves the message whose id is <paramref name="messageId"/> (every message when null) back to its source queue, body
+    /// and headers as they are. Only the messages there were when it began are looked at, so one that fails again at once
+    /// and comes back is not moved twice.
+    /// </summary>
+    public Task<long> RedriveAsync(string queue, string? messageId, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            if (await CountAsync(connection, queue, cancellationToken) is not { } count)
+                return 0L;
+            var source = SourceOf(queue);
+            await using var channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+            long moved = 0;
+            for (var i = 0; i < count && await channel.BasicGetAsync(queue, autoAck: false, cancellationToken) is { } message; i++)
+            {
+                if (messageId is not null && message.BasicProperties.MessageId != messageId)
+                    continue; // stays unacknowledged until the channel closes, then goes back in its place
+                // Mandatory: a source queue that is gone returns the message, the publish fails, and the message stays here.
+                await channel.BasicPublishAsync("", source, mandatory: true, new BasicProperties(message.BasicProperties), message.Body, cancellationToken);
+                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
+                moved++;
+            }
+
+            return moved;
+        }, cancellationToken);
+
+    /// <summary>Deletes the message whose id is <paramref name="messageId"/>, or every message when null.</summary>
+    public Task<long> PurgeAsync(string queue, string? messageId, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            if (await CountAsync(connection, queue, cancellationToken) is not { } count)
+                return 0L;
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            if (messageId is null)
+                return (long)await channel.QueuePurgeAsync(queue, cancellationToken);
+            long purged = 0;
+            for (var i = 0; i < count && await channel.BasicGetAsync(queue, autoAck: false, cancellationToken) is { } message; i++)
+            {
+                if (message.BasicProperties.MessageId != messageId)
+                    continue;
+                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
+                purged++;
+            }
+
+            return purged;
+        }, cancellationToken);
+
+    /// <summary>Null when the queue does not exist (a passive declare of a missing queue closes its channel, hence one each).</summary>
+    static async Task<uint?> CountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            return (await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return null;
+        }
+    }
+
+    async Task<T> WithConnectionAsync<T>(Func<IConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is not { IsOpen: true })
+            {
+                if (_connection is not null)
+                    await _connection.DisposeAsync();
+                _connection = null;
+                _connection = await new ConnectionFactory { Uri = transport.Value.RabbitMqUri, ClientProvidedName = "supervisor-dead-letters" }
+                    .CreateConnectionAsync(cancellationToken);
+            }
+
+            return await work(_connection);
+        }
+        catch (Exception e) when (e is BrokerUnreachableException or AlreadyClosedException or IOException)
+        {
+            throw new DeadLettersUnavailableException($"the broker cannot be reached: {e.Message}", e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+            await _connection.DisposeAsync();
+        _gate.Dispose();
+    }
+
+    /// <summary>A header as text: AMQP carries MassTransit's string headers as bytes.</summary>
+    internal static string? Header(IReadOnlyBasicProperties properties, string name) =>
+        properties.Headers?.TryGetValue(name, out var value) != true ? null
+            : value switch
+            {
+                null => null,
+                byte[] bytes => Encoding.UTF8.GetString(bytes),
+                AmqpTimestamp timestamp => DateTimeOffset.FromUnixTimeSeconds(timestamp.UnixTime).ToString("O"),
+                _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+            };
+}
+
+/// <summary>The broker could not be asked (it is down or unreachable): the API answers 503.</summary>
+public sealed class DeadLettersUnavailableException(string message, Exception inner) : Exception(message, inner);

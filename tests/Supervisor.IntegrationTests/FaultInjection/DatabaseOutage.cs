@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Supervisor.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Supervisor.IntegrationTests.FaultInjection;
+
+/// <summary>
+/// Issue 14's first scenario, as a new user met it: PostgreSQL stopped for 150 s — longer than the saga's retries used to
+/// last — with 40 short tasks in flight, and 5 more submitted while it is down. Every message waits for the database
+/// (Supervisor:Storage:RideOutFor) instead of going to an error queue.
+/// </summary>
+[Collection(FaultInjectionCollection.Name)]
+public sealed class DatabaseOutage(ITestOutputHelper output)
+{
+    static readonly TimeSpan Outage = TimeSpan.FromSeconds(150);
+
+    /// <summary>After the database is back: the retries' 30 s cap, a backlog of 45 short tasks, and retried attempts.</summary>
+    static readonly TimeSpan Settle = TimeSpan.FromMinutes(5);
+
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    [Fact]
+    public async Task PostgreSQL_down_for_150_s_loses_no_task_and_dead_letters_nothing_in_the_saga()
+    {
+        await using var services = await ServiceContainers.StartAsync("fault_postgres_outage");
+        await using var stack = await SupervisorStack.StartOnAsync(services, "pg_outage", new Dictionary<string, string>
+        {
+            ["Supervisor__Agents__shell__Concurrency"] = "4",
+        }, services: 1, ("shell", 2));
+
+        var ids = new List<Guid>();
+        for (var i = 0; i < 40; i++)
+            ids.Add(await stack.Api.SubmitAsync(new { prompt = string.Create(CultureInfo.InvariantCulture, $"sleep {1 + (i % 4)}") }));
+        Log("submitted 40 tasks; stopping PostgreSQL");
+        await services.Postgres.StopAsync();
+        var back = DateTime.UtcNow + Outage;
+
+        for (var i = 0; i < 5; i++)
+            ids.Add(await stack.Api.SubmitAsync(new { prompt = "sleep 1" })); // 202 with an id, or SubmitAsync throws
+        Log("submitted 5 tasks during the outage (202 each)");
+
+        await Task.Delay(back - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
+        await services.Postgres.StartAsync();
+        Log($"PostgreSQL started again after {Outage.TotalSeconds:0} s");
+
+        var deadline = DateTime.UtcNow + Settle;
+        Dictionary<string, long> states;
+        while ((states = await StatesAsync(stack, ids)).Where(s => !ApiClient.Terminal.Contains(s.Key)).Sum(s => s.Value) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline,
+                $"not every task terminal {Settle.TotalMinutes} min after the database came back: {Describe(states)}; queues: "
+                + string.Join("; ", await stack.Resources.DescribeQueuesAsync()));
+            await Task.Delay(1000);
+        }
+
+        Log("every task terminal: " + Describe(states));
+        Assert.Equal(ids.Count, states.Values.Sum());
+        var errors = JsonNode.Parse(await stack.Api.Http.GetStringAsync("api/dead-letters?queue=task-state_error&limit=5"))!.AsArray();
+        Assert.True(errors.Count == 0 || errors[0]!["count"]!.GetValue<long>() == 0, "task-state_error holds messages: " + errors.ToJsonString());
+        var scheduler = JsonNode.Parse(await stack.Api.Http.GetStringAsync("api/dead-letters?queue=scheduler_error&limit=5"))!.AsArray();
+        Assert.True(scheduler.Count == 0 || scheduler[0]!["count"]!.GetValue<long>() == 0, "scheduler_error holds messages: " + scheduler.ToJsonString());
+    }
+
+    /// <summary>The tasks by state, a task that does not exist counted as "missing".</summary>
+    static async Task<Dictionary<string, long>> StatesAsync(SupervisorStack stack, List<Guid> ids)
+    {
+        await using var connection = new NpgsqlConnection(stack.Resources.InspectionPostgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, state FROM tasks WHERE id = ANY(@ids)", connection);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        var found = new Dictionary<Guid, string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                found[reader.GetGuid(0)] = reader.GetString(1);
+        }
+
+        return ids.GroupBy(id => found.GetValueOrDefault(id, "missing")).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+    }
+
+    static string Describe(Dictionary<string, long> states) => string.Join(", ", states.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"));
+
+    void Log(string message) => output.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+}
