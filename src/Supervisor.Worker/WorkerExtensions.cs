@@ -46,7 +46,8 @@ public static class WorkerExtensions
         builder.AddWorkerHealthChecks();
 
         builder.Services.AddSingleton<AgentProcessLedger>();
-        builder.Services.AddHostedService<OrphanedAgentReaper>();
+        // Before anything that starts processes: the reaper kills what this worker started when it dies, however it dies.
+        builder.Services.AddHostedService<AgentReaper>();
         builder.Services.AddSingleton<ProcessRunner>();
         builder.Services.AddSingleton<CommandRunner>();
         // Constructing the client connects to nothing: workers without container agents never talk to an engine.

@@ -48,7 +48,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         SpawnedProcess process;
         try
         {
-            process = SpawnedProcess.Start(executable, spec.Arguments, spec.WorkingDirectory, spec.Environment);
+            process = SpawnedProcess.Start(executable, spec.Arguments, spec.WorkingDirectory, ledger?.Marked(spec.Environment) ?? spec.Environment);
         }
         catch (Win32Exception ex)
         {
