@@ -71,7 +71,7 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
             catch (DockerApiException e) when (EngineErrors.IsRefusal(e))
             {
                 // The engine refused this configuration or the image cannot run the command: retrying will not help.
-                return StartFailed($"cannot start '{spec.FileName}' in a container of {agent.Image}: {step}: {EngineErrors.Describe(e, Endpoint)}", stopwatch);
+                return StartFailed($"cannot start '{spec.FileName}' in a container of {agent.Image}: {step}: {EngineErrors.Describe(e, Endpoint, docker.Options.Timeout)}", stopwatch);
             }
 
             LogStarted(name, agent.Image!, spec.FileName);
@@ -89,7 +89,7 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
         }
         catch (Exception e) when (EngineErrors.IsFailure(e, cancellationToken))
         {
-            var message = $"{step}: {EngineErrors.Describe(e, Endpoint)}";
+            var message = $"{step}: {EngineErrors.Describe(e, Endpoint, docker.Options.Timeout)}";
             LogEngineFailed(name, message);
             return new ProcessOutcome(null, false, false, null, null, stopwatch.Elapsed, ContainerCrashes.EngineFailure(message));
         }

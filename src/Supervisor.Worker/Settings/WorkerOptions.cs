@@ -36,6 +36,13 @@ public sealed class WorkerOptions : IValidatedOptions
     public TimeSpan AnnounceStartAfter { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// Bound on each Docker Engine request that is not a stream (image inspect, container create, start, kill, remove):
+    /// a hung engine ends the attempt as <c>ContainerCrash</c> within it. The wait for a container's exit is bounded by the
+    /// attempt's timeout, and each clean-up request after it by 10 s.
+    /// </summary>
+    public TimeSpan EngineCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Where this worker serves its own metrics in Prometheus text (e.g. <c>http://127.0.0.1:9465</c>; the path is
     /// <c>/metrics</c>). Off when unset.
     /// </summary>
@@ -58,6 +65,8 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:StartCheckTimeout: must be between 1s and 10m (it is {StartCheckTimeout}).");
         if (AnnounceStartAfter < TimeSpan.Zero || AnnounceStartAfter > TimeSpan.FromMinutes(1))
             errors.Add($"{Section}:AnnounceStartAfter: must be between 0s and 1m (it is {AnnounceStartAfter}).");
+        if (EngineCallTimeout < TimeSpan.FromSeconds(1) || EngineCallTimeout > TimeSpan.FromMinutes(10))
+            errors.Add($"{Section}:EngineCallTimeout: must be between 1s and 10m (it is {EngineCallTimeout}).");
         if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
         if (string.IsNullOrWhiteSpace(Id))
