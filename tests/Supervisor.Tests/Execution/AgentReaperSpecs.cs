@@ -46,15 +46,41 @@ public sealed class AgentReaperSpecs(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_reaper_killed_while_the_worker_runs_is_started_again_and_still_does_its_work()
+    {
+        var (_, created, runner) = Worker();
+        using var reaper = created;
+        await reaper.StartAsync(CancellationToken.None);
+        var first = reaper.Pid;
+        NativeMethods.KillProcessGroup(first, NativeMethods.SigKill);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((reaper.Pid == first || reaper.Pid == 0) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.NotEqual(first, reaper.Pid);
+
+        var pids = Path.Combine(_root, "pids");
+        var run = runner.RunAsync(Sh($"sleep 90 & echo $! >> {pids}; wait"), new OutputSink().WriteAsync, CancellationToken.None);
+        var started = await ProcessTree.ReadPidsAsync(pids, 1);
+        await reaper.StopAsync(CancellationToken.None);
+
+        await ProcessTree.AssertAllGoneAsync(started);
+        await run.WaitAsync(TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
     public async Task Every_process_the_worker_starts_carries_the_runs_mark_and_no_other_worker_shares_it()
     {
         var (ledger, reaper, runner) = Worker();
         reaper.Dispose();
         var sink = new OutputSink();
+        var commands = new CommandRunner(new TestOutputLogger<CommandRunner>(output), ledger);
+        var command = new OutputSink();
 
         await runner.RunAsync(Sh("echo $SUPERVISOR_WORKER_RUN"), sink.WriteAsync, CancellationToken.None);
+        await commands.RunAsync(Sh("echo $SUPERVISOR_WORKER_RUN"), command.WriteAsync, CancellationToken.None);
 
         Assert.Equal(ledger.RunMark, sink.Text("stdout").Trim());
+        Assert.Equal(ledger.RunMark, command.Text("stdout").Trim());
         var other = Worker();
         other.Reaper.Dispose();
         Assert.NotEqual(ledger.RunMark, other.Ledger.RunMark);
