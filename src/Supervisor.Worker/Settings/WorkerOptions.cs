@@ -37,8 +37,8 @@ public sealed class WorkerOptions : IValidatedOptions
 
     /// <summary>
     /// Bound on each Docker Engine request that is not a stream (image inspect, container create, start, kill, remove):
-    /// a hung engine ends the attempt as <c>ContainerCrash</c> within it. The wait for a container's exit is bounded by the
-    /// attempt's timeout, and each clean-up request after it by 10 s.
+    /// a hung engine ends the attempt as <c>ContainerCrash</c> within it. A running container is inspected once per this
+    /// interval, since the wait for its exit is a stream no request timeout bounds.
     /// </summary>
     public TimeSpan EngineCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
