@@ -35,7 +35,7 @@ RMQ_PORT=5672
 RMQ_MGMT_PORT=15672
 RMQ_DIST_PORT=25672
 RMQ_NODE=rabbit@localhost
-RMQ_CONSUMER_TIMEOUT=36000000   # 10 h: an agent run must never be cut off by the broker
+RMQ_CONSUMER_TIMEOUT=1296000000   # 15 days (Supervisor:Broker:ConsumerTimeout's default): an attempt must never be cut off by the broker
 # Retention of the error and skipped queues (a policy on the default virtual host): at most this many messages per
 # queue, the oldest dropped beyond, each kept at most this long (14 days).
 RMQ_DEAD_LETTER_MAX_LENGTH="${SUPERVISOR_DEAD_LETTER_MAX_LENGTH:-100000}"

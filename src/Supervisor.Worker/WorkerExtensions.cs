@@ -46,11 +46,12 @@ public static class WorkerExtensions
         builder.AddWorkerHealthChecks();
 
         builder.Services.AddSingleton<AgentProcessLedger>();
-        builder.Services.AddHostedService<OrphanedAgentReaper>();
+        // Before anything that starts processes: the reaper kills what this worker started when it dies, however it dies.
+        builder.Services.AddHostedService<AgentReaper>();
         builder.Services.AddSingleton<ProcessRunner>();
         builder.Services.AddSingleton<CommandRunner>();
         // Constructing the client connects to nothing: workers without container agents never talk to an engine.
-        builder.Services.AddSingleton(_ => DockerConnection.FromEnvironment());
+        builder.Services.AddSingleton(sp => DockerConnection.FromEnvironment(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.EngineCallTimeout));
         builder.Services.AddSingleton(sp => new ContainerRunner(sp.GetRequiredService<IDockerClient>(),
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Id, sp.GetRequiredService<ILogger<ContainerRunner>>()));
         builder.Services.AddHostedService<ContainerEngineCheck>();

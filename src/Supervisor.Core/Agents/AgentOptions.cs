@@ -48,6 +48,19 @@ public sealed class AgentOptions
     /// <summary>Wall-clock limit of one attempt.</summary>
     public int TimeoutSeconds { get; set; } = 3600;
 
+    /// <summary>
+    /// An attempt whose agent shows no sign of life (nothing on stdout or stderr, its retry messages included) for this
+    /// long is ended as <c>Timeout</c>, "stalled": for CLIs that hang on a dead connection. Off when unset.
+    /// </summary>
+    public int? IdleTimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// Address-space limit of a <c>worktree</c> or <c>none</c> agent's processes, in MiB (<c>prlimit --as</c>, inherited by
+    /// everything the agent starts); an allocation beyond it fails. Off when unset. A container agent's limit is
+    /// <c>Container:MemoryMb</c>.
+    /// </summary>
+    public int? MemoryMb { get; set; }
+
     /// <summary>Agent to hand the task to when this one gives up (builds the chain when a task names one agent).</summary>
     public string? Fallback { get; set; }
 

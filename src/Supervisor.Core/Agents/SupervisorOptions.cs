@@ -42,6 +42,12 @@ public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
             errors.AddRange(agent.Container.Validate($"{key}:Container"));
             if (agent.TimeoutSeconds <= 0)
                 errors.Add($"{key}:TimeoutSeconds: must be positive.");
+            if (agent.IdleTimeoutSeconds is { } idle && (idle <= 0 || idle > agent.TimeoutSeconds))
+                errors.Add($"{key}:IdleTimeoutSeconds: must be between 1 and the agent's TimeoutSeconds ({agent.TimeoutSeconds}); leave it unset for none.");
+            if (agent.MemoryMb is not null && agent.Isolation == IsolationModes.Container)
+                errors.Add($"{key}:MemoryMb: applies to worktree and none agents; a container agent's limit is {key}:Container:MemoryMb.");
+            else if (agent.MemoryMb is < 16 or > 1024 * 1024)
+                errors.Add($"{key}:MemoryMb: must be between 16 and 1048576; leave it unset for none.");
             if (agent.GiveUpAfterOwnRetries < 0)
                 errors.Add($"{key}:GiveUpAfterOwnRetries: must not be negative (0: never).");
             if (agent.Concurrency is < 1 or > 256)

@@ -58,6 +58,8 @@ public static class SupervisorHostExtensions
 
         builder.Services.AddValidatedOptions<SupervisorOptions>(SupervisorOptions.Section);
         builder.Services.AddValidatedOptions<TransportOptions>(TransportOptions.Section);
+        builder.Services.AddValidatedOptions<BrokerOptions>(BrokerOptions.Section);
+        builder.Services.AddSingleton<IValidateOptions<SupervisorOptions>, AgentTimeoutsFitBroker>();
         builder.Services.AddSingleton<AgentCatalog>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;

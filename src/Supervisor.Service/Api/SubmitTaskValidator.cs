@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
+using Supervisor.Hosting;
 
 namespace Supervisor.Service.Api;
 
 /// <summary>Checks a submission completely before anything is created; every error names its field.</summary>
-public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<ApiOptions> options, GitProbe git)
+public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<ApiOptions> options, IOptions<BrokerOptions> broker, GitProbe git)
 {
     static readonly string[] RiskLevels = ["low", "medium", "high"];
     readonly ApiOptions _options = options.Value;
@@ -43,6 +44,12 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
             Add("risk", $"'{request.Risk}' is not one of {string.Join(", ", RiskLevels)}.");
         if (request.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
             Add("timeoutSeconds", "must be between 1 and 604800.");
+        if (request.TimeoutSeconds is { } timeout and >= 1 && TimeSpan.FromSeconds(timeout) > broker.Value.LongestAttemptTimeout)
+        {
+            Add("timeoutSeconds", $"{timeout} is above {(long)broker.Value.LongestAttemptTimeout.TotalSeconds}, the longest the broker lets an attempt run "
+                + $"(its consumer_timeout, {BrokerOptions.Section}:ConsumerTimeout = {broker.Value.ConsumerTimeout}, must hold the agent and its verify "
+                + "command, each up to the timeout); the broker would cut a longer attempt off.");
+        }
         if (request.Verify is { Length: > 8192 })
             Add("verify", "must be at most 8192 characters.");
 

@@ -38,7 +38,7 @@ sealed partial class ContainerEngineCheck(IDockerClient docker, AgentCatalog cat
         }
         catch (Exception e) when (EngineErrors.IsFailure(e, limit.Token))
         {
-            LogEngineUnavailable(string.Join(", ", agents.Select(a => a.Name)), EngineErrors.Describe(e, docker.Options.Endpoint));
+            LogEngineUnavailable(string.Join(", ", agents.Select(a => a.Name)), EngineErrors.Describe(e, docker.Options.Endpoint, docker.Options.Timeout));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

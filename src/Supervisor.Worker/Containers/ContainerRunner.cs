@@ -71,7 +71,7 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
             catch (DockerApiException e) when (EngineErrors.IsRefusal(e))
             {
                 // The engine refused this configuration or the image cannot run the command: retrying will not help.
-                return StartFailed($"cannot start '{spec.FileName}' in a container of {agent.Image}: {step}: {EngineErrors.Describe(e, Endpoint)}", stopwatch);
+                return StartFailed($"cannot start '{spec.FileName}' in a container of {agent.Image}: {step}: {EngineErrors.Describe(e, Endpoint, docker.Options.Timeout)}", stopwatch);
             }
 
             LogStarted(name, agent.Image!, spec.FileName);
@@ -89,7 +89,7 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
         }
         catch (Exception e) when (EngineErrors.IsFailure(e, cancellationToken))
         {
-            var message = $"{step}: {EngineErrors.Describe(e, Endpoint)}";
+            var message = $"{step}: {EngineErrors.Describe(e, Endpoint, docker.Options.Timeout)}";
             LogEngineFailed(name, message);
             return new ProcessOutcome(null, false, false, null, null, stopwatch.Elapsed, ContainerCrashes.EngineFailure(message));
         }
@@ -113,12 +113,17 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
         using var deadline = hasLimit ? new CancellationTokenSource(spec.Timeout) : new CancellationTokenSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, abort.Token);
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+        using var unwatch = new CancellationTokenSource();
+        var engine = WatchEngineAsync(id, unwatch.Token);
         var timedOut = false;
         var cancelled = false;
         ContainerWaitResponse exit;
         try
         {
-            if (await Task.WhenAny(wait, stopped) != wait)
+            var first = await Task.WhenAny(wait, stopped, engine);
+            if (first == engine)
+                await engine;
+            if (first != wait)
             {
                 cancelled = cancellationToken.IsCancellationRequested;
                 timedOut = !cancelled && deadline.IsCancellationRequested;
@@ -133,6 +138,8 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
         }
         finally
         {
+            await unwatch.CancelAsync();
+            await engine.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             // The live stream ends once the container stopped; one that does not is given up on.
             if (await Task.WhenAny(live, Task.Delay(DrainTimeout, CancellationToken.None)) != live)
                 await readCancel.CancelAsync();
@@ -154,6 +161,20 @@ public sealed partial class ContainerRunner(IDockerClient docker, string workerI
         var state = await docker.StateAsync(id, inspectTimeout.Token);
         var crash = ContainerCrashes.Describe(exitCode, state is { OOMKilled: true }, agent.Container.MemoryMb, exit.Error?.Message);
         return Ended(name, new ProcessOutcome(exitCode, false, false, InferSignal(exitCode), null, stopwatch.Elapsed, crash));
+    }
+
+    /// <summary>
+    /// The wait for the container's exit is a stream, which no request timeout bounds: an engine that stops answering
+    /// mid-run would hold the attempt until its own timeout. So the container is inspected once per engine call timeout,
+    /// and an inspection the engine fails or does not answer within it ends the run with that failure (a ContainerCrash).
+    /// </summary>
+    async Task WatchEngineAsync(string id, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(docker.Options.Timeout, cancellationToken);
+            await docker.StateAsync(id, cancellationToken);
+        }
     }
 
     async Task FollowOutputAsync(string id, ContainerOutput output, CancellationTokenSource abort, CancellationToken cancellationToken)

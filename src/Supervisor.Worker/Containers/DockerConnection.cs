@@ -10,21 +10,24 @@ namespace Supervisor.Worker.Containers;
 /// </summary>
 public static class DockerConnection
 {
-    /// <summary>Bound on every request that is not a stream (the wait for a container's exit and its logs have none).</summary>
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Default bound on every request that is not a stream (the wait for a container's exit and its logs have none: the
+    /// attempt's timeout bounds them); the worker's is <c>Supervisor:Worker:EngineCallTimeout</c>.
+    /// </summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>From <c>DOCKER_HOST</c> and <c>DOCKER_API_VERSION</c>, the variables the docker CLI reads.</summary>
-    public static IDockerClient FromEnvironment() =>
-        Create(Environment.GetEnvironmentVariable("DOCKER_HOST"), Environment.GetEnvironmentVariable("DOCKER_API_VERSION"));
+    public static IDockerClient FromEnvironment(TimeSpan? requestTimeout = null) =>
+        Create(Environment.GetEnvironmentVariable("DOCKER_HOST"), Environment.GetEnvironmentVariable("DOCKER_API_VERSION"), requestTimeout);
 
     /// <summary>
     /// A client of the engine at <paramref name="dockerHost"/>. Without <paramref name="apiVersion"/> requests carry no
     /// version, and the engine answers in its own (1.41 for Debian 12's Docker 20.10): the library's models are of a
     /// newer API, whose added fields an older engine ignores.
     /// </summary>
-    public static IDockerClient Create(string? dockerHost, string? apiVersion = null)
+    public static IDockerClient Create(string? dockerHost, string? apiVersion = null, TimeSpan? requestTimeout = null)
     {
-        var builder = new DockerClientBuilder().WithTimeout(RequestTimeout);
+        var builder = new DockerClientBuilder().WithTimeout(requestTimeout ?? RequestTimeout);
         if (!string.IsNullOrWhiteSpace(dockerHost))
             builder = builder.WithEndpoint(Endpoint(dockerHost));
         if (!string.IsNullOrWhiteSpace(apiVersion))

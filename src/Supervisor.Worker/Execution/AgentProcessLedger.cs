@@ -5,14 +5,25 @@ using Supervisor.Worker.Settings;
 namespace Supervisor.Worker.Execution;
 
 /// <summary>
-/// One file per running agent process group, under <c>&lt;WorkspaceRoot&gt;/.agent-processes/&lt;worker id&gt;/&lt;pid&gt;</c>,
-/// holding the process's start time. An agent runs in its own session, so a worker killed with <c>kill -9</c> leaves it
-/// running; the next start of a worker with the same id kills what its predecessor left (the start time guards against
-/// a reused pid), so an orphan does not keep working beside the attempt that replaced it.
+/// What this worker run started, for the <see cref="AgentReaper"/> to kill when the worker dies: one file per running
+/// agent process group, under <c>&lt;WorkspaceRoot&gt;/.agent-processes/&lt;worker id&gt;/&lt;pid&gt;</c>, holding the
+/// process's start time (which guards against a reused pid), and a mark in the environment of every process the worker
+/// starts (<see cref="MarkVariable"/>), which its descendants inherit wherever they go (a session of their own included).
+/// The next start of a worker with the same id also kills what the ledger still names, should a reaper have died too.
 /// </summary>
 public sealed partial class AgentProcessLedger(IOptions<WorkerOptions> options, ILogger<AgentProcessLedger> logger)
 {
-    string Folder => Path.Combine(options.Value.WorkspaceRoot, ".agent-processes", Safe(options.Value.Id));
+    /// <summary>The environment variable that marks the processes of one worker run; its value is <see cref="RunMark"/>.</summary>
+    public const string MarkVariable = "SUPERVISOR_WORKER_RUN";
+
+    /// <summary>This worker run's mark: random, so that a kill by mark reaches no other worker's processes.</summary>
+    public string RunMark { get; } = Guid.NewGuid().ToString("N");
+
+    internal string Folder => Path.Combine(options.Value.WorkspaceRoot, ".agent-processes", Safe(options.Value.Id));
+
+    /// <summary><paramref name="environment"/> with this run's mark added.</summary>
+    public IReadOnlyDictionary<string, string> Marked(IReadOnlyDictionary<string, string> environment) =>
+        new Dictionary<string, string>(environment, StringComparer.Ordinal) { [MarkVariable] = RunMark };
 
     public void Add(int pid)
     {
@@ -85,16 +96,4 @@ public sealed partial class AgentProcessLedger(IOptions<WorkerOptions> options, 
 
     [LoggerMessage(LogLevel.Warning, "Agent process {Pid} not recorded in the ledger: {Reason}")]
     partial void LogNotRecorded(int pid, string reason);
-}
-
-/// <summary>Before the worker takes jobs: kill the agent processes a killed predecessor with the same id left running.</summary>
-public sealed class OrphanedAgentReaper(AgentProcessLedger ledger) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        ledger.KillOrphans();
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -92,7 +92,7 @@ public sealed partial class CommandRunner(ILogger<CommandRunner> logger, AgentPr
             // CliWrap starts from a copy of the worker's environment and can only override or remove (null) names one by
             // one; its raw start info clears it, so that nothing of the worker's leaks.
             start.Environment.Clear();
-            foreach (var (key, value) in spec.Environment)
+            foreach (var (key, value) in ledger?.Marked(spec.Environment) ?? spec.Environment)
                 start.Environment[key] = value;
         }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Supervisor.Rules;
 
@@ -19,6 +20,8 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
 
     /// <summary>Upper bound of the drain, against a stray process that keeps writing into an inherited pipe.</summary>
     static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(30);
+
+    const string Prlimit = "/usr/bin/prlimit";
 
     static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
     static readonly TimeSpan KillSettleTime = TimeSpan.FromMilliseconds(500);
@@ -44,11 +47,19 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             return StartFailed(notStartable, stopwatch);
         }
 
-        // The child gets its own session, and so its own process group whose id is its pid.
+        // The child gets its own session, and so its own process group whose id is its pid. A memory limit costs one exec
+        // in front of the program: prlimit sets it on itself, then becomes the program (same pid).
+        IReadOnlyList<string> arguments = spec.Arguments;
+        if (spec.MemoryMb is { } memoryMb)
+        {
+            arguments = [string.Create(CultureInfo.InvariantCulture, $"--as={memoryMb * 1024L * 1024L}"), "--", executable, .. spec.Arguments];
+            executable = Prlimit;
+        }
+
         SpawnedProcess process;
         try
         {
-            process = SpawnedProcess.Start(executable, spec.Arguments, spec.WorkingDirectory, spec.Environment);
+            process = SpawnedProcess.Start(executable, arguments, spec.WorkingDirectory, ledger?.Marked(spec.Environment) ?? spec.Environment);
         }
         catch (Win32Exception ex)
         {

@@ -73,7 +73,7 @@ sealed class ContainerEngineHealthCheck(IDockerClient docker, AgentCatalog catal
         }
         catch (Exception e) when (EngineErrors.IsFailure(e, limit.Token))
         {
-            return HealthCheckResult.Unhealthy(EngineErrors.Describe(e, docker.Options.Endpoint));
+            return HealthCheckResult.Unhealthy(EngineErrors.Describe(e, docker.Options.Endpoint, docker.Options.Timeout));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -39,15 +39,19 @@ public sealed class AgentRunner(
         AgentHome.Create(agent, workspace.Path);
         var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
         var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
-        var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout);
+        var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout,
+            MemoryMb: agent.Isolation == IsolationModes.Container ? null : agent.MemoryMb);
 
         // Not the consume token: MassTransit cancels it when the broker connection drops, and the attempt must not die with
         // the connection. It carries on and publishes its result once the broker is back; the broker's redelivered copy of
         // the job meanwhile waits on this attempt's lease, which the heartbeats keep, and is dropped when the result is recorded.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
-        var outcome = await RunAgentAsync(attempt, spec, entry, retries, stop.Token);
+        using var idle = new IdleWatch(agent.IdleTimeoutSeconds is { } idleSeconds ? TimeSpan.FromSeconds(idleSeconds) : null, clock);
+        var outcome = await RunAgentAsync(attempt, spec, entry, retries, idle, stop.Token);
         var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
-        var failure = Classify(agent, outcome, report, collector);
+        var failure = idle.HasStalled && outcome.TimedOut
+            ? new Classification(ErrorClasses.Timeout, $"the agent stalled: no output for {idle.Limit!.Value.TotalSeconds:0} s (IdleTimeoutSeconds), killed")
+            : Classify(agent, outcome, report, collector);
 
         if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
         {
@@ -72,18 +76,25 @@ public sealed class AgentRunner(
         return new AgentRun(outcome, report, failure, commit, collector, entry);
     }
 
-    /// <summary>The agent's process, traced, its output a sign of life for the heartbeat and counted for the metrics.</summary>
-    async Task<ProcessOutcome> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry, RetryWatch retries,
+    /// <summary>
+    /// The agent's process, traced, its output a sign of life for the heartbeat and the idle watch and counted for the
+    /// metrics. A run the idle watch ended is a timeout, not a cancellation.
+    /// </summary>
+    async Task<ProcessOutcome> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry, RetryWatch retries, IdleWatch idle,
         CancellationToken cancellationToken)
     {
         using var span = SupervisorTelemetry.Source.StartActivity($"agent {attempt.Agent}");
         span?.SetTag("supervisor.task_id", attempt.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", attempt.Agent);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled);
         var outcome = await executor.RunAsync(attempt.Profile, spec, (stream, text) =>
         {
+            idle.Touch();
             entry.Touch(clock.GetUtcNow().UtcDateTime);
             metrics.Output(attempt.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
             return retries.WriteAsync(stream, text);
-        }, cancellationToken);
+        }, run.Token);
+        if (outcome.Cancelled && idle.HasStalled && !cancellationToken.IsCancellationRequested)
+            outcome = outcome with { Cancelled = false, TimedOut = true };
         span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
         span?.Stop();
         return outcome;

@@ -45,6 +45,13 @@ public sealed class WorkerOptions : IValidatedOptions
     public TimeSpan CancelQueueExpiry { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Bound on each Docker Engine request that is not a stream (image inspect, container create, start, kill, remove):
+    /// a hung engine ends the attempt as <c>ContainerCrash</c> within it. A running container is inspected once per this
+    /// interval, since the wait for its exit is a stream no request timeout bounds.
+    /// </summary>
+    public TimeSpan EngineCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Where this worker serves its own metrics in Prometheus text (e.g. <c>http://127.0.0.1:9465</c>; the path is
     /// <c>/metrics</c>). Off when unset.
     /// </summary>
@@ -69,6 +76,8 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:AnnounceStartAfter: must be between 0s and 1m (it is {AnnounceStartAfter}).");
         if (CancelQueueExpiry < TimeSpan.FromMinutes(1) || CancelQueueExpiry > TimeSpan.FromDays(30))
             errors.Add($"{Section}:CancelQueueExpiry: must be between 1m and 30d (it is {CancelQueueExpiry}).");
+        if (EngineCallTimeout < TimeSpan.FromSeconds(1) || EngineCallTimeout > TimeSpan.FromMinutes(10))
+            errors.Add($"{Section}:EngineCallTimeout: must be between 1s and 10m (it is {EngineCallTimeout}).");
         if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
         if (string.IsNullOrWhiteSpace(Id))

@@ -6,8 +6,10 @@ namespace Supervisor.Worker.Workspaces;
 
 /// <summary>
 /// Gives every attempt a clean place to work: a git worktree of the task's repository on the attempt's own branch
-/// (<c>supervisor/&lt;task&gt;/&lt;attempt&gt;</c>), or an empty directory when the task names no repository.
-/// The branch outlives the workspace: it is the attempt's result.
+/// (<c>supervisor/&lt;task&gt;/&lt;attempt&gt;</c>, the task's whole id in 32 hex digits), or an empty directory when the
+/// task names no repository. The branch outlives the workspace: it is the attempt's result. Ids issued close together
+/// (UUIDv7, ids a client chose) share their first digits, so no shorter prefix is unique: one task's <c>-B</c> would
+/// reset another's branch.
 /// </summary>
 public sealed partial class WorkspaceManager
 {
@@ -30,8 +32,8 @@ public sealed partial class WorkspaceManager
 
     public async Task<Workspace> CreateAsync(Guid taskId, int attempt, string? repositoryPath, string? baseRef, CancellationToken ct)
     {
-        var shortId = taskId.ToString("N")[..8];
-        var path = Path.Combine(_root, string.Create(CultureInfo.InvariantCulture, $"{shortId}-{attempt}-{RandomNumberGenerator.GetString(RandomChars, 6)}"));
+        var id = taskId.ToString("N");
+        var path = Path.Combine(_root, string.Create(CultureInfo.InvariantCulture, $"{id}-{attempt}-{RandomNumberGenerator.GetString(RandomChars, 6)}"));
         Directory.CreateDirectory(_root);
 
         if (repositoryPath is null)
@@ -56,7 +58,7 @@ public sealed partial class WorkspaceManager
         }
 
         var baseCommit = resolved.Output.Trim();
-        var branch = string.Create(CultureInfo.InvariantCulture, $"supervisor/{shortId}/{attempt}");
+        var branch = string.Create(CultureInfo.InvariantCulture, $"supervisor/{id}/{attempt}");
         using (await LockAsync(lockKey, ct))
         {
             // Entries of worktrees whose directories a dead worker never removed would block the add.

@@ -99,6 +99,25 @@ public sealed class ContainerRunning : IDisposable
     }
 
     [Fact]
+    public async Task An_engine_that_stops_answering_mid_run_ends_the_attempt_as_a_crash_within_the_engine_call_timeout()
+    {
+        await using var engine = EngineSocketCut.Open();
+        using var client = DockerConnection.Create(engine.DockerHost, Environment.GetEnvironmentVariable("DOCKER_API_VERSION"), TimeSpan.FromSeconds(2));
+        var runner = new ContainerRunner(client, "runner-test", NullLogger<ContainerRunner>.Instance);
+        var output = new Output();
+        var run = runner.RunAsync(Agent(), Sh("echo up; sleep 300", TimeSpan.FromMinutes(10)), output.WriteAsync, CancellationToken.None);
+        await output.WaitForAsync("up", TimeSpan.FromSeconds(30));
+
+        engine.Freeze();
+        // Bounded by the test, not asserted on: the runner must give up well before the attempt's 10 minutes.
+        var outcome = await run.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Contains("did not answer within 2s", outcome.Crash);
+        foreach (var left in await DockerEngine.ContainersOfTaskAsync(_taskId))
+            await _docker.Containers.RemoveContainerAsync(left.ID, new Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+    }
+
+    [Fact]
     public async Task An_unreachable_engine_is_a_crash_naming_the_engine()
     {
         using var nowhere = DockerConnection.Create("unix:///tmp/supervisor-no-engine-here.sock");

@@ -5,7 +5,8 @@ namespace Supervisor.IntegrationTests.Containers;
 /// <summary>
 /// A socket of its own in front of the Docker engine's, for one worker: cut, the engine is gone for that worker
 /// (connections dropped, new ones refused) while it keeps running for everything else, the PostgreSQL and RabbitMQ
-/// containers the stack runs on among them.
+/// containers the stack runs on among them. Frozen, the engine hangs for that worker instead: connections stay open and
+/// new ones are accepted, but nothing goes through any more, either way.
 /// </summary>
 sealed class EngineSocketCut : IAsyncDisposable
 {
@@ -13,6 +14,7 @@ sealed class EngineSocketCut : IAsyncDisposable
     readonly List<Socket> _open = [];
     Socket? _listener;
     Task _accepting = Task.CompletedTask;
+    volatile bool _frozen;
 
     EngineSocketCut(string engine, string path)
     {
@@ -47,6 +49,9 @@ sealed class EngineSocketCut : IAsyncDisposable
             _open.Clear();
         }
     }
+
+    /// <summary>From now on nothing goes through: every request, sent or still to come, waits for an answer for ever.</summary>
+    public void Freeze() => _frozen = true;
 
     /// <summary>Lets connections through to the engine again.</summary>
     public void Restore()
@@ -91,15 +96,20 @@ sealed class EngineSocketCut : IAsyncDisposable
         }
     }
 
-    static async Task PumpAsync(Socket from, Socket to)
+    async Task PumpAsync(Socket from, Socket to)
     {
         var buffer = new byte[64 * 1024];
         try
         {
             int read;
             while ((read = await from.ReceiveAsync(buffer, SocketFlags.None)) > 0)
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
-            to.Shutdown(SocketShutdown.Send);
+            {
+                if (!_frozen)
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+            }
+
+            if (!_frozen)
+                to.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

@@ -47,7 +47,7 @@ public sealed class SubmittingTasks(CoreLoopFixture fixture)
         Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
         var result = task["result"]!;
         var branch = result["branch"]!.GetValue<string>();
-        Assert.Equal($"supervisor/{id.ToString()[..8]}/1", branch);
+        Assert.Equal($"supervisor/{id:N}/1", branch);
         Assert.Equal("generated\n", await repo.GitAsync("show", $"{branch}:hello.txt"));
         Assert.Equal(result["commit"]!.GetValue<string>(), (await repo.GitAsync("rev-parse", branch)).Trim());
         Assert.Contains("hello.txt", result["diffStat"]!.GetValue<string>());

@@ -5,7 +5,8 @@ namespace Supervisor.IntegrationTests.Reliability;
 /// <summary>
 /// Agents played by a real flaky executable (TestAgents/flaky-agent.sh), with retry intervals shortened by
 /// configuration: alpha falls back to beta; gamma and delta stand alone; loop1 and loop2 fall back to each other;
-/// slow runs on two workers of its own that give running attempts one second of grace when stopped.
+/// slow runs on two workers of its own that give running attempts one second of grace when stopped; quiet gives up on an
+/// agent silent for 2 s; hungry allocates more than its memory limit. The broker's consumer_timeout is taken to be 4 h.
 /// </summary>
 public sealed class ReliabilityFixture : IAsyncLifetime
 {
@@ -46,9 +47,16 @@ public sealed class ReliabilityFixture : IAsyncLifetime
         Agent("loop2", fallback: "loop1");
         Agent("slow");
         config["Supervisor__Agents__slow__Concurrency"] = "1";
+        Agent("quiet");
+        config["Supervisor__Agents__quiet__IdleTimeoutSeconds"] = "2";
+        Agent("hungry");
+        config["Supervisor__Agents__hungry__Args__0"] = "-c";
+        config["Supervisor__Agents__hungry__Args__1"] = "head -c 100000000 /dev/zero | tail -c 100000000 >/dev/null";
+        config["Supervisor__Agents__hungry__MemoryMb"] = "64";
+        config["Supervisor__Broker__ConsumerTimeout"] = "4h";
 
         Stack = await SupervisorStack.StartAsync("reliability", config, services: 1);
-        await Stack.AddWorkerAsync("alpha,beta,gamma,delta");
+        await Stack.AddWorkerAsync("alpha,beta,gamma,delta,quiet,hungry");
         await AddSlowWorkerAsync();
         await AddSlowWorkerAsync();
     }

@@ -3,7 +3,9 @@
 # The prompt says, per agent, how many attempts fail, with which exit code and which message on stderr:
 #   "alpha=2:1:429 Too Many Requests;beta=0"   agent=failures:exit:message   (an agent not named succeeds at once)
 # A message "sleep:N" makes a failing attempt sleep N seconds in a child process first (timeouts, kills);
-# the child's pid is appended to $FLAKY_STATE/<task>.pids. Attempts are counted per task and agent in $FLAKY_STATE.
+# the child's pid is appended to $FLAKY_STATE/<task>.pids. "spawn:N" does the same and also starts a sleep in a session
+# of its own (setsid), out of the agent's process group, and records its pid too.
+# Attempts are counted per task and agent in $FLAKY_STATE.
 set -u
 spec=$(printf '%s\n' "$1" | tr ';' '\n' | grep "^$SUPERVISOR_AGENT=" | head -n 1 | cut -d= -f2-)
 counter="$FLAKY_STATE/$SUPERVISOR_TASK_ID-$SUPERVISOR_AGENT"
@@ -20,6 +22,13 @@ if [ -n "$spec" ]; then
         case "$message" in
         sleep:*)
             sleep "${message#sleep:}" &
+            echo $! >>"$FLAKY_STATE/$SUPERVISOR_TASK_ID.pids"
+            wait
+            ;;
+        spawn:*)
+            sleep "${message#spawn:}" &
+            echo $! >>"$FLAKY_STATE/$SUPERVISOR_TASK_ID.pids"
+            setsid sleep "${message#spawn:}" &
             echo $! >>"$FLAKY_STATE/$SUPERVISOR_TASK_ID.pids"
             wait
             ;;

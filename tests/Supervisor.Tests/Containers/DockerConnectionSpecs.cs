@@ -78,6 +78,6 @@ public sealed class DockerConnectionSpecs
 
         Assert.True(EngineErrors.IsFailure(error, CancellationToken.None));
         Assert.False(EngineErrors.IsFailure(error, cancelled.Token));
-        Assert.Equal("the Docker engine at unix:///run/x.sock did not answer within 60s", EngineErrors.Describe(error, new Uri("unix:///run/x.sock")));
+        Assert.Equal("the Docker engine at unix:///run/x.sock did not answer within 30s", EngineErrors.Describe(error, new Uri("unix:///run/x.sock")));
     }
 }

@@ -23,7 +23,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
         var workspace = await _manager.CreateAsync(taskId, 2, null, null, CancellationToken.None);
 
         Assert.Equal(new Workspace(workspace.Path, null, null, null), workspace);
-        Assert.Matches($"^{taskId.ToString("N")[..8]}-2-[a-z0-9]{{6}}$", Path.GetFileName(workspace.Path));
+        Assert.Matches($"^{taskId.ToString("N")}-2-[a-z0-9]{{6}}$", Path.GetFileName(workspace.Path));
         Assert.Equal(_repository.WorkspaceRoot, Path.GetDirectoryName(workspace.Path));
         Assert.Empty(Directory.EnumerateFileSystemEntries(workspace.Path));
         await File.WriteAllTextAsync(Path.Combine(workspace.Path, "scratch.txt"), "x");
@@ -35,13 +35,32 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Two_tasks_whose_ids_share_their_first_digits_get_distinct_branches_and_workspaces()
+    {
+        var first = Guid.Parse("0192f0aa-0000-7000-8000-000000000001");
+        var second = Guid.Parse("0192f0aa-0000-7000-8000-000000000002");
+
+        var a = await _manager.CreateAsync(first, 1, _repository.Path, null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(a.Path, "a.txt"), "a");
+        var committed = await _manager.CommitAsync(a, "first task's work", CancellationToken.None);
+        var b = await _manager.CreateAsync(second, 1, _repository.Path, null, CancellationToken.None);
+
+        Assert.NotEqual(a.Branch, b.Branch);
+        Assert.NotEqual(Path.GetFileName(a.Path)[..34], Path.GetFileName(b.Path)[..34]);
+        // The second task's -B did not reset the first task's result.
+        Assert.Equal(committed!.Commit, _repository.Git("rev-parse", a.Branch!));
+        await _manager.RemoveAsync(a);
+        await _manager.RemoveAsync(b);
+    }
+
+    [Fact]
     public async Task A_base_ref_is_checked_out_on_the_attempts_branch()
     {
         var taskId = Guid.NewGuid();
 
         var workspace = await _manager.CreateAsync(taskId, 1, _repository.Path, "feature", CancellationToken.None);
 
-        Assert.Equal($"supervisor/{taskId.ToString("N")[..8]}/1", workspace.Branch);
+        Assert.Equal($"supervisor/{taskId.ToString("N")}/1", workspace.Branch);
         Assert.Equal(_repository.FeatureCommit, workspace.BaseCommit);
         Assert.Equal(_repository.Path, workspace.RepositoryPath);
         Assert.True(File.Exists(Path.Combine(workspace.Path, "feature.txt")));
@@ -163,7 +182,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     public async Task A_ref_locked_by_another_process_for_a_moment_is_retried_until_it_is_free()
     {
         var taskId = Guid.NewGuid();
-        var refDirectory = Directory.CreateDirectory(Path.Combine(_repository.Path, ".git", "refs", "heads", "supervisor", taskId.ToString("N")[..8]));
+        var refDirectory = Directory.CreateDirectory(Path.Combine(_repository.Path, ".git", "refs", "heads", "supervisor", taskId.ToString("N")));
         var lockFile = Path.Combine(refDirectory.FullName, "1.lock");
         await File.WriteAllTextAsync(lockFile, "");
 
