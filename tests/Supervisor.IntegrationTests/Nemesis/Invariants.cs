@@ -88,8 +88,16 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
             HAVING count(a.id) FILTER (WHERE a.error_class IS NULL AND a.finished_at IS NOT NULL AND a.exit_code = 0) > 1
                 OR (t.state = 'Succeeded' AND count(a.id) FILTER (WHERE a.error_class IS NULL AND a.finished_at IS NOT NULL AND a.exit_code = 0) <> 1)
             """);
-        var marked = runs.Where(r => r.Outcome == "ok").GroupBy(r => r.Task).Where(g => g.Count() > 1)
-            .Select(g => $"{g.Key}: " + string.Join(" and ", g.Select(r => $"attempt {r.Attempt} {r.StartedAt:HH:mm:ss.fff}-{r.EndedAt:HH:mm:ss.fff} pid {r.Pid}")))
+        var twice = runs.Where(r => r.Outcome == "ok").GroupBy(r => r.Task).Where(g => g.Count() > 1).ToList();
+        // what the record says of those tasks: was the second run's work recorded, or the first run's result lost?
+        var records = (await RowsAsync(connection, """
+            SELECT t.id::text, t.state || ', recorded ' || coalesce(string_agg(a.number || '/' || a.agent || '@' || coalesce(a.worker, '?') || ':'
+                   || coalesce(a.error_class, CASE WHEN a.finished_at IS NULL THEN 'open' WHEN a.exit_code = 0 THEN 'ok' ELSE 'cancelled' END), ' ' ORDER BY a.id), 'none')
+            FROM tasks t LEFT JOIN task_attempts a ON a.task_id = t.id WHERE t.id = ANY(@ids) GROUP BY t.id
+            """, ("ids", twice.Select(g => g.Key).ToArray()))).ToDictionary(r => r[0], r => r[1]);
+        var marked = twice
+            .Select(g => $"{g.Key}: " + string.Join(" and ", g.Select(r => $"attempt {r.Attempt} {r.StartedAt:HH:mm:ss.fff}-{r.EndedAt:HH:mm:ss.fff} pid {r.Pid}"))
+                + $" ({records.GetValueOrDefault(g.Key.ToString(), "not on record")})")
             .ToList();
         var holds = recorded.Count == 0 && marked.Count == 0;
         return (holds, $"on the record: {recorded.Count} tasks with a wrong number of successes"

@@ -93,22 +93,46 @@ sealed class Workload(FleetApi api, Timeline timeline, IReadOnlyList<PlannedTask
         else if (task.PauseAfter is { } pauseAfter)
         {
             await Task.Delay(pauseAfter);
-            var paused = false;
             await PersistAsync("pause", task.Id, async () =>
             {
-                var (status, _) = await api.CommandAsync(task.Id, "pause");
-                paused = status == 202;
+                var (status, state) = await api.CommandAsync(task.Id, "pause");
+                timeline.Log($"operator: pause {task.Id}: {status} {state}");
                 return status is > 0 and < 500;
             });
-            if (paused)
-            {
-                await Task.Delay(task.ResumeAfter);
-                await PersistAsync("resume", task.Id, async () => (await api.CommandAsync(task.Id, "resume")).Status is > 0 and < 500);
-            }
+            await Task.Delay(task.ResumeAfter);
+            await ResumeWhilePausedAsync(task, retryUntil);
         }
 
         if (task.Kind == "failfirst")
             await RetryOnceFailedAsync(task, retryUntil);
+    }
+
+    /// <summary>
+    /// Resumes the task for as long as it shows Paused: a pause whose answer the client never got (a timeout while the
+    /// broker was away) may still be carried out later, after a resume; the operator resumes what it sees paused.
+    /// </summary>
+    async Task ResumeWhilePausedAsync(PlannedTask task, DateTime until)
+    {
+        // settled once seen other than Paused three times in a row, 3 s apart
+        for (var notPaused = 0; notPaused < 3 && DateTime.UtcNow < until; await Task.Delay(TimeSpan.FromSeconds(3)))
+        {
+            var state = (await api.GetAsync(task.Id))?["state"]?.GetValue<string>();
+            if (state is null)
+                continue;
+            if (state != "Paused")
+            {
+                notPaused++;
+                continue;
+            }
+
+            notPaused = 0;
+            await PersistAsync("resume", task.Id, async () =>
+            {
+                var (status, state) = await api.CommandAsync(task.Id, "resume");
+                timeline.Log($"operator: resume {task.Id}: {status} {state}");
+                return status is > 0 and < 500;
+            });
+        }
     }
 
     async Task RetryOnceFailedAsync(PlannedTask task, DateTime until)
