@@ -31,7 +31,10 @@ export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 
 command -v dotnet >/dev/null 2>&1 || die ".NET SDK not found (no 'dotnet' on PATH)"
-"$REPO/scripts/services.sh" docker up || die "the Docker engine could not be started (scripts/services.sh docker up)"
+# the engine the campaign's containers run on: started unless it answers already
+if ! docker info >/dev/null 2>&1; then
+    "$REPO/scripts/services.sh" docker up || die "the Docker engine could not be started (scripts/services.sh docker up)"
+fi
 "$REPO/scripts/images.sh" postgres >/dev/null || die "scripts/images.sh postgres failed"
 "$REPO/scripts/images.sh" rabbitmq >/dev/null || die "scripts/images.sh rabbitmq failed"
 if ! compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null; then
@@ -47,6 +50,7 @@ else
     phase=12; runs=$((minutes / 19))
 fi
 
+mkdir -p "$REPO/.data/nemesis"
 summary=()
 status=0
 for ((i = 0; i < runs; i++)); do

@@ -13,6 +13,9 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
 {
     static readonly string[] Terminal = ["Succeeded", "Failed", "Cancelled", "Rejected"];
 
+    /// <summary>How long tasks still open at the bound are watched further, to tell a late task from a stuck one.</summary>
+    static readonly TimeSpan LateWindow = TimeSpan.FromSeconds(60);
+
     public async Task<IReadOnlyList<Verdict>> CheckAsync(TimeSpan bound)
     {
         var verdicts = new List<Verdict> { await Checked("every task terminal within the bound", () => TerminalWithinAsync(bound)) };
@@ -23,7 +26,7 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
         verdicts.Add(await Checked("every _error queue empty or accounted for", () => new DeadLetterCheck(stack, api).CheckAsync()));
         verdicts.Add(await Checked("every audit trail a consistent chain", AuditChainsAsync));
         verdicts.Add(await Checked("/metrics totals equal a recount", () => new MetricsCheck(stack, api).CheckAsync()));
-        verdicts.Add(await Checked("no agent process outlives the campaign", () => Task.FromResult(NoOrphans(runs))));
+        verdicts.Add(await Checked("no agent process outlives its task", () => NoOrphansAsync(runs)));
         return verdicts;
     }
 
@@ -70,10 +73,28 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
                                                   FROM task_attempts a WHERE a.task_id = t.id), 'none') || ')'
             FROM tasks t WHERE t.state <> ALL(@terminal) ORDER BY t.updated_at LIMIT 12
             """, ("terminal", Terminal));
+        var late = await EndedLaterAsync(open.Select(r => Guid.Parse(r[0])).ToArray());
         return (false, $"{summary}; after {bound.TotalSeconds:0} s {open.Count} not terminal ("
             + string.Join(", ", open.GroupBy(r => r[1]).Select(g => $"{g.Key} {g.Count()}")) + $"), {missing.Count} accepted (202) but absent"
             + (missing.Count > 0 ? $" [{string.Join(", ", missing.Take(8).Select(r => r[0]))}]" : "")
-            + (details.Count > 0 ? "; oldest: " + string.Join("; ", details.Select(r => r[0])) : ""));
+            + (details.Count > 0 ? "; oldest: " + string.Join("; ", details.Select(r => r[0])) : "") + "; " + late);
+    }
+
+    /// <summary>Which of the tasks open at the bound end within another <see cref="LateWindow"/>: late, or stuck.</summary>
+    async Task<string> EndedLaterAsync(Guid[] open)
+    {
+        var until = DateTime.UtcNow + LateWindow;
+        var ended = new Dictionary<Guid, DateTime>();
+        while (ended.Count < open.Length && DateTime.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await using var connection = await OpenAsync();
+            foreach (var row in await RowsAsync(connection, "SELECT id::text FROM tasks WHERE id = ANY(@open) AND state = ANY(@terminal)", ("open", open), ("terminal", Terminal)))
+                ended.TryAdd(Guid.Parse(row[0]), DateTime.UtcNow);
+        }
+
+        return $"of these, {ended.Count} ended within {LateWindow.TotalSeconds:0} s more (late), {open.Length - ended.Count} did not (stuck)"
+            + (ended.Count < open.Length ? $" [{string.Join(", ", open.Where(o => !ended.ContainsKey(o)).Take(10))}]" : "");
     }
 
     async Task<(bool, string)> OneSuccessAsync(IReadOnlyList<AgentRun> runs)
@@ -116,10 +137,13 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
             + (late.Count > 0 ? $" [{string.Join("; ", late.Take(10))}]" : ""));
     }
 
-    static (bool, string) NoOrphans(IReadOnlyList<AgentRun> runs)
+    async Task<(bool, string)> NoOrphansAsync(IReadOnlyList<AgentRun> runs)
     {
-        var alive = runs.Where(r => r.Outcome is null && AgentRuns.StillRuns(r.Pid)).ToList();
-        return (alive.Count == 0, $"{runs.Count(r => r.Outcome is null)} runs never marked their end; {alive.Count} still running"
+        await using var connection = await OpenAsync();
+        var ended = (await RowsAsync(connection, "SELECT id::text FROM tasks WHERE state = ANY(@terminal)", ("terminal", Terminal)))
+            .Select(r => Guid.Parse(r[0])).ToHashSet();
+        var alive = runs.Where(r => r.Outcome is null && ended.Contains(r.Task) && AgentRuns.StillRuns(r.Pid)).ToList();
+        return (alive.Count == 0, $"{runs.Count(r => r.Outcome is null)} runs never marked their end; {alive.Count} still running although their task has ended"
             + (alive.Count > 0 ? $" [{string.Join("; ", alive.Take(8).Select(r => $"{r.Task} attempt {r.Attempt} pid {r.Pid} since {r.StartedAt:HH:mm:ss}"))}]" : ""));
     }
 

@@ -16,11 +16,45 @@ sealed partial class MetricsCheck(SupervisorStack stack, FleetApi api)
 
     public async Task<(bool, string)> CheckAsync()
     {
-        var (status, text) = await api.GetTextAsync("/metrics");
-        if (status != 200)
-            return (false, $"GET /metrics answered {status}");
-        var scraped = Parse(text);
+        // Tasks still moving change the figures between a scrape and the recount: compare only a recount that two
+        // identical scrapes bracket.
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = await ScrapeAsync();
+            var recount = await RecountAsync();
+            var after = await ScrapeAsync();
+            if (before is null || after is null)
+                return (false, "GET /metrics answered no 200");
+            if (Same(before, after))
+                return Compare(after, recount);
+            if (attempt == 10)
+                return (false, "the figures kept moving through 10 scrapes (tasks not settled): not compared");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+    }
 
+    static bool Same(Dictionary<string, double> a, Dictionary<string, double> b) =>
+        a.Count == b.Count && a.All(s => b.TryGetValue(s.Key, out var v) && v == s.Value);
+
+    static (bool, string) Compare(Dictionary<string, double> scraped, Dictionary<string, double> recount)
+    {
+        var differing = scraped.Keys.Union(recount.Keys)
+            .Select(k => (Key: k, Scraped: scraped.GetValueOrDefault(k), Recount: recount.GetValueOrDefault(k)))
+            .Where(d => Math.Abs(d.Scraped - d.Recount) > 1e-9)
+            .OrderBy(d => d.Key, StringComparer.Ordinal)
+            .ToList();
+        return (differing.Count == 0, $"{scraped.Count} series scraped, {differing.Count} differ from the recount"
+            + (differing.Count > 0 ? $" [{string.Join("; ", differing.Select(d => $"{d.Key} /metrics {d.Scraped} recount {d.Recount}"))}]" : ""));
+    }
+
+    async Task<Dictionary<string, double>?> ScrapeAsync()
+    {
+        var (status, text) = await api.GetTextAsync("/metrics");
+        return status == 200 ? Parse(text) : null;
+    }
+
+    async Task<Dictionary<string, double>> RecountAsync()
+    {
         await using var connection = new NpgsqlConnection(stack.Resources.InspectionPostgres);
         await connection.OpenAsync();
         var rows = await Invariants.RowsAsync(connection, """
@@ -33,14 +67,7 @@ sealed partial class MetricsCheck(SupervisorStack stack, FleetApi api)
             UNION ALL
             SELECT 'supervisor_fallbacks_total{}', count(*) FROM task_transitions WHERE event = 'RunAgentJobFaulted' AND to_state = 'Dispatched'
             """);
-        var recount = rows.ToDictionary(r => r[0], r => double.Parse(r[1], CultureInfo.InvariantCulture));
-        var differing = scraped.Keys.Union(recount.Keys)
-            .Select(k => (Key: k, Scraped: scraped.GetValueOrDefault(k), Recount: recount.GetValueOrDefault(k)))
-            .Where(d => Math.Abs(d.Scraped - d.Recount) > 1e-9)
-            .OrderBy(d => d.Key, StringComparer.Ordinal)
-            .ToList();
-        return (differing.Count == 0, $"{scraped.Count} series scraped, {differing.Count} differ from the recount"
-            + (differing.Count > 0 ? $" [{string.Join("; ", differing.Select(d => $"{d.Key} /metrics {d.Scraped} recount {d.Recount}"))}]" : ""));
+        return rows.ToDictionary(r => r[0], r => double.Parse(r[1], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The samples of <see cref="Families"/>, keyed <c>family{label=value,…}</c> with the labels in order.</summary>
