@@ -90,7 +90,7 @@ sealed class NemesisRun : IAsyncDisposable
         _timeline.Log("workers up; campaign starts");
 
         var origin = DateTime.UtcNow;
-        var workload = new Workload(api, _timeline, _tasks);
+        var workload = new Workload(api, _timeline, _profile, _tasks);
         var work = workload.RunAsync(origin, origin + _profile.FaultPhase + TimeSpan.FromMinutes(1));
         await injector.RunAsync(_plan, origin);
         _timeline.Log("faults over");

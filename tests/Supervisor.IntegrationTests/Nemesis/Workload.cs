@@ -13,10 +13,10 @@ sealed record PlannedTask(Guid Id, string Kind, string Prompt, string[] Agents, 
     TimeSpan? PauseAfter, TimeSpan ResumeAfter);
 
 /// <summary>Submits the planned tasks at their times over the <see cref="FleetApi"/> and acts on them as planned, whatever the faults do to the API.</summary>
-sealed class Workload(FleetApi api, Timeline timeline, IReadOnlyList<PlannedTask> tasks)
+sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, IReadOnlyList<PlannedTask> tasks)
 {
-    /// <summary>A submit, cancel, pause or resume no instance accepted is tried again for this long.</summary>
-    static readonly TimeSpan Persistence = TimeSpan.FromSeconds(120);
+    /// <summary>A submit, cancel, pause or resume no instance accepted is tried again for this long: past any outage.</summary>
+    readonly TimeSpan _persistence = TimeSpan.FromSeconds(60) + (profile.PostgresOutage > TimeSpan.FromSeconds(60) ? profile.PostgresOutage : TimeSpan.FromSeconds(60));
 
     public IReadOnlyList<PlannedTask> Tasks => tasks;
 
@@ -155,7 +155,7 @@ sealed class Workload(FleetApi api, Timeline timeline, IReadOnlyList<PlannedTask
 
     async Task<bool> PersistAsync(string action, Guid id, Func<Task<bool>> attempt)
     {
-        var giveUp = DateTime.UtcNow + Persistence;
+        var giveUp = DateTime.UtcNow + _persistence;
         while (true)
         {
             if (await attempt())
@@ -167,7 +167,7 @@ sealed class Workload(FleetApi api, Timeline timeline, IReadOnlyList<PlannedTask
             if (DateTime.UtcNow >= giveUp)
             {
                 Unanswered.Enqueue($"{action} {id}");
-                timeline.Log($"operator: {action} of {id} not answered for {Persistence.TotalSeconds:0} s, given up");
+                timeline.Log($"operator: {action} of {id} not answered for {_persistence.TotalSeconds:0} s, given up");
                 return false;
             }
 
