@@ -17,8 +17,6 @@ sealed record CampaignProfile(int Seed, TimeSpan FaultPhase, TimeSpan PostgresOu
     /// <summary>A start mark may follow the cancel's answer by this much and still belong to a process started before it.</summary>
     public static readonly TimeSpan StartMarkSlack = TimeSpan.FromMilliseconds(250);
 
-    public bool IsLong => FaultPhase > TimeSpan.FromMinutes(4);
-
     public static CampaignProfile FromEnvironment()
     {
         var seed = Number("NEMESIS_SEED") is { } s ? (int)s : Random.Shared.Next(1, 1_000_000);
