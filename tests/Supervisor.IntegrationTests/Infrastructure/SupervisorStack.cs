@@ -35,6 +35,9 @@ sealed class SupervisorStack : IAsyncDisposable
 
     public IReadOnlyList<HostProcess> Workers => _workers;
 
+    /// <summary>The addresses of the service instances (a restarted instance keeps its address).</summary>
+    public IReadOnlyList<Uri> ServiceUrls => [.. _urls.Values.Distinct().Order(StringComparer.Ordinal).Select(u => new Uri(u))];
+
     /// <summary>The log files of every process this stack runs.</summary>
     public IEnumerable<string> LogFiles => _logFiles;
 
