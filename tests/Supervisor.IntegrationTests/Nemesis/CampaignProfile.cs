@@ -14,8 +14,6 @@ sealed record CampaignProfile(int Seed, TimeSpan FaultPhase, TimeSpan PostgresOu
     /// <summary>How long a worker may be silent before the service counts it lost: short, so that SIGSTOP outlasts it.</summary>
     public static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(12);
 
-    /// <summary>A start mark may follow the cancel's answer by this much and still belong to a process started before it.</summary>
-    public static readonly TimeSpan StartMarkSlack = TimeSpan.FromMilliseconds(250);
 
     public static CampaignProfile FromEnvironment()
     {

@@ -20,10 +20,10 @@ sealed class FleetApi(IReadOnlyList<Uri> urls) : IDisposable
     }
 
     /// <summary>POST /api/tasks/{id}/{verb}: the status (0 when no instance answered) and the state in the answer.</summary>
-    public async Task<(int Status, string? State)> CommandAsync(Guid id, string verb)
+    public async Task<(int Status, string? State, bool Stopped)> CommandAsync(Guid id, string verb)
     {
         var (status, text) = await SendAsync(c => c.PostAsJsonAsync($"/api/tasks/{id}/{verb}", new { by = "nemesis", reason = "fault campaign" }));
-        return (status, status == 202 ? StateIn(text) : null);
+        return (status, status == 202 ? StateIn(text) : null, status == 202 && JsonNode.Parse(text)?["stopped"]?.GetValue<bool>() == true);
     }
 
     /// <summary>GET /api/tasks/{id}, or null.</summary>

@@ -84,8 +84,9 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
             await Task.Delay(cancelAfter);
             await PersistAsync("cancel", task.Id, async () =>
             {
-                var (status, state) = await api.CommandAsync(task.Id, "cancel");
-                if (status == 202 && state == "Cancelled")
+                // Acknowledged: Cancelled, and its worker confirmed that no agent of it runs or will start.
+                var (status, state, stopped) = await api.CommandAsync(task.Id, "cancel");
+                if (status == 202 && state == "Cancelled" && stopped)
                     CancelAcks[task.Id] = DateTime.UtcNow;
                 return status is > 0 and < 500;
             });
@@ -95,7 +96,7 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
             await Task.Delay(pauseAfter);
             await PersistAsync("pause", task.Id, async () =>
             {
-                var (status, state) = await api.CommandAsync(task.Id, "pause");
+                var (status, state, _) = await api.CommandAsync(task.Id, "pause");
                 timeline.Log($"operator: pause {task.Id}: {status} {state}");
                 return status is > 0 and < 500;
             });
@@ -128,7 +129,7 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
             notPaused = 0;
             await PersistAsync("resume", task.Id, async () =>
             {
-                var (status, state) = await api.CommandAsync(task.Id, "resume");
+                var (status, state, _) = await api.CommandAsync(task.Id, "resume");
                 timeline.Log($"operator: resume {task.Id}: {status} {state}");
                 return status is > 0 and < 500;
             });
