@@ -23,6 +23,17 @@ public sealed class RunAgentJobConsumerDefinition(AgentCatalog catalog, IOptions
         // A worker holds no more jobs than it runs, so idle workers of the same agent get the rest.
         endpointConfigurator.PrefetchCount = agent.Concurrency;
         endpointConfigurator.ConcurrentMessageLimit = agent.Concurrency;
+        // The job's fault is published either way (the saga falls back on it, or already did on the failure it reported);
+        // only a job whose failure no attempt reported goes to agent-NAME_error.
+        if (endpointConfigurator is IReceivePipelineConfigurator pipeline)
+        {
+            pipeline.ConfigureError(e =>
+            {
+                e.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
+                e.UseFilter(new ReportedFailureFilter());
+                e.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
+            });
+        }
     }
 
     /// <summary>The served agent whose queue this is.</summary>
