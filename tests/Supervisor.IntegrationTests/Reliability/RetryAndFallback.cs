@@ -78,6 +78,12 @@ public sealed class RetryAndFallback(ReliabilityFixture fixture)
         Assert.Equal([2, 2, 2, 3, 3, 3], attempts.Select(a => a["exitCode"]!.GetValue<int>()));
         Assert.Contains("still broken", task["error"]!.GetValue<string>());
         Assert.EndsWith("→Failed", Transitions(task).Last());
+        // Both jobs faulted (that is how the chain moves on), yet neither is a dead letter: their failures are on the record.
+        foreach (var queue in new[] { "agent-alpha_error", "agent-beta_error" })
+        {
+            var listed = JsonNode.Parse(await _api.Http.GetStringAsync($"api/dead-letters?queue={queue}&limit=100"))!;
+            Assert.DoesNotContain(listed.AsArray().SelectMany(q => q!["messages"]!.AsArray()), m => m!["taskId"]?.GetValue<string>() == id.ToString());
+        }
     }
 
     [Fact]
