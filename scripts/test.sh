@@ -67,6 +67,11 @@ t=$(now_ms)
 "$REPO/scripts/install-agent-clis.sh" || warn "scripts/install-agent-clis.sh failed; the real-agent tests will fail"
 timing agent-clis "$t"
 
+# --- Debian's faketime: the fault campaign (Nemesis/) starts a worker with its clock skewed
+if ! compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null; then
+    apt_install faketime || warn "faketime could not be installed; the fault campaign will skip its skewed-clock fault"
+fi
+
 # --- test projects
 projects=()
 if [ -n "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
