@@ -44,7 +44,9 @@ static class AttemptLeases
         {
             if (request.Claim is { } claim && claim == task.LeaseClaim)
                 return task.Answer(StartDecision.Grant, $"attempt {holder.Number} is this delivery's already (its answer was lost)", attempt: holder);
-            if (task.LeaseExpiresAt > now)
+            // Expired on the service's clock, and the asker itself has waited that long: when the broker was away (a restart),
+            // the holder's heartbeats were too, and the first of them after the reconnect renews its lease.
+            if (task.LeaseExpiresAt > now || request.WaitedSeconds < terms.LostAfter.TotalSeconds)
                 return task.Answer(StartDecision.Wait, $"attempt {holder.Number} is held by worker {holder.Worker}", waitSeconds: AskAgainSeconds);
             task.LoseLease($"{WorkerLost}: {holder.Worker} sent no heartbeat for {terms.LostAfter:g}; the job went to another worker", now);
             if (task.LostAttemptsInPass() >= terms.MaxLostAttempts)

@@ -76,9 +76,9 @@ sealed class TaskSagaHarness(ServiceProvider provider, ITestHarness harness, Tes
     public Task Publish<T>(T message) where T : class => Harness.Bus.Publish(message);
 
     /// <summary>Asks the saga for the task's lease as a worker's delivery <paramref name="claim"/> would, before it starts an attempt.</summary>
-    public async Task<AttemptStartResponse> Lease(Guid id, int pass, string worker, Guid? claim = null) =>
+    public async Task<AttemptStartResponse> Lease(Guid id, int pass, string worker, Guid? claim = null, double waited = 0) =>
         (await Harness.GetRequestClient<AttemptStartRequest>().GetResponse<AttemptStartResponse>(
-            new AttemptStartRequest(id, pass, 0, worker, 0, claim ?? NewId.NextGuid(), "host"))).Message;
+            new AttemptStartRequest(id, pass, 0, worker, waited, claim ?? NewId.NextGuid(), "host"))).Message;
 
     /// <summary>Moves the clock on without sending anything that fell due.</summary>
     public void Wait(TimeSpan by) => clock.Advance(by);
