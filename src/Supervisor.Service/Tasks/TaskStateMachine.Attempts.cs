@@ -23,19 +23,14 @@ public sealed partial class TaskStateMachine
             When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
                 .Then(c => c.Saga.Release(c.Message, Now()))
                 .TransitionTo(Dispatched),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is not null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .TransitionTo(RetryScheduled),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))
-                .Apply(GiveUp),
-            When(AgentAttemptFailed, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordFailure(c.Message, Now())),
-            When(AgentJobCompleted, c => c.Saga.Holds(c.Message.AttemptId))
-                .Then(c => c.Saga.RecordSuccess(c.Message))
-                .TransitionTo(Succeeded),
-            When(AgentJobCompleted, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordCompletion(c.Message)),
-            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
+            // One handler per event, its branches decided once: recording the holder's report frees the lease.
+            When(AgentAttemptFailed).IfElse(c => c.Saga.Holds(c.Message.AttemptId),
+                holder => holder
+                    .Then(c => c.Saga.RecordFailure(c.Message, Now()))
+                    .IfElse(c => c.Message.NextRetryAt is not null,
+                        retry => retry.TransitionTo(RetryScheduled),
+                        giveUp => GiveUp(giveUp.Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now())))),
+                other => other.Then(c => c.Saga.RecordFailure(c.Message, Now()))),
             When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
                 .Then(c => c.Saga.RecordFault(c.Message, Now()))
                 .Apply(GiveUp),
@@ -48,7 +43,6 @@ public sealed partial class TaskStateMachine
             When(ReconcileTask, c => c.Message.Lease is null && c.Saga.LeaseId is null && c.Saga.StartAllowedAt == c.Message.StartAllowedAt)
                 .Then(c => c.Saga.Note("Reconciled", c.Message.Reason, Now()))
                 .Apply(SendAgain),
-            CancelWithAttempts(When(CancelTask)),
             When(PauseTask)
                 .Then(c => c.Saga.Pause(c.Message.By, c.Message.Reason))
                 .TransitionTo(Paused));
@@ -62,35 +56,22 @@ public sealed partial class TaskStateMachine
             When(ReleaseAttemptClaim, c => c.Saga.LeaseClaim == c.Message.Claim)
                 .Then(c => c.Saga.Release(c.Message, Now()))
                 .Then(c => c.Saga.DispatchOnResume = true),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is not null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .Then(c => c.Saga.PausedFrom = RetryScheduled.Name),
-            When(AgentAttemptFailed, c => c.Saga.Holds(c.Message.AttemptId) && c.Message.NextRetryAt is null)
-                .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                .Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))
-                .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
-                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
-            When(AgentAttemptFailed, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordFailure(c.Message, Now())),
-            When(AgentJobCompleted, c => c.Saga.Holds(c.Message.AttemptId))
-                .Then(c => c.Saga.RecordSuccess(c.Message))
-                .TransitionTo(Succeeded),
-            When(AgentJobCompleted, c => !c.Saga.Holds(c.Message.AttemptId)).Then(c => c.Saga.RecordCompletion(c.Message)),
-            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
+            When(AgentAttemptFailed).IfElse(c => c.Saga.Holds(c.Message.AttemptId),
+                holder => holder
+                    .Then(c => c.Saga.RecordFailure(c.Message, Now()))
+                    .IfElse(c => c.Message.NextRetryAt is not null,
+                        retry => retry.Then(c => c.Saga.PausedFrom = RetryScheduled.Name),
+                        giveUp => GiveUpWhilePaused(giveUp.Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now())))),
+                other => other.Then(c => c.Saga.RecordFailure(c.Message, Now()))),
             When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
                 .Then(c => c.Saga.RecordFault(c.Message, Now()))
-                .IfElse(c => c.Saga.CanFallBack(),
-                    next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
-                    end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+                .Apply(GiveUpWhilePaused),
             When(ReconcileTask, c => c.Message.Lease is { } held && c.Saga.LeaseId == held && c.Saga.LeaseExpiresAt < Now())
                 .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
                 .ThenAsync(StopLostAttemptAsync)
                 .Then(c => c.Saga.StartAllowedAt = null)
                 .IfElse(c => c.Saga.LostAttemptsInPass() >= lease.MaxLostAttempts,
-                    poison => poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))
-                        .IfElse(c => c.Saga.CanFallBack(),
-                            next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
-                            end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed)),
+                    poison => GiveUpWhilePaused(poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))),
                     again => again.Then(c => c.Saga.DispatchOnResume = true)),
             When(ResumeTask)
                 .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
@@ -100,7 +81,15 @@ public sealed partial class TaskStateMachine
                         retry => retry.TransitionTo(RetryScheduled),
                         other => other.IfElse(c => c.Saga.PausedFrom == Dispatched.Name,
                             dispatched => dispatched.TransitionTo(Dispatched),
-                            running => running.TransitionTo(Running)))),
+                            running => running.TransitionTo(Running)))));
+
+        // Whether a job runs or the task is paused: the holder's success ends the task; any other attempt's report is
+        // on its record only; a cancel ends the task and stops its attempts.
+        During(Dispatched, Running, RetryScheduled, Paused,
+            When(AgentJobCompleted).IfElse(c => c.Saga.Holds(c.Message.AttemptId),
+                holder => holder.Then(c => c.Saga.RecordSuccess(c.Message)).TransitionTo(Succeeded),
+                other => other.Then(c => c.Saga.RecordCompletion(c.Message))),
+            When(AgentJobCancelled).Then(c => c.Saga.RecordCancellation(c.Message)),
             CancelWithAttempts(When(CancelTask)));
     }
 
@@ -112,6 +101,13 @@ public sealed partial class TaskStateMachine
             .IfElse(c => c.Saga.CanFallBack(),
                 next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
                 end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
+
+    // The current agent gave up while the task is paused: the next agent of the chain is dispatched on resume, or the end.
+    EventActivityBinder<TaskState, T> GiveUpWhilePaused<T>(EventActivityBinder<TaskState, T> binder)
+        where T : class =>
+        binder.IfElse(c => c.Saga.CanFallBack(),
+            next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
+            end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
 
     // The job of the current pass again (its attempt was lost, or it never started): a copy that did survive is
     // harmless, as only one delivery gets the lease.

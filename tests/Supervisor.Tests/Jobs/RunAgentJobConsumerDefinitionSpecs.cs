@@ -20,7 +20,13 @@ public sealed class RunAgentJobConsumerDefinitionSpecs
         definition.Configure(endpoint, null!, null!);
 
         var settings = (EndpointSettings)(object)endpoint;
-        Assert.Equal(new Dictionary<string, object?> { ["ConfigureConsumeTopology"] = false, ["PrefetchCount"] = 3, ["ConcurrentMessageLimit"] = 3 },
+        Assert.Equal(new Dictionary<string, object?>
+        {
+            ["ConfigureConsumeTopology"] = false,
+            ["PrefetchCount"] = 3,
+            ["ConcurrentMessageLimit"] = 3,
+            ["ConfigureError"] = true,
+        },
             settings.Set);
     }
 
@@ -56,6 +62,13 @@ public sealed class RunAgentJobConsumerDefinitionSpecs
             if (targetMethod?.Name.StartsWith("set_", StringComparison.Ordinal) == true)
             {
                 Set[targetMethod.Name["set_".Length..]] = args![0];
+                return null;
+            }
+
+            // the error pipe: a job whose agent gave up (on the record) is not moved to the error queue
+            if (targetMethod?.Name == "ConfigureError")
+            {
+                Set["ConfigureError"] = true;
                 return null;
             }
 

@@ -146,4 +146,35 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         Assert.StartsWith("worker lost", lost.Message, StringComparison.Ordinal);
         Assert.Contains(task.Transitions, t => t.Event == "LeaseExpired");
     }
+
+    [Fact]
+    public async Task The_holders_success_while_paused_succeeds_the_task_and_a_resume_changes_nothing()
+    {
+        var id = await _saga.Submit(agents: ["c"]);
+        await _saga.InState(id, s => s.Dispatched);
+        var lease = await _saga.Lease(id, 1, "w1");
+        await _saga.Publish(new PauseTask(id, "spec", null));
+        await _saga.InState(id, s => s.Paused);
+
+        await _saga.Publish(new AgentJobCompleted(id, lease.AttemptId!.Value, 1, 1, "c", "w1", 0, DateTime.UtcNow, new TaskResult("c", null, null, null, "done"), 0, null));
+        await _saga.InState(id, s => s.Succeeded);
+        await _saga.Publish(new ResumeTask(id, "spec", null));
+        await _saga.Harness.InactivityTask;
+
+        var task = await _saga.InState(id, s => s.Succeeded);
+        Assert.DoesNotContain("superseded", task.Attempts.Single().Message ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_holders_failure_is_recorded_once_and_not_as_superseded()
+    {
+        var id = await _saga.Submit(agents: ["c"]);
+        await _saga.InState(id, s => s.Dispatched);
+        var lease = await _saga.Lease(id, 1, "w1");
+        var now = DateTime.UtcNow;
+        await _saga.Publish(new AgentAttemptFailed(id, lease.AttemptId!.Value, 1, 1, "c", "w1", 1, ErrorClasses.Retryable, "overloaded", now, now.AddSeconds(5), 0, null));
+
+        var task = await _saga.InState(id, s => s.RetryScheduled);
+        Assert.Equal("overloaded", task.Attempts.Single().Message);
+    }
 }
