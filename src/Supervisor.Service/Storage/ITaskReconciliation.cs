@@ -4,8 +4,9 @@ namespace Supervisor.Service.Storage;
 public interface ITaskReconciliation
 {
     /// <summary>
-    /// Tasks whose lease expired before <paramref name="now"/>, and tasks with no lease that have waited for a job to
-    /// start since before <paramref name="startExpectedBefore"/>; at most <paramref name="limit"/>, oldest first.
+    /// Tasks whose lease expired before <paramref name="now"/>; tasks with no lease that have waited for a job to start
+    /// since before <paramref name="startExpectedBefore"/>; and active tasks with neither a lease nor a job expected,
+    /// unchanged since then (a state nothing leads to on purpose); at most <paramref name="limit"/> of each, oldest first.
     /// </summary>
     Task<IReadOnlyList<StuckTask>> FindStuckAsync(DateTime now, DateTime startExpectedBefore, int limit, CancellationToken cancellationToken);
 }

@@ -104,8 +104,9 @@ public sealed partial class Reconciler(
                 depths[agent] = depth = await queues.DepthAsync(agent, cancellationToken);
             if (depth is not 0)
                 continue; // the job may still be waiting in its queue (or the queue cannot be read): never a second copy then
-            await SendAsync(new ReconcileTask(task.Id, null, task.StartAllowedAt,
-                $"no worker started its job within {settings.ScheduleToStart:g} of {task.StartAllowedAt:O} and agent-{agent} is empty: job sent again"),
+            await SendAsync(new ReconcileTask(task.Id, null, task.StartAllowedAt, task.StartAllowedAt is { } expected
+                    ? $"no worker started its job within {settings.ScheduleToStart:g} of {expected:O} and agent-{agent} is empty: job sent again"
+                    : $"{task.State} for {settings.ScheduleToStart:g} with no attempt running and no job expected: job sent again"),
                 cancellationToken);
         }
     }

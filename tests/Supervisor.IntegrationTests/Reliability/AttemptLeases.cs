@@ -222,4 +222,36 @@ public sealed class AttemptLeases : IAsyncLifetime
         Assert.Contains(trail, t => t!["event"]!.GetValue<string>() == "Reconciled" && t["by"]!.GetValue<string>() == "service"
             && t["reason"]!.GetValue<string>().Contains("sent again", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_running_task_left_with_neither_an_attempt_nor_a_job_is_found_and_its_job_sent_again()
+    {
+        var jobs = Channel.CreateUnbounded<RunAgentJob>();
+        var handle = _bus.ConnectReceiveEndpoint(AgentQueues.Name("shell"), e =>
+        {
+            if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
+                rabbit.ConfigureConsumeTopology = false;
+            e.Handler<RunAgentJob>(context => jobs.Writer.WriteAsync(context.Message).AsTask());
+        });
+        await handle.Ready;
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var first = await jobs.Reader.ReadAsync(wait.Token);
+        Assert.True((await AskAsync(task, "w-a", NewId.NextGuid(), first.Pass)).Allowed);
+
+        // Broken on purpose: the record loses both the lease and the expected start, as no event leads to.
+        await using (var db = new Npgsql.NpgsqlConnection(_stack.Resources.InspectionPostgres))
+        {
+            await db.OpenAsync();
+            await using var corrupt = new Npgsql.NpgsqlCommand("UPDATE tasks SET lease_id = NULL, start_allowed_at = NULL WHERE id = @id", db);
+            corrupt.Parameters.AddWithValue("id", task);
+            Assert.Equal(1, await corrupt.ExecuteNonQueryAsync());
+        }
+
+        var again = await jobs.Reader.ReadAsync(wait.Token);
+        Assert.Equal((task, first.Pass), (again.TaskId, again.Pass));
+        var trail = (await _stack.Api.GetAsync(task))["transitions"]!.AsArray();
+        Assert.Contains(trail, t => t!["event"]!.GetValue<string>() == "Reconciled"
+            && t["reason"]!.GetValue<string>().Contains("no attempt running and no job expected", StringComparison.Ordinal));
+    }
 }

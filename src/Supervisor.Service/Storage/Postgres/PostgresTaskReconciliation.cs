@@ -3,7 +3,10 @@ using Npgsql;
 
 namespace Supervisor.Service.Storage.Postgres;
 
-/// <summary>Both searches run on partial indexes that hold only leased tasks, or only tasks waiting for a job to start.</summary>
+/// <summary>
+/// Each search runs on a partial index that holds only leased tasks, only tasks waiting for a job to start, or only
+/// active tasks with neither (which should not exist: something lost both the attempt and the job).
+/// </summary>
 sealed class PostgresTaskReconciliation(NpgsqlDataSource dataSource) : ITaskReconciliation
 {
     public async Task<IReadOnlyList<StuckTask>> FindStuckAsync(DateTime now, DateTime startExpectedBefore, int limit, CancellationToken cancellationToken)
@@ -20,6 +23,12 @@ sealed class PostgresTaskReconciliation(NpgsqlDataSource dataSource) : ITaskReco
              FROM tasks t
              WHERE t.lease_id IS NULL AND t.start_allowed_at < @before AND t.state IN ('Dispatched', 'Running', 'RetryScheduled')
              ORDER BY t.start_allowed_at LIMIT @limit)
+            UNION ALL
+            (SELECT t.id, t.state, t.agents[t.chain_index + 1], NULL, NULL, NULL, NULL
+             FROM tasks t
+             WHERE t.lease_id IS NULL AND t.start_allowed_at IS NULL AND t.state IN ('Dispatched', 'Running', 'RetryScheduled')
+               AND t.updated_at < @before
+             ORDER BY t.updated_at LIMIT @limit)
             """, new { now = Pg.TimestampTz(now), before = Pg.TimestampTz(startExpectedBefore), limit }, cancellationToken: cancellationToken));
         return rows.Select(r => new StuckTask(r.Id, r.State, r.Agent, r.Lease, r.LeaseWorker, Utc(r.LeaseExpiresAt), Utc(r.StartAllowedAt))).ToList();
     }

@@ -9,4 +9,6 @@ ALTER TABLE tasks ADD COLUMN start_allowed_at timestamptz;
 CREATE INDEX tasks_lease_id ON tasks (lease_id) WHERE lease_id IS NOT NULL;
 CREATE INDEX tasks_lease_expires_at ON tasks (lease_expires_at) WHERE lease_id IS NOT NULL;
 CREATE INDEX tasks_start_allowed_at ON tasks (start_allowed_at) WHERE start_allowed_at IS NOT NULL AND lease_id IS NULL;
+CREATE INDEX tasks_active_unattended ON tasks (updated_at)
+    WHERE lease_id IS NULL AND start_allowed_at IS NULL AND state IN ('Dispatched', 'Running', 'RetryScheduled');
 DROP TABLE IF EXISTS attempt_claims;
