@@ -52,6 +52,7 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<SubmitTaskValidator>();
         builder.Services.AddSingleton<TaskQueries>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<StorageUnavailableHandler>();
         builder.Services.AddApiDescription();
         return builder;
     }

@@ -65,7 +65,6 @@ public static class TaskEndpoints
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors, title: "The task was not accepted.");
 
-        // Random, not sequential: the first 8 characters name the task's branches (supervisor/<id8>/<attempt>) and must differ.
         var id = request.Id ?? Guid.NewGuid();
         if (request.Id is not null && await queries.GetStateAsync(id, cancellationToken) is { } existing)
             return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, existing));

@@ -42,6 +42,14 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
             ids.Add(await stack.Api.SubmitAsync(new { prompt = "sleep 1" })); // 202 with an id, or SubmitAsync throws
         Log("submitted 5 tasks during the outage (202 each)");
 
+        // What needs the database meanwhile says why it cannot answer, and when to ask again.
+        using (var shown = await stack.Api.Http.GetAsync($"/api/tasks/{ids[0]}"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, shown.StatusCode);
+            Assert.NotNull(shown.Headers.RetryAfter);
+            Assert.Contains("database is unavailable", await shown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         await Task.Delay(back - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         await services.Postgres.StartAsync();
         Log($"PostgreSQL started again after {Outage.TotalSeconds:0} s");
