@@ -32,7 +32,6 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
         Event(() => AgentAttemptFailed, x => ByTask(x, c => c.Message.TaskId));
         Event(() => AgentJobCompleted, x => ByTask(x, c => c.Message.TaskId));
         Event(() => AgentJobCancelled, x => ByTask(x, c => c.Message.TaskId));
-        Event(() => AgentJobDeclined, x => ByTask(x, c => c.Message.TaskId));
         Event(() => RunAgentJobFaulted, x => ByTask(x, c => c.Message.Message.TaskId));
         Event(() => CancelTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => AttemptStartRequested, x =>
@@ -100,7 +99,6 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
                 .Then(c => c.Saga.LoseLease($"{AttemptLeases.WorkerLost}: {c.Message.Reason}", Now()))
                 .ThenAsync(StopLostAttemptAsync)
                 .Then(c => c.Saga.StartAllowedAt = null),
-            Ignore(AgentJobDeclined),
             Ignore(RunAgentJobFaulted));
 
         During(Submitted, AwaitingApproval,
@@ -126,7 +124,6 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
             Ignore(ApproveTask),
             Ignore(RejectTask),
             Ignore(RetryTask),
-            Ignore(AgentJobDeclined),
             Ignore(ReleaseAttemptClaim),
             Ignore(ReconcileTask),
             Ignore(ApprovalTimeout.Received));
@@ -227,7 +224,6 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
     public Event<AgentAttemptFailed> AgentAttemptFailed { get; private set; } = null!;
     public Event<AgentJobCompleted> AgentJobCompleted { get; private set; } = null!;
     public Event<AgentJobCancelled> AgentJobCancelled { get; private set; } = null!;
-    public Event<AgentJobDeclined> AgentJobDeclined { get; private set; } = null!;
     public Event<Fault<RunAgentJob>> RunAgentJobFaulted { get; private set; } = null!;
     public Event<CancelTask> CancelTask { get; private set; } = null!;
     public Event<AttemptStartRequest> AttemptStartRequested { get; private set; } = null!;
