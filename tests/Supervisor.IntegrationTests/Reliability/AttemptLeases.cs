@@ -68,6 +68,20 @@ public sealed class AttemptLeases : IAsyncLifetime
         }
     }
 
+    /// <summary>A "worker" that takes every job of the shell agent and drops it without asking: each job it reads is lost.</summary>
+    async Task<ChannelReader<RunAgentJob>> TakeJobsAsync()
+    {
+        var jobs = Channel.CreateUnbounded<RunAgentJob>();
+        var handle = _bus.ConnectReceiveEndpoint(AgentQueues.Name("shell"), e =>
+        {
+            if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
+                rabbit.ConfigureConsumeTopology = false;
+            e.Handler<RunAgentJob>(context => jobs.Writer.WriteAsync(context.Message).AsTask());
+        });
+        await handle.Ready;
+        return jobs.Reader;
+    }
+
     async Task<JsonNode> WaitForAttemptAsync(Guid task, int number, Func<JsonNode, bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -201,19 +215,11 @@ public sealed class AttemptLeases : IAsyncLifetime
     [Fact]
     public async Task The_reconciler_sends_a_lost_job_again_and_says_why_on_the_audit_trail()
     {
-        // A "worker" that takes every job of the shell agent and drops it without asking: the job is lost.
-        var jobs = Channel.CreateUnbounded<RunAgentJob>();
-        var handle = _bus.ConnectReceiveEndpoint(AgentQueues.Name("shell"), e =>
-        {
-            if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
-                rabbit.ConfigureConsumeTopology = false;
-            e.Handler<RunAgentJob>(context => jobs.Writer.WriteAsync(context.Message).AsTask());
-        });
-        await handle.Ready;
+        var jobs = await TakeJobsAsync();
         var task = await DispatchedTaskAsync();
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var first = await jobs.Reader.ReadAsync(wait.Token);
-        var second = await jobs.Reader.ReadAsync(wait.Token);
+        var first = await jobs.ReadAsync(wait.Token);
+        var second = await jobs.ReadAsync(wait.Token);
 
         Assert.Equal(task, first.TaskId);
         Assert.Equal(task, second.TaskId);
@@ -226,17 +232,10 @@ public sealed class AttemptLeases : IAsyncLifetime
     [Fact]
     public async Task A_running_task_left_with_neither_an_attempt_nor_a_job_is_found_and_its_job_sent_again()
     {
-        var jobs = Channel.CreateUnbounded<RunAgentJob>();
-        var handle = _bus.ConnectReceiveEndpoint(AgentQueues.Name("shell"), e =>
-        {
-            if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
-                rabbit.ConfigureConsumeTopology = false;
-            e.Handler<RunAgentJob>(context => jobs.Writer.WriteAsync(context.Message).AsTask());
-        });
-        await handle.Ready;
+        var jobs = await TakeJobsAsync();
         var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell" });
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var first = await jobs.Reader.ReadAsync(wait.Token);
+        var first = await jobs.ReadAsync(wait.Token);
         Assert.True((await AskAsync(task, "w-a", NewId.NextGuid(), first.Pass)).Allowed);
 
         // Broken on purpose: the record loses both the lease and the expected start, as no event leads to.
@@ -248,7 +247,7 @@ public sealed class AttemptLeases : IAsyncLifetime
             Assert.Equal(1, await corrupt.ExecuteNonQueryAsync());
         }
 
-        var again = await jobs.Reader.ReadAsync(wait.Token);
+        var again = await jobs.ReadAsync(wait.Token);
         Assert.Equal((task, first.Pass), (again.TaskId, again.Pass));
         var trail = (await _stack.Api.GetAsync(task))["transitions"]!.AsArray();
         Assert.Contains(trail, t => t!["event"]!.GetValue<string>() == "Reconciled"
