@@ -43,6 +43,7 @@ public static class ServiceExtensions
         builder.Services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
         builder.Services.AddReceiveWatchdog();
         builder.Services.AddSingleton<FleetQueries>();
+        builder.Services.AddSingleton<BrokerInspection>();
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
         builder.Services.AddHostedService<Reconciler>();

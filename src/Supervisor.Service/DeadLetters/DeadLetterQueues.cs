@@ -1,28 +1,23 @@
 using System.Text;
-using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Supervisor.Agents;
-using Supervisor.Hosting;
+using Supervisor.Service.Fleet;
 
 namespace Supervisor.Service.DeadLetters;
 
 /// <summary>
 /// The error (<c>_error</c>) and skipped (<c>_skipped</c>) queues MassTransit moves messages to, read and emptied over a
-/// connection of their own with plain AMQP (RabbitMQ-specific, like <c>QueueDepthProbe</c>): a passive declare counts a
+/// the service's inspection connection (<see cref="BrokerInspection"/>) with plain AMQP: a passive declare counts a
 /// queue, <c>basic.get</c> without an acknowledgement peeks at its messages (closing the channel hands them back in their
 /// order), and a redrive publishes a message to its source queue with its body and headers, confirmed, before it
 /// acknowledges it here. AMQP cannot list queues, so the candidates are the queues Supervisor's endpoints consume from.
 /// </summary>
-public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, AgentCatalog catalog) : IAsyncDisposable
+public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catalog)
 {
     public static readonly string[] Suffixes = ["_error", "_skipped"];
 
     /// <summary>The service's endpoints (start checks are the saga's, on <c>task-state</c>).</summary>
     static readonly string[] ServiceQueues = [AgentQueues.TaskState, "scheduler", "worker-heartbeats", "task-logs"];
-
-    readonly SemaphoreSlim _gate = new(1, 1);
-    IConnection? _connection;
 
     /// <summary>Every dead-letter queue there may be, whether or not the broker has one yet.</summary>
     public IReadOnlyList<string> Candidates =>
@@ -44,7 +39,7 @@ public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, Agent
             var counts = new List<(string, uint)>();
             foreach (var queue in Candidates)
             {
-                if (await CountAsync(connection, queue, cancellationToken) is { } count)
+                if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is { } count)
                     counts.Add((queue, count));
             }
 
@@ -58,7 +53,7 @@ public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, Agent
             var views = new List<DeadLetterQueueView>();
             foreach (var queue in only is null ? Candidates : [only])
             {
-                if (await CountAsync(connection, queue, cancellationToken) is not { } count)
+                if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is not { } count)
                     continue;
                 var messages = new List<DeadLetterView>();
                 // Unacknowledged on this channel only: closing it puts them back where they were.
@@ -82,7 +77,7 @@ public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, Agent
     public Task<long> RedriveAsync(string queue, string? messageId, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
-            if (await CountAsync(connection, queue, cancellationToken) is not { } count)
+            if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is not { } count)
                 return 0L;
             var source = SourceOf(queue);
             await using var channel = await connection.CreateChannelAsync(
@@ -105,7 +100,7 @@ public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, Agent
     public Task<long> PurgeAsync(string queue, string? messageId, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
-            if (await CountAsync(connection, queue, cancellationToken) is not { } count)
+            if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is not { } count)
                 return 0L;
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             if (messageId is null)
@@ -122,51 +117,16 @@ public sealed class DeadLetterQueues(IOptions<TransportOptions> transport, Agent
             return purged;
         }, cancellationToken);
 
-    /// <summary>Null when the queue does not exist (a passive declare of a missing queue closes its channel, hence one each).</summary>
-    static async Task<uint?> CountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            return (await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return null;
-        }
-    }
-
     async Task<T> WithConnectionAsync<T>(Func<IConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_connection is not { IsOpen: true })
-            {
-                if (_connection is not null)
-                    await _connection.DisposeAsync();
-                _connection = null;
-                _connection = await new ConnectionFactory { Uri = transport.Value.RabbitMqUri, ClientProvidedName = "supervisor-dead-letters" }
-                    .CreateConnectionAsync(cancellationToken);
-            }
-
-            return await work(_connection);
+            return await broker.WithConnectionAsync(work, cancellationToken);
         }
-        catch (Exception e) when (e is BrokerUnreachableException or AlreadyClosedException or IOException)
+        catch (Exception e) when (BrokerInspection.IsUnreachable(e))
         {
             throw new DeadLettersUnavailableException($"the broker cannot be reached: {e.Message}", e);
         }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_connection is not null)
-            await _connection.DisposeAsync();
-        _gate.Dispose();
     }
 
     /// <summary>A header as text: AMQP carries MassTransit's string headers as bytes.</summary>
