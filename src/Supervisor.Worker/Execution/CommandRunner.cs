@@ -79,7 +79,7 @@ public sealed partial class CommandRunner(ILogger<CommandRunner> logger, AgentPr
                 exitCode = exited.IsCompletedSuccessfully ? await exited : null;
             }
 
-            int? signal = timedOut || cancelled ? NativeMethods.SigKill : exitCode is > 128 and <= 143 ? exitCode - 128 : null;
+            int? signal = timedOut || cancelled ? NativeMethods.SigKill : ProcessRunner.InferSignal(exitCode);
             return new ProcessOutcome(exitCode, timedOut, cancelled, signal, null, stopwatch.Elapsed);
         }
         finally

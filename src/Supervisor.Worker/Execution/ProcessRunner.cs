@@ -220,7 +220,8 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         NativeMethods.KillProcessGroup(pid, NativeMethods.SigKill);
     }
 
-    static int? InferSignal(int? exitCode) =>
+    /// <summary>The signal a shell's exit code reports (128 + N), if it is one.</summary>
+    internal static int? InferSignal(int? exitCode) =>
         exitCode is > 128 and <= 143 ? exitCode - 128 : null;
 
     /// <summary>
