@@ -24,6 +24,13 @@ fmt_ms() { printf '%d.%ds' $(($1 / 1000)) $((($1 % 1000) / 100)); }
 
 # apt_install PACKAGE...: non-interactive, without recommends; updates the package lists when there are none, and again after a failure.
 APT_LOG=""
+# Debian's faketime (libfaketime), for the fault campaign's worker with a skewed clock (tests/.../Nemesis); a warning
+# when it cannot be installed: the campaign then skips that one fault and says so.
+ensure_faketime() {
+    compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null && return 0
+    apt_install faketime || warn "faketime could not be installed: the fault campaign will skip its skewed-clock fault"
+}
+
 apt_install() {
     export DEBIAN_FRONTEND=noninteractive
     mkdir -p "$SUPERVISOR_REPO/.data"

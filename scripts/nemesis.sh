@@ -37,9 +37,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 "$REPO/scripts/images.sh" postgres >/dev/null || die "scripts/images.sh postgres failed"
 "$REPO/scripts/images.sh" rabbitmq >/dev/null || die "scripts/images.sh rabbitmq failed"
-if ! compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null; then
-    apt_install faketime || warn "faketime could not be installed: the skewed-clock fault will be skipped"
-fi
+ensure_faketime
 say "build: tests/Supervisor.IntegrationTests (Release)"
 dotnet build tests/Supervisor.IntegrationTests -c Release -nodeReuse:false -v quiet >/dev/null ||
     die "the build failed (dotnet build tests/Supervisor.IntegrationTests -c Release)"

@@ -68,9 +68,7 @@ t=$(now_ms)
 timing agent-clis "$t"
 
 # --- Debian's faketime: the fault campaign (Nemesis/) starts a worker with its clock skewed
-if ! compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null; then
-    apt_install faketime || warn "faketime could not be installed; the fault campaign will skip its skewed-clock fault"
-fi
+ensure_faketime
 
 # --- test projects
 projects=()
