@@ -101,25 +101,24 @@ public static class TaskCommandEndpoints
 
         if (verb != "cancel")
             return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now));
-        return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now, await StoppedAsync(id, now, queries, cancellationToken)));
+        return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, now, await StoppedAsync(id, queries, cancellationToken)));
     }
 
     /// <summary>
     /// A cancel is confirmed once no attempt holds the task's lease: its worker reported that the agent was stopped (or
     /// never started). Waits up to <see cref="CancelConfirmWait"/> for that.
     /// </summary>
-    static async Task<bool> StoppedAsync(Guid id, string state, TaskQueries queries, CancellationToken cancellationToken)
+    static async Task<bool> StoppedAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + CancelConfirmWait;
-        while (true)
+        while (!await queries.CancelConfirmedAsync(id, cancellationToken))
         {
-            if (state == TaskStates.Cancelled && await queries.HoldsLeaseAsync(id, cancellationToken) == false)
-                return true;
             if (DateTime.UtcNow >= deadline)
                 return false;
             await Task.Delay(50, cancellationToken);
-            state = await queries.GetStateAsync(id, cancellationToken) ?? state;
         }
+
+        return true;
     }
 
     /// <summary>How long a cancel waits for the holder of the task's lease to confirm that its agent stopped.</summary>

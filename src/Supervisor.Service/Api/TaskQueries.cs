@@ -49,7 +49,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
     /// <summary>The task's state, or null when there is no such task; asked on every submit that names its id.</summary>
     public Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken) => tasks.GetStateAsync(id, cancellationToken);
 
-    public Task<bool?> HoldsLeaseAsync(Guid id, CancellationToken cancellationToken) => tasks.HoldsLeaseAsync(id, cancellationToken);
+    public Task<bool> CancelConfirmedAsync(Guid id, CancellationToken cancellationToken) => tasks.CancelConfirmedAsync(id, cancellationToken);
 
     /// <summary>All stored output chunks of a task, in attempt then sequence order.</summary>
     public async Task<IReadOnlyList<LogChunkView>> LogsAsync(Guid id, CancellationToken cancellationToken) =>

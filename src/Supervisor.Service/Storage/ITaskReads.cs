@@ -12,8 +12,11 @@ public interface ITaskReads
     /// <summary>The task's state, or null when there is no such task; asked on every submit that names its id.</summary>
     Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken);
 
-    /// <summary>Whether an attempt of the task holds its lease (it may be running, or about to start its agent); null when there is no such task.</summary>
-    Task<bool?> HoldsLeaseAsync(Guid id, CancellationToken cancellationToken);
+    /// <summary>
+    /// Whether the task is Cancelled and no attempt of it holds its lease (none is running or about to start its agent):
+    /// its cancel is confirmed.
+    /// </summary>
+    Task<bool> CancelConfirmedAsync(Guid id, CancellationToken cancellationToken);
 }
 
 /// <summary>The ids that start with a prefix, as a range of the primary key (ids ordered as their hex text).</summary>

@@ -51,10 +51,10 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             new CommandDefinition("SELECT state FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
-    public async Task<bool?> HoldsLeaseAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<bool> CancelConfirmedAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool?>(
-            new CommandDefinition("SELECT lease_id IS NOT NULL FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(
+            "SELECT state = 'Cancelled' AND lease_id IS NULL FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken)) == true;
     }
 }
