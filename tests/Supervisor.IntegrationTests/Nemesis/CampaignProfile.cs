@@ -14,6 +14,9 @@ sealed record CampaignProfile(int Seed, TimeSpan FaultPhase, TimeSpan PostgresOu
     /// <summary>How long a worker may be silent before the service counts it lost: short, so that SIGSTOP outlasts it.</summary>
     public static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(12);
 
+    /// <summary>The workers' bound on each Docker Engine call (<c>Supervisor:Worker:EngineCallTimeout</c>): short, so that a paused engine outlasts it.</summary>
+    public static readonly TimeSpan EngineCallTimeout = TimeSpan.FromSeconds(10);
+
 
     public static CampaignProfile FromEnvironment()
     {

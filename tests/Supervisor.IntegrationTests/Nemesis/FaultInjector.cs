@@ -11,7 +11,10 @@ namespace Supervisor.IntegrationTests.Nemesis;
 /// </summary>
 sealed class FaultInjector(SupervisorStack stack, ServiceContainers containers, FleetApi api, Timeline timeline)
 {
-    public const string Agents = "steady,doomed";
+    public const string Agents = "steady,doomed,boxed";
+
+    /// <summary>Where the engine scripts/services.sh starts (scripts/docker-engine.sh) writes its pid.</summary>
+    const string DockerPidFile = "/var/run/docker.pid";
 
     /// <summary>libfaketime's multi-threaded variant (Debian's package <c>faketime</c>), for a worker with a skewed clock.</summary>
     static readonly string? FakeTime = new[] { "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1" }
@@ -100,6 +103,26 @@ sealed class FaultInjector(SupervisorStack stack, ServiceContainers containers, 
             case FaultKind.RestartRabbitMq:
                 await ServiceContainers.RestartAsync(containers.RabbitMq);
                 break;
+            case FaultKind.PauseDockerEngine:
+                if (EnginePid() is not { } engine)
+                {
+                    timeline.Log($"  skipped: no dockerd pid in {DockerPidFile} (the engine is not the one scripts/services.sh starts)");
+                    break;
+                }
+
+                await HostProcess.SignalAsync("STOP", engine);
+                timeline.Log($"  SIGSTOP dockerd (pid {engine})");
+                try
+                {
+                    await Task.Delay(fault.Duration);
+                }
+                finally
+                {
+                    await HostProcess.SignalAsync("CONT", engine);
+                    timeline.Log("  SIGCONT dockerd");
+                }
+
+                break;
             case FaultKind.KillService:
                 var service = stack.Services[fault.Target % stack.Services.Count];
                 await service.KillAsync();
@@ -165,6 +188,20 @@ sealed class FaultInjector(SupervisorStack stack, ServiceContainers containers, 
         {
             if (_workers[slot].HasExited)
                 await RestartWorkerAsync(slot);
+        }
+    }
+
+    /// <summary>The local dockerd's pid, when its pid file names a live dockerd.</summary>
+    static int? EnginePid()
+    {
+        try
+        {
+            var pid = int.Parse(File.ReadAllText(DockerPidFile).Trim(), CultureInfo.InvariantCulture);
+            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "dockerd" ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
         }
     }
 

@@ -25,6 +25,9 @@ enum FaultKind
 
     /// <summary><c>kill -9</c> of a service instance, started again (same address) after <see cref="PlannedFault.Duration"/>.</summary>
     KillService,
+
+    /// <summary>The Docker engine (dockerd) SIGSTOPped for <see cref="PlannedFault.Duration"/>, longer than the workers' engine call timeout, then SIGCONT.</summary>
+    PauseDockerEngine,
 }
 
 /// <summary>One fault of the schedule: when (from the campaign's start), what, on which worker or service slot, for how long.</summary>
@@ -35,7 +38,7 @@ sealed record PlannedFault(TimeSpan At, FaultKind Kind, int Target, TimeSpan Dur
         FaultKind.KillWorker or FaultKind.KillWorkerAfterFailure => Describe($"worker slot {Target + 1}, restarted after {Duration.TotalSeconds:0.0} s"),
         FaultKind.StopWorker => Describe($"worker slot {Target + 1} for {Duration.TotalSeconds:0.0} s"),
         FaultKind.SkewWorkerClock => Describe($"worker slot {Target + 1}, clock {SkewSeconds:+0;-0} s"),
-        FaultKind.StopPostgres => Describe($"for {Duration.TotalSeconds:0} s"),
+        FaultKind.StopPostgres or FaultKind.PauseDockerEngine => Describe($"for {Duration.TotalSeconds:0} s"),
         FaultKind.KillService => Describe($"service slot {Target + 1}, restarted after {Duration.TotalSeconds:0.0} s"),
         _ => Describe(""),
     };
@@ -60,7 +63,7 @@ static class FaultPlan
         List<FaultKind> kinds =
         [
             FaultKind.KillWorker, FaultKind.KillWorkerAfterFailure, FaultKind.StopWorker, FaultKind.SkewWorkerClock,
-            FaultKind.StopPostgres, FaultKind.RestartRabbitMq, FaultKind.KillService,
+            FaultKind.StopPostgres, FaultKind.RestartRabbitMq, FaultKind.KillService, FaultKind.PauseDockerEngine,
         ];
         var budget = kinds.Sum(Estimate) + (kinds.Count * 5);
         while (true)
@@ -87,6 +90,7 @@ static class FaultPlan
                 FaultKind.SkewWorkerClock => new PlannedFault(at, kind, random.Next(Workers), TimeSpan.Zero, random.Next(2) == 0 ? -60 : 60),
                 FaultKind.StopPostgres => new PlannedFault(at, kind, 0, profile.PostgresOutage, 0),
                 FaultKind.KillService => new PlannedFault(at, kind, random.Next(Services), Seconds(random, 0.5, 5), 0),
+                FaultKind.PauseDockerEngine => new PlannedFault(at, kind, 0, CampaignProfile.EngineCallTimeout + Seconds(random, 5, 20), 0),
                 _ => new PlannedFault(at, kind, 0, TimeSpan.Zero, 0),
             };
             plan.Add(fault);
@@ -99,6 +103,7 @@ static class FaultPlan
         {
             FaultKind.StopPostgres => profile.PostgresOutage.TotalSeconds + 10,
             FaultKind.StopWorker => CampaignProfile.LostAfter.TotalSeconds + 12,
+            FaultKind.PauseDockerEngine => CampaignProfile.EngineCallTimeout.TotalSeconds + 22,
             FaultKind.RestartRabbitMq => 20,
             _ => 10,
         };

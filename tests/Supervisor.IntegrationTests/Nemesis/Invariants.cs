@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using Supervisor.IntegrationTests.Infrastructure;
+using Supervisor.Worker.Containers;
 
 namespace Supervisor.IntegrationTests.Nemesis;
 
@@ -146,8 +147,18 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
         var ended = (await RowsAsync(connection, "SELECT id::text FROM tasks WHERE state = ANY(@terminal)", ("terminal", Terminal)))
             .Select(r => Guid.Parse(r[0])).ToHashSet();
         var alive = runs.Where(r => r.Outcome is null && ended.Contains(r.Task) && AgentRuns.StillRuns(r.Pid)).ToList();
-        return (alive.Count == 0, $"{runs.Count(r => r.Outcome is null)} runs never marked their end; {alive.Count} still running although their task has ended"
-            + (alive.Count > 0 ? $" [{string.Join("; ", alive.Take(8).Select(r => $"{r.Task} attempt {r.Attempt} pid {r.Pid} since {r.StartedAt:HH:mm:ss}"))}]" : ""));
+        // the boxed agent's runs are containers: none of an ended task may still run
+        using var docker = DockerConnection.FromEnvironment();
+        var boxes = (await docker.Containers.ListContainersAsync(ContainerRequests.Labelled(ContainerRequests.TaskLabel)))
+            .Select(c => (Task: c.Labels is { } labels && labels.TryGetValue(ContainerRequests.TaskLabel, out var label) && Guid.TryParse(label, out var task) ? task : Guid.Empty,
+                Name: c.Names?.FirstOrDefault() ?? c.ID, c.State))
+            .Where(c => workload.Accepted.ContainsKey(c.Task)).ToList();
+        var running = boxes.Where(c => c.State == "running" && ended.Contains(c.Task)).ToList();
+        return (alive.Count == 0 && running.Count == 0,
+            $"{runs.Count(r => r.Outcome is null)} runs never marked their end; {alive.Count} still running although their task has ended"
+            + (alive.Count > 0 ? $" [{string.Join("; ", alive.Take(8).Select(r => $"{r.Task} attempt {r.Attempt} pid {r.Pid} since {r.StartedAt:HH:mm:ss}"))}]" : "")
+            + $"; {boxes.Count} attempt containers of the campaign's tasks left ({boxes.Count(c => c.State != "running")} stopped), {running.Count} running although their task has ended"
+            + (running.Count > 0 ? $" [{string.Join("; ", running.Take(8).Select(c => $"{c.Name} of {c.Task}"))}]" : ""));
     }
 
     async Task<(bool, string)> AuditChainsAsync()

@@ -1,3 +1,4 @@
+using Supervisor.IntegrationTests.Containers;
 using Supervisor.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -5,7 +6,7 @@ namespace Supervisor.IntegrationTests.Nemesis;
 
 /// <summary>
 /// One campaign: its own PostgreSQL and RabbitMQ containers, 2 service instances and 3 workers (agents <c>steady</c>
-/// and <c>doomed</c>, TestAgents/nemesis-agent.sh), the seeded workload and fault schedule run together, then every
+/// and <c>doomed</c>, TestAgents/nemesis-agent.sh, and <c>boxed</c>, a container of the test image per attempt), the seeded workload and fault schedule run together, then every
 /// invariant checked. The seed, the schedule, what happened when, and the verdicts go to the timeline.
 /// </summary>
 sealed class NemesisRun : IAsyncDisposable
@@ -40,6 +41,7 @@ sealed class NemesisRun : IAsyncDisposable
             + $"; {run._tasks.Count(t => t.CancelAfter is not null)} to cancel, {run._tasks.Count(t => t.PauseAfter is not null)} to pause and resume");
         try
         {
+            await DockerEngine.EnsureAsync();
             run._containers = await ServiceContainers.StartAsync("nemesis");
             run._stack = await SupervisorStack.StartOnAsync(run._containers, "nemesis", Configuration(run._state), services: 2);
         }
@@ -61,7 +63,10 @@ sealed class NemesisRun : IAsyncDisposable
             ["Supervisor__Fleet__LostAfter"] = CampaignProfile.LostAfter.ToString(),
             // a wedged service exits for its process manager (the stack) to restart it: well within the settle bound
             ["Supervisor__Watchdog__StuckAfter"] = "00:02:00",
+            // a paused Docker engine outlasts this: the attempts waiting on it end ContainerCrash
+            ["Supervisor__Worker__EngineCallTimeout"] = CampaignProfile.EngineCallTimeout.ToString(),
         };
+        ContainerFixture.AddAgent(config, "boxed", "00:00:02", "00:00:02", "00:00:02");
         foreach (var agent in new[] { "steady", "doomed" })
         {
             var prefix = $"Supervisor__Agents__{agent}__";

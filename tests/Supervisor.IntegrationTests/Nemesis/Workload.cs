@@ -7,7 +7,8 @@ namespace Supervisor.IntegrationTests.Nemesis;
 /// One task of the workload and what the operator does to it, all drawn from the seed: its id (submitted by the
 /// client, so a submit is retried without duplicating), its agents and prompt (TestAgents/nemesis-agent.sh), when it is
 /// submitted, and whether it is cancelled, or paused then resumed, how long after. A <c>failfirst</c> task fails its
-/// first run and is retried once seen <c>Failed</c>.
+/// first run and is retried once seen <c>Failed</c>. A <c>boxed</c> task runs in a container first (agent <c>boxed</c>),
+/// falling back to <c>steady</c>.
 /// </summary>
 sealed record PlannedTask(Guid Id, string Kind, string Prompt, string[] Agents, TimeSpan SubmitAt, TimeSpan? CancelAfter,
     TimeSpan? PauseAfter, TimeSpan ResumeAfter);
@@ -44,7 +45,8 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
             var draw = random.NextDouble();
             var (kind, seconds, agents) = draw switch
             {
-                < 0.45 => ("run", Between(random, 0.2, 3), new[] { "steady" }),
+                < 0.37 => ("run", Between(random, 0.2, 3), new[] { "steady" }),
+                < 0.45 => ("boxed", random.Next(1, 4), ["boxed", "steady"]),
                 < 0.60 => ("run", Between(random, 15, 40), ["steady"]),
                 < 0.75 => ("run", Between(random, 0.3, 2), ["doomed", "steady"]),
                 < 0.85 => ("failfirst", Between(random, 0.2, 1.5), ["steady"]),
@@ -54,7 +56,11 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
             TimeSpan? cancel = act < 0.12 ? TimeSpan.FromSeconds(Between(random, 0, seconds > 10 ? 30 : 5)) : null;
             TimeSpan? pause = act is >= 0.12 and < 0.20 ? TimeSpan.FromSeconds(Between(random, 0, 15)) : null;
             var resume = TimeSpan.FromSeconds(Between(random, 2, 20));
-            tasks.Add(new PlannedTask(new Guid(bytes), kind, string.Create(CultureInfo.InvariantCulture, $"{kind} {seconds:0.00}"), agents,
+            // a boxed task's agent runs its prompt with sh -c in a container (the workers' "boxed"); the others' is nemesis-agent.sh's "KIND SECONDS"
+            var prompt = kind == "boxed"
+                ? string.Create(CultureInfo.InvariantCulture, $"sleep {seconds:0}; echo done")
+                : string.Create(CultureInfo.InvariantCulture, $"{kind} {seconds:0.00}");
+            tasks.Add(new PlannedTask(new Guid(bytes), kind, prompt, agents,
                 TimeSpan.FromSeconds(Between(random, 0, window)), cancel, pause, resume));
         }
 
