@@ -23,8 +23,11 @@ public sealed class AgentLogChunkConsumerDefinition : ConsumerDefinition<AgentLo
         IConsumerConfigurator<AgentLogChunkConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = 400;
-        // Through a database restart (about a minute) rather than into the error queue.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(15, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        // Through a database outage as long as the saga's (each retry a sign of life for the watchdog) rather than into
+        // the error queue; the prefetch bounds what is held meanwhile.
+        var faults = context.GetRequiredService<IStorageFaults>();
+        endpointConfigurator.UseStorageRideOut(context, faults.IsRetryable, TimeSpan.FromMilliseconds(100),
+            r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
         consumerConfigurator.Options<BatchOptions>(o => o.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(4));
     }
 }

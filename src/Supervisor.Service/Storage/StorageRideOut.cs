@@ -11,8 +11,9 @@ public sealed class StorageOptions : IValidatedOptions
     public const string Section = "Supervisor:Storage";
 
     /// <summary>
-    /// How long the saga, scheduler and heartbeat endpoints retry a message whose handling failed for the store's sake
-    /// (PostgreSQL unreachable, restarting, failing over) before it goes to the endpoint's error queue. At least 1 min.
+    /// How long the saga, scheduler, heartbeat and log endpoints retry a message whose handling failed for the store's
+    /// sake (PostgreSQL unreachable, restarting, failing over) before it goes to the endpoint's error queue, and how long
+    /// a starting service waits for an unreachable PostgreSQL. At least 1 min.
     /// </summary>
     public TimeSpan RideOutFor { get; set; } = TimeSpan.FromMinutes(45);
 

@@ -10,7 +10,8 @@ namespace Supervisor.IntegrationTests.FaultInjection;
 /// <summary>
 /// Issue 14's first scenario, as a new user met it: PostgreSQL stopped for 150 s — longer than the saga's retries used to
 /// last — with 40 short tasks in flight, and 5 more submitted while it is down. Every message waits for the database
-/// (Supervisor:Storage:RideOutFor) instead of going to an error queue.
+/// (Supervisor:Storage:RideOutFor) instead of going to an error queue — the agents' output included — and the service,
+/// stopped and started again while the database is down, waits for it rather than exiting.
 /// </summary>
 [Collection(FaultInjectionCollection.Name)]
 public sealed class DatabaseOutage(ITestOutputHelper output)
@@ -23,7 +24,7 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
     readonly Stopwatch _clock = Stopwatch.StartNew();
 
     [Fact]
-    public async Task PostgreSQL_down_for_150_s_loses_no_task_and_dead_letters_nothing_in_the_saga()
+    public async Task PostgreSQL_down_for_150_s_loses_no_task_and_no_output_and_a_service_started_meanwhile_waits_for_it()
     {
         await using var services = await ServiceContainers.StartAsync("fault_postgres_outage");
         await using var stack = await SupervisorStack.StartOnAsync(services, "pg_outage", new Dictionary<string, string>
@@ -33,7 +34,7 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
 
         var ids = new List<Guid>();
         for (var i = 0; i < 40; i++)
-            ids.Add(await stack.Api.SubmitAsync(new { prompt = string.Create(CultureInfo.InvariantCulture, $"sleep {1 + (i % 4)}") }));
+            ids.Add(await stack.Api.SubmitAsync(new { prompt = string.Create(CultureInfo.InvariantCulture, $"echo begun; sleep {1 + (i % 4)}; echo ended") }));
         Log("submitted 40 tasks; stopping PostgreSQL");
         await services.Postgres.StopAsync();
         var back = DateTime.UtcNow + Outage;
@@ -49,6 +50,10 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
             Assert.NotNull(shown.Headers.RetryAfter);
             Assert.Contains("database is unavailable", await shown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        // A process manager restarts a service that died: started while the database is away, it waits for it.
+        var service = await stack.RestartServiceAsync(stack.Services[0], waitUntilReady: false);
+        Log($"service stopped and started again (pid {service.Pid}) while PostgreSQL is down");
 
         await Task.Delay(back - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         await services.Postgres.StartAsync();
@@ -66,6 +71,17 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
 
         Log("every task terminal: " + Describe(states));
         Assert.Equal(ids.Count, states.Values.Sum());
+        Assert.False(service.HasExited, $"the service started during the outage exited:\n{service.RecentOutput}");
+        await SupervisorStack.WaitUntilAsync(service, async () => (await stack.Api.Http.GetAsync("/health/ready")).IsSuccessStatusCode);
+        // the output of the first 40 tasks, whose chunks reached the service while the database was down: all stored
+        foreach (var id in ids.Take(40))
+        {
+            var lines = (await stack.Api.LogsAsync(id)).Select(l => l!["text"]?.GetValue<string>()?.Trim()).ToList();
+            Assert.True(lines.Contains("begun") && lines.Contains("ended"), $"task {id}: output stored {string.Join(" | ", lines)}");
+        }
+
+        var logs = JsonNode.Parse(await stack.Api.Http.GetStringAsync("api/dead-letters?queue=task-logs_error&limit=5"))!.AsArray();
+        Assert.True(logs.Count == 0 || logs[0]!["count"]!.GetValue<long>() == 0, "task-logs_error holds messages: " + logs.ToJsonString());
         var errors = JsonNode.Parse(await stack.Api.Http.GetStringAsync("api/dead-letters?queue=task-state_error&limit=5"))!.AsArray();
         Assert.True(errors.Count == 0 || errors[0]!["count"]!.GetValue<long>() == 0, "task-state_error holds messages: " + errors.ToJsonString());
         var scheduler = JsonNode.Parse(await stack.Api.Http.GetStringAsync("api/dead-letters?queue=scheduler_error&limit=5"))!.AsArray();

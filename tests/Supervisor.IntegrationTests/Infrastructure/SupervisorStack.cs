@@ -78,13 +78,16 @@ sealed class SupervisorStack : IAsyncDisposable
 
     public Task<HostProcess> AddServiceAsync() => StartServiceAsync($"http://127.0.0.1:{FreePort()}");
 
-    /// <summary>Starts a new service process in place of <paramref name="old"/> (stopped or killed), on the same address.</summary>
-    public async Task<HostProcess> RestartServiceAsync(HostProcess old)
+    /// <summary>
+    /// Starts a new service process in place of <paramref name="old"/> (stopped or killed), on the same address; unless
+    /// <paramref name="waitUntilReady"/> is false, waits until it is ready.
+    /// </summary>
+    public async Task<HostProcess> RestartServiceAsync(HostProcess old, bool waitUntilReady = true)
     {
         var url = _urls[old];
         await old.DisposeAsync();
         _services.Remove(old);
-        return await StartServiceAsync(url);
+        return waitUntilReady ? await StartServiceAsync(url) : LaunchService(url, new Dictionary<string, string>());
     }
 
     /// <summary>Starts a service process with extra configuration and does not wait for it (it may be meant to refuse to start).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Supervisor.Service.Storage.Postgres;
@@ -6,7 +7,7 @@ namespace Supervisor.Service.Storage.Postgres;
 /// Applies the embedded SQL migrations in name order, each once, under an advisory lock so that several
 /// service instances starting together do not race. Runs before the bus starts.
 /// </summary>
-sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator> logger) : IHostedService
+sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, IOptions<StorageOptions> storage, ILogger<SchemaMigrator> logger) : IHostedService
 {
     const long LockKey = 0x5375_7065_7276; // "Superv"
 
@@ -55,19 +56,26 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The database may still be starting (service restarts, compose start-up): wait for it a while.</summary>
+    /// <summary>
+    /// The database may be starting (compose start-up) or away (a service restarted during an outage): an unreachable
+    /// one is waited for as long as messages wait for it (<see cref="StorageOptions.RideOutFor"/>), tried again at
+    /// waits that grow to 30 s. A refusal (a wrong password, a missing database) is not waited out.
+    /// </summary>
     async Task<NpgsqlConnection> OpenWithRetryAsync(CancellationToken cancellationToken)
     {
+        var rideOutFor = storage.Value.RideOutFor;
+        var waits = StorageRideOut.Schedule(TimeSpan.FromSeconds(1), rideOutFor);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await dataSource.OpenConnectionAsync(cancellationToken);
             }
-            catch (NpgsqlException e) when (attempt < 30)
+            catch (NpgsqlException e) when (e.IsTransient && attempt <= waits.Length)
             {
-                LogWaiting(attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                var wait = waits[attempt - 1];
+                LogWaiting(attempt, e.Message, wait, rideOutFor);
+                await Task.Delay(wait, cancellationToken);
             }
         }
     }
@@ -81,6 +89,6 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaM
     [LoggerMessage(LogLevel.Information, "Applied migration {Name}")]
     partial void LogApplied(string name);
 
-    [LoggerMessage(LogLevel.Warning, "Waiting for PostgreSQL (attempt {Attempt}): {Reason}")]
-    partial void LogWaiting(int attempt, string reason);
+    [LoggerMessage(LogLevel.Warning, "Waiting for PostgreSQL (attempt {Attempt}, next in {Wait}, for up to {RideOutFor} in all): {Reason}")]
+    partial void LogWaiting(int attempt, string reason, TimeSpan wait, TimeSpan rideOutFor);
 }
