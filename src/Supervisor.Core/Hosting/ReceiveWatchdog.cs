@@ -49,6 +49,7 @@ public sealed partial class ReceiveWatchdog(IOptions<WatchdogOptions> options, I
     public const int ExitCode = 75; // EX_TEMPFAIL: try again
 
     readonly ConcurrentDictionary<ReceiveContext, (DateTimeOffset LastSign, Uri Address)> _inFlight = new();
+    readonly ConcurrentDictionary<Uri, DateTimeOffset> _retried = new();
     bool _brokerAway;
 
     public Task PreReceive(ReceiveContext context)
@@ -76,12 +77,21 @@ public sealed partial class ReceiveWatchdog(IOptions<WatchdogOptions> options, I
     public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
         where T : class => Task.CompletedTask;
 
-    /// <summary>A message being retried is alive: it is waiting for something (the database), not hanging in a call.</summary>
+    /// <summary>
+    /// A message being retried is alive: it is waiting for something (the database), not hanging in a call. So are the
+    /// messages of its endpoint that wait behind it (its concurrency limit, a batch being collected): a retry is a sign
+    /// of life for the whole endpoint.
+    /// </summary>
     public Task PreRetry<T>(RetryContext<T> context)
         where T : class, PipeContext
     {
         if (context.Context is ConsumeContext consume && _inFlight.TryGetValue(consume.ReceiveContext, out var entry))
-            _inFlight[consume.ReceiveContext] = (clock.GetUtcNow(), entry.Address);
+        {
+            var now = clock.GetUtcNow();
+            _inFlight[consume.ReceiveContext] = (now, entry.Address);
+            _retried[entry.Address] = now;
+        }
+
         return Task.CompletedTask;
     }
 
@@ -110,7 +120,9 @@ public sealed partial class ReceiveWatchdog(IOptions<WatchdogOptions> options, I
                 var now = clock.GetUtcNow();
                 var health = bus.CheckHealth();
                 var consuming = health.Status == BusHealthStatus.Healthy;
-                var quietest = _inFlight.Values.OrderBy(v => v.LastSign).FirstOrDefault();
+                var quietest = _inFlight.Values
+                    .Select(v => (LastSign: _retried.TryGetValue(v.Address, out var retried) && retried > v.LastSign ? retried : v.LastSign, v.Address))
+                    .OrderBy(v => v.LastSign).FirstOrDefault();
                 DateTimeOffset? lastSign = quietest.Address is null ? null : quietest.LastSign;
                 var reachable = !rules.NeedsBroker(now, lastSign, consuming) || await BrokerReachableAsync(stoppingToken);
                 switch (rules.Judge(now, lastSign, consuming, reachable))

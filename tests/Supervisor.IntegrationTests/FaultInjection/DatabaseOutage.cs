@@ -30,33 +30,51 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
         await using var stack = await SupervisorStack.StartOnAsync(services, "pg_outage", new Dictionary<string, string>
         {
             ["Supervisor__Agents__shell__Concurrency"] = "4",
+            // the shortest allowed: a message waiting for the database must not look wedged to the watchdog
+            ["Supervisor__Watchdog__StuckAfter"] = "00:01:00",
         }, services: 1, ("shell", 2));
+        var first = stack.Services[0];
 
-        var ids = new List<Guid>();
+        // Output throughout the outage: its chunks wait for the database far longer than the watchdog's StuckAfter.
+        var ticker = await stack.Api.SubmitAsync(new { prompt = "for i in $(seq 1 90); do echo tick $i; sleep 2; done" });
+        await stack.Api.WaitForAsync(ticker, TimeSpan.FromSeconds(30), "Running");
+        var ids = new List<Guid> { ticker };
         for (var i = 0; i < 40; i++)
             ids.Add(await stack.Api.SubmitAsync(new { prompt = string.Create(CultureInfo.InvariantCulture, $"echo begun; sleep {1 + (i % 4)}; echo ended") }));
-        Log("submitted 40 tasks; stopping PostgreSQL");
+        Log("a ticker running and 40 tasks submitted; stopping PostgreSQL");
         await services.Postgres.StopAsync();
         var back = DateTime.UtcNow + Outage;
-
-        for (var i = 0; i < 5; i++)
-            ids.Add(await stack.Api.SubmitAsync(new { prompt = "sleep 1" })); // 202 with an id, or SubmitAsync throws
-        Log("submitted 5 tasks during the outage (202 each)");
-
-        // What needs the database meanwhile says why it cannot answer, and when to ask again.
-        using (var shown = await stack.Api.Http.GetAsync($"/api/tasks/{ids[0]}"))
+        HostProcess service;
+        try
         {
-            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, shown.StatusCode);
-            Assert.NotNull(shown.Headers.RetryAfter);
-            Assert.Contains("database is unavailable", await shown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            for (var i = 0; i < 5; i++)
+                ids.Add(await stack.Api.SubmitAsync(new { prompt = "sleep 1" })); // 202 with an id, or SubmitAsync throws
+            Log("submitted 5 tasks during the outage (202 each)");
+
+            // What needs the database meanwhile says why it cannot answer, and when to ask again.
+            using (var shown = await stack.Api.Http.GetAsync($"/api/tasks/{ids[0]}"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, shown.StatusCode);
+                Assert.NotNull(shown.Headers.RetryAfter);
+                Assert.Contains("database is unavailable", await shown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            // Messages (the agents' output among them) have waited longer than StuckAfter: the service is waiting, not wedged.
+            await Task.Delay(back - TimeSpan.FromSeconds(40) - DateTime.UtcNow is { Ticks: > 0 } until ? until : TimeSpan.Zero);
+            Assert.False(first.HasExited, $"the service exited during the outage:\n{first.RecentOutput}");
+
+            // A process manager restarts a service that died: started while the database is away, it waits for it.
+            service = await stack.RestartServiceAsync(first, waitUntilReady: false);
+            Log($"service stopped and started again (pid {service.Pid}) while PostgreSQL is down");
+
+            await Task.Delay(back - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
+        }
+        finally
+        {
+            // also when an assertion above failed: the stack cannot be torn down without its database
+            await services.Postgres.StartAsync();
         }
 
-        // A process manager restarts a service that died: started while the database is away, it waits for it.
-        var service = await stack.RestartServiceAsync(stack.Services[0], waitUntilReady: false);
-        Log($"service stopped and started again (pid {service.Pid}) while PostgreSQL is down");
-
-        await Task.Delay(back - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
-        await services.Postgres.StartAsync();
         Log($"PostgreSQL started again after {Outage.TotalSeconds:0} s");
 
         var deadline = DateTime.UtcNow + Settle;
@@ -73,8 +91,10 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
         Assert.Equal(ids.Count, states.Values.Sum());
         Assert.False(service.HasExited, $"the service started during the outage exited:\n{service.RecentOutput}");
         await SupervisorStack.WaitUntilAsync(service, async () => (await stack.Api.Http.GetAsync("/health/ready")).IsSuccessStatusCode);
-        // the output of the first 40 tasks, whose chunks reached the service while the database was down: all stored
-        foreach (var id in ids.Take(40))
+        // the output whose chunks reached the service while the database was down: all stored
+        var ticks = (await stack.Api.LogsAsync(ticker)).Select(l => l!["text"]?.GetValue<string>()?.Trim()).Where(t => t?.StartsWith("tick", StringComparison.Ordinal) == true).ToList();
+        Assert.True(ticks.Count == 90, $"the ticker's output stored {ticks.Count} of 90 lines");
+        foreach (var id in ids.Skip(1).Take(40))
         {
             var lines = (await stack.Api.LogsAsync(id)).Select(l => l!["text"]?.GetValue<string>()?.Trim()).ToList();
             Assert.True(lines.Contains("begun") && lines.Contains("ended"), $"task {id}: output stored {string.Join(" | ", lines)}");
