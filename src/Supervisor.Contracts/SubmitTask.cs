@@ -2,7 +2,8 @@ namespace Supervisor.Contracts;
 
 /// <summary>
 /// Asks the supervisor to run a task. Idempotent on <see cref="TaskId"/>: a second submit with the same id is ignored.
-/// Any MassTransit application may publish it; the service resolves and validates the agent chain.
+/// Any MassTransit application may publish it; the service resolves and validates the agent chain. With
+/// <see cref="RunAt"/> (UTC) in the future the task waits, in state <c>Submitted</c>, until then.
 /// </summary>
 public sealed record SubmitTask(
     Guid TaskId,
@@ -14,4 +15,5 @@ public sealed record SubmitTask(
     string? Verify,
     bool ExpectChanges,
     IReadOnlyDictionary<string, string>? Labels,
-    string? SubmittedBy);
+    string? SubmittedBy,
+    DateTime? RunAt = null);

@@ -19,6 +19,9 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
 
     public int MaxLabels { get; set; } = 32;
 
+    /// <summary>How far ahead a task's runAt may lie.</summary>
+    public TimeSpan MaxRunAtAhead { get; set; } = TimeSpan.FromDays(365);
+
     /// <summary>When set, a task's repository.path must lie under one of these directories (symbolic links resolved).</summary>
     public List<string> AllowedRepositoryRoots { get; set; } = [];
 
@@ -48,6 +51,8 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
             errors.Add($"{Section}:MaxRequestBytes: must be positive.");
         if (MaxLabels < 0)
             errors.Add($"{Section}:MaxLabels: must not be negative.");
+        if (MaxRunAtAhead < TimeSpan.FromMinutes(1))
+            errors.Add($"{Section}:MaxRunAtAhead: must be at least 00:01:00 (it is {MaxRunAtAhead}).");
         return errors;
     }
 

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Supervisor.Service.Api;
 
 /// <summary>Body of <c>POST /api/tasks</c>.</summary>
@@ -11,6 +13,9 @@ public sealed record SubmitTaskRequest(
     int? TimeoutSeconds,
     string? Verify,
     bool? ExpectChanges,
-    Dictionary<string, string>? Labels);
+    Dictionary<string, string>? Labels,
+    [property: Description("When the task starts: an ISO 8601 time with an offset (2026-12-05T10:00:00Z). Until then it waits in Submitted, "
+        + "and can be cancelled. Omitted: at once.")]
+    string? RunAt = null);
 
 public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);

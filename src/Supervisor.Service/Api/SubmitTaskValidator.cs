@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
@@ -6,9 +7,14 @@ using Supervisor.Hosting;
 namespace Supervisor.Service.Api;
 
 /// <summary>Checks a submission completely before anything is created; every error names its field.</summary>
-public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<ApiOptions> options, IOptions<BrokerOptions> broker, GitProbe git)
+public sealed partial class SubmitTaskValidator(
+    AgentCatalog catalog, IOptions<ApiOptions> options, IOptions<BrokerOptions> broker, GitProbe git, TimeProvider clock)
 {
     static readonly string[] RiskLevels = ["low", "medium", "high"];
+
+    /// <summary>A runAt this little in the past (the client's clock behind the service's) means at once.</summary>
+    static readonly TimeSpan RunAtSkew = TimeSpan.FromMinutes(1);
+
     readonly ApiOptions _options = options.Value;
 
     public async Task<Dictionary<string, string[]>> ValidateAsync(SubmitTaskRequest request, CancellationToken cancellationToken)
@@ -66,10 +72,29 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
             }
         }
 
+        if (request.RunAt is not null)
+        {
+            var now = clock.GetUtcNow();
+            if (!TryParseRunAt(request.RunAt, out var runAt))
+                Add("runAt", $"'{request.RunAt}' is not an ISO 8601 time with an offset; write it as 2026-12-05T10:00:00Z or 2026-12-05T11:00:00+01:00.");
+            else if (runAt < now - RunAtSkew)
+                Add("runAt", $"{runAt:O} is in the past (it is {now:O} now).");
+            else if (runAt > now + _options.MaxRunAtAhead)
+                Add("runAt", $"{runAt:O} is more than {_options.MaxRunAtAhead:g} ahead, the most {ApiOptions.Section}:MaxRunAtAhead allows.");
+        }
+
         if (request.Repository is { } repository)
             await ValidateRepositoryAsync(repository, Add, cancellationToken);
 
         return errors;
+    }
+
+    /// <summary>Reads a runAt: an ISO 8601 date and time with an offset (<c>Z</c> or <c>±hh:mm</c>); a time without one is refused.</summary>
+    public static bool TryParseRunAt(string text, out DateTimeOffset value)
+    {
+        value = default;
+        return IsoTimeWithOffset().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
     }
 
     public static IReadOnlyList<string>? Chain(SubmitTaskRequest request) =>
@@ -142,4 +167,7 @@ public sealed partial class SubmitTaskValidator(AgentCatalog catalog, IOptions<A
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LabelKey();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.IgnoreCase | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex IsoTimeWithOffset();
 }

@@ -12,7 +12,7 @@ public static class TaskCommandEndpoints
 {
     static readonly Dictionary<string, Verb> Verbs = new(StringComparer.Ordinal)
     {
-        ["cancel"] = new("Cancel a task", [TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
+        ["cancel"] = new("Cancel a task", [TaskStates.Submitted, TaskStates.AwaitingApproval, TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled, TaskStates.Paused],
             (id, by, reason) => new CancelTask(id, by, reason)),
         ["pause"] = new("Pause a task: the running attempt finishes, no new attempt starts until it is resumed",
             [TaskStates.Dispatched, TaskStates.Running, TaskStates.RetryScheduled], (id, by, reason) => new PauseTask(id, by, reason)),

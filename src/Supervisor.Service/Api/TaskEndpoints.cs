@@ -18,7 +18,8 @@ public static class TaskEndpoints
             .WithName("SubmitTask")
             .WithSummary("Submit a task")
             .WithDescription("Checks the whole submission (every error names its field), then publishes it to the saga. Giving an `id` makes "
-                + "the submission idempotent: a task that exists already is answered with its current state.")
+                + "the submission idempotent: a task that exists already is answered with its current state. With `runAt` the task waits in "
+                + "`Submitted` until then.")
             .Accepts<SubmitTaskRequest>("application/json")
             .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
@@ -79,7 +80,8 @@ public static class TaskEndpoints
             request.Verify,
             request.ExpectChanges ?? false,
             request.Labels,
-            http.HttpContext.User.Identity?.Name), cancellationToken);
+            http.HttpContext.User.Identity?.Name,
+            request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }

@@ -10,7 +10,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
 {
     public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, int limit, TaskIdRange? ids, CancellationToken cancellationToken) =>
         (await tasks.ListAsync(state, limit, ids, cancellationToken))
-        .Select(t => new TaskSummaryView(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels))
+        .Select(t => new TaskSummaryView(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt))
         .ToList();
 
     public async Task<TaskView?> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -25,7 +25,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
         return new TaskView(
             task.Id, task.State, task.Prompt, task.Agents, task.CurrentAgent, task.Risk, task.Labels,
             task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositoryView(task.RepositoryPath, task.RepositoryUrl, task.BaseRef),
-            task.TimeoutSeconds, task.Verify, task.ExpectChanges, task.SubmittedBy, task.CreatedAt, task.UpdatedAt, task.FinishedAt, task.Error,
+            task.TimeoutSeconds, task.Verify, task.ExpectChanges, task.SubmittedBy, task.CreatedAt, task.RunAt, task.UpdatedAt, task.FinishedAt, task.Error,
             task.Attempts.OrderBy(a => a.StartedAt ?? a.FinishedAt ?? DateTime.MaxValue).ThenBy(a => a.Number)
                 .Select(a => new AttemptView(a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.StartedAt, a.FinishedAt, a.ExitCode,
                     a.ErrorClass, a.Message, a.NextRetryAt, a.Branch, a.OutputChunks, UsageView.Of(a.InputTokens, a.OutputTokens, a.CostUsd))

@@ -7,14 +7,16 @@ namespace Supervisor.Service.Api;
 /// </summary>
 public sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 
+/// <summary>One line of a task list; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then).</summary>
 public sealed record TaskSummaryView(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt);
 
+/// <summary>A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then).</summary>
 public sealed record TaskView(
     Guid Id, string State, string Prompt, IReadOnlyList<string> Agents, string? CurrentAgent, string? Risk,
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
-    string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
+    string? SubmittedBy, DateTime CreatedAt, DateTime? RunAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage);
 
 public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);

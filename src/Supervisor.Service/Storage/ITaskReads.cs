@@ -35,7 +35,7 @@ public sealed record TaskIdRange(Guid From, Guid To)
 /// <summary>One line of a task list.</summary>
 public sealed record TaskSummary(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt);
 
 /// <summary>A task as stored: its state, what was submitted, its result, its attempts and its audit trail.</summary>
 public sealed record TaskRecord(
@@ -43,7 +43,7 @@ public sealed record TaskRecord(
     IReadOnlyDictionary<string, string> Labels, string? RepositoryPath, string? RepositoryUrl, string? BaseRef, int? TimeoutSeconds,
     string? Verify, bool ExpectChanges, string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     string? ResultAgent, string? ResultBranch, string? ResultCommit, string? ResultDiffStat, string? ResultSummary,
-    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions);
+    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt);
 
 /// <summary>One run of one agent on a task.</summary>
 public sealed record AttemptRecord(

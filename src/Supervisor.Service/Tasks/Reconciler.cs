@@ -16,7 +16,8 @@ public sealed class ReconcilerOptions : Supervisor.Settings.IValidatedOptions
 
     /// <summary>
     /// A job expected to start (dispatched, or its retry due) that no worker has taken for this long, while its agent's
-    /// queue is empty, was lost: it is sent again. A job still waiting in its queue is never sent again.
+    /// queue is empty, was lost: it is sent again. A job still waiting in its queue is never sent again. A delayed task still
+    /// waiting this long after its time lost its scheduled start: it is started.
     /// </summary>
     public TimeSpan ScheduleToStart { get; set; } = TimeSpan.FromMinutes(2);
 
@@ -36,7 +37,8 @@ public sealed class ReconcilerOptions : Supervisor.Settings.IValidatedOptions
 /// attempt whose lease expired (its worker silent for <see cref="FleetOptions.LostAfter"/>) is recorded as lost and its
 /// job sent again (or, after <see cref="FleetOptions.MaxLostAttempts"/>, given up on as poison); a job that was expected
 /// to start and never did (lost with a dead-lettered message or a scheduler that missed it) is sent again. Every action
-/// is on the task's audit trail with its reason. Several service instances may run it: the saga acts once.
+/// is on the task's audit trail with its reason; so is a delayed task started late because its scheduled start was lost.
+/// Several service instances may run it: the saga acts once.
 /// </summary>
 /// <remarks>
 /// Leases are renewed by heartbeats that this service records. While the service cannot hear them (its broker or its
@@ -95,6 +97,13 @@ public sealed partial class Reconciler(
                 await SendAsync(new ReconcileTask(task.Id, lease, null,
                     $"{task.LeaseWorker ?? "its worker"} sent no heartbeat listing the attempt for {fleet.Value.LostAfter:g} (lease expired at {task.LeaseExpiresAt:O})"),
                     cancellationToken);
+                continue;
+            }
+
+            if (task.RunAt is { } runAt)
+            {
+                await SendAsync(new ReconcileTask(task.Id, null, null,
+                    $"a delayed task still waiting {settings.ScheduleToStart:g} after its time ({runAt:O}): started"), cancellationToken);
                 continue;
             }
 

@@ -21,6 +21,7 @@ static class TaskRecording
         task.ExpectChanges = message.ExpectChanges;
         task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
+        task.RunAt = message.RunAt is { } at ? DateTime.SpecifyKind(at.Kind == DateTimeKind.Local ? at.ToUniversalTime() : at, DateTimeKind.Utc) : null;
         task.CreatedAt = now;
         task.UpdatedAt = now;
         task.Error = chain.Error is null ? null : $"{ErrorClasses.Invalid}: {chain.Error}";

@@ -67,6 +67,12 @@ public sealed class TaskState : SagaStateMachineInstance
 
     public Guid? ApprovalTimeoutTokenId { get; set; }
 
+    /// <summary>When a delayed task starts (UTC); it waits in Submitted until then. Null: at once.</summary>
+    public DateTime? RunAt { get; set; }
+
+    /// <summary>The scheduled start of a delayed task that waits for its time.</summary>
+    public Guid? RunAtTokenId { get; set; }
+
     /// <summary>
     /// The attempt that holds the task's lease: the only one whose events change the task. Null when no attempt holds it.
     /// Granted by the start check, given up when the attempt's end is recorded, and taken away when it expires.

@@ -7,7 +7,8 @@ using Supervisor.Service.Fleet;
 namespace Supervisor.Service.Tasks;
 
 /// <summary>
-/// The life of a task. A submitted task resolves its agent chain, waits for approval if policy says so, and is
+/// The life of a task. A submitted task resolves its agent chain, waits for its time if it was given one (runAt), waits
+/// for approval if policy says so, and is
 /// dispatched to <c>agent-&lt;name&gt;</c>; worker events move it through Running and RetryScheduled; a fault of the
 /// job (retries exhausted, or a fatal failure) hands it to the next agent of the chain, and an exhausted chain fails
 /// it. Operators cancel, pause, resume, approve, reject and retry; every transition is on the audit trail.
@@ -52,6 +53,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
             s.Delay = policy.ApprovalTimeout ?? TimeSpan.FromDays(1);
             s.Received = r => r.CorrelateById(c => c.Message.TaskId);
         });
+        Schedule(() => RunAtReached, x => x.RunAtTokenId, s => s.Received = r => r.CorrelateById(c => c.Message.TaskId));
 
         Initially(
             When(SubmitTask)
@@ -59,9 +61,23 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
                 .TransitionTo(Submitted)
                 .IfElse(c => c.Saga.Error is not null,
                     invalid => invalid.Then(c => c.Saga.FinishedAt = Now()).TransitionTo(Failed),
-                    valid => valid.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
-                        approval => AwaitApproval(approval),
-                        go => go.ThenAsync(DispatchAsync).TransitionTo(Dispatched))));
+                    valid => valid.IfElse(c => c.Saga.RunAt > Now(),
+                        later => WaitForRunAt(later),
+                        now => Start(now))));
+
+        // A delayed task waits, visible, for its time; it can be cancelled meanwhile. The reconciler starts one whose
+        // scheduled start was lost.
+        During(Submitted,
+            When(RunAtReached!.Received)
+                .Apply(Start),
+            When(ReconcileTask, c => c.Message.Lease is null && c.Saga.RunAt <= Now())
+                .Then(c => c.Saga.Note("Reconciled", c.Message.Reason, Now()))
+                .Unschedule(RunAtReached)
+                .Apply(Start),
+            When(CancelTask)
+                .Then(c => c.Saga.End(Cancellation(c.Message), c.Message.By, c.Message.Reason, Now()))
+                .Unschedule(RunAtReached)
+                .TransitionTo(Cancelled));
 
         During(AwaitingApproval,
             When(ApproveTask)
@@ -111,9 +127,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
         During(Failed, Cancelled, Rejected,
             When(RetryTask)
                 .Then(c => c.Saga.Restart(c.Message.By, c.Message.Reason))
-                .IfElse(c => policy.RequiresApproval(c.Saga.Risk),
-                    approval => AwaitApproval(approval),
-                    go => go.ThenAsync(DispatchAsync).TransitionTo(Dispatched)));
+                .Apply(Start));
 
         // The API answers 409 to a command that does not apply; one that races a state change is dropped here.
         DuringAny(
@@ -126,7 +140,15 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
             Ignore(RetryTask),
             Ignore(ReleaseAttemptClaim),
             Ignore(ReconcileTask),
-            Ignore(ApprovalTimeout.Received));
+            Ignore(ApprovalTimeout.Received),
+            Ignore(RunAtReached.Received));
+
+        // A task starts: it waits for approval if policy says so, or its job is dispatched.
+        EventActivityBinder<TaskState, T> Start<T>(EventActivityBinder<TaskState, T> binder)
+            where T : class =>
+            binder.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
+                approval => AwaitApproval(approval),
+                go => go.ThenAsync(DispatchAsync).TransitionTo(Dispatched));
 
         // Waits for a person's decision, until the approval timeout when policy sets one. Scheduling it is what this
         // message sends (a redelivered copy schedules it again: SendAgainAsync).
@@ -139,6 +161,13 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
                 .TransitionTo(AwaitingApproval);
 
     }
+
+    // Schedules the start of a delayed task, as a delay on the saga's clock (what this message sends: a redelivered copy
+    // schedules it again, SendAgainAsync).
+    EventActivityBinder<TaskState, SubmitTask> WaitForRunAt(EventActivityBinder<TaskState, SubmitTask> binder) =>
+        binder
+            .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
+            .Schedule(RunAtReached, c => new RunAtReached(c.Saga.CorrelationId), c => c.Saga.RunAt!.Value - Now());
 
     /// <summary>Correlates by task id; a message for a task that does not exist is dropped.</summary>
     static void ByTask<T>(IEventCorrelationConfigurator<TaskState, T> x, Func<ConsumeContext<T>, Guid> id)
@@ -186,8 +215,8 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
     /// <see cref="TaskState.LastSendingMessageId"/>): the service stopped after the commit and before the outbox sent what
     /// the message caused, or before the message was acknowledged. Sends again what the task's state implies, which is
     /// harmless if the first send did leave: a second copy of a job runs no attempt twice (the start check's claim),
-    /// cancelling twice kills nothing more, and an approval timeout scheduled again takes a new token, so that only the
-    /// new one counts. Returns what was sent again, or null.
+    /// cancelling twice kills nothing more, and an approval timeout or a delayed task's start scheduled again takes a new
+    /// token, so that only the new one counts. Returns what was sent again, or null.
     /// </summary>
     internal static async Task<string?> SendAgainAsync(ConsumeContext context, TaskState task, TimeSpan? approvalTimeout)
     {
@@ -197,6 +226,11 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
                 var scheduled = await scheduler.ScheduleSend(DateTime.UtcNow + timeout, new ApprovalTimedOut(task.CorrelationId), context.CancellationToken);
                 task.ApprovalTimeoutTokenId = scheduled.TokenId;
                 return $"the approval timeout (in {timeout})";
+            case nameof(Submitted) when task.RunAt is { } runAt && context.TryGetPayload<MessageSchedulerContext>(out var delays):
+                var start = await delays.ScheduleSend(runAt > DateTime.UtcNow ? runAt : DateTime.UtcNow, new RunAtReached(task.CorrelationId),
+                    context.CancellationToken);
+                task.RunAtTokenId = start.TokenId;
+                return $"the start at {runAt:O}";
             case nameof(Dispatched) when task.CurrentAgent is not null:
                 await SendJobAsync(context, task);
                 return $"the job of pass {task.Pass} to {task.CurrentAgent}";
@@ -236,6 +270,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
     public Event<RetryTask> RetryTask { get; private set; } = null!;
 
     public Schedule<TaskState, ApprovalTimedOut> ApprovalTimeout { get; private set; } = null!;
+    public Schedule<TaskState, RunAtReached> RunAtReached { get; private set; } = null!;
 }
 
 /// <summary>Lets a shared part of the state machine's behaviour read as one step of an activity chain.</summary>

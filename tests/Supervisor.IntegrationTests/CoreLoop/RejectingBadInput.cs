@@ -29,6 +29,11 @@ public sealed class RejectingBadInput(CoreLoopFixture fixture)
         { """{"prompt": 42}""", "prompt" },
         { """{"prompt": "x", "labels": {"bad key!": "v"}}""", "labels.bad key!" },
         { """not json""", "body" },
+        { """{"prompt": "x", "runAt": "2020-01-01T00:00:00Z"}""", "runAt" },
+        { """{"prompt": "x", "runAt": "2099-01-01T00:00:00"}""", "runAt" },
+        { """{"prompt": "x", "runAt": "tomorrow"}""", "runAt" },
+        { """{"prompt": "x", "runAt": "2999-01-01T00:00:00Z"}""", "runAt" },
+        { """{"prompt": "x", "runAt": 5}""", "runAt" },
     };
 
     [Theory]

@@ -11,6 +11,13 @@ sealed class ApiClient(Uri baseAddress) : IDisposable
 
     public HttpClient Http { get; } = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>A runAt this far from now, in whole milliseconds so that it reads back as given (PostgreSQL keeps microseconds).</summary>
+    public static DateTime RunAt(TimeSpan ahead)
+    {
+        var at = DateTime.UtcNow + ahead;
+        return at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMillisecond));
+    }
+
     public async Task<Guid> SubmitAsync(object body)
     {
         using var response = await Http.PostAsJsonAsync("/api/tasks", body);

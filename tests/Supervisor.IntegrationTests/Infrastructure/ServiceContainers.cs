@@ -137,7 +137,9 @@ sealed class ServiceContainers : IAsyncDisposable
         {
             if (_swept)
                 return;
-            using var docker = TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder().Build();
+            var engine = TestcontainersSettings.OS.DockerEndpointAuthConfig
+                ?? throw new InvalidOperationException("No Docker engine answers; start one with scripts/services.sh docker up (scripts/test.sh does).");
+            using var docker = engine.GetDockerClientBuilder().Build();
             var labelled = await docker.Containers.ListContainersAsync(new ContainersListParameters
             {
                 All = true,

@@ -123,4 +123,30 @@ public sealed class LosingProcesses(ReliabilityFixture fixture)
         Assert.Equal(2, Attempts(task).Count);
         Assert.Equal("2", (await File.ReadAllTextAsync(Path.Combine(fixture.State, $"{id}-delta"))).Trim());
     }
+
+    /// <summary>
+    /// The service is killed while a delayed task waits and stays down past the task's time: the service that comes back
+    /// starts it (the scheduler's start misfired, so it fires at once), once.
+    /// </summary>
+    [Fact]
+    public async Task A_delayed_task_waiting_across_a_kill_9_of_the_service_runs_exactly_once_after_its_time()
+    {
+        var runAt = ApiClient.RunAt(TimeSpan.FromSeconds(6));
+        var id = await _api.SubmitAsync(new { prompt = "gamma=0", agent = "gamma", runAt = runAt.ToString("O") });
+        var waiting = await _api.WaitForAsync(id, Timeout, "Submitted");
+        Assert.Equal(runAt, waiting["runAt"]!.GetValue<DateTime>().ToUniversalTime());
+
+        var service = fixture.Stack.Services[0];
+        await service.KillAsync();
+        await Task.Delay(runAt - DateTime.UtcNow + TimeSpan.FromSeconds(2));
+        await fixture.Stack.RestartServiceAsync(service);
+        var task = await _api.WaitForAsync(id, Timeout);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        task = await _api.GetAsync(id);
+
+        Assert.Equal("Succeeded", State(task));
+        var started = Assert.Single(Attempts(task))["startedAt"]!.GetValue<DateTime>().ToUniversalTime();
+        Assert.True(started >= runAt, $"started at {started:O}, before its time {runAt:O}");
+        Assert.Equal("1", (await File.ReadAllTextAsync(Path.Combine(fixture.State, $"{id}-gamma"))).Trim());
+    }
 }

@@ -90,12 +90,32 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         Assert.NotEqual(token, (await ReadAsync(task)).Token);
     }
 
-    /// <summary>The task's last message that sent something, and its approval timeout's scheduling token.</summary>
-    async Task<(Guid Applied, Guid? Token)> ReadAsync(Guid task)
+    [Fact]
+    public async Task A_redelivered_submit_whose_delayed_start_was_lost_schedules_it_again()
+    {
+        var runAt = ApiClient.RunAt(TimeSpan.FromSeconds(4));
+        var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell", runAt = runAt.ToString("O") });
+        await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Submitted");
+        var (applied, token) = await ReadAsync(task, "run_at_token");
+
+        // The start lost (as if the outbox never sent it): removed from the scheduler before its time.
+        var scheduler = await _bus.GetSendEndpoint(new Uri("queue:scheduler"));
+        await scheduler.Send<CancelScheduledMessage>(new { CorrelationId = NewId.NextGuid(), Timestamp = DateTime.UtcNow, TokenId = token!.Value });
+        await Task.Delay(runAt - DateTime.UtcNow + TimeSpan.FromSeconds(4));
+        Assert.Equal("Submitted", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
+
+        // The broker redelivering the submit: its start is scheduled again (now, its time having passed) and the job sent.
+        await _bus.Publish(new SubmitTask(task, "true", ["shell"], null, null, null, null, false, null, "test", runAt), context => context.MessageId = applied);
+        Assert.Equal(task, (await NextJobAsync()).TaskId);
+        Assert.Equal("Dispatched", (await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Dispatched"))["state"]!.GetValue<string>());
+    }
+
+    /// <summary>The task's last message that sent something, and the scheduling token in <paramref name="token"/>.</summary>
+    async Task<(Guid Applied, Guid? Token)> ReadAsync(Guid task, string token = "approval_timeout_token")
     {
         await using var connection = new NpgsqlConnection(_stack.Resources.InspectionPostgres);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT last_sending_message, approval_timeout_token FROM tasks WHERE id = $1", connection);
+        await using var command = new NpgsqlCommand($"SELECT last_sending_message, {token} FROM tasks WHERE id = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = task });
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());

@@ -66,14 +66,26 @@ sealed class TaskSagaHarness(ServiceProvider provider, ITestHarness harness, Tes
         await provider.DisposeAsync();
     }
 
-    public async Task<Guid> Submit(Guid? id = null, IReadOnlyList<string>? agents = null, string? risk = null)
+    /// <summary>The saga's time: the real time plus however far the spec moved it on.</summary>
+    public DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<Guid> Submit(Guid? id = null, IReadOnlyList<string>? agents = null, string? risk = null, DateTime? runAt = null)
     {
         var taskId = id ?? NewId.NextGuid();
-        await Publish(new SubmitTask(taskId, "echo hi", agents, null, risk, null, null, false, null, "spec"));
+        await Publish(new SubmitTask(taskId, "echo hi", agents, null, risk, null, null, false, null, "spec", runAt));
         return taskId;
     }
 
     public Task Publish<T>(T message) where T : class => Harness.Bus.Publish(message);
+
+    /// <summary>Publishes <paramref name="message"/> and waits until the saga has consumed it.</summary>
+    public async Task PublishAndWait<T>(T message)
+        where T : class
+    {
+        var messageId = NewId.NextGuid();
+        await Harness.Bus.Publish(message, context => context.MessageId = messageId);
+        await Consumed(messageId);
+    }
 
     /// <summary>Asks the saga for the task's lease as a worker's delivery <paramref name="claim"/> would, before it starts an attempt.</summary>
     public async Task<AttemptStartResponse> Lease(Guid id, int pass, string worker, Guid? claim = null, double waited = 0) =>
@@ -125,7 +137,7 @@ sealed class TaskSagaHarness(ServiceProvider provider, ITestHarness harness, Tes
         while (!Harness.Consumed.Select(m => m.Context.MessageId == messageId, SoFar).Any())
         {
             if (DateTime.UtcNow >= deadline)
-                throw new Xunit.Sdk.XunitException($"the scheduled message {messageId} was sent but not consumed within 10s");
+                throw new Xunit.Sdk.XunitException($"the message {messageId} was sent but not consumed within 10s");
             await Task.Delay(20);
         }
     }

@@ -17,11 +17,11 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
         if (state is not null)
             query = query.Where(t => t.CurrentState == state);
         var rows = await query.OrderByDescending(t => t.CreatedAt).Take(limit)
-            .Select(t => new { t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels })
+            .Select(t => new { t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt })
             .ToListAsync(cancellationToken);
         return rows.Select(t => new TaskSummary(
                 t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex < t.Agents.Count ? t.Agents[t.ChainIndex] : null, t.Prompt,
-                t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels))
+                t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt))
             .ToList();
     }
 
@@ -41,7 +41,7 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             task.ResultSummary,
             task.Attempts.Select(a => new AttemptRecord(a.Id, a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.Branch, a.StartedAt,
                 a.FinishedAt, a.ExitCode, a.ErrorClass, a.Message, a.NextRetryAt, a.OutputChunks, a.InputTokens, a.OutputTokens, a.CostUsd)).ToList(),
-            transitions);
+            transitions, task.RunAt);
     }
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)

@@ -47,6 +47,8 @@ static class TaskStateMap
         task.Property(t => t.PausedFrom).HasColumnName("paused_from");
         task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
         task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
+        task.Property(t => t.RunAt).HasColumnName("run_at");
+        task.Property(t => t.RunAtTokenId).HasColumnName("run_at_token");
         task.Property(t => t.LastSendingMessageId).HasColumnName("last_sending_message");
         task.Property(t => t.LeaseId).HasColumnName("lease_id");
         task.Property(t => t.LeaseClaim).HasColumnName("lease_claim");
