@@ -2,7 +2,10 @@ using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Api;
 
-/// <summary>Body of <c>POST /api/tasks</c>; null members are left out of the JSON.</summary>
+/// <summary>
+/// Body of <c>POST /api/tasks</c>; null members are left out of the JSON. <c>RunAt</c> (UTC, written "O" by
+/// <see cref="UtcDateTimeOffsetConverter"/>) delays the start; left out, the task runs now.
+/// </summary>
 sealed record SubmitRequest(
     Guid? Id,
     string Prompt,
@@ -13,7 +16,8 @@ sealed record SubmitRequest(
     int? TimeoutSeconds,
     string? Verify,
     bool? ExpectChanges,
-    IReadOnlyDictionary<string, string>? Labels);
+    IReadOnlyDictionary<string, string>? Labels,
+    DateTimeOffset? RunAt);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
 sealed record TaskActionRequest(string? Reason, string? By);

@@ -4,7 +4,8 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Api;
 
 // The JSON shapes of the HTTP API's task resources. Collections are nullable because a field the service leaves out
-// must not crash the CLI; rendering treats null as empty.
+// must not crash the CLI; rendering treats null as empty. RunAt is when a delayed task starts (null: it ran at once, or
+// a service from before delayed tasks).
 
 /// <summary><c>202</c> answer of submit and of the task verbs.</summary>
 sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
@@ -19,7 +20,8 @@ sealed record TaskSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset? UpdatedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyDictionary<string, string>? Labels);
+    IReadOnlyDictionary<string, string>? Labels,
+    DateTimeOffset? RunAt);
 
 /// <summary><c>GET /api/tasks/{id}</c>.</summary>
 sealed record TaskDetail(
@@ -36,6 +38,7 @@ sealed record TaskDetail(
     bool ExpectChanges,
     string? SubmittedBy,
     DateTimeOffset CreatedAt,
+    DateTimeOffset? RunAt,
     DateTimeOffset? UpdatedAt,
     DateTimeOffset? FinishedAt,
     string? Error,

@@ -112,6 +112,14 @@ static partial class SubmitCommand
         },
     };
 
+    static readonly Option<DateTimeOffset?> At = new("--at")
+    {
+        Description = "Start the task later: at a date-time with its offset (2026-12-05T10:00:00+01:00, …Z for UTC) " +
+            "or after a delay (+30s, +1h30m, +2d); it waits as Submitted until then",
+        HelpName = "TIME",
+        CustomParser = Validation.Time("--at"),
+    };
+
     static readonly Option<bool> Wait = new("--wait")
     {
         Description = "Follow the task until it ends; exit 0 only if it succeeded (Ctrl+C stops waiting, not the task)",
@@ -123,12 +131,14 @@ static partial class SubmitCommand
 
         var command = new Command("submit", "Submit a task and print its id")
         {
-            Prompt, Agent, Agents, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels, Id, Wait,
+            Prompt, Agent, Agents, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels, Id, At, Wait,
         };
         command.SetApiAction(RunAsync);
         return command.WithExamples(
             "supervisor submit 'echo hello' --agent shell --wait",
-            "id=$(supervisor submit 'Fix the flaky test in tests/Api' --agents claude,codex --repo . --label ticket=42)");
+            "id=$(supervisor submit 'Fix the flaky test in tests/Api' --agents claude,codex --repo . --label ticket=42)",
+            "supervisor submit 'make nightly' --agent shell --repo . --at +1h30m",
+            "supervisor submit 'Upgrade the dependencies' --agent claude --repo . --at 2026-12-05T10:00:00+01:00");
     }
 
     static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
@@ -173,7 +183,7 @@ static partial class SubmitCommand
         return waited.Value.State == TaskStates.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    static SubmitRequest BuildRequest(ParseResult parse)
+    internal static SubmitRequest BuildRequest(ParseResult parse)
     {
         var agents = parse.GetValue(Agents) is { } chain ? SplitChain(chain) : null;
         var labels = parse.GetValue(Labels) is { Length: > 0 } pairs
@@ -189,7 +199,8 @@ static partial class SubmitCommand
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),
             Verify: parse.GetValue(Verify),
             ExpectChanges: parse.GetValue(ExpectChanges) ? true : null,
-            Labels: labels);
+            Labels: labels,
+            RunAt: parse.GetValue(At));
     }
 
     static RepositorySpec? Repository(string? repo, string? baseRef)

@@ -7,12 +7,17 @@ namespace Supervisor.Cli.Commands;
 
 /// <summary>
 /// Polls <c>GET /api/tasks/{id}</c> until the task ends, printing each state change as it happens, e.g.
-/// <c>12:00:01 Running (agent shell, attempt 1 on worker w1)</c>.
+/// <c>12:00:01 Running (agent shell, attempt 1 on worker w1)</c>; a delayed task's first line says how long it waits,
+/// <c>12:00:01 Submitted (waiting until 13:30:01)</c>.
 /// </summary>
 static class TaskWaiter
 {
     static readonly TimeSpan FirstInterval = TimeSpan.FromMilliseconds(500);
     static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(2);
+
+    // A delayed task can wait hours as Submitted: poll it less often until its start time, but often enough that a cancel
+    // from elsewhere shows soon. The wait itself has no limit of its own, so a long delay never ends it.
+    static readonly TimeSpan DelayedInterval = TimeSpan.FromSeconds(15);
 
     // The saga stores the task after the API accepted it, so a 404 just after submit means "not yet", not "never".
     static readonly TimeSpan NotFoundGrace = TimeSpan.FromSeconds(30);
@@ -71,7 +76,7 @@ static class TaskWaiter
                         return response;
                     }
 
-                    interval = changed ? FirstInterval : Min(interval * 1.5, MaxInterval);
+                    interval = NextInterval(interval, changed, task, DateTimeOffset.UtcNow);
                 }
 
                 await Task.Delay(failingSince is null ? interval : MaxInterval, ct);
@@ -83,6 +88,16 @@ static class TaskWaiter
                 $"[dim]stopped waiting; task {id} is still {Markup.Escape(lastState ?? "pending")} (supervisor cancel {id} to cancel it)[/]");
             return null;
         }
+    }
+
+    /// <summary>
+    /// How long to sleep before the next poll: short after a change, backing off to <see cref="MaxInterval"/>; while a
+    /// delayed task waits for its start time, up to <see cref="DelayedInterval"/> but never past the start time.
+    /// </summary>
+    internal static TimeSpan NextInterval(TimeSpan interval, bool changed, TaskDetail task, DateTimeOffset now)
+    {
+        var next = changed ? FirstInterval : Min(interval * 1.5, MaxInterval);
+        return TaskView.StartsLater(task) is { } runAt && runAt - now > next ? Min(runAt - now, DelayedInterval) : next;
     }
 
     /// <summary>The task, or null for a failure tolerated for now.</summary>
@@ -105,16 +120,16 @@ static class TaskWaiter
 
     static void Print(IAnsiConsole console, DateTimeOffset at, string state, TaskDetail task, bool isLatest)
     {
-        var detail = Detail(state, task, at, isLatest);
+        var detail = Detail(state, task, at, isLatest, DateTimeOffset.UtcNow);
         var line = $"[dim]{Format.ShortTime(at)}[/] {StateStyle.Markup(state)}";
         console.MarkupLine(detail is null ? line : $"{line} ({Markup.Escape(detail)})");
     }
 
     /// <summary>
-    /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time.
-    /// Task-level fields (current agent) describe only the latest state.
+    /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time, or the
+    /// start time a delayed task waits for. Task-level fields (current agent, start time) describe only the latest state.
     /// </summary>
-    static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest)
+    internal static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest, DateTimeOffset now)
     {
         var attempts = task.Attempts ?? [];
         switch (state)
@@ -135,6 +150,8 @@ static class TaskWaiter
                 return failed.NextRetryAt is { } next ? $"{why}, next try {Format.ShortTime(next)}" : why;
             case TaskStates.Dispatched when isLatest:
                 return task.CurrentAgent is { } current ? $"agent {current}" : null;
+            case TaskStates.Submitted when isLatest && TaskView.StartsLater(task) is { } runAt && runAt > now:
+                return $"waiting until {Format.Moment(runAt, now)}";
             case TaskStates.AwaitingApproval:
                 return $"supervisor approve {task.Id}";
             default:

@@ -18,4 +18,17 @@ static class Validation
         result.AddError($"{message} (got '{token}')");
         return null;
     };
+
+    /// <summary>A parser for a start time (see <see cref="StartTime"/>), read as UTC; messages name <paramref name="option"/>.</summary>
+    public static Func<ArgumentResult, DateTimeOffset?> Time(string option) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (StartTime.TryParse(token, DateTimeOffset.UtcNow, out var at, out var error))
+        {
+            return at;
+        }
+
+        result.AddError($"{option} {error}");
+        return null;
+    };
 }

@@ -9,6 +9,18 @@ static class Format
 
     public static string ShortTime(DateTimeOffset at) => at.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A time to come, such as a delayed task's start: <c>10:00:05</c> on the same local day as <paramref name="now"/>,
+    /// <c>2026-12-05 10:00:05</c> on another, since a delay can run to days.
+    /// </summary>
+    public static string Moment(DateTimeOffset at, DateTimeOffset now)
+    {
+        var local = at.ToLocalTime();
+        return local.Date == now.ToLocalTime().Date
+            ? local.ToString("HH:mm:ss", CultureInfo.InvariantCulture)
+            : local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    }
+
     public static string ShortId(Guid id) => id.ToString("D")[..8];
 
     /// <summary>A compact age such as <c>42s</c>, <c>5m</c>, <c>3h</c> or <c>2d</c>.</summary>
@@ -34,6 +46,22 @@ static class Format
             : duration.TotalMinutes < 1 ? $"{(int)duration.TotalSeconds}s"
             : duration.TotalHours < 1 ? $"{(int)duration.TotalMinutes}m{duration.Seconds:00}s"
             : $"{(int)duration.TotalHours}h{duration.Minutes:00}m";
+    }
+
+    /// <summary>Time left in its two largest units: <c>42s</c>, <c>4m 10s</c>, <c>1h 5m</c>, <c>2d 3h</c>, <c>2h</c>.</summary>
+    public static string Countdown(TimeSpan left)
+    {
+        var seconds = left < TimeSpan.Zero ? 0 : (long)left.TotalSeconds;
+        (long Amount, string Unit)[] parts =
+            [(seconds / 86_400, "d"), (seconds / 3_600 % 24, "h"), (seconds / 60 % 60, "m"), (seconds % 60, "s")];
+        var first = Array.FindIndex(parts, p => p.Amount > 0);
+        if (first < 0)
+        {
+            return "0s";
+        }
+
+        var text = $"{parts[first].Amount}{parts[first].Unit}";
+        return first + 1 < parts.Length && parts[first + 1] is { Amount: > 0 } second ? $"{text} {second.Amount}{second.Unit}" : text;
     }
 
     /// <summary>Collapses whitespace (including newlines) and cuts to <paramref name="max"/> characters with an ellipsis.</summary>

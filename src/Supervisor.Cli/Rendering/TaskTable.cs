@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Supervisor.Cli.Api;
+using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Rendering;
 
@@ -24,7 +25,7 @@ static class TaskTable
             var agent = task.CurrentAgent ?? (task.Agents is [var first, ..] ? first : null) ?? "";
             table.AddRow(
                 Format.ShortId(task.Id),
-                StateStyle.Markup(task.State),
+                State(task, now),
                 Markup.Escape(agent),
                 Format.Age(task.CreatedAt, now),
                 Markup.Escape(Format.OneLine(task.Prompt, PromptWidth)));
@@ -32,4 +33,10 @@ static class TaskTable
 
         console.Write(table);
     }
+
+    // A delayed task waits as Submitted like one the service has not got to yet: its start time tells them apart.
+    static string State(TaskSummary task, DateTimeOffset now) =>
+        task is { State: TaskStates.Submitted, RunAt: { } runAt }
+            ? $"{StateStyle.Markup(task.State)} [dim](at {Format.Moment(runAt, now)})[/]"
+            : StateStyle.Markup(task.State);
 }

@@ -24,6 +24,12 @@ static class TaskView
 
         Row("Task", Markup.Escape(task.Id.ToString()));
         Row("State", StateStyle.Markup(task.State));
+        if (StartsLater(task) is { } runAt)
+        {
+            var left = runAt > now ? $"in {Format.Countdown(runAt - now)}" : $"due {Format.Age(runAt, now)} ago";
+            Row("Runs at", $"{Format.Moment(runAt, now)} [dim]({left})[/]");
+        }
+
         Row("Chain", Chain(task));
         Row("Repository", Repository(task.Repository));
         if (task.Risk is { Length: > 0 } risk)
@@ -65,6 +71,9 @@ static class TaskView
         Row("Prompt", Markup.Escape(task.Prompt ?? ""));
         console.Write(grid);
     }
+
+    /// <summary>When a delayed task that has not started yet will start; null for any other task.</summary>
+    public static DateTimeOffset? StartsLater(TaskDetail task) => task.State == TaskStates.Submitted ? task.RunAt : null;
 
     /// <summary>The result of a successful task, or the error of a failed one, then the usage if any.</summary>
     public static void WriteOutcome(IAnsiConsole console, TaskDetail task)
