@@ -78,9 +78,9 @@ public sealed partial class SubmitTaskValidator(
             if (!TryParseRunAt(request.RunAt, out var runAt))
                 Add("runAt", $"'{request.RunAt}' is not an ISO 8601 time with an offset; write it as 2026-12-05T10:00:00Z or 2026-12-05T11:00:00+01:00.");
             else if (runAt < now - RunAtSkew)
-                Add("runAt", $"{runAt:O} is in the past (it is {now:O} now).");
+                Add("runAt", $"{Utc(runAt)} is in the past (it is {Utc(now)} now).");
             else if (runAt > now + _options.MaxRunAtAhead)
-                Add("runAt", $"{runAt:O} is more than {_options.MaxRunAtAhead:g} ahead, the most {ApiOptions.Section}:MaxRunAtAhead allows.");
+                Add("runAt", $"{Utc(runAt)} is further ahead than {ApiOptions.Section}:MaxRunAtAhead ({_options.MaxRunAtAhead}) allows (it is {Utc(now)} now).");
         }
 
         if (request.Repository is { } repository)
@@ -96,6 +96,8 @@ public sealed partial class SubmitTaskValidator(
         return IsoTimeWithOffset().IsMatch(text)
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
     }
+
+    static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     public static IReadOnlyList<string>? Chain(SubmitTaskRequest request) =>
         request.Agents ?? (request.Agent is null ? null : [request.Agent]);
