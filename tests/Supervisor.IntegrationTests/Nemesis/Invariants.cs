@@ -28,6 +28,7 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
         verdicts.Add(await Checked("every audit trail a consistent chain", AuditChainsAsync));
         verdicts.Add(await Checked("/metrics totals equal a recount", () => new MetricsCheck(stack, api).CheckAsync()));
         verdicts.Add(await Checked("no agent process outlives its task", () => NoOrphansAsync(runs)));
+        verdicts.Add(await Checked("no delayed task started before its time", NotBeforeRunAtAsync));
         return verdicts;
     }
 
@@ -159,6 +160,27 @@ sealed class Invariants(SupervisorStack stack, FleetApi api, Workload workload, 
             + (alive.Count > 0 ? $" [{string.Join("; ", alive.Take(8).Select(r => $"{r.Task} attempt {r.Attempt} pid {r.Pid} since {r.StartedAt:HH:mm:ss}"))}]" : "")
             + $"; {boxes.Count} attempt containers of the campaign's tasks left ({boxes.Count(c => c.State != "running")} stopped), {running.Count} running although their task has ended"
             + (running.Count > 0 ? $" [{string.Join("; ", running.Take(8).Select(c => $"{c.Name} of {c.Task}"))}]" : ""));
+    }
+
+    /// <summary>Judged on the service's clock, which both the runAt and the record of an attempt's start are on.</summary>
+    async Task<(bool, string)> NotBeforeRunAtAsync()
+    {
+        await using var connection = await OpenAsync();
+        var delayed = await RowsAsync(connection, """
+            SELECT count(*)::text, count(*) FILTER (WHERE t.state = 'Succeeded')::text, count(*) FILTER (WHERE t.state = 'Cancelled')::text
+            FROM tasks t WHERE t.run_at IS NOT NULL
+            """);
+        var early = await RowsAsync(connection, """
+            SELECT t.id::text || ' runAt ' || to_char(t.run_at, 'HH24:MI:SS.MS') || ': ' || x.what || ' at ' || to_char(x.at, 'HH24:MI:SS.MS')
+            FROM tasks t
+            JOIN LATERAL (SELECT 'attempt ' || a.number AS what, a.started_at AS at FROM task_attempts a WHERE a.task_id = t.id
+                          UNION ALL
+                          SELECT 'Submitted->' || x.to_state, x.at FROM task_transitions x
+                          WHERE x.task_id = t.id AND x.from_state = 'Submitted' AND x.to_state NOT IN ('Cancelled', 'Failed')) x ON x.at < t.run_at
+            WHERE t.run_at IS NOT NULL
+            """);
+        return (early.Count == 0, $"{delayed[0][0]} delayed tasks ({delayed[0][1]} succeeded, {delayed[0][2]} cancelled); {early.Count} starts before their time"
+            + (early.Count > 0 ? $" [{string.Join("; ", early.Take(10).Select(r => r[0]))}]" : ""));
     }
 
     async Task<(bool, string)> AuditChainsAsync()

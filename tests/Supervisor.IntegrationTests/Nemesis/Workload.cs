@@ -8,10 +8,10 @@ namespace Supervisor.IntegrationTests.Nemesis;
 /// client, so a submit is retried without duplicating), its agents and prompt (TestAgents/nemesis-agent.sh), when it is
 /// submitted, and whether it is cancelled, or paused then resumed, how long after. A <c>failfirst</c> task fails its
 /// first run and is retried once seen <c>Failed</c>. A <c>boxed</c> task runs in a container first (agent <c>boxed</c>),
-/// falling back to <c>steady</c>.
+/// falling back to <c>steady</c>. A task with a <see cref="Delay"/> is submitted with a runAt that far ahead.
 /// </summary>
 sealed record PlannedTask(Guid Id, string Kind, string Prompt, string[] Agents, TimeSpan SubmitAt, TimeSpan? CancelAfter,
-    TimeSpan? PauseAfter, TimeSpan ResumeAfter);
+    TimeSpan? PauseAfter, TimeSpan ResumeAfter, TimeSpan? Delay);
 
 /// <summary>Submits the planned tasks at their times over the <see cref="FleetApi"/> and acts on them as planned, whatever the faults do to the API.</summary>
 sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, IReadOnlyList<PlannedTask> tasks)
@@ -60,8 +60,10 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
             var prompt = kind == "boxed"
                 ? string.Create(CultureInfo.InvariantCulture, $"sleep {seconds:0}; echo done")
                 : string.Create(CultureInfo.InvariantCulture, $"{kind} {seconds:0.00}");
+            // ~10 % of the plain and flaky tasks are delayed by 2-25 s; drawn from the id's bytes, so that the seed's other draws stay as they were
+            TimeSpan? delay = bytes[0] < 26 && kind is "run" or "flaky" ? TimeSpan.FromSeconds(2 + (bytes[1] % 24)) : null;
             tasks.Add(new PlannedTask(new Guid(bytes), kind, prompt, agents,
-                TimeSpan.FromSeconds(Between(random, 0, window)), cancel, pause, resume));
+                TimeSpan.FromSeconds(Between(random, 0, window)), cancel, pause, resume, delay));
         }
 
         return [.. tasks.OrderBy(t => t.SubmitAt)];
@@ -80,8 +82,12 @@ sealed class Workload(FleetApi api, Timeline timeline, CampaignProfile profile, 
         var wait = origin + task.SubmitAt - DateTime.UtcNow;
         if (wait > TimeSpan.Zero)
             await Task.Delay(wait);
-        var body = new { id = task.Id, prompt = task.Prompt, agents = task.Agents, labels = new Dictionary<string, string> { ["nemesis"] = task.Kind } };
-        if (!await PersistAsync("submit", task.Id, async () => (await api.SubmitAsync(body)).Accepted))
+        var labels = new Dictionary<string, string> { ["nemesis"] = task.Kind };
+        // a delayed task's runAt is reckoned at each try: one retried past its time would be refused as in the past
+        object Body() => task.Delay is { } delay
+            ? new { id = task.Id, prompt = task.Prompt, agents = task.Agents, labels, runAt = (DateTime.UtcNow + delay).ToString("O", CultureInfo.InvariantCulture) }
+            : new { id = task.Id, prompt = task.Prompt, agents = task.Agents, labels };
+        if (!await PersistAsync("submit", task.Id, async () => (await api.SubmitAsync(Body())).Accepted))
             return;
         Accepted[task.Id] = DateTime.UtcNow;
 
