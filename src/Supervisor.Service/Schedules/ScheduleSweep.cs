@@ -9,12 +9,13 @@ namespace Supervisor.Service.Schedules;
 /// The net under the schedules' wake-ups, on the reconciler's interval while the bus is healthy: a schedule whose next
 /// fire is overdue (its wake-up lost) is evaluated (which catches it up and arms it again); a schedule with a buffered
 /// fire is evaluated, which starts it once nothing of its schedule is open; a submitted fire whose task never appeared
-/// has its submit published again (same task id). Several service instances may run it: every decision is taken under
-/// the schedule's row lock.
+/// has its submit published again (same task id); and, once a minute, fires older than
+/// <see cref="ScheduleOptions.FireRetention"/> are forgotten. Several service instances may run it: every decision is
+/// taken under the schedule's row lock.
 /// </summary>
 public sealed partial class ScheduleSweep(
-    IScheduleStore store, ScheduleFiring firing, IBusControl bus, IOptions<ReconcilerOptions> options, TimeProvider clock,
-    ILogger<ScheduleSweep> logger) : BackgroundService
+    IScheduleStore store, ScheduleFiring firing, IBusControl bus, IOptions<ReconcilerOptions> options, IOptions<ScheduleOptions> schedules,
+    TimeProvider clock, ILogger<ScheduleSweep> logger) : BackgroundService
 {
     const int Batch = 100;
 
@@ -27,6 +28,7 @@ public sealed partial class ScheduleSweep(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Interval, clock);
+        var prunedAt = DateTime.MinValue;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
@@ -39,6 +41,11 @@ public sealed partial class ScheduleSweep(
                     await firing.EvaluateAsync(schedule, null, stoppingToken);
                 foreach (var (schedule, fire) in found.Unseen)
                     await firing.ResubmitAsync(schedule, fire, stoppingToken);
+                if (now - prunedAt >= TimeSpan.FromMinutes(1))
+                {
+                    await store.PruneFiresAsync(now - schedules.Value.FireRetention, stoppingToken);
+                    prunedAt = now;
+                }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

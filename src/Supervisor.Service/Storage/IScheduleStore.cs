@@ -37,6 +37,9 @@ public interface IScheduleStore
     /// whose task does not exist (their submit lost); at most <paramref name="limit"/> of each.
     /// </summary>
     Task<ScheduleSweepFindings> FindForSweepAsync(DateTime overdueBefore, DateTime unseenBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Forgets fires decided before <paramref name="before"/>, except one buffered or still open; returns how many.</summary>
+    Task<int> PruneFiresAsync(DateTime before, CancellationToken cancellationToken);
 }
 
 /// <summary>A schedule as stored. <see cref="Template"/> is the task template's JSON; policies are their API names.</summary>

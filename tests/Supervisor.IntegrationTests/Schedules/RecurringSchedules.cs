@@ -160,6 +160,80 @@ public sealed class RecurringSchedules(SchedulesFixture fixture)
         Assert.Single(listed, s => s!["id"]!.GetValue<Guid>() == id);
     }
 
+    /// <summary>
+    /// The schedule's wake-up is deleted from the scheduler's store (as if it had been lost): the sweep finds the schedule
+    /// overdue, makes up for the fire and arms the next one, which then comes on time.
+    /// </summary>
+    [Fact]
+    public async Task A_schedule_whose_wake_up_was_lost_is_caught_up_by_the_sweep_and_fires_on_time_after()
+    {
+        var id = await CreateAsync(new { every = "20s", overlap = "allow", template = new { prompt = "true", agent = "shell" } });
+        var first = (await _api.GetScheduleAsync(id))["nextFireAt"]!.GetValue<DateTime>().ToUniversalTime();
+
+        await using (var connection = new Npgsql.NpgsqlConnection(fixture.Stack.Resources.InspectionPostgres))
+        {
+            await connection.OpenAsync();
+            await using var delete = new Npgsql.NpgsqlCommand("""
+                WITH wakes AS (SELECT sched_name, job_name, job_group FROM qrtz_job_details WHERE convert_from(job_data, 'UTF8') LIKE '%' || @id || '%'),
+                     simple AS (DELETE FROM qrtz_simple_triggers s USING qrtz_triggers t, wakes w
+                                WHERE s.sched_name = t.sched_name AND s.trigger_name = t.trigger_name AND s.trigger_group = t.trigger_group
+                                  AND t.sched_name = w.sched_name AND t.job_name = w.job_name AND t.job_group = w.job_group RETURNING 1)
+                SELECT count(*) FROM wakes, (SELECT count(*) FROM simple) c
+                """, connection);
+            delete.Parameters.AddWithValue("id", id.ToString());
+            Assert.Equal(1L, await delete.ExecuteScalarAsync());
+            await using var rest = new Npgsql.NpgsqlCommand("""
+                DELETE FROM qrtz_triggers t USING qrtz_job_details j
+                WHERE t.sched_name = j.sched_name AND t.job_name = j.job_name AND t.job_group = j.job_group AND convert_from(j.job_data, 'UTF8') LIKE '%' || @id || '%';
+                DELETE FROM qrtz_job_details WHERE convert_from(job_data, 'UTF8') LIKE '%' || @id || '%';
+                """, connection);
+            rest.Parameters.AddWithValue("id", id.ToString());
+            await rest.ExecuteNonQueryAsync();
+        }
+
+        await WaitUntilAsync(async () => (await _api.ScheduleTasksAsync(id)).Count >= 2, seconds: 60);
+        await _api.ScheduleCommandAsync(id, "pause");
+
+        var fires = (await _api.GetScheduleAsync(id))["recentFires"]!.AsArray().Reverse().ToList();
+        var late = fires.Single(f => f!["scheduledFor"]!.GetValue<DateTime>().ToUniversalTime() == first)!;
+        Assert.Equal(("catchUp", "submitted"), (late["kind"]!.GetValue<string>(), late["outcome"]!.GetValue<string>()));
+        Assert.True(late["decidedAt"]!.GetValue<DateTime>().ToUniversalTime() >= first.AddSeconds(10), late.ToJsonString());
+        var next = fires.Single(f => f!["scheduledFor"]!.GetValue<DateTime>().ToUniversalTime() == first.AddSeconds(20))!;
+        Assert.Equal(("scheduled", "submitted"), (next["kind"]!.GetValue<string>(), next["outcome"]!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// A fire recorded as submitted whose task never appeared (the service stopped between its decision and its submit;
+    /// made here by writing such a fire): the sweep publishes its submit again, under the fire's task id.
+    /// </summary>
+    [Fact]
+    public async Task A_fire_whose_submit_was_lost_is_submitted_again_by_the_sweep_under_its_own_task_id()
+    {
+        var id = await CreateAsync(new { cron = "0 0 1 1 *", template = new { prompt = "echo late but once", agent = "shell" } });
+        var taskId = Guid.NewGuid();
+        var occurrence = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        await using (var connection = new Npgsql.NpgsqlConnection(fixture.Stack.Resources.InspectionPostgres))
+        {
+            await connection.OpenAsync();
+            await using var insert = new Npgsql.NpgsqlCommand("""
+                INSERT INTO schedule_fires (schedule_id, occurrence_at, kind, outcome, task_id, decided_at, open)
+                VALUES (@id, @at, 'scheduled', 'submitted', @task, now() - interval '1 minute', true)
+                """, connection);
+            insert.Parameters.AddWithValue("id", id);
+            insert.Parameters.AddWithValue("at", occurrence);
+            insert.Parameters.AddWithValue("task", taskId);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await WaitUntilAsync(async () => (await _api.Http.GetAsync($"/api/tasks/{taskId}")).IsSuccessStatusCode);
+        var task = await _api.WaitForAsync(taskId, Settle);
+
+        Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
+        Assert.Equal((id.ToString(), "2026-01-01T00:00:00.000000Z"),
+            (task["labels"]!["schedule"]!.GetValue<string>(), task["labels"]!["scheduledFor"]!.GetValue<string>()));
+        Assert.Single(await _api.ScheduleTasksAsync(id));
+    }
+
     async Task<Guid> CreateAsync(object body) => (await _api.CreateScheduleAsync(body))["id"]!.GetValue<Guid>();
 
     /// <summary>The attempts of all the tasks, each from its start to its end, overlap nowhere.</summary>

@@ -194,6 +194,14 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         return new ScheduleSweepFindings([.. schedules], [.. unseen.Select(f => (f.ScheduleId, f.ToFire()))]);
     }
 
+    public async Task<int> PruneFiresAsync(DateTime before, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM schedule_fires WHERE decided_at < @before AND outcome <> 'buffered' AND NOT open",
+            new { before = Pg.TimestampTz(before) }, cancellationToken: cancellationToken));
+    }
+
     static async Task<ScheduleRecord?> GetAsync(NpgsqlConnection connection, Guid id, NpgsqlTransaction? lockIn, CancellationToken cancellationToken) =>
         (await connection.QuerySingleOrDefaultAsync<ScheduleRow>(new CommandDefinition(
             $"SELECT {Columns}, 0 AS OpenTasks FROM schedules s WHERE s.id = @id" + (lockIn is null ? "" : " FOR UPDATE"),

@@ -43,4 +43,5 @@ CREATE TABLE schedule_fires (
     PRIMARY KEY (schedule_id, occurrence_at, kind));
 CREATE UNIQUE INDEX schedule_fires_one_buffered ON schedule_fires (schedule_id) WHERE outcome = 'buffered';
 CREATE INDEX schedule_fires_open ON schedule_fires (schedule_id) WHERE open;
+CREATE INDEX schedule_fires_decided_at ON schedule_fires (decided_at);
 CREATE UNIQUE INDEX schedule_fires_task ON schedule_fires (task_id);
