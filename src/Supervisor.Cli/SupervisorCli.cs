@@ -41,6 +41,7 @@ static class SupervisorCli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(DeadLettersCommand.Create());
 
@@ -57,6 +58,7 @@ static class SupervisorCli
             "supervisor show $id",
             "supervisor logs $id -f",
             "supervisor approve $id --reason 'plan reviewed'",
+            "supervisor schedule add --cron '0 3 * * *' --tz Europe/Berlin --agent claude --repo . 'Bump dependencies'",
             "supervisor agents --json",
             "SUPERVISOR_API=http://build-host:5080 supervisor list");
         HelpExamples.Install(root);

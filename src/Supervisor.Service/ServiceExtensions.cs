@@ -7,6 +7,7 @@ using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Metrics;
+using Supervisor.Service.Schedules;
 using Supervisor.Service.Scheduling;
 using Supervisor.Service.Storage;
 using Supervisor.Service.Storage.Postgres;
@@ -36,6 +37,7 @@ public static class ServiceExtensions
             x.AddConsumer<AgentLogChunkConsumer, AgentLogChunkConsumerDefinition>();
             x.AddConsumer<WorkerHeartbeatConsumer, WorkerHeartbeatConsumerDefinition>();
             x.AddSchedulerConsumers();
+            x.AddConsumer<ScheduleWakeConsumer, ScheduleWakeConsumerDefinition>();
         });
 
         builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
@@ -47,6 +49,9 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
         builder.Services.AddHostedService<Reconciler>();
+        builder.Services.AddValidatedOptions<ScheduleOptions>(ScheduleOptions.Section);
+        builder.Services.AddSingleton<ScheduleFiring>();
+        builder.Services.AddHostedService<ScheduleSweep>();
         builder.Services.AddSingleton<DeadLetterQueues>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<GitProbe>();
@@ -68,6 +73,7 @@ public static class ServiceExtensions
         app.UseMiddleware<TokenAuthentication>();
         app.MapTaskEndpoints();
         app.MapTaskCommandEndpoints();
+        app.MapScheduleEndpoints();
         app.MapAgentEndpoints();
         app.MapDeadLetterEndpoints();
         app.MapMetrics();

@@ -38,7 +38,7 @@ sealed class ApiClient : IDisposable
     public Uri BaseUri { get; }
 
     public Task<ApiResponse<TaskAccepted>> SubmitAsync(SubmitRequest request, CancellationToken ct) =>
-        SendAsync<TaskAccepted>(ApiRoutes.SubmitTask, ApiRoutes.SubmitTask.Path(), request, taskId: null, ct);
+        SendAsync<TaskAccepted>(ApiRoutes.SubmitTask, ApiRoutes.SubmitTask.Path(), request, notFound: null, ct);
 
     public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(string? state, int? limit, CancellationToken ct, string? idPrefix = null)
     {
@@ -59,20 +59,20 @@ sealed class ApiClient : IDisposable
         }
 
         var path = ApiRoutes.ListTasks.Path() + (query.Count == 0 ? "" : "?" + string.Join('&', query));
-        return SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, path, body: null, taskId: null, ct);
+        return SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, path, body: null, notFound: null, ct);
     }
 
     public Task<ApiResponse<TaskDetail>> GetTaskAsync(Guid id, CancellationToken ct) =>
-        SendAsync<TaskDetail>(ApiRoutes.GetTask, ApiRoutes.GetTask.Path(("id", id.ToString())), body: null, id.ToString(), ct);
+        SendAsync<TaskDetail>(ApiRoutes.GetTask, ApiRoutes.GetTask.Path(("id", id.ToString())), body: null, TaskNotFound(id), ct);
 
     public Task<ApiResponse<IReadOnlyList<LogChunkView>>> GetLogsAsync(Guid id, CancellationToken ct) =>
-        SendAsync<IReadOnlyList<LogChunkView>>(ApiRoutes.GetTaskLogs, ApiRoutes.GetTaskLogs.Path(("id", id.ToString())), body: null, id.ToString(), ct);
+        SendAsync<IReadOnlyList<LogChunkView>>(ApiRoutes.GetTaskLogs, ApiRoutes.GetTaskLogs.Path(("id", id.ToString())), body: null, TaskNotFound(id), ct);
 
     public Task<ApiResponse<TaskAccepted>> ActAsync(Guid id, string verb, TaskActionRequest request, CancellationToken ct) =>
-        SendAsync<TaskAccepted>(ApiRoutes.TaskActions[verb], ApiRoutes.TaskActions[verb].Path(("id", id.ToString())), request, id.ToString(), ct);
+        SendAsync<TaskAccepted>(ApiRoutes.TaskActions[verb], ApiRoutes.TaskActions[verb].Path(("id", id.ToString())), request, TaskNotFound(id), ct);
 
     public Task<ApiResponse<IReadOnlyList<AgentView>>> GetAgentsAsync(CancellationToken ct) =>
-        SendAsync<IReadOnlyList<AgentView>>(ApiRoutes.ListAgents, ApiRoutes.ListAgents.Path(), body: null, taskId: null, ct);
+        SendAsync<IReadOnlyList<AgentView>>(ApiRoutes.ListAgents, ApiRoutes.ListAgents.Path(), body: null, notFound: null, ct);
 
     public Task<ApiResponse<IReadOnlyList<DeadLetterQueue>>> ListDeadLettersAsync(string? queue, int? limit, CancellationToken ct)
     {
@@ -88,11 +88,37 @@ sealed class ApiClient : IDisposable
         }
 
         var path = ApiRoutes.ListDeadLetters.Path() + (query.Count == 0 ? "" : "?" + string.Join('&', query));
-        return SendAsync<IReadOnlyList<DeadLetterQueue>>(ApiRoutes.ListDeadLetters, path, body: null, taskId: null, ct);
+        return SendAsync<IReadOnlyList<DeadLetterQueue>>(ApiRoutes.ListDeadLetters, path, body: null, notFound: null, ct);
     }
 
     public Task<ApiResponse<DeadLetterOutcome>> ActOnDeadLettersAsync(ApiRoute route, DeadLetterRequest request, CancellationToken ct) =>
-        SendAsync<DeadLetterOutcome>(route, route.Path(), request, taskId: null, ct);
+        SendAsync<DeadLetterOutcome>(route, route.Path(), request, notFound: null, ct);
+
+    public Task<ApiResponse<ScheduleDetail>> CreateScheduleAsync(ScheduleRequest request, CancellationToken ct) =>
+        SendAsync<ScheduleDetail>(ApiRoutes.CreateSchedule, ApiRoutes.CreateSchedule.Path(), request, notFound: null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<ScheduleSummary>>> ListSchedulesAsync(int? limit, CancellationToken ct) =>
+        SendAsync<IReadOnlyList<ScheduleSummary>>(
+            ApiRoutes.ListSchedules, ApiRoutes.ListSchedules.Path() + Limit(limit), body: null, notFound: null, ct);
+
+    public Task<ApiResponse<ScheduleDetail>> GetScheduleAsync(Guid id, CancellationToken ct) =>
+        SendAsync<ScheduleDetail>(ApiRoutes.GetSchedule, ScheduleId(ApiRoutes.GetSchedule, id), body: null, ScheduleNotFound(id), ct);
+
+    public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListScheduleTasksAsync(Guid id, int? limit, CancellationToken ct) =>
+        SendAsync<IReadOnlyList<TaskSummary>>(
+            ApiRoutes.ListScheduleTasks, ScheduleId(ApiRoutes.ListScheduleTasks, id) + Limit(limit), body: null, ScheduleNotFound(id), ct);
+
+    public Task DeleteScheduleAsync(Guid id, CancellationToken ct) =>
+        SendCheckedAsync(ApiRoutes.DeleteSchedule, ScheduleId(ApiRoutes.DeleteSchedule, id), body: null, ScheduleNotFound(id), ct);
+
+    public Task<ApiResponse<ScheduleDetail>> ActOnScheduleAsync(Guid id, string verb, ScheduleActionRequest request, CancellationToken ct)
+    {
+        var route = ApiRoutes.ScheduleActions[verb];
+        return SendAsync<ScheduleDetail>(route, ScheduleId(route, id), request, ScheduleNotFound(id), ct);
+    }
+
+    public Task<ApiResponse<TriggerOutcome>> TriggerScheduleAsync(Guid id, TriggerRequest request, CancellationToken ct) =>
+        SendAsync<TriggerOutcome>(ApiRoutes.TriggerSchedule, ScheduleId(ApiRoutes.TriggerSchedule, id), request, ScheduleNotFound(id), ct);
 
     /// <summary>Opens <c>GET /api/tasks/{id}/logs?follow=true</c>; the caller reads and disposes the stream.</summary>
     public async Task<LogStream> FollowLogsAsync(Guid id, CancellationToken ct)
@@ -110,7 +136,7 @@ sealed class ApiClient : IDisposable
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(headersTimeout.Token);
-                throw Failure(response, body, id.ToString());
+                throw Failure(response, body, TaskNotFound(id));
             }
 
             if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
@@ -132,12 +158,29 @@ sealed class ApiClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    async Task<ApiResponse<T>> SendAsync<T>(ApiRoute route, string path, object? body, string? taskId, CancellationToken ct)
+    async Task<ApiResponse<T>> SendAsync<T>(ApiRoute route, string path, object? body, Func<Exception>? notFound, CancellationToken ct)
     {
-        var method = route.Method;
+        var (status, text) = await SendCheckedAsync(route, path, body, notFound, ct);
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(text, JsonOptions);
+            return value is null
+                ? throw new UnexpectedResponseException($"{route.Method} {path} answered {status} with an empty body")
+                : new ApiResponse<T>(value, text);
+        }
+        catch (JsonException e)
+        {
+            throw new UnexpectedResponseException($"{route.Method} {path} answered with JSON the CLI cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Sends a request and returns the success status with the body's text; any other status throws.</summary>
+    async Task<(int Status, string Text)> SendCheckedAsync(
+        ApiRoute route, string path, object? body, Func<Exception>? notFound, CancellationToken ct)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(RequestTimeout);
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(route.Method, path);
         if (body is not null)
         {
             // Buffered rather than JsonContent's chunked stream: a Content-Length passes every proxy.
@@ -158,22 +201,7 @@ sealed class ApiClient : IDisposable
             throw TimedOut();
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw Failure(response, text, taskId);
-        }
-
-        try
-        {
-            var value = JsonSerializer.Deserialize<T>(text, JsonOptions);
-            return value is null
-                ? throw new UnexpectedResponseException($"{method} {path} answered {(int)response.StatusCode} with an empty body")
-                : new ApiResponse<T>(value, text);
-        }
-        catch (JsonException e)
-        {
-            throw new UnexpectedResponseException($"{method} {path} answered with JSON the CLI cannot read: {e.Message}", e);
-        }
+        return response.IsSuccessStatusCode ? ((int)response.StatusCode, text) : throw Failure(response, text, notFound);
     }
 
     async Task<HttpResponseMessage> SendCoreAsync(
@@ -213,12 +241,21 @@ sealed class ApiClient : IDisposable
         return new ServiceUnreachableException($"cannot reach the supervisor API at {BaseUri} ({reason}); {hint}", e);
     }
 
-    static Exception Failure(HttpResponseMessage response, string body, string? taskId)
+    static Func<Exception> TaskNotFound(Guid id) => () => new TaskNotFoundException(id.ToString());
+
+    static Func<Exception> ScheduleNotFound(Guid id) => () => ScheduleNotFoundException.Id(id);
+
+    static string ScheduleId(ApiRoute route, Guid id) => route.Path(("id", id.ToString()));
+
+    static string Limit(int? limit) => limit is null ? "" : "?limit=" + limit.Value;
+
+    /// <summary>The exception for a failed answer; a 404 on a resource by id is <paramref name="notFound"/>'s.</summary>
+    static Exception Failure(HttpResponseMessage response, string body, Func<Exception>? notFound)
     {
         var status = (int)response.StatusCode;
-        if (response.StatusCode == HttpStatusCode.NotFound && taskId is not null)
+        if (response.StatusCode == HttpStatusCode.NotFound && notFound is not null)
         {
-            return new TaskNotFoundException(taskId);
+            return notFound();
         }
 
         var problem = TryReadProblem(body);

@@ -21,6 +21,12 @@ sealed class TaskNotFoundException(string id) : Exception($"task {id} not found"
     public string Id { get; } = id;
 }
 
+/// <summary>A schedule the API does not know (404 on a <c>/api/schedules/{id}</c> resource), or no schedule an ID names.</summary>
+sealed class ScheduleNotFoundException(string message) : Exception(message)
+{
+    public static ScheduleNotFoundException Id(Guid id) => new($"schedule {id} not found");
+}
+
 /// <summary>The API could not be reached at all (refused, DNS, TLS, timeout).</summary>
 sealed class ServiceUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
 

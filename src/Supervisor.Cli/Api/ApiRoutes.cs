@@ -45,6 +45,30 @@ static class ApiRoutes
         new[] { "cancel", "pause", "resume", "approve", "reject", "retry" }
             .ToDictionary(verb => verb, verb => new ApiRoute(HttpMethod.Post, $"api/tasks/{{id}}/{verb}"), StringComparer.Ordinal);
 
+    public static readonly ApiRoute CreateSchedule = new(HttpMethod.Post, "api/schedules");
+
+    /// <summary>Summaries of the schedules, newest first, with <c>limit=</c> (1–1000, default 100).</summary>
+    public static readonly ApiRoute ListSchedules = new(HttpMethod.Get, "api/schedules");
+
+    public static readonly ApiRoute GetSchedule = new(HttpMethod.Get, "api/schedules/{id}");
+
+    public static readonly ApiRoute DeleteSchedule = new(HttpMethod.Delete, "api/schedules/{id}");
+
+    /// <summary>The tasks a schedule made, as <see cref="ListTasks"/> lists them, with <c>limit=</c>.</summary>
+    public static readonly ApiRoute ListScheduleTasks = new(HttpMethod.Get, "api/schedules/{id}/tasks");
+
+    /// <summary>Fire now, under the schedule's overlap policy or the one given.</summary>
+    public static readonly ApiRoute TriggerSchedule = new(HttpMethod.Post, "api/schedules/{id}/trigger");
+
+    /// <summary><c>supervisor schedule pause|resume ID</c>, one route each.</summary>
+    public static readonly IReadOnlyDictionary<string, ApiRoute> ScheduleActions =
+        new[] { "pause", "resume" }
+            .ToDictionary(verb => verb, verb => new ApiRoute(HttpMethod.Post, $"api/schedules/{{id}}/{verb}"), StringComparer.Ordinal);
+
     public static IEnumerable<ApiRoute> All =>
-        [SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, ListDeadLetters, RedriveDeadLetters, PurgeDeadLetters, .. TaskActions.Values];
+    [
+        SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, ListDeadLetters, RedriveDeadLetters, PurgeDeadLetters,
+        .. TaskActions.Values,
+        CreateSchedule, ListSchedules, GetSchedule, DeleteSchedule, ListScheduleTasks, TriggerSchedule, .. ScheduleActions.Values,
+    ];
 }

@@ -26,7 +26,8 @@ static class ApiAction
                 ProblemView.Write(Output.Error, e);
                 return ExitCodes.Failure;
             }
-            catch (Exception e) when (e is TaskNotFoundException or ServiceUnreachableException or UnexpectedResponseException)
+            catch (Exception e) when (e is TaskNotFoundException or ScheduleNotFoundException
+                or ServiceUnreachableException or UnexpectedResponseException)
             {
                 Output.ErrorLine(e.Message);
                 return ExitCodes.Failure;

@@ -9,13 +9,17 @@ namespace Supervisor.Cli.Commands;
 /// duration settings (<c>+30s</c>, <c>+5m</c>, <c>+1h30m</c>, <c>+2d</c>; units d h m s ms, from the largest down).
 /// A time without an offset is refused rather than read as local time: the task would silently run hours off on a
 /// machine whose zone is not the one the user had in mind. Whether a time is too far back or ahead is the service's
-/// call (it answers 400 naming <c>runAt</c>), so the limits are not repeated here.
+/// call (it answers 400 naming <c>runAt</c>), so the limits are not repeated here. A schedule's durations
+/// (<c>--every</c>, <c>--catch-up-window</c>) are written in the same units, without the <c>+</c>.
 /// </summary>
 static partial class StartTime
 {
     /// <summary>The accepted forms, for messages.</summary>
     public const string Forms =
         "a date-time with its offset (2026-12-05T10:00:00Z, 2026-12-05T11:00:00+01:00) or a delay from now (+30s, +5m, +1h30m, +2d)";
+
+    /// <summary>The accepted forms of a duration (<see cref="TryParseDuration"/>), for messages.</summary>
+    public const string DurationForms = "a number with a unit (d, h, m, s, ms), several from the largest down: 30s, 5m, 1h30m, 2d";
 
     const string DelayForms = "a number with a unit (d, h, m, s, ms), several from the largest down: +30s, +5m, +1h30m, +2d";
 
@@ -65,12 +69,74 @@ static partial class StartTime
         return true;
     }
 
+    /// <summary>
+    /// Reads a duration such as <c>--every</c> takes: the units of a delay without its <c>+</c> (<c>30s</c>, <c>1h30m</c>).
+    /// Zero is read; whether a duration is long enough for its use is the service's call.
+    /// </summary>
+    public static bool TryParseDuration(string? text, out TimeSpan duration, out string error)
+    {
+        duration = default;
+        var trimmed = text?.Trim() ?? "";
+        if (trimmed.StartsWith('+'))
+        {
+            error = $"'{trimmed}' is not a duration: write it without the +, e.g. {trimmed[1..]}";
+            return false;
+        }
+
+        switch (ReadUnits(trimmed, 0, out var milliseconds))
+        {
+            case UnitsRead.Badly:
+                error = $"'{trimmed}' is not a duration: write {DurationForms}";
+                return false;
+            case UnitsRead.OutOfOrder:
+                error = $"'{trimmed}' is not a duration: give each unit once, from the largest down (1h30m, 1m30s)";
+                return false;
+            case UnitsRead.Well when milliseconds >= TimeSpan.MaxValue.TotalMilliseconds:
+                error = $"'{trimmed}' is too long a duration";
+                return false;
+            default:
+                duration = TimeSpan.FromMilliseconds(milliseconds);
+                error = "";
+                return true;
+        }
+    }
+
     static bool TryParseDelay(string text, DateTimeOffset now, out DateTimeOffset at, out string error)
     {
         at = default;
-        var milliseconds = 0.0;
+        switch (ReadUnits(text, 1, out var milliseconds))
+        {
+            case UnitsRead.Badly:
+                error = $"'{text}' is not a delay: write {DelayForms}";
+                return false;
+            case UnitsRead.OutOfOrder:
+                error = $"'{text}' is not a delay: give each unit once, from the largest down (+1h30m, +1m30s)";
+                return false;
+            case UnitsRead.Well when milliseconds <= 0:
+                error = $"'{text}' is no delay: give one greater than zero, e.g. +30s (leave out --at to run now)";
+                return false;
+            case UnitsRead.Well when milliseconds >= (DateTimeOffset.MaxValue - now).TotalMilliseconds:
+                error = $"'{text}' is too long a delay";
+                return false;
+            default:
+                at = now.ToUniversalTime() + TimeSpan.FromMilliseconds(milliseconds);
+                error = "";
+                return true;
+        }
+    }
+
+    enum UnitsRead
+    {
+        Well,
+        Badly,
+        OutOfOrder,
+    }
+
+    /// <summary>Reads numbers with units from <paramref name="position"/> to the end of <paramref name="text"/>.</summary>
+    static UnitsRead ReadUnits(string text, int position, out double milliseconds)
+    {
+        milliseconds = 0;
         var last = -1;
-        var position = 1;
         while (position < text.Length)
         {
             var start = position;
@@ -84,15 +150,13 @@ static partial class StartTime
             if (number.Length == 0 || unit.Unit is null
                 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
             {
-                error = $"'{text}' is not a delay: write {DelayForms}";
-                return false;
+                return UnitsRead.Badly;
             }
 
             var rank = Array.IndexOf(Order, unit.Unit);
             if (rank <= last)
             {
-                error = $"'{text}' is not a delay: give each unit once, from the largest down (+1h30m, +1m30s)";
-                return false;
+                return UnitsRead.OutOfOrder;
             }
 
             last = rank;
@@ -104,27 +168,7 @@ static partial class StartTime
             }
         }
 
-        if (last < 0)
-        {
-            error = $"'{text}' is not a delay: write {DelayForms}";
-            return false;
-        }
-
-        if (milliseconds <= 0)
-        {
-            error = $"'{text}' is no delay: give one greater than zero, e.g. +30s (leave out --at to run now)";
-            return false;
-        }
-
-        if (milliseconds >= (DateTimeOffset.MaxValue - now).TotalMilliseconds)
-        {
-            error = $"'{text}' is too long a delay";
-            return false;
-        }
-
-        at = now.ToUniversalTime() + TimeSpan.FromMilliseconds(milliseconds);
-        error = "";
-        return true;
+        return last < 0 ? UnitsRead.Badly : UnitsRead.Well;
     }
 
     // The shape of an ISO 8601 / RFC 3339 date-time, so that DateTimeOffset's lenient reader does not take "12/5 10:00"

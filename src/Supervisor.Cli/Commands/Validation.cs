@@ -31,4 +31,46 @@ static class Validation
         result.AddError($"{option} {error}");
         return null;
     };
+
+    /// <summary>A parser for a duration (see <see cref="StartTime.TryParseDuration"/>); messages name <paramref name="option"/>.</summary>
+    public static Func<ArgumentResult, TimeSpan?> Duration(string option) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (StartTime.TryParseDuration(token, out var duration, out var error))
+        {
+            return duration;
+        }
+
+        result.AddError($"{option} {error}");
+        return null;
+    };
+
+    /// <summary>A parser for an id the user chooses (a GUID); messages name <paramref name="option"/>.</summary>
+    public static Func<ArgumentResult, Guid?> Id(string option) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Guid.TryParse(token, out var id))
+        {
+            return id;
+        }
+
+        result.AddError($"{option} '{token}' is not a GUID");
+        return null;
+    };
+
+    /// <summary>
+    /// A parser for one of <paramref name="names"/>, matched regardless of case and returned as written there (the API
+    /// reads them exactly, e.g. <c>bufferOne</c>).
+    /// </summary>
+    public static Func<ArgumentResult, string?> OneOf(string option, params string[] names) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (names.FirstOrDefault(n => string.Equals(n, token, StringComparison.OrdinalIgnoreCase)) is { } name)
+        {
+            return name;
+        }
+
+        result.AddError($"{option} '{token}' is not one of {string.Join(", ", names)}");
+        return null;
+    };
 }

@@ -64,6 +64,27 @@ static class Format
         return first + 1 < parts.Length && parts[first + 1] is { Amount: > 0 } second ? $"{text} {second.Amount}{second.Unit}" : text;
     }
 
+    /// <summary>
+    /// A duration in its units from the largest down, as <c>--every</c> takes it: <c>2s</c>, <c>1h30m</c>, <c>1d</c>,
+    /// <c>1s500ms</c>; what is finer than a millisecond is left out.
+    /// </summary>
+    public static string Units(TimeSpan duration)
+    {
+        var sign = duration < TimeSpan.Zero ? "-" : "";
+        duration = duration.Duration();
+        (long Amount, string Unit)[] parts =
+        [
+            ((long)duration.TotalDays, "d"), (duration.Hours, "h"), (duration.Minutes, "m"), (duration.Seconds, "s"),
+            (duration.Milliseconds, "ms"),
+        ];
+        var text = string.Concat(parts.Where(p => p.Amount > 0).Select(p => $"{p.Amount}{p.Unit}"));
+        return text.Length == 0 ? "0s" : sign + text;
+    }
+
+    /// <summary>A duration as the API writes it (<c>00:01:30</c>) in units (<c>1m30s</c>); text it cannot read, as it is.</summary>
+    public static string Units(string? text) =>
+        TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var duration) ? Units(duration) : text ?? "";
+
     /// <summary>Collapses whitespace (including newlines) and cuts to <paramref name="max"/> characters with an ellipsis.</summary>
     public static string OneLine(string? text, int max)
     {

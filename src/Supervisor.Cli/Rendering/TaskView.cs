@@ -158,7 +158,8 @@ static class TaskView
             : Markup.Escape(agent)));
     }
 
-    static string Repository(RepositorySpec? repository)
+    /// <summary>Where a task works: the path or URL, and the ref it starts from.</summary>
+    public static string Repository(RepositorySpec? repository)
     {
         if (repository is null || (repository.Path is null && repository.Url is null))
         {

@@ -48,6 +48,14 @@ public static class SchedulePolicies
     public static bool TryParseCatchUp(string? text, out CatchUpPolicy policy, out string error) =>
         TryParse(text, CatchUps, CatchUpNames, out policy, out error);
 
+    /// <summary>A policy known to be valid (stored, or checked before): one that is not is a bug, and throws.</summary>
+    public static OverlapPolicy ParseOverlap(string text) =>
+        TryParseOverlap(text, out var policy, out var error) ? policy : throw new ArgumentException(error, nameof(text));
+
+    /// <summary>A catch-up policy known to be valid; one that is not throws.</summary>
+    public static CatchUpPolicy ParseCatchUp(string text) =>
+        TryParseCatchUp(text, out var policy, out var error) ? policy : throw new ArgumentException(error, nameof(text));
+
     public static string ToText(this OverlapPolicy policy) => Overlaps.Single(o => o.Value == policy).Text;
 
     public static string ToText(this CatchUpPolicy policy) => CatchUps.Single(c => c.Value == policy).Text;

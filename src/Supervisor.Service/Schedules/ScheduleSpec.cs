@@ -219,7 +219,10 @@ public sealed class ScheduleSpec
         return false;
     }
 
-    static DateTime? Microseconds(DateTime? at) => at is { } t ? new DateTime(t.Ticks - (t.Ticks % TicksPerMicrosecond), DateTimeKind.Utc) : null;
+    static DateTime? Microseconds(DateTime? at) => at is { } t ? Microseconds(t) : null;
+
+    /// <summary>A UTC time cut to whole microseconds, as <c>timestamptz</c> holds it.</summary>
+    internal static DateTime Microseconds(DateTime at) => new(at.Ticks - (at.Ticks % TicksPerMicrosecond), DateTimeKind.Utc);
 
     static TimeSpan? Microseconds(TimeSpan? span) => span is { } s ? new TimeSpan(s.Ticks - (s.Ticks % TicksPerMicrosecond)) : null;
 

@@ -87,17 +87,5 @@ public sealed class DelayedTaskViewSpecs
 
     static List<string> Header(TaskDetail task) => Render(console => TaskView.WriteHeader(console, task, Now));
 
-    static List<string> Render(Action<IAnsiConsole> write)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 200;
-        write(console);
-        return writer.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
-    }
+    static List<string> Render(Action<IAnsiConsole> write) => Rendered.Lines(write);
 }

@@ -133,4 +133,33 @@ public sealed class StartTimeSpecs
 
         Assert.StartsWith("needs a time", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("30s", 30_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("1.5h", 5_400_000)]
+    [InlineData("2d", 172_800_000)]
+    [InlineData("1s500ms", 1_500)]
+    [InlineData("1h 15m", 4_500_000)]
+    [InlineData("0s", 0)]
+    public void A_duration_is_a_delay_without_its_plus(string text, long milliseconds)
+    {
+        Assert.True(StartTime.TryParseDuration(text, out var duration, out var error), error);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+    }
+
+    [Theory]
+    [InlineData("", "is not a duration: write " + StartTime.DurationForms)]
+    [InlineData("5", "is not a duration: write " + StartTime.DurationForms)]
+    [InlineData("-5m", "is not a duration: write " + StartTime.DurationForms)]
+    [InlineData("1m1h", "is not a duration: give each unit once, from the largest down (1h30m, 1m30s)")]
+    [InlineData("+5m", "is not a duration: write it without the +, e.g. 5m")]
+    [InlineData("99999999999d", "is too long a duration")]
+    public void A_duration_not_in_units_is_refused_saying_how_to_write_it(string text, string why)
+    {
+        Assert.False(StartTime.TryParseDuration(text, out _, out var error));
+
+        Assert.Equal($"'{text}' {why}", error);
+    }
 }

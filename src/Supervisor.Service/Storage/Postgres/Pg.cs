@@ -14,6 +14,12 @@ static class Pg
     /// <summary>A JSON document for a <c>jsonb</c> column.</summary>
     public static SqlMapper.ICustomQueryParameter Jsonb(string json) => new Typed(json, NpgsqlDbType.Jsonb);
 
+    /// <summary>An <c>interval</c> that may be NULL (Dapper would send a <see cref="TimeSpan"/> as a <c>time</c>).</summary>
+    public static SqlMapper.ICustomQueryParameter Interval(TimeSpan? value) => new Typed((object?)value ?? DBNull.Value, NpgsqlDbType.Interval);
+
+    /// <summary>A <c>timestamptz</c> that may be NULL.</summary>
+    public static SqlMapper.ICustomQueryParameter TimestampTz(DateTime? value) => new Typed((object?)value ?? DBNull.Value, NpgsqlDbType.TimestampTz);
+
     /// <summary>A <c>uuid</c> that may be NULL.</summary>
     public static SqlMapper.ICustomQueryParameter Uuid(Guid? value) => new Typed((object?)value ?? DBNull.Value, NpgsqlDbType.Uuid);
 

@@ -36,6 +36,7 @@ public static class PostgresStorageExtensions
         services.AddSingleton<ITaskReconciliation, PostgresTaskReconciliation>();
         services.AddSingleton<IWorkerRegistry, PostgresWorkerRegistry>();
         services.AddSingleton<ILogStore, PostgresLogStore>();
+        services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);
         // Each command a span, whenever the host traces (SupervisorTelemetry); without tracing no provider is built.
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());

@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
+using Supervisor.Cli.Api;
+using Supervisor.Contracts;
+
+namespace Supervisor.Cli.Commands;
+
+/// <summary>
+/// What describes a task to run: its prompt, agents, repository, risk, time limit, verification and labels. <c>submit</c>
+/// sends them as a task, <c>schedule add</c> as the template of every task the schedule makes.
+/// </summary>
+static partial class TaskTemplateOptions
+{
+    static readonly Option<string> Agent = new("--agent")
+    {
+        Description = "Run on this agent only",
+        HelpName = "NAME",
+        Validators = { result => RequireText(result, "--agent needs a name") },
+    };
+
+    static readonly Option<string> Agents = new("--agents")
+    {
+        Description = "Agent chain, comma-separated: the next one takes over when one gives up",
+        HelpName = "a,b,c",
+        Validators =
+        {
+            ValidateChain,
+            result =>
+            {
+                if (result.GetResult(Agent) is not null)
+                {
+                    result.AddError("use either --agent or --agents, not both");
+                }
+            },
+        },
+    };
+
+    static readonly Option<string> Repo = new("--repo")
+    {
+        Description = "Repository to work in: a local path (made absolute here) or a clone URL",
+        HelpName = "PATH",
+        Validators = { result => RequireText(result, "--repo needs a path") },
+    };
+
+    static readonly Option<string> BaseRef = new("--base-ref")
+    {
+        Description = "Branch, tag or commit to start from (default: the repository's HEAD)",
+        HelpName = "REF",
+        Validators =
+        {
+            result => RequireText(result, "--base-ref needs a ref"),
+            result =>
+            {
+                if (result.GetResult(Repo) is null)
+                {
+                    result.AddError("--base-ref needs --repo");
+                }
+            },
+        },
+    };
+
+    static readonly Option<string> Risk = new Option<string>("--risk")
+    {
+        Description = "Risk level; policy may require approval for it",
+        HelpName = "low|medium|high",
+    }.AcceptOnlyFromAmong("low", "medium", "high");
+
+    static readonly Option<int?> TimeoutSeconds = new("--timeout")
+    {
+        Description = "Time limit for each attempt, in seconds",
+        HelpName = "SECONDS",
+        CustomParser = Validation.PositiveInt("--timeout must be a positive number of seconds"),
+    };
+
+    static readonly Option<string> Verify = new("--verify")
+    {
+        Description = "Command run in the workspace after the agent; a non-zero exit fails the attempt",
+        HelpName = "CMD",
+    };
+
+    static readonly Option<bool> ExpectChanges = new("--expect-changes")
+    {
+        Description = "Fail the attempt if the agent leaves no changes",
+    };
+
+    static readonly Option<string[]> Labels = new("--label")
+    {
+        Description = "Label the task (repeatable)",
+        HelpName = "k=v",
+        Validators = { ValidateLabels },
+    };
+
+    /// <summary>The options, in the order help lists them.</summary>
+    public static IReadOnlyList<Option> All { get; } = [Agent, Agents, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+
+    /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
+    public static Argument<string> Prompt(string description) => new("PROMPT")
+    {
+        Description = description,
+        Validators = { result => RequireText(result, "PROMPT must not be empty") },
+    };
+
+    /// <summary>Adds <paramref name="prompt"/> and the options to <paramref name="command"/>.</summary>
+    public static Command AddTo(Command command, Argument<string> prompt)
+    {
+        command.Arguments.Add(prompt);
+        foreach (var option in All)
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    /// <summary>The task as the command line describes it; what was not given is null, so that it is left out of the JSON.</summary>
+    public static TaskTemplate Read(ParseResult parse, Argument<string> prompt)
+    {
+        var agents = parse.GetValue(Agents) is { } chain ? SplitChain(chain) : null;
+        var labels = parse.GetValue(Labels) is { Length: > 0 } pairs
+            ? pairs.Select(SplitLabel).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)
+            : null;
+        return new TaskTemplate(
+            Prompt: parse.GetRequiredValue(prompt),
+            Agent: parse.GetValue(Agent)?.Trim(),
+            Agents: agents,
+            Repository: Repository(parse.GetValue(Repo), parse.GetValue(BaseRef)),
+            Risk: parse.GetValue(Risk),
+            TimeoutSeconds: parse.GetValue(TimeoutSeconds),
+            Verify: parse.GetValue(Verify),
+            ExpectChanges: parse.GetValue(ExpectChanges) ? true : null,
+            Labels: labels);
+    }
+
+    static RepositorySpec? Repository(string? repo, string? baseRef)
+    {
+        if (repo is null)
+        {
+            return null;
+        }
+
+        // Clone URLs (https://…, ssh://…, git@host:owner/repo) go as they are; anything else is a path on this machine.
+        return UrlLike().IsMatch(repo)
+            ? new RepositorySpec(Path: null, Url: repo, BaseRef: baseRef)
+            : new RepositorySpec(Path: Path.GetFullPath(repo), Url: null, BaseRef: baseRef);
+    }
+
+    static List<string> SplitChain(string chain) =>
+        chain.Split(',', StringSplitOptions.TrimEntries).ToList();
+
+    static KeyValuePair<string, string> SplitLabel(string pair)
+    {
+        var equals = pair.IndexOf('=', StringComparison.Ordinal);
+        return new(pair[..equals].Trim(), pair[(equals + 1)..]);
+    }
+
+    static void ValidateChain(OptionResult result)
+    {
+        var agents = SplitChain(result.GetValueOrDefault<string>() ?? "");
+        if (agents.Any(a => a.Length == 0))
+        {
+            result.AddError("--agents must be agent names separated by commas, e.g. --agents claude,codex,shell");
+        }
+        else if (agents.Distinct(StringComparer.Ordinal).Count() != agents.Count)
+        {
+            result.AddError("--agents names an agent twice; a chain never runs an agent again");
+        }
+    }
+
+    static void ValidateLabels(OptionResult result)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pair in result.GetValueOrDefault<string[]>() ?? [])
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || pair[..equals].Trim().Length == 0)
+            {
+                result.AddError($"--label '{pair}' is not in k=v form, e.g. --label ticket=42");
+            }
+            else if (!seen.Add(pair[..equals].Trim()))
+            {
+                result.AddError($"--label '{pair[..equals].Trim()}' is given twice");
+            }
+        }
+    }
+
+    static void RequireText(SymbolResult result, string message)
+    {
+        var value = result switch
+        {
+            ArgumentResult argument => argument.GetValueOrDefault<string>(),
+            OptionResult option => option.GetValueOrDefault<string>(),
+            _ => null,
+        };
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            result.AddError(message);
+        }
+    }
+
+    [GeneratedRegex(@"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|[^/\\:@\s]+@[^/\\:\s]+:)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UrlLike();
+}

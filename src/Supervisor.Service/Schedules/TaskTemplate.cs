@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text.Json;
+using Supervisor.Contracts;
+
+namespace Supervisor.Service.Schedules;
+
+/// <summary>
+/// What each fire of a schedule submits: a task submission without its id and time. Stored as JSON with the schedule;
+/// a schedule's definition never changes, so a fire decided earlier and published later submits what was decided.
+/// </summary>
+public sealed record TaskTemplate(
+    string Prompt,
+    IReadOnlyList<string>? Agents,
+    RepositorySpec? Repository,
+    string? Risk,
+    int? TimeoutSeconds,
+    string? Verify,
+    bool ExpectChanges,
+    IReadOnlyDictionary<string, string>? Labels)
+{
+    /// <summary>The label naming the schedule a task was made by (its id).</summary>
+    public const string ScheduleLabel = "schedule";
+
+    /// <summary>The label naming the occurrence a task was made for (ISO 8601, UTC).</summary>
+    public const string ScheduledForLabel = "scheduledFor";
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonSerializerOptions.Web);
+
+    public static TaskTemplate FromJson(string json) =>
+        JsonSerializer.Deserialize<TaskTemplate>(json, JsonSerializerOptions.Web) ?? throw new InvalidOperationException("a schedule's template is empty.");
+
+    /// <summary>The submit of the fire at <paramref name="occurrenceAt"/>: the template, labelled with the schedule and the occurrence.</summary>
+    public SubmitTask Submit(Guid taskId, Guid scheduleId, string? scheduleName, DateTime occurrenceAt)
+    {
+        var labels = new Dictionary<string, string>(Labels ?? new Dictionary<string, string>(StringComparer.Ordinal), StringComparer.Ordinal)
+        {
+            [ScheduleLabel] = scheduleId.ToString("D"),
+            [ScheduledForLabel] = occurrenceAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+        };
+        return new SubmitTask(taskId, Prompt, Agents, Repository, Risk, TimeoutSeconds, Verify, ExpectChanges, labels,
+            $"schedule {scheduleName ?? scheduleId.ToString("D")}");
+    }
+}

@@ -1,0 +1,110 @@
+using Supervisor.IntegrationTests.Infrastructure;
+
+namespace Supervisor.IntegrationTests.Schedules;
+
+/// <summary>
+/// Exactly once under faults: service instances killed while a schedule fires, and a service down across several fires,
+/// each on a stack of its own.
+/// </summary>
+public sealed class ScheduleFaults
+{
+    static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Two_service_instances_make_exactly_one_task_per_fire_also_when_one_is_killed()
+    {
+        await using var stack = await SupervisorStack.StartAsync("schedules_two", new Dictionary<string, string>
+        {
+            ["Supervisor__Reconciler__Interval"] = "1s",
+        }, services: 2, ("shell", 2));
+        var id = (await stack.Api.CreateScheduleAsync(new { every = "2s", overlap = "allow", template = new { prompt = "true", agent = "shell" } }))["id"]!.GetValue<Guid>();
+
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await stack.Services[0].KillAsync();
+        await Task.Delay(TimeSpan.FromSeconds(14));
+        using var survivor = await AnsweringAsync(stack.ServiceUrls);
+        Assert.Equal(200, (await survivor.ScheduleCommandAsync(id, "pause")).Status);
+        var tasks = await survivor.SettledTasksAsync(id, Settle);
+
+        var times = tasks.Select(SchedulesApi.ScheduledFor).Order().ToList();
+        Assert.Equal(times.Count, times.Distinct().Count());
+        Assert.True(times.Count >= 10, $"{times.Count} fires in 24 s");
+        for (var i = 1; i < times.Count; i++)
+            Assert.True(times[i] - times[i - 1] == TimeSpan.FromSeconds(2), $"fires at {times[i - 1]:O} and then {times[i]:O}: one missing");
+        Assert.All(tasks, t => Assert.Equal("Succeeded", t["state"]!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// Fires every 15 s with a catch-up window of 12 s: with the service down from just after one fire to half a second
+    /// after the third fire since, the first two are missed for good and the third is made up for once it is back.
+    /// </summary>
+    [Fact]
+    public async Task The_service_down_across_three_fires_with_a_catch_up_window_of_one_fire_makes_one()
+    {
+        await using var stack = await SupervisorStack.StartAsync("schedules_down", new Dictionary<string, string>(), services: 1, ("shell", 1));
+        var api = stack.Api;
+        var id = (await api.CreateScheduleAsync(new { every = "15s", overlap = "allow", catchUpWindow = "12s", template = new { prompt = "true", agent = "shell" } }))["id"]!
+            .GetValue<Guid>();
+        var firstFire = await FirstFireAsync(api, id);
+
+        await stack.Services[0].KillAsync();
+        var wait = firstFire + TimeSpan.FromSeconds(45.5) - DateTime.UtcNow;
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait);
+        await stack.RestartServiceAsync(stack.Services[0]);
+        await WaitUntilAsync(async () => (await api.ScheduleTasksAsync(id)).Select(SchedulesApi.ScheduledFor).Any(at => at >= firstFire.AddSeconds(60)), 60);
+        await api.ScheduleCommandAsync(id, "pause");
+
+        var times = (await api.SettledTasksAsync(id, Settle)).Select(SchedulesApi.ScheduledFor).Order().ToList();
+        Assert.Equal([firstFire, firstFire.AddSeconds(45), firstFire.AddSeconds(60)], times.Take(3));
+        var schedule = await api.GetScheduleAsync(id);
+        Assert.Equal(2, schedule["counts"]!["missedCatchUpWindow"]!.GetValue<long>());
+        // Made up for once the service was back: a catch-up fire, or on time if decided within the 5 s grace.
+        var madeUp = schedule["recentFires"]!.AsArray().Single(f => f!["scheduledFor"]!.GetValue<DateTime>().ToUniversalTime() == firstFire.AddSeconds(45))!;
+        var late = madeUp["decidedAt"]!.GetValue<DateTime>().ToUniversalTime() - firstFire.AddSeconds(45);
+        Assert.Equal(late > TimeSpan.FromSeconds(5) ? "catchUp" : "scheduled", madeUp["kind"]!.GetValue<string>());
+    }
+
+    /// <summary>A client of the first of <paramref name="urls"/> whose service is ready.</summary>
+    static async Task<ApiClient> AnsweringAsync(IEnumerable<Uri> urls)
+    {
+        foreach (var url in urls)
+        {
+            var api = new ApiClient(url);
+            try
+            {
+                if ((await api.Http.GetAsync("/health/ready")).IsSuccessStatusCode)
+                    return api;
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            api.Dispose();
+        }
+
+        throw new InvalidOperationException("no service instance answers");
+    }
+
+    static async Task<DateTime> FirstFireAsync(ApiClient api, Guid id)
+    {
+        DateTime? first = null;
+        await WaitUntilAsync(async () =>
+        {
+            var tasks = await api.ScheduleTasksAsync(id);
+            first = tasks.Count > 0 ? tasks.Select(SchedulesApi.ScheduledFor).Min() : null;
+            return first is not null;
+        }, 30);
+        return first!.Value;
+    }
+
+    static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"condition not reached within {seconds} s");
+            await Task.Delay(250);
+        }
+    }
+}
