@@ -3,10 +3,23 @@ using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Schedules;
 
-/// <summary>A schedule's wake-up: decides what is due now (a wake-up repeated, late or early decides nothing twice).</summary>
-public sealed class ScheduleWakeConsumer(ScheduleFiring firing) : IConsumer<ScheduleWake>
+/// <summary>A schedule's wake-up: decides what is due now (a wake-up repeated or late decides nothing twice).</summary>
+/// <remarks>
+/// The scheduler may fire a trigger a few milliseconds before its time: a wake-up that arrives early waits for its time,
+/// so that the fire it was armed for is due when decided (otherwise it would be armed again for the same time, which the
+/// scheduler, having fired that token, would drop).
+/// </remarks>
+public sealed class ScheduleWakeConsumer(ScheduleFiring firing, TimeProvider clock) : IConsumer<ScheduleWake>
 {
-    public Task Consume(ConsumeContext<ScheduleWake> context) => firing.EvaluateAsync(context.Message.ScheduleId, null, context.CancellationToken);
+    static readonly TimeSpan LongestEarly = TimeSpan.FromSeconds(5);
+
+    public async Task Consume(ConsumeContext<ScheduleWake> context)
+    {
+        var early = context.Message.At - clock.GetUtcNow().UtcDateTime;
+        if (early > TimeSpan.Zero)
+            await Task.Delay(early < LongestEarly ? early : LongestEarly, clock, context.CancellationToken);
+        await firing.EvaluateAsync(context.Message.ScheduleId, null, context.CancellationToken);
+    }
 }
 
 public sealed class ScheduleWakeConsumerDefinition : ConsumerDefinition<ScheduleWakeConsumer>

@@ -53,6 +53,31 @@ public sealed class RecurringSchedules(SchedulesFixture fixture)
     }
 
     [Fact]
+    public async Task A_cancelOther_schedule_cancels_the_running_task_at_each_fire_and_then_starts_the_new_one()
+    {
+        var id = await CreateAsync(new { every = "4s", overlap = "cancelOther", template = new { prompt = "sleep 60", agent = "shell" } });
+        await WaitUntilAsync(async () => (await _api.ScheduleTasksAsync(id)).Count >= 3, seconds: 40);
+        await _api.ScheduleCommandAsync(id, "pause");
+        foreach (var open in (await _api.ScheduleTasksAsync(id)).Where(t => !ApiClient.Terminal.Contains(t!["state"]!.GetValue<string>())))
+            await _api.CommandAsync(open!["id"]!.GetValue<Guid>(), "cancel", by: "test");
+
+        var tasks = (await _api.SettledTasksAsync(id, Settle)).OrderBy(SchedulesApi.ScheduledFor).ToList();
+        Assert.True(tasks.Count >= 3, $"{tasks.Count} tasks");
+        Assert.All(tasks, t => Assert.Equal("Cancelled", t["state"]!.GetValue<string>()));
+        for (var i = 1; i < tasks.Count; i++)
+        {
+            // each was cancelled by the schedule's next fire, and that fire's task was created only once it was
+            var cancelled = tasks[i - 1]["transitions"]!.AsArray().Single(x => x!["to"]!.GetValue<string>() == "Cancelled")!;
+            if (cancelled["by"]!.GetValue<string>() == "test")
+                continue;
+            Assert.StartsWith($"schedule ", cancelled["by"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.StartsWith("cancelOther: superseded by the fire at", cancelled["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.True(tasks[i]["createdAt"]!.GetValue<DateTime>() >= cancelled["at"]!.GetValue<DateTime>(),
+                $"task {i} was created at {tasks[i]["createdAt"]} before task {i - 1} was cancelled at {cancelled["at"]}");
+        }
+    }
+
+    [Fact]
     public async Task A_paused_schedule_fires_nothing_and_resumes_without_catching_up()
     {
         var id = await CreateAsync(new { every = "2s", overlap = "allow", template = new { prompt = "true", agent = "shell" } });
