@@ -41,9 +41,36 @@ public sealed class ScheduleFaults
     [Fact]
     public async Task The_service_down_across_three_fires_with_a_catch_up_window_of_one_fire_makes_one()
     {
-        await using var stack = await SupervisorStack.StartAsync("schedules_down", new Dictionary<string, string>(), services: 1, ("shell", 1));
+        var (firstFire, times, schedule) = await DownAcrossThreeFiresAsync("schedules_down", "12s", "each");
+
+        Assert.Equal([firstFire, firstFire.AddSeconds(45), firstFire.AddSeconds(60)], times.Take(3));
+        Assert.Equal(2, schedule["counts"]!["missedCatchUpWindow"]!.GetValue<long>());
+        // Made up for once the service was back: a catch-up fire, or on time if decided within the 5 s grace.
+        var madeUp = schedule["recentFires"]!.AsArray().Single(f => f!["scheduledFor"]!.GetValue<DateTime>().ToUniversalTime() == firstFire.AddSeconds(45))!;
+        var late = madeUp["decidedAt"]!.GetValue<DateTime>().ToUniversalTime() - firstFire.AddSeconds(45);
+        Assert.Equal(late > TimeSpan.FromSeconds(5) ? "catchUp" : "scheduled", madeUp["kind"]!.GetValue<string>());
+    }
+
+    /// <summary>The same outage with a window holding all three missed fires and <c>catchUp: latest</c>: one task for them all.</summary>
+    [Fact]
+    public async Task The_service_down_across_three_fires_with_catch_up_latest_makes_one_task_for_all_of_them()
+    {
+        var (firstFire, times, schedule) = await DownAcrossThreeFiresAsync("schedules_latest", "5m", "latest");
+
+        Assert.Equal([firstFire, firstFire.AddSeconds(45), firstFire.AddSeconds(60)], times.Take(3));
+        Assert.Equal((2L, 0L), (schedule["counts"]!["coalesced"]!.GetValue<long>(), schedule["counts"]!["missedCatchUpWindow"]!.GetValue<long>()));
+    }
+
+    /// <summary>
+    /// An every-15-seconds schedule whose service is killed just after its first fire and started again half a second
+    /// after the third fire since; returns the first fire, the occurrences of the tasks made, and the schedule.
+    /// </summary>
+    static async Task<(DateTime FirstFire, List<DateTime> Times, System.Text.Json.Nodes.JsonNode Schedule)> DownAcrossThreeFiresAsync(
+        string name, string catchUpWindow, string catchUp)
+    {
+        await using var stack = await SupervisorStack.StartAsync(name, new Dictionary<string, string>(), services: 1, ("shell", 1));
         var api = stack.Api;
-        var id = (await api.CreateScheduleAsync(new { every = "15s", overlap = "allow", catchUpWindow = "12s", template = new { prompt = "true", agent = "shell" } }))["id"]!
+        var id = (await api.CreateScheduleAsync(new { every = "15s", overlap = "allow", catchUpWindow, catchUp, template = new { prompt = "true", agent = "shell" } }))["id"]!
             .GetValue<Guid>();
         var firstFire = await FirstFireAsync(api, id);
 
@@ -56,13 +83,7 @@ public sealed class ScheduleFaults
         await api.ScheduleCommandAsync(id, "pause");
 
         var times = (await api.SettledTasksAsync(id, Settle)).Select(SchedulesApi.ScheduledFor).Order().ToList();
-        Assert.Equal([firstFire, firstFire.AddSeconds(45), firstFire.AddSeconds(60)], times.Take(3));
-        var schedule = await api.GetScheduleAsync(id);
-        Assert.Equal(2, schedule["counts"]!["missedCatchUpWindow"]!.GetValue<long>());
-        // Made up for once the service was back: a catch-up fire, or on time if decided within the 5 s grace.
-        var madeUp = schedule["recentFires"]!.AsArray().Single(f => f!["scheduledFor"]!.GetValue<DateTime>().ToUniversalTime() == firstFire.AddSeconds(45))!;
-        var late = madeUp["decidedAt"]!.GetValue<DateTime>().ToUniversalTime() - firstFire.AddSeconds(45);
-        Assert.Equal(late > TimeSpan.FromSeconds(5) ? "catchUp" : "scheduled", madeUp["kind"]!.GetValue<string>());
+        return (firstFire, times, await api.GetScheduleAsync(id));
     }
 
     /// <summary>A client of the first of <paramref name="urls"/> whose service is ready.</summary>
