@@ -26,6 +26,10 @@ public sealed partial class ScheduleFiring(IScheduleStore store, IBus bus, IOpti
     /// <summary>Decides what is due now (and the manual fire, if given); null when there is no such schedule.</summary>
     public async Task<TriggerOutcome?> EvaluateAsync(Guid scheduleId, ManualTrigger? manual, CancellationToken cancellationToken)
     {
+        // A trigger retried with the same request id answers what its first try decided.
+        if (manual is not null && await store.FindFireAsync(FireIds.ManualTaskId(scheduleId, manual.RequestId), cancellationToken) is { } earlier)
+            return new TriggerOutcome(earlier.Outcome, earlier.TaskId, earlier.Reason);
+
         var now = Now();
         var decided = await store.DecideAsync<Decided>(scheduleId, locked => Decide(locked, now, manual), cancellationToken);
         if (decided is null)

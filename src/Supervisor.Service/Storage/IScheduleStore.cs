@@ -21,6 +21,9 @@ public interface IScheduleStore
     /// <summary>The schedule's latest fires, newest first, each with the state of its task when it exists.</summary>
     Task<IReadOnlyList<FireRecord>> RecentFiresAsync(Guid id, int limit, CancellationToken cancellationToken);
 
+    /// <summary>The fire that made (or would make) the task <paramref name="taskId"/>, if one was decided.</summary>
+    Task<StoredFire?> FindFireAsync(Guid taskId, CancellationToken cancellationToken);
+
     /// <summary>The tasks the schedule's fires made, newest first.</summary>
     Task<IReadOnlyList<TaskSummary>> TasksAsync(Guid id, int limit, CancellationToken cancellationToken);
 

@@ -88,6 +88,15 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         return rows.Select(r => new FireRecord(r.ToFire(), Utc(r.DecidedAt), r.TaskState)).ToList();
     }
 
+    public async Task<StoredFire?> FindFireAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<FireRow>(new CommandDefinition("""
+            SELECT occurrence_at AS OccurrenceAt, kind AS Kind, outcome AS Outcome, task_id AS TaskId, reason AS Reason, decided_at AS DecidedAt
+            FROM schedule_fires WHERE task_id = @taskId
+            """, new { taskId }, cancellationToken: cancellationToken)))?.ToFire();
+    }
+
     public async Task<IReadOnlyList<TaskSummary>> TasksAsync(Guid id, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
