@@ -13,7 +13,7 @@ namespace Supervisor.Service.Api;
 /// Recurring schedules: create, list, show, pause, resume, trigger and delete. A schedule's definition does not change
 /// once created (a fire decided earlier must submit what was decided): to change one, delete it and create it again.
 /// </summary>
-public static partial class ScheduleEndpoints
+public static class ScheduleEndpoints
 {
     const int RecentFires = 20;
 
@@ -137,7 +137,7 @@ public static partial class ScheduleEndpoints
 
         if (request.Id == Guid.Empty)
             Add("id", "must not be the empty GUID.");
-        if (request.Name is not null && !Name().IsMatch(request.Name))
+        if (request.Name is not null && !SubmitTaskValidator.IsLabelKey(request.Name))
             Add("name", "is 1-63 characters of letters, digits, '.', '_', '-' or '/', starting with a letter or digit.");
 
         TimeSpan? every = null;
@@ -208,7 +208,7 @@ public static partial class ScheduleEndpoints
             return null;
         if (SubmitTaskValidator.TryParseRunAt(text, out var at))
             return at.UtcDateTime;
-        add(field, $"'{text}' is not an ISO 8601 time with an offset; write it as 2026-12-05T10:00:00Z or 2026-12-05T11:00:00+01:00.");
+        add(field, SubmitTaskValidator.NotAnIsoTime(text));
         return null;
     }
 
@@ -244,8 +244,7 @@ public static partial class ScheduleEndpoints
         if (await store.GetAsync(id, cancellationToken) is null)
             return NotFound(id);
         var tasks = await store.TasksAsync(id, limit ?? 100, cancellationToken);
-        return TypedResults.Ok(tasks.Select(t => new TaskSummaryView(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt,
-            t.FinishedAt, t.Labels, t.RunAt)).ToList());
+        return TypedResults.Ok(tasks.Select(TaskSummaryView.Of).ToList());
     }
 
     static async Task<IResult> DeleteAsync(Guid id, IScheduleStore store, CancellationToken cancellationToken) =>
@@ -254,18 +253,16 @@ public static partial class ScheduleEndpoints
     static async Task<IResult> SetPausedAsync(Guid id, bool paused, HttpRequest http, ScheduleFiring firing, IScheduleStore store,
         CancellationToken cancellationToken)
     {
-        var (body, invalid) = await ReadAsync<TaskCommandRequest>(http, cancellationToken);
+        var (body, invalid) = await RequestBodies.ReadCommandAsync(http, cancellationToken);
         if (invalid is not null)
             return invalid;
-        if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
-            return Invalid(body.Reason is { Length: > 2000 } ? "reason" : "by", "is too long (reason: 2000, by: 200 characters at most).");
         var schedule = await firing.SetPausedAsync(id, paused, body?.By ?? http.HttpContext.User.Identity?.Name ?? "api", body?.Reason, cancellationToken);
         return schedule is null ? NotFound(id) : TypedResults.Ok(await ViewAsync(schedule, store, cancellationToken));
     }
 
     static async Task<IResult> TriggerAsync(Guid id, HttpRequest http, ScheduleFiring firing, CancellationToken cancellationToken)
     {
-        var (body, invalid) = await ReadAsync<TriggerScheduleRequest>(http, cancellationToken);
+        var (body, invalid) = await RequestBodies.ReadOptionalAsync<TriggerScheduleRequest>(http, cancellationToken);
         if (invalid is not null)
             return invalid;
         OverlapPolicy? overlap = null;
@@ -293,21 +290,6 @@ public static partial class ScheduleEndpoints
             [.. fires.Select(f => new FireView(f.Fire.OccurrenceAt, f.Fire.Kind, f.Fire.Outcome, f.Fire.TaskId, f.TaskState, f.Fire.Reason, f.DecidedAt))]);
     }
 
-    static async Task<(T? Body, IResult? Invalid)> ReadAsync<T>(HttpRequest http, CancellationToken cancellationToken)
-        where T : class
-    {
-        if (http.ContentLength is not > 0 && http.Headers.TransferEncoding.Count == 0)
-            return (null, null);
-        try
-        {
-            return (await JsonSerializer.DeserializeAsync<T>(http.Body, JsonSerializerOptions.Web, cancellationToken), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Invalid(TaskEndpoints.JsonField(e), "is not valid JSON of the expected type."));
-        }
-    }
-
     static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Schedule not found.", detail: $"No schedule has the id {id}.");
 
@@ -317,6 +299,4 @@ public static partial class ScheduleEndpoints
     static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] }, title: "The request is not valid.");
 
-    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", System.Text.RegularExpressions.RegexOptions.None, matchTimeoutMilliseconds: 1000)]
-    private static partial System.Text.RegularExpressions.Regex Name();
 }

@@ -65,7 +65,7 @@ public sealed partial class SubmitTaskValidator(
                 Add("labels", $"has {labels.Count} entries; the limit is {_options.MaxLabels}.");
             foreach (var (key, value) in labels)
             {
-                if (!LabelKey().IsMatch(key))
+                if (!IsLabelKey(key))
                     Add($"labels.{key}", "keys are 1-63 characters of letters, digits, '.', '_', '-' or '/'.");
                 if (value is null || value.Length > 256)
                     Add($"labels.{key}", "values are at most 256 characters.");
@@ -76,7 +76,7 @@ public sealed partial class SubmitTaskValidator(
         {
             var now = clock.GetUtcNow();
             if (!TryParseRunAt(request.RunAt, out var runAt))
-                Add("runAt", $"'{request.RunAt}' is not an ISO 8601 time with an offset; write it as 2026-12-05T10:00:00Z or 2026-12-05T11:00:00+01:00.");
+                Add("runAt", NotAnIsoTime(request.RunAt));
             else if (runAt < now - RunAtSkew)
                 Add("runAt", $"{Utc(runAt)} is in the past (it is {Utc(now)} now).");
             else if (runAt > now + _options.MaxRunAtAhead)
@@ -88,6 +88,13 @@ public sealed partial class SubmitTaskValidator(
 
         return errors;
     }
+
+    /// <summary>Whether <paramref name="key"/> is a valid label key (also the rule of a schedule's name).</summary>
+    public static bool IsLabelKey(string key) => LabelKey().IsMatch(key);
+
+    /// <summary>What a time that <see cref="TryParseRunAt"/> does not read is told.</summary>
+    public static string NotAnIsoTime(string text) =>
+        $"'{text}' is not an ISO 8601 time with an offset; write it as 2026-12-05T10:00:00Z or 2026-12-05T11:00:00+01:00.";
 
     /// <summary>Reads a runAt: an ISO 8601 date and time with an offset (<c>Z</c> or <c>±hh:mm</c>); a time without one is refused.</summary>
     public static bool TryParseRunAt(string text, out DateTimeOffset value)

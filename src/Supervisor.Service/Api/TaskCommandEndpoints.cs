@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Supervisor.Contracts;
 
@@ -57,26 +56,9 @@ public static class TaskCommandEndpoints
                 detail: $"'{verb}' is not one of {string.Join(", ", Verbs.Keys)}.");
         }
 
-        TaskCommandRequest? body = null;
-        if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
-        {
-            try
-            {
-                body = await JsonSerializer.DeserializeAsync<TaskCommandRequest>(http.Body, JsonSerializerOptions.Web, cancellationToken);
-            }
-            catch (JsonException e)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [TaskEndpoints.JsonField(e)] = ["is not valid JSON of the expected type."] });
-            }
-        }
-
-        if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal)
-            {
-                [body.Reason is { Length: > 2000 } ? "reason" : "by"] = ["is too long (reason: 2000, by: 200 characters at most)."],
-            });
-        }
+        var (body, invalid) = await RequestBodies.ReadCommandAsync(http, cancellationToken);
+        if (invalid is not null)
+            return invalid;
 
         var state = await queries.GetStateAsync(id, cancellationToken);
         if (state is null)

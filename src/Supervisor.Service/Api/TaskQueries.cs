@@ -10,7 +10,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
 {
     public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, int limit, TaskIdRange? ids, CancellationToken cancellationToken) =>
         (await tasks.ListAsync(state, limit, ids, cancellationToken))
-        .Select(t => new TaskSummaryView(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt))
+        .Select(TaskSummaryView.Of)
         .ToList();
 
     public async Task<TaskView?> GetAsync(Guid id, CancellationToken cancellationToken)

@@ -10,7 +10,11 @@ public sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 /// <summary>One line of a task list; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then).</summary>
 public sealed record TaskSummaryView(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt)
+{
+    public static TaskSummaryView Of(Storage.TaskSummary t) =>
+        new(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt);
+}
 
 /// <summary>A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then).</summary>
 public sealed record TaskView(

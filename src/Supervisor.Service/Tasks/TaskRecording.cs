@@ -21,7 +21,8 @@ static class TaskRecording
         task.ExpectChanges = message.ExpectChanges;
         task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
-        task.RunAt = message.RunAt is { } at ? DateTime.SpecifyKind(at.Kind == DateTimeKind.Local ? at.ToUniversalTime() : at, DateTimeKind.Utc) : null;
+        // UTC by contract; a local time sent anyway is converted, an unspecified one taken as UTC
+        task.RunAt = message.RunAt is { } at ? (at.Kind == DateTimeKind.Local ? at.ToUniversalTime() : DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
         task.CreatedAt = now;
         task.UpdatedAt = now;
         task.Error = chain.Error is null ? null : $"{ErrorClasses.Invalid}: {chain.Error}";

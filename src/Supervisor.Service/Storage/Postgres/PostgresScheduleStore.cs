@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using Supervisor.Contracts;
 
 namespace Supervisor.Service.Storage.Postgres;
 
@@ -13,8 +14,6 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         s.last_fire_at AS LastFireAt, s.next_fire_at AS NextFireAt, s.missed_catch_up AS MissedCatchUp, s.coalesced AS Coalesced,
         s.overlap_skipped AS OverlapSkipped, s.created_by AS CreatedBy, s.created_at AS CreatedAt, s.updated_at AS UpdatedAt
         """;
-
-    const string Terminal = "('Succeeded', 'Failed', 'Cancelled', 'Rejected')";
 
     public async Task<ScheduleCreation> CreateAsync(ScheduleRecord schedule, CancellationToken cancellationToken)
     {
@@ -64,9 +63,9 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         var rows = await connection.QueryAsync<ScheduleRow>(new CommandDefinition($"""
             SELECT {Columns},
                    (SELECT count(*) FROM schedule_fires f LEFT JOIN tasks t ON t.id = f.task_id
-                    WHERE f.schedule_id = s.id AND f.open AND (t.id IS NULL OR t.state NOT IN {Terminal}))::int AS OpenTasks
+                    WHERE f.schedule_id = s.id AND f.open AND (t.id IS NULL OR t.state <> ALL(@terminal)))::int AS OpenTasks
             FROM schedules s ORDER BY s.created_at DESC, s.id LIMIT @limit
-            """, new { limit }, cancellationToken: cancellationToken));
+            """, new { limit, terminal = TaskStates.Terminal.ToArray() }, cancellationToken: cancellationToken));
         return rows.Select(r => (r.ToRecord(), r.OpenTasks)).ToList();
     }
 
@@ -123,7 +122,7 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         var open = (await connection.QueryAsync<(Guid TaskId, string? State)>(new CommandDefinition("""
             SELECT f.task_id, t.state FROM schedule_fires f LEFT JOIN tasks t ON t.id = f.task_id WHERE f.schedule_id = @id AND f.open
             """, new { id }, transaction, cancellationToken: cancellationToken))).ToList();
-        var ended = open.Where(o => o.State is "Succeeded" or "Failed" or "Cancelled" or "Rejected").Select(o => o.TaskId).ToArray();
+        var ended = open.Where(o => o.State is { } state && TaskStates.Terminal.Contains(state, StringComparer.Ordinal)).Select(o => o.TaskId).ToArray();
         if (ended.Length > 0)
         {
             await connection.ExecuteAsync(new CommandDefinition("UPDATE schedule_fires SET open = false WHERE schedule_id = @id AND task_id = ANY(@ended)",
