@@ -4,6 +4,9 @@ namespace Supervisor.Contracts;
 /// Asks the supervisor to run a task. Idempotent on <see cref="TaskId"/>: a second submit with the same id is ignored.
 /// Any MassTransit application may publish it; the service resolves and validates the agent chain. With
 /// <see cref="RunAt"/> (UTC) in the future the task waits, in state <c>Submitted</c>, until then.
+/// <see cref="Agents"/> named are the whole chain, also when there is one; <see cref="FollowFallback"/> true makes a single
+/// named agent bring its configured <c>Fallback</c> chain along. No agent named: the default agent with its chain (or
+/// alone, when <see cref="FollowFallback"/> is false).
 /// </summary>
 public sealed record SubmitTask(
     Guid TaskId,
@@ -16,4 +19,5 @@ public sealed record SubmitTask(
     bool ExpectChanges,
     IReadOnlyDictionary<string, string>? Labels,
     string? SubmittedBy,
-    DateTime? RunAt = null);
+    DateTime? RunAt = null,
+    bool? FollowFallback = null);

@@ -17,7 +17,8 @@ sealed record SubmitRequest(
     string? Verify,
     bool? ExpectChanges,
     IReadOnlyDictionary<string, string>? Labels,
-    DateTimeOffset? RunAt);
+    DateTimeOffset? RunAt,
+    bool? Fallback);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
 sealed record TaskActionRequest(string? Reason, string? By);

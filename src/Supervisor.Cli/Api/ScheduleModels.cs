@@ -13,6 +13,7 @@ sealed record TaskTemplate(
     string Prompt,
     string? Agent,
     IReadOnlyList<string>? Agents,
+    bool? Fallback,
     RepositorySpec? Repository,
     string? Risk,
     int? TimeoutSeconds,

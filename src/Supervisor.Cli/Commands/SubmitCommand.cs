@@ -102,6 +102,7 @@ static class SubmitCommand
             Verify: task.Verify,
             ExpectChanges: task.ExpectChanges,
             Labels: task.Labels,
-            RunAt: parse.GetValue(At));
+            RunAt: parse.GetValue(At),
+            Fallback: task.Fallback);
     }
 }

@@ -14,7 +14,7 @@ static partial class TaskTemplateOptions
 {
     static readonly Option<string> Agent = new("--agent")
     {
-        Description = "Run on this agent only",
+        Description = "Run on this agent only (with --fallback: then on along its configured Fallback chain)",
         HelpName = "NAME",
         Validators = { result => RequireText(result, "--agent needs a name") },
     };
@@ -31,6 +31,22 @@ static partial class TaskTemplateOptions
                 if (result.GetResult(Agent) is not null)
                 {
                     result.AddError("use either --agent or --agents, not both");
+                }
+            },
+        },
+    };
+
+    static readonly Option<bool> Fallback = new("--fallback")
+    {
+        Description = "With --agent: when that agent gives up, go on with its configured Fallback chain",
+        Validators =
+        {
+            result =>
+            {
+                // A flag left out still has a (false) result to validate.
+                if (!result.Implicit && result.GetResult(Agent) is null)
+                {
+                    result.AddError("--fallback needs --agent (an --agents list is the whole chain)");
                 }
             },
         },
@@ -92,7 +108,7 @@ static partial class TaskTemplateOptions
     };
 
     /// <summary>The options, in the order help lists them.</summary>
-    public static IReadOnlyList<Option> All { get; } = [Agent, Agents, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+    public static IReadOnlyList<Option> All { get; } = [Agent, Agents, Fallback, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
     public static Argument<string> Prompt(string description) => new("PROMPT")
@@ -124,6 +140,7 @@ static partial class TaskTemplateOptions
             Prompt: parse.GetRequiredValue(prompt),
             Agent: parse.GetValue(Agent)?.Trim(),
             Agents: agents,
+            Fallback: parse.GetValue(Fallback) ? true : null,
             Repository: Repository(parse.GetValue(Repo), parse.GetValue(BaseRef)),
             Risk: parse.GetValue(Risk),
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),

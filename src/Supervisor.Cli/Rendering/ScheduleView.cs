@@ -85,9 +85,10 @@ static class ScheduleView
         void Row(string name, string markup) => grid.AddRow($"[bold]{name}[/]", markup);
 
         Row("Prompt", Markup.Escape(template.Prompt));
-        Row("Chain", template.Agents is { Count: > 0 } agents ? Markup.Escape(string.Join(" → ", agents))
+        var chain = template.Agents is { Count: > 0 } agents ? Markup.Escape(string.Join(" → ", agents))
             : template.Agent is { Length: > 0 } agent ? Markup.Escape(agent)
-            : "[dim](service default)[/]");
+            : "[dim](service default)[/]";
+        Row("Chain", template.Fallback == true ? chain + " [dim]→ its Fallback chain[/]" : chain);
         Row("Repository", TaskView.Repository(template.Repository));
         if (template.Risk is { Length: > 0 } risk)
         {

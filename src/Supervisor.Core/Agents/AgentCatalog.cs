@@ -23,8 +23,8 @@ public sealed partial class AgentCatalog(IOptions<SupervisorOptions> options)
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
     /// <summary>The chain a task runs through (see <see cref="ChainBuilder"/>), from the configured agents' Fallback settings.</summary>
-    public ChainResolution ResolveChain(IReadOnlyList<string>? requested) =>
-        ChainBuilder.Resolve(_options.Agents.ToDictionary(a => a.Key, a => a.Value.Fallback, _options.Agents.Comparer), _options.DefaultAgent, requested);
+    public ChainResolution ResolveChain(IReadOnlyList<string>? requested, bool? followFallback = null) =>
+        ChainBuilder.Resolve(_options.Agents.ToDictionary(a => a.Key, a => a.Value.Fallback, _options.Agents.Comparer), _options.DefaultAgent, requested, followFallback);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex NamePattern();

@@ -8,15 +8,24 @@ namespace Supervisor.Rules.Chains;
 public static class ChainBuilder
 {
     /// <summary>
-    /// The explicit <paramref name="requested"/> list when it has more than one agent, otherwise the single (or
-    /// <paramref name="defaultAgent"/>) agent followed by each agent's fallback. An unknown agent or a repeated one (a
-    /// cycle) is an error naming it, so a chain never loops.
+    /// The chain a task asked for. Named agents (<paramref name="requested"/>) are the whole chain, also when there is
+    /// one of them: a task that names an agent runs on it only, unless <paramref name="followFallback"/> is true, which
+    /// makes a single named agent bring its <c>Fallback</c> chain along. A task that names none runs on
+    /// <paramref name="defaultAgent"/> with its <c>Fallback</c> chain (the configuration's choice), or on it alone when
+    /// <paramref name="followFallback"/> is false. An unknown agent, a repeated one (a cycle), or
+    /// <paramref name="followFallback"/> with several named agents is an error naming it, so a chain never loops and no
+    /// request is read two ways.
     /// </summary>
-    public static ChainResolution Resolve(IReadOnlyDictionary<string, string?> fallbacks, string defaultAgent, IReadOnlyList<string>? requested)
+    public static ChainResolution Resolve(
+        IReadOnlyDictionary<string, string?> fallbacks, string defaultAgent, IReadOnlyList<string>? requested, bool? followFallback = null)
     {
         ArgumentNullException.ThrowIfNull(fallbacks);
-        if (requested is { Count: > 1 })
+        var named = requested is { Count: > 0 };
+        if (requested is { Count: > 1 } && followFallback == true)
+            return ChainResolution.Fail("fallback applies to a single agent; a list of agents is the whole chain");
+        if (!(followFallback ?? !named))
         {
+            requested = named ? requested! : [defaultAgent];
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var name in requested)
             {
@@ -29,7 +38,7 @@ public static class ChainBuilder
             return ChainResolution.Ok(requested.Select(name => Canonical(fallbacks, name)).ToList());
         }
 
-        var first = requested is { Count: 1 } ? requested[0] : defaultAgent;
+        var first = named ? requested![0] : defaultAgent;
         if (!fallbacks.ContainsKey(first))
             return ChainResolution.Fail($"unknown agent '{first}'; configured: {string.Join(", ", fallbacks.Keys.Order(StringComparer.CurrentCulture))}");
 

@@ -16,6 +16,9 @@ public sealed record SubmitTaskRequest(
     Dictionary<string, string>? Labels,
     [property: Description("When the task starts: an ISO 8601 time with an offset (2026-12-05T10:00:00Z). Until then it waits in Submitted, "
         + "and can be cancelled. Omitted: at once.")]
-    string? RunAt = null);
+    string? RunAt = null,
+    [property: Description("With 'agent' (or one of 'agents'): true runs that agent's configured Fallback chain after it; false or omitted "
+        + "runs the named agent only. With no agent: false runs the default agent alone; omitted brings its chain.")]
+    bool? Fallback = null);
 
 public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);

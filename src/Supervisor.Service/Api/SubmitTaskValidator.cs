@@ -42,8 +42,10 @@ public sealed partial class SubmitTaskValidator(
                 Add("agents", "must name at least one agent.");
             else if (requested?.FirstOrDefault(a => string.IsNullOrWhiteSpace(a)) is not null)
                 Add(field, "agent names must not be empty.");
-            else if (catalog.ResolveChain(requested) is { Error: { } error })
+            else if (catalog.ResolveChain(requested, request.Agents is { Length: > 1 } ? null : request.Fallback) is { Error: { } error })
                 Add(field, error + ".");
+            if (request.Fallback == true && request.Agents is { Length: > 1 })
+                Add("fallback", "applies to a single agent ('agent'); an 'agents' list is the whole chain.");
         }
 
         if (request.Risk is not null && !RiskLevels.Contains(request.Risk))

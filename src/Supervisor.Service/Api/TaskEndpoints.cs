@@ -81,7 +81,8 @@ public static class TaskEndpoints
             request.ExpectChanges ?? false,
             request.Labels,
             http.HttpContext.User.Identity?.Name,
-            request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null), cancellationToken);
+            request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null,
+            request.Fallback), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }

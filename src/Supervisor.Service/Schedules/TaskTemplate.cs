@@ -16,7 +16,8 @@ public sealed record TaskTemplate(
     int? TimeoutSeconds,
     string? Verify,
     bool ExpectChanges,
-    IReadOnlyDictionary<string, string>? Labels)
+    IReadOnlyDictionary<string, string>? Labels,
+    bool? Fallback = null)
 {
     /// <summary>The label naming the schedule a task was made by (its id).</summary>
     public const string ScheduleLabel = "schedule";
@@ -38,6 +39,6 @@ public sealed record TaskTemplate(
             [ScheduledForLabel] = occurrenceAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
         };
         return new SubmitTask(taskId, Prompt, Agents, Repository, Risk, TimeoutSeconds, Verify, ExpectChanges, labels,
-            $"schedule {scheduleName ?? scheduleId.ToString("D")}");
+            $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback);
     }
 }

@@ -57,7 +57,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
 
         Initially(
             When(SubmitTask)
-                .Then(c => c.Saga.Accept(c.Message, catalog.ResolveChain(c.Message.Agents), Now()))
+                .Then(c => c.Saga.Accept(c.Message, catalog.ResolveChain(c.Message.Agents, c.Message.FollowFallback), Now()))
                 .TransitionTo(Submitted)
                 .IfElse(c => c.Saga.Error is not null,
                     invalid => invalid.Then(c => c.Saga.FinishedAt = Now()).TransitionTo(Failed),

@@ -20,6 +20,8 @@ public sealed class RejectingBadInput(CoreLoopFixture fixture)
         { """{"prompt": "x", "agents": ["shell", "ghost"]}""", "agents" },
         { """{"prompt": "x", "agents": ["shell", "shell"]}""", "agents" },
         { """{"prompt": "x", "agent": "shell", "agents": ["shell"]}""", "agents" },
+        { """{"prompt": "x", "agents": ["shell", "claude"], "fallback": true}""", "fallback" },
+        { """{"prompt": "x", "agent": "shell", "fallback": "yes"}""", "fallback" },
         { """{"prompt": "x", "repository": {"path": "/no/such/dir"}}""", "repository.path" },
         { """{"prompt": "x", "repository": {"path": "relative/dir"}}""", "repository.path" },
         { """{"prompt": "x", "repository": {"path": "/tmp"}}""", "repository.path" },

@@ -38,7 +38,7 @@ public sealed class RetryAndFallback(ReliabilityFixture fixture)
     [Fact]
     public async Task Transient_failures_beyond_the_retry_budget_fall_back_to_the_next_agent()
     {
-        var id = await _api.SubmitAsync(new { prompt = "alpha=9:1:API Error: 503 upstream unavailable", agent = "alpha" });
+        var id = await _api.SubmitAsync(new { prompt = "alpha=9:1:API Error: 503 upstream unavailable", agent = "alpha", fallback = true });
 
         var task = await _api.WaitForAsync(id, Timeout);
 
@@ -53,7 +53,7 @@ public sealed class RetryAndFallback(ReliabilityFixture fixture)
     [Fact]
     public async Task A_fatal_failure_is_not_retried_and_falls_back_at_once()
     {
-        var id = await _api.SubmitAsync(new { prompt = "alpha=9:1:Invalid API key · Please run /login", agent = "alpha" });
+        var id = await _api.SubmitAsync(new { prompt = "alpha=9:1:Invalid API key · Please run /login", agent = "alpha", fallback = true });
 
         var task = await _api.WaitForAsync(id, Timeout);
 
@@ -62,6 +62,21 @@ public sealed class RetryAndFallback(ReliabilityFixture fixture)
         Assert.Equal(["alpha", "beta"], attempts.Select(a => a["agent"]!.GetValue<string>()));
         Assert.Equal("Fatal", attempts[0]["errorClass"]!.GetValue<string>());
         Assert.Null(attempts[0]["nextRetryAt"]);
+    }
+
+    [Theory]
+    [InlineData("agent")]
+    [InlineData("agents")]
+    public async Task A_task_that_names_one_agent_runs_on_it_only(string field)
+    {
+        const string prompt = "alpha=9:1:Invalid API key · Please run /login";
+        var id = await _api.SubmitAsync(field == "agent" ? new { prompt, agent = "alpha" } : new { prompt, agents = new[] { "alpha" } });
+
+        var task = await _api.WaitForAsync(id, Timeout);
+
+        Assert.Equal("Failed", State(task));
+        Assert.Equal(["alpha"], task["agents"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(["alpha"], Attempts(task).Select(a => a["agent"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -103,7 +118,7 @@ public sealed class RetryAndFallback(ReliabilityFixture fixture)
     [Fact]
     public async Task A_cycle_in_the_fallback_settings_is_rejected_at_submit()
     {
-        using var response = await _api.Http.PostAsJsonAsync("/api/tasks", new { prompt = "x", agent = "loop1" });
+        using var response = await _api.Http.PostAsJsonAsync("/api/tasks", new { prompt = "x", agent = "loop1", fallback = true });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;

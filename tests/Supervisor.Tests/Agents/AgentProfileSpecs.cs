@@ -36,7 +36,7 @@ public sealed class AgentProfileSpecs : IDisposable
         var options = Shipped();
 
         Assert.Empty(options.Validate());
-        Assert.Equal(["claude", "codex", "gemini"], new AgentCatalog(Microsoft.Extensions.Options.Options.Create(options)).ResolveChain(["claude"]).Chain);
+        Assert.Equal(["claude", "codex", "gemini"], new AgentCatalog(Microsoft.Extensions.Options.Options.Create(options)).ResolveChain(["claude"], followFallback: true).Chain);
         Assert.All(new[] { "claude", "codex", "gemini", "copilot" }, name => Assert.NotEqual("plain", options.Agents[name].OutputFormat));
     }
 

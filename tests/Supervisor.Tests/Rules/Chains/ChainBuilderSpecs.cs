@@ -11,12 +11,32 @@ public sealed class ChainBuilderSpecs
         agents.ToDictionary(a => a.Name, a => a.Fallback, StringComparer.OrdinalIgnoreCase);
 
     [Fact]
-    public void One_agent_is_followed_by_its_fallbacks()
+    public void One_named_agent_runs_alone() =>
+        Assert.Equal(["claude"], ChainBuilder.Resolve(Agents(("claude", "codex"), ("codex", "gemini"), ("gemini", null)), "claude", ["claude"]).Chain);
+
+    [Fact]
+    public void One_named_agent_asked_to_fall_back_is_followed_by_its_fallbacks()
     {
-        var chain = ChainBuilder.Resolve(Agents(("claude", "codex"), ("codex", "gemini"), ("gemini", null)), "claude", ["claude"]);
+        var chain = ChainBuilder.Resolve(Agents(("claude", "codex"), ("codex", "gemini"), ("gemini", null)), "claude", ["claude"], followFallback: true);
 
         Assert.Equal(["claude", "codex", "gemini"], chain.Chain);
         Assert.Null(chain.Error);
+    }
+
+    [Fact]
+    public void Fallback_with_several_named_agents_is_an_error() =>
+        Assert.Equal("fallback applies to a single agent; a list of agents is the whole chain",
+            ChainBuilder.Resolve(Agents(("a", "c"), ("b", null), ("c", null)), "a", ["a", "b"], followFallback: true).Error);
+
+    [Fact]
+    public void Without_a_requested_agent_and_no_fallback_the_default_agent_runs_alone() =>
+        Assert.Equal(["codex"], ChainBuilder.Resolve(Agents(("codex", "gemini"), ("gemini", null)), "codex", null, followFallback: false).Chain);
+
+    [Fact]
+    public void A_named_agent_that_is_unknown_is_an_error_with_or_without_fallback()
+    {
+        Assert.Contains("unknown agent 'x'", ChainBuilder.Resolve(Agents(("a", null)), "a", ["x"]).Error);
+        Assert.Contains("unknown agent 'x'", ChainBuilder.Resolve(Agents(("a", null)), "a", ["x"], followFallback: true).Error);
     }
 
     [Fact]
@@ -67,7 +87,7 @@ public sealed class ChainBuilderSpecs
 
     [Fact]
     public void Names_match_whatever_their_case_and_the_chain_spells_them_as_configured() =>
-        Assert.Equal(["claude", "codex"], ChainBuilder.Resolve(Agents(("claude", "CODEX"), ("codex", null)), "claude", ["Claude"]).Chain);
+        Assert.Equal(["claude", "codex"], ChainBuilder.Resolve(Agents(("claude", "CODEX"), ("codex", null)), "claude", ["Claude"], followFallback: true).Chain);
 
     [Fact]
     public void The_catalog_builds_its_chains_from_the_configured_fallbacks()
