@@ -6,7 +6,8 @@ namespace Supervisor.Contracts;
 /// <see cref="RunAt"/> (UTC) in the future the task waits, in state <c>Submitted</c>, until then.
 /// <see cref="Agents"/> named are the whole chain, also when there is one; <see cref="FollowFallback"/> true makes a single
 /// named agent bring its configured <c>Fallback</c> chain along. No agent named: the default agent with its chain (or
-/// alone, when <see cref="FollowFallback"/> is false).
+/// alone, when <see cref="FollowFallback"/> is false). <see cref="Model"/> is the model the chain's first agent is asked to
+/// use instead of its profile's default; the agents after it use their own.
 /// </summary>
 public sealed record SubmitTask(
     Guid TaskId,
@@ -20,4 +21,5 @@ public sealed record SubmitTask(
     IReadOnlyDictionary<string, string>? Labels,
     string? SubmittedBy,
     DateTime? RunAt = null,
-    bool? FollowFallback = null);
+    bool? FollowFallback = null,
+    string? Model = null);

@@ -18,7 +18,8 @@ sealed record SubmitRequest(
     bool? ExpectChanges,
     IReadOnlyDictionary<string, string>? Labels,
     DateTimeOffset? RunAt,
-    bool? Fallback);
+    bool? Fallback,
+    string? Model);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
 sealed record TaskActionRequest(string? Reason, string? By);

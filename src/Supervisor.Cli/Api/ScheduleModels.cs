@@ -14,6 +14,7 @@ sealed record TaskTemplate(
     string? Agent,
     IReadOnlyList<string>? Agents,
     bool? Fallback,
+    string? Model,
     RepositorySpec? Repository,
     string? Risk,
     int? TimeoutSeconds,

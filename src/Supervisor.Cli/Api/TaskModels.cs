@@ -45,7 +45,8 @@ sealed record TaskDetail(
     IReadOnlyList<AttemptView>? Attempts,
     IReadOnlyList<TransitionView>? Transitions,
     TaskResult? Result,
-    JsonElement? Usage);
+    JsonElement? Usage,
+    string? Model = null);
 
 sealed record AttemptView(
     int Number,
@@ -60,7 +61,8 @@ sealed record AttemptView(
     string? ErrorClass,
     string? Message,
     DateTimeOffset? NextRetryAt,
-    string? Branch);
+    string? Branch,
+    string? Model = null);
 
 sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At, string? By = null, string? Reason = null);
 

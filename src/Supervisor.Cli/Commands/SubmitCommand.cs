@@ -103,6 +103,7 @@ static class SubmitCommand
             ExpectChanges: task.ExpectChanges,
             Labels: task.Labels,
             RunAt: parse.GetValue(At),
-            Fallback: task.Fallback);
+            Fallback: task.Fallback,
+            Model: task.Model);
     }
 }

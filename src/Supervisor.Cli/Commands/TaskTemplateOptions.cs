@@ -52,6 +52,13 @@ static partial class TaskTemplateOptions
         },
     };
 
+    static readonly Option<string> Model = new("--model")
+    {
+        Description = "Model the first agent uses instead of its profile's default (agents that fall back use their own)",
+        HelpName = "NAME",
+        Validators = { result => RequireText(result, "--model needs a name") },
+    };
+
     static readonly Option<string> Repo = new("--repo")
     {
         Description = "Repository to work in: a local path (made absolute here) or a clone URL",
@@ -108,7 +115,7 @@ static partial class TaskTemplateOptions
     };
 
     /// <summary>The options, in the order help lists them.</summary>
-    public static IReadOnlyList<Option> All { get; } = [Agent, Agents, Fallback, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+    public static IReadOnlyList<Option> All { get; } = [Agent, Agents, Fallback, Model, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
     public static Argument<string> Prompt(string description) => new("PROMPT")
@@ -141,6 +148,7 @@ static partial class TaskTemplateOptions
             Agent: parse.GetValue(Agent)?.Trim(),
             Agents: agents,
             Fallback: parse.GetValue(Fallback) ? true : null,
+            Model: parse.GetValue(Model)?.Trim(),
             Repository: Repository(parse.GetValue(Repo), parse.GetValue(BaseRef)),
             Risk: parse.GetValue(Risk),
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),

@@ -89,6 +89,11 @@ static class ScheduleView
             : template.Agent is { Length: > 0 } agent ? Markup.Escape(agent)
             : "[dim](service default)[/]";
         Row("Chain", template.Fallback == true ? chain + " [dim]→ its Fallback chain[/]" : chain);
+        if (template.Model is { Length: > 0 } model)
+        {
+            Row("Model", Markup.Escape(model));
+        }
+
         Row("Repository", TaskView.Repository(template.Repository));
         if (template.Risk is { Length: > 0 } risk)
         {

@@ -31,6 +31,10 @@ static class TaskView
         }
 
         Row("Chain", Chain(task));
+        if (task.Model is { Length: > 0 } model)
+        {
+            Row("Model", $"{Markup.Escape(model)} [dim](for {Markup.Escape(task.Agents is { Count: > 0 } agents ? agents[0] : "the first agent")})[/]");
+        }
         Row("Repository", Repository(task.Repository));
         if (task.Risk is { Length: > 0 } risk)
         {

@@ -59,6 +59,10 @@ static class Timeline
         }
 
         parts.Add(Markup.Escape(Where(attempt)));
+        if (attempt.Model is { Length: > 0 } model)
+        {
+            parts.Add($"[dim]{Markup.Escape(model)}[/]");
+        }
 
         if (attempt.ExitCode is { } exitCode)
         {

@@ -21,8 +21,27 @@ public sealed class AgentOptions
     /// <summary>Provider endpoint (scheme://host:port) for profiles that talk to an API: the <c>{endpoint}</c> placeholder.</summary>
     public string? Endpoint { get; set; }
 
-    /// <summary>The model the agent is asked to use: the <c>{model}</c> placeholder.</summary>
+    /// <summary>The model the agent is asked to use by default: the <c>{model}</c> placeholder. A task may name another.</summary>
     public string? Model { get; set; }
+
+    /// <summary>
+    /// The models a task may name for this agent (<c>model</c> on submit); empty: any name that looks like a model's.
+    /// </summary>
+    public List<string> Models { get; set; } = [];
+
+    /// <summary>Whether the profile passes a model to its agent (uses <c>{model}</c> in Args, Env or Files).</summary>
+    public bool UsesModel =>
+        Args.Concat(Env.Values).Concat(Files.Values).Any(t => t.Contains("{model}", StringComparison.Ordinal));
+
+    /// <summary>This profile, asking its agent for <paramref name="model"/> instead of its default (this one when null).</summary>
+    public AgentOptions WithModel(string? model)
+    {
+        if (model is null || model == Model)
+            return this;
+        var copy = (AgentOptions)MemberwiseClone();
+        copy.Model = model;
+        return copy;
+    }
 
     /// <summary>
     /// <c>worker</c> (default): the agent sees the worker's HOME. <c>attempt</c>: a fresh, empty HOME (and TMPDIR) per

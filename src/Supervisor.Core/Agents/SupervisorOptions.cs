@@ -83,8 +83,12 @@ public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
         var texts = agent.Args.Concat(agent.Env.Values).Concat(agent.Files.Values).ToList();
         if (string.IsNullOrWhiteSpace(agent.Endpoint) && texts.Any(t => t.Contains("{endpoint}", StringComparison.Ordinal)))
             errors.Add($"{key}:Endpoint: the profile uses {{endpoint}} but no Endpoint is set.");
-        if (string.IsNullOrWhiteSpace(agent.Model) && texts.Any(t => t.Contains("{model}", StringComparison.Ordinal)))
+        if (string.IsNullOrWhiteSpace(agent.Model) && agent.UsesModel)
             errors.Add($"{key}:Model: the profile uses {{model}} but no Model is set.");
+        if (agent.Models.Count > 0 && !agent.UsesModel)
+            errors.Add($"{key}:Models: the profile does not use {{model}}, so a task cannot choose one.");
+        foreach (var model in agent.Models.Where(m => !AgentCatalog.IsValidModel(m)))
+            errors.Add($"{key}:Models: '{model}' is not a model name (1-100 letters, digits and . _ : / @ -).");
     }
 
     static void ValidatePatterns(string key, Dictionary<string, List<string>> patternsByClass, List<string> errors)

@@ -19,6 +19,9 @@ public sealed record SubmitTaskRequest(
     string? RunAt = null,
     [property: Description("With 'agent' (or one of 'agents'): true runs that agent's configured Fallback chain after it; false or omitted "
         + "runs the named agent only. With no agent: false runs the default agent alone; omitted brings its chain.")]
-    bool? Fallback = null);
+    bool? Fallback = null,
+    [property: Description("The model the first agent is asked to use instead of its profile's Model (its {model} placeholder); "
+        + "one of the profile's Models when it lists them. The agents after it use their own.")]
+    string? Model = null);
 
 public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);

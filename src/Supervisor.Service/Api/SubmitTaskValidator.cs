@@ -44,6 +44,8 @@ public sealed partial class SubmitTaskValidator(
                 Add(field, "agent names must not be empty.");
             else if (catalog.ResolveChain(requested, request.Agents is { Length: > 1 } ? null : request.Fallback) is { Error: { } error })
                 Add(field, error + ".");
+            else if (request.Model is { } model && ModelError(model, catalog.ResolveChain(requested, request.Fallback).Chain[0]) is { } modelError)
+                Add("model", modelError);
             if (request.Fallback == true && request.Agents is { Length: > 1 })
                 Add("fallback", "applies to a single agent ('agent'); an 'agents' list is the whole chain.");
         }
@@ -89,6 +91,19 @@ public sealed partial class SubmitTaskValidator(
             await ValidateRepositoryAsync(repository, Add, cancellationToken);
 
         return errors;
+    }
+
+    /// <summary>Why <paramref name="model"/> cannot be asked of <paramref name="agent"/> (the chain's first), or null when it can.</summary>
+    string? ModelError(string model, string agent)
+    {
+        var profile = catalog.Get(agent);
+        if (!profile.UsesModel)
+            return $"agent '{agent}' takes no model: its profile does not use {{model}}.";
+        if (!AgentCatalog.IsValidModel(model))
+            return $"'{model}' is not a model name: 1-100 letters, digits and . _ : / @ -, starting with a letter or digit.";
+        if (profile.Models.Count > 0 && !profile.Models.Contains(model, StringComparer.Ordinal))
+            return $"'{model}' is not one of agent '{agent}''s models: {string.Join(", ", profile.Models)}.";
+        return null;
     }
 
     /// <summary>Whether <paramref name="key"/> is a valid label key (also the rule of a schedule's name).</summary>

@@ -82,7 +82,8 @@ public static class TaskEndpoints
             request.Labels,
             http.HttpContext.User.Identity?.Name,
             request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null,
-            request.Fallback), cancellationToken);
+            request.Fallback,
+            request.Model), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }

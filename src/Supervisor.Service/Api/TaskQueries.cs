@@ -32,6 +32,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
                 {
                     LastHeartbeat = heartbeats.GetValueOrDefault(a.Id)?.At,
                     LastOutputAt = heartbeats.GetValueOrDefault(a.Id)?.LastOutputAt,
+                    Model = a.Model,
                     // An open attempt that no live heartbeat mentions any more ran on a worker that vanished.
                     WorkerLost = a.FinishedAt is not null ? null
                         : heartbeats.TryGetValue(a.Id, out var beat) ? beat.Lost
@@ -41,7 +42,8 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
             task.Transitions.Select(t => new TransitionView(t.From, t.To, t.Event, t.At, t.By, t.Reason)).ToList(),
             task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary),
             UsageView.Of(Sum(task.Attempts.Select(a => a.InputTokens)), Sum(task.Attempts.Select(a => a.OutputTokens)),
-                task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null));
+                task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null),
+            task.Model);
     }
 
     static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;

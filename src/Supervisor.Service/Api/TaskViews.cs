@@ -16,19 +16,22 @@ public sealed record TaskSummaryView(
         new(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt);
 }
 
-/// <summary>A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then).</summary>
+/// <summary>
+/// A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then); <see cref="Model"/>:
+/// the model its first agent was asked for instead of its profile's default.
+/// </summary>
 public sealed record TaskView(
     Guid Id, string State, string Prompt, IReadOnlyList<string> Agents, string? CurrentAgent, string? Risk,
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
     string? SubmittedBy, DateTime CreatedAt, DateTime? RunAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
-    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage);
+    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage, string? Model = null);
 
 public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);
 
 public sealed record AttemptView(
     int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,
     int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks, UsageView? Usage,
-    DateTime? LastHeartbeat = null, DateTime? LastOutputAt = null, bool? WorkerLost = null);
+    DateTime? LastHeartbeat = null, DateTime? LastOutputAt = null, bool? WorkerLost = null, string? Model = null);
 
 public sealed record UsageView(long? InputTokens, long? OutputTokens, decimal? CostUsd)
 {

@@ -17,7 +17,8 @@ public sealed record TaskTemplate(
     string? Verify,
     bool ExpectChanges,
     IReadOnlyDictionary<string, string>? Labels,
-    bool? Fallback = null)
+    bool? Fallback = null,
+    string? Model = null)
 {
     /// <summary>The label naming the schedule a task was made by (its id).</summary>
     public const string ScheduleLabel = "schedule";
@@ -39,6 +40,6 @@ public sealed record TaskTemplate(
             [ScheduledForLabel] = occurrenceAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
         };
         return new SubmitTask(taskId, Prompt, Agents, Repository, Risk, TimeoutSeconds, Verify, ExpectChanges, labels,
-            $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback);
+            $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback, Model: Model);
     }
 }

@@ -43,13 +43,13 @@ public sealed record TaskRecord(
     IReadOnlyDictionary<string, string> Labels, string? RepositoryPath, string? RepositoryUrl, string? BaseRef, int? TimeoutSeconds,
     string? Verify, bool ExpectChanges, string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     string? ResultAgent, string? ResultBranch, string? ResultCommit, string? ResultDiffStat, string? ResultSummary,
-    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt);
+    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt, string? Model = null);
 
 /// <summary>One run of one agent on a task.</summary>
 public sealed record AttemptRecord(
     Guid Id, int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, string? Branch, DateTime? StartedAt,
     DateTime? FinishedAt, int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, long? OutputChunks,
-    long? InputTokens, long? OutputTokens, decimal? CostUsd);
+    long? InputTokens, long? OutputTokens, decimal? CostUsd, string? Model = null);
 
 /// <summary>One line of a task's audit trail.</summary>
 public sealed record TransitionRecord(string From, string To, string Event, DateTime At, string? By, string? Reason);

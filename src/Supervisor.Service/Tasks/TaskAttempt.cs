@@ -21,6 +21,9 @@ public sealed class TaskAttempt
 
     public string? Branch { get; set; }
 
+    /// <summary>The model the agent was asked to use, as its worker reported it; null for a profile that names none.</summary>
+    public string? Model { get; set; }
+
     public DateTime? StartedAt { get; set; }
 
     public DateTime? FinishedAt { get; set; }

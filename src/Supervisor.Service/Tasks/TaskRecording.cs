@@ -18,6 +18,7 @@ static class TaskRecording
         task.Risk = message.Risk;
         task.TimeoutSeconds = message.TimeoutSeconds;
         task.Verify = message.Verify;
+        task.Model = message.Model;
         task.ExpectChanges = message.ExpectChanges;
         task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
@@ -39,6 +40,7 @@ static class TaskRecording
         attempt.Host ??= message.Host;
         attempt.Redelivery = message.Redelivery;
         attempt.Branch = message.Branch;
+        attempt.Model ??= message.Model;
     }
 
     /// <summary>

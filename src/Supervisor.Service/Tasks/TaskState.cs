@@ -67,6 +67,9 @@ public sealed class TaskState : SagaStateMachineInstance
 
     public Guid? ApprovalTimeoutTokenId { get; set; }
 
+    /// <summary>The model the chain's first agent is asked to use instead of its profile's default; null: the default.</summary>
+    public string? Model { get; set; }
+
     /// <summary>When a delayed task starts (UTC); it waits in Submitted until then. Null: at once.</summary>
     public DateTime? RunAt { get; set; }
 

@@ -205,7 +205,9 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
             task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositorySpec(task.RepositoryPath, task.RepositoryUrl, task.BaseRef),
             task.TimeoutSeconds,
             task.Verify,
-            task.ExpectChanges);
+            task.ExpectChanges,
+            // The task's model is for the agent it was submitted for; the agents after it use their own.
+            task.ChainIndex == 0 ? task.Model : null);
         var endpoint = await context.GetSendEndpoint(AgentQueues.Address(agent));
         await endpoint.Send(job, context.CancellationToken);
     }

@@ -20,7 +20,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
 
     public AgentJobStarted Started(AgentAttempt attempt, string? branch) =>
         new(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Redelivery, attempt.Agent, attempt.Worker, Environment.MachineName, branch,
-            clock.GetUtcNow().UtcDateTime);
+            clock.GetUtcNow().UtcDateTime, attempt.Profile.UsesModel ? attempt.Profile.Model : null);
 
     public Task OutputAsync(AgentAttempt attempt, OutputChunk chunk) =>
         PublishAsync(attempt.Context, new AgentLogChunk(attempt.TaskId, attempt.Id, attempt.Number, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At),

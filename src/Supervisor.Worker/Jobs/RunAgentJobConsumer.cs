@@ -29,7 +29,7 @@ public sealed partial class RunAgentJobConsumer(
     {
         var job = context.Message;
         using var entry = running.Receive(job.TaskId, job.Agent);
-        var delivery = AgentAttempt.Of(context, catalog.Get(job.Agent), options.Value.Id);
+        var delivery = AgentAttempt.Of(context, catalog.Get(job.Agent).WithModel(job.Model), options.Value.Id);
         AgentAttempt? attempt;
         try
         {

@@ -6,7 +6,7 @@ namespace Supervisor.IntegrationTests.Reliability;
 /// Agents played by a real flaky executable (TestAgents/flaky-agent.sh), with retry intervals shortened by
 /// configuration: alpha falls back to beta; gamma and delta stand alone; loop1 and loop2 fall back to each other;
 /// slow runs on two workers of its own that give running attempts one second of grace when stopped; quiet gives up on an
-/// agent silent for 2 s; hungry allocates more than its memory limit. The broker's consumer_timeout is taken to be 4 h.
+/// agent silent for 2 s; hungry allocates more than its memory limit; tuned and tuned2 print the model they are given. The broker's consumer_timeout is taken to be 4 h.
 /// </summary>
 public sealed class ReliabilityFixture : IAsyncLifetime
 {
@@ -53,10 +53,25 @@ public sealed class ReliabilityFixture : IAsyncLifetime
         config["Supervisor__Agents__hungry__Args__0"] = "-c";
         config["Supervisor__Agents__hungry__Args__1"] = "head -c 100000000 /dev/zero | tail -c 100000000 >/dev/null";
         config["Supervisor__Agents__hungry__MemoryMb"] = "64";
+        // tuned and tuned2 print the model they were given ({model}); tuned fails at once (Fatal) on the prompt "fail".
+        foreach (var (name, fails) in new[] { ("tuned", "yes"), ("tuned2", "no") })
+        {
+            var key = $"Supervisor__Agents__{name}__";
+            config[key + "Command"] = "/bin/sh";
+            config[key + "Args__0"] = "-c";
+            config[key + "Args__1"] = "echo \"model $1\"; if [ \"$0\" = fail ] && [ \"$FAILS\" = yes ]; then echo 'Invalid API key'; exit 1; fi";
+            config[key + "Args__2"] = "{prompt}";
+            config[key + "Args__3"] = "{model}";
+            config[key + "Env__FAILS"] = fails;
+            config[key + "Model"] = name + "-default";
+            config[key + "Models__0"] = name + "-default";
+            config[key + "Models__1"] = name + "-small";
+        }
+
         config["Supervisor__Broker__ConsumerTimeout"] = "4h";
 
         Stack = await SupervisorStack.StartAsync("reliability", config, services: 1);
-        await Stack.AddWorkerAsync("alpha,beta,gamma,delta,quiet,hungry");
+        await Stack.AddWorkerAsync("alpha,beta,gamma,delta,quiet,hungry,tuned,tuned2");
         await AddSlowWorkerAsync();
         await AddSlowWorkerAsync();
     }

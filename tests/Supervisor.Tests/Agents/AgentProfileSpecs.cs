@@ -52,6 +52,27 @@ public sealed class AgentProfileSpecs : IDisposable
     }
 
     [Fact]
+    public void Models_are_refused_for_a_profile_without_a_model_placeholder_and_must_look_like_model_names()
+    {
+        var options = Shipped(("Supervisor:Agents:shell:Models:0", "gpt-5.5"), ("Supervisor:Agents:codex:Models:0", "gpt 5; rm -rf /"));
+
+        var errors = options.Validate();
+
+        Assert.Contains("Supervisor:Agents:shell:Models: the profile does not use {model}, so a task cannot choose one.", errors);
+        Assert.Contains(errors, e => e.StartsWith("Supervisor:Agents:codex:Models: 'gpt 5; rm -rf /' is not a model name", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_job_naming_a_model_reaches_the_codex_process_in_place_of_the_default()
+    {
+        var codex = Shipped().Agents["codex"];
+
+        Assert.Contains("gpt-5.5-mini", AgentEnvironment.Arguments(codex.WithModel("gpt-5.5-mini"), "x", _workspace));
+        Assert.Contains("gpt-5.5", AgentEnvironment.Arguments(codex.WithModel(null), "x", _workspace));
+        Assert.Equal("gpt-5.5", codex.Model);
+    }
+
+    [Fact]
     public void An_endpoint_and_key_from_configuration_reach_the_codex_process_through_placeholders()
     {
         var codex = Shipped(("Supervisor:Agents:codex:Endpoint", "http://127.0.0.1:9999/"), ("Supervisor:Agents:codex:Env:OPENAI_API_KEY", "sk-secret-value"))

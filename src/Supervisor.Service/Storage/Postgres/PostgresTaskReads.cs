@@ -40,8 +40,8 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             task.UpdatedAt, task.FinishedAt, task.Error, task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat,
             task.ResultSummary,
             task.Attempts.Select(a => new AttemptRecord(a.Id, a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.Branch, a.StartedAt,
-                a.FinishedAt, a.ExitCode, a.ErrorClass, a.Message, a.NextRetryAt, a.OutputChunks, a.InputTokens, a.OutputTokens, a.CostUsd)).ToList(),
-            transitions, task.RunAt);
+                a.FinishedAt, a.ExitCode, a.ErrorClass, a.Message, a.NextRetryAt, a.OutputChunks, a.InputTokens, a.OutputTokens, a.CostUsd, a.Model)).ToList(),
+            transitions, task.RunAt, task.Model);
     }
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)

@@ -48,6 +48,7 @@ static class TaskStateMap
         task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
         task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
         task.Property(t => t.RunAt).HasColumnName("run_at");
+        task.Property(t => t.Model).HasColumnName("model");
         task.Property(t => t.RunAtTokenId).HasColumnName("run_at_token");
         task.Property(t => t.LastSendingMessageId).HasColumnName("last_sending_message");
         task.Property(t => t.LeaseId).HasColumnName("lease_id");
@@ -75,6 +76,7 @@ static class TaskStateMap
         attempt.Property(a => a.Host).HasColumnName("host");
         attempt.Property(a => a.Redelivery).HasColumnName("redelivery");
         attempt.Property(a => a.Branch).HasColumnName("branch");
+        attempt.Property(a => a.Model).HasColumnName("model");
         attempt.Property(a => a.StartedAt).HasColumnName("started_at");
         attempt.Property(a => a.FinishedAt).HasColumnName("finished_at");
         attempt.Property(a => a.ExitCode).HasColumnName("exit_code");

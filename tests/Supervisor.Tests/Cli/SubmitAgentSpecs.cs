@@ -6,10 +6,10 @@ using Supervisor.Cli.Commands;
 namespace Supervisor.Tests.Cli;
 
 /// <summary>
-/// <c>supervisor submit --agent NAME [--fallback]</c>: a named agent runs alone unless the task asks for its Fallback chain.
-/// The request is built and serialized, not posted.
+/// <c>supervisor submit --agent NAME [--fallback] [--model M]</c>: a named agent runs alone unless the task asks for its
+/// Fallback chain, and with the model the task names. The request is built and serialized, not posted.
 /// </summary>
-public sealed class SubmitFallbackSpecs
+public sealed class SubmitAgentSpecs
 {
     [Fact]
     public void An_agent_alone_sends_no_fallback_and_runs_on_that_agent_only()
@@ -19,6 +19,10 @@ public sealed class SubmitFallbackSpecs
         Assert.Equal("claude", body.GetProperty("agent").GetString());
         Assert.False(body.TryGetProperty("fallback", out _));
     }
+
+    [Fact]
+    public void A_model_is_sent_as_given() =>
+        Assert.Equal("gpt-5.5-mini", Body("submit", "fix it", "--agent", "codex", "--model", "gpt-5.5-mini").GetProperty("model").GetString());
 
     [Fact]
     public void Fallback_with_an_agent_is_sent() =>
