@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -97,8 +98,24 @@ sealed partial class AnthropicMessages : IProviderApi
 
     public async Task ErrorAsync(HttpContext context, Step step)
     {
+        if (step.Kind == StepKind.UsageWindow)
+        {
+            // A subscription's spent five-hour window, as the API reports it: the unified headers carry the reset.
+            var reset = DateTimeOffset.UtcNow.AddSeconds(step.ResetInSeconds).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            var headers = context.Response.Headers;
+            headers.RetryAfter = step.ResetInSeconds.ToString(CultureInfo.InvariantCulture);
+            headers["anthropic-ratelimit-unified-status"] = "rejected";
+            headers["anthropic-ratelimit-unified-reset"] = reset;
+            headers["anthropic-ratelimit-unified-representative-claim"] = "five_hour";
+            headers["anthropic-ratelimit-unified-5h-status"] = "rejected";
+            headers["anthropic-ratelimit-unified-5h-reset"] = reset;
+            headers["anthropic-ratelimit-unified-5h-utilization"] = "1.0";
+            headers["anthropic-ratelimit-unified-fallback"] = "unavailable";
+        }
+
         var (status, type, message) = step.Kind switch
         {
+            StepKind.UsageWindow => (429, "rate_limit_error", "This request would exceed your account's rate limit. Please try again later."),
             StepKind.RateLimited => (429, "rate_limit_error",
                 "This request would exceed your organization's rate limit of 50 requests per minute. Please try again later."),
             StepKind.Quota => (400, "invalid_request_error",
@@ -108,7 +125,7 @@ sealed partial class AnthropicMessages : IProviderApi
             _ => (500, "api_error", "Internal server error"),
         };
         if (step.RetryAfterSeconds > 0)
-            context.Response.Headers.RetryAfter = step.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = step.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers["request-id"] = "req_stub" + Guid.NewGuid().ToString("N")[..20];
         await Sse.JsonAsync(context.Response, status, new JsonObject
         {

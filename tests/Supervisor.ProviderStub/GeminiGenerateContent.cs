@@ -56,6 +56,8 @@ sealed class GeminiGenerateContent : IProviderApi
             StepKind.RateLimited => (429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
             StepKind.Quota => (429, "RESOURCE_EXHAUSTED",
                 "You exceeded your current quota, please check your plan and billing details. You have exhausted your daily quota on this model."),
+            StepKind.UsageWindow => (429, "RESOURCE_EXHAUSTED",
+                "You exceeded your current quota, please check your plan and billing details. Please retry in " + step.ResetInSeconds + "s."),
             StepKind.Overloaded => (503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
             StepKind.Unauthorized => (401, "UNAUTHENTICATED", "API key not valid. Please pass a valid API key."),
             _ => (500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"),
@@ -71,6 +73,23 @@ sealed class GeminiGenerateContent : IProviderApi
                     ["quotaId"] = "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
                 }),
             });
+        }
+
+        if (step.Kind == StepKind.UsageWindow)
+        {
+            // A per-minute quota (Gemini's window short enough to wait out) with the delay the API asks for.
+            details.Add(new JsonObject
+            {
+                ["@type"] = "type.googleapis.com/google.rpc.QuotaFailure",
+                ["violations"] = new JsonArray(new JsonObject
+                {
+                    ["quotaMetric"] = "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                    ["quotaId"] = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                    ["quotaDimensions"] = new JsonObject { ["location"] = "global", ["model"] = "gemini-2.5-flash" },
+                    ["quotaValue"] = "10",
+                }),
+            });
+            details.Add(new JsonObject { ["@type"] = "type.googleapis.com/google.rpc.RetryInfo", ["retryDelay"] = $"{step.ResetInSeconds}s" });
         }
 
         if (step.RetryAfterSeconds > 0)

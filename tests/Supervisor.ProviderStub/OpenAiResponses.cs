@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -97,6 +98,12 @@ sealed partial class OpenAiResponses : IProviderApi
 
     public async Task ErrorAsync(HttpContext context, Step step)
     {
+        if (step.Kind == StepKind.UsageWindow)
+        {
+            await UsageLimitReachedAsync(context, step.ResetInSeconds);
+            return;
+        }
+
         var (status, type, code, message) = step.Kind switch
         {
             StepKind.RateLimited => (429, "requests", "rate_limit_exceeded",
@@ -108,10 +115,38 @@ sealed partial class OpenAiResponses : IProviderApi
             _ => (500, "server_error", "server_error", "The server had an error while processing your request."),
         };
         if (step.RetryAfterSeconds > 0)
-            context.Response.Headers.RetryAfter = step.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = step.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         await Sse.JsonAsync(context.Response, status, new JsonObject
         {
             ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
+        });
+    }
+
+    /// <summary>
+    /// A ChatGPT plan's spent usage window, as the Codex backend reports it: the reset in the body and in the
+    /// <c>x-codex-primary-*</c> headers (the five-hour window; the secondary is the weekly one, not spent here).
+    /// </summary>
+    static async Task UsageLimitReachedAsync(HttpContext context, int resetInSeconds)
+    {
+        var resetAt = DateTimeOffset.UtcNow.AddSeconds(resetInSeconds).ToUnixTimeSeconds();
+        var headers = context.Response.Headers;
+        headers["x-codex-primary-used-percent"] = "100";
+        headers["x-codex-primary-window-minutes"] = "300";
+        headers["x-codex-primary-reset-at"] = resetAt.ToString(CultureInfo.InvariantCulture);
+        headers["x-codex-primary-reset-after-seconds"] = resetInSeconds.ToString(CultureInfo.InvariantCulture);
+        headers["x-codex-secondary-used-percent"] = "40";
+        headers["x-codex-secondary-window-minutes"] = "10080";
+        headers["x-codex-secondary-reset-at"] = DateTimeOffset.UtcNow.AddDays(3).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        await Sse.JsonAsync(context.Response, 429, new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["type"] = "usage_limit_reached",
+                ["message"] = "The usage limit has been reached",
+                ["plan_type"] = "plus",
+                ["resets_at"] = resetAt,
+                ["resets_in_seconds"] = resetInSeconds,
+            },
         });
     }
 

@@ -16,15 +16,20 @@ public enum StepKind
     Hang,
     /// <summary>Start a streaming answer, then drop the connection mid-stream.</summary>
     Drop,
+    /// <summary>A spent usage window (a subscription's five-hour limit) that resets after <see cref="Step.ResetInSeconds"/>.</summary>
+    UsageWindow,
+    /// <summary>Answer as <see cref="Ok"/> does, after <see cref="Step.DelayMs"/>.</summary>
+    Slow,
 }
 
-public sealed record Step(StepKind Kind, int RetryAfterSeconds)
+public sealed record Step(StepKind Kind, int RetryAfterSeconds, int ResetInSeconds = 0, int DelayMs = 0)
 {
     public static readonly Step Ok = new(StepKind.Ok, 0);
 
     /// <summary>
     /// <c>ok</c>, <c>429</c>, <c>429:retryAfter=N</c>, <c>quota</c>, <c>overloaded</c>, <c>500</c>, <c>401</c>, <c>hang</c>,
-    /// <c>drop</c>; <c>STEP*N</c> repeats a step N times (<c>500*2</c> is "fail twice, then the rest").
+    /// <c>drop</c>, <c>usage:resetIn=N</c> (a usage window spent for N more seconds), <c>slow:ms=N</c> (ok after N ms);
+    /// <c>STEP*N</c> repeats a step N times (<c>500*2</c> is "fail twice, then the rest").
     /// </summary>
     public static IEnumerable<Step> Parse(string text)
     {
@@ -40,15 +45,30 @@ public sealed record Step(StepKind Kind, int RetryAfterSeconds)
             "401" => StepKind.Unauthorized,
             "hang" => StepKind.Hang,
             "drop" => StepKind.Drop,
+            "usage" => StepKind.UsageWindow,
+            "slow" => StepKind.Slow,
             _ => throw new FormatException($"unknown step '{step}'"),
         };
-        var retryAfter = parts.Length == 2 && parts[1].StartsWith("retryAfter=", StringComparison.OrdinalIgnoreCase)
-            ? int.Parse(parts[1]["retryAfter=".Length..], CultureInfo.InvariantCulture)
-            : 0;
-        return Enumerable.Repeat(new Step(kind, retryAfter), times);
+        var parsed = kind switch
+        {
+            StepKind.UsageWindow => new Step(kind, 0, ResetInSeconds: Argument(parts, "resetIn=") ?? throw new FormatException($"'{step}' needs resetIn=N")),
+            StepKind.Slow => new Step(kind, 0, DelayMs: Argument(parts, "ms=") ?? throw new FormatException($"'{step}' needs ms=N")),
+            _ => new Step(kind, Argument(parts, "retryAfter=") ?? 0),
+        };
+        return Enumerable.Repeat(parsed, times);
     }
 
-    public override string ToString() => Kind + (RetryAfterSeconds > 0 ? $" (retry-after {RetryAfterSeconds}s)" : "");
+    static int? Argument(string[] parts, string name) =>
+        parts.Length == 2 && parts[1].StartsWith(name, StringComparison.OrdinalIgnoreCase)
+            ? int.Parse(parts[1][name.Length..], CultureInfo.InvariantCulture)
+            : null;
+
+    public override string ToString() => Kind switch
+    {
+        StepKind.UsageWindow => $"{Kind} (resets in {ResetInSeconds}s)",
+        StepKind.Slow => $"{Kind} ({DelayMs} ms)",
+        _ => Kind + (RetryAfterSeconds > 0 ? $" (retry-after {RetryAfterSeconds}s)" : ""),
+    };
 }
 
 /// <summary>

@@ -3,8 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace Supervisor.ProviderStub;
 
-/// <summary>A request the stub served, for tests and people to see what a CLI sent and what it got.</summary>
-public sealed record ServedRequest(DateTime At, string Api, string Method, string Path, bool AgentTurn, string? Script, string Step);
+/// <summary>
+/// A request the stub served, for tests and people to see what a CLI sent and what it got. <paramref name="Key"/> is the last
+/// four characters of the request's API key (which account asked), never the whole key.
+/// </summary>
+public sealed record ServedRequest(DateTime At, string Api, string Method, string Path, bool AgentTurn, string? Script, string Step, string? Key = null);
 
 /// <summary>
 /// Routes provider requests by the end of their path (so any base path works) to the API that speaks them, answers
@@ -17,6 +20,7 @@ public static class StubEndpoints
     public static void MapStub(this WebApplication app)
     {
         var scripts = new ScriptBook();
+        var limits = new AccountLimits(TimeProvider.System);
         var served = new ConcurrentQueue<ServedRequest>();
         IProviderApi anthropic = new AnthropicMessages(), openai = new OpenAiResponses(), gemini = new GeminiGenerateContent();
         var log = app.Logger;
@@ -40,6 +44,23 @@ public static class StubEndpoints
             return Results.NoContent();
         });
         app.MapGet("/_stub/requests", () => served.ToArray());
+        app.MapPost("/_stub/limits", (LimitRequest request) =>
+        {
+            try
+            {
+                limits.Add(request);
+                return Results.Ok(request);
+            }
+            catch (FormatException e)
+            {
+                return Results.BadRequest(new { error = e.Message });
+            }
+        });
+        app.MapDelete("/_stub/limits", () =>
+        {
+            limits.Clear();
+            return Results.NoContent();
+        });
 
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("provider stub\n"));
         // Not MapFallback(handler): its default pattern skips paths that look like files, as "gemini-2.5-flash:generateContent" does.
@@ -63,12 +84,27 @@ public static class StubEndpoints
 
             var json = JsonNode.Parse(body) ?? new JsonObject();
             var conversation = api.Read(json, context.Request);
+            var key = ApiKey(context.Request);
             var script = conversation.AgentTurn ? scripts.Find(api.Name, body) : null;
-            var step = script?.Next() ?? Step.Ok;
-            Record(new ServedRequest(DateTime.UtcNow, api.Name, context.Request.Method, path, conversation.AgentTurn, script?.Match, step.ToString()));
+            // An account's limit answers before the script and leaves its steps for after the reset, as a real window does.
+            var step = (conversation.AgentTurn ? limits.Find(api.Name, key) : null) ?? script?.Next() ?? Step.Ok;
+            Record(new ServedRequest(DateTime.UtcNow, api.Name, context.Request.Method, path, conversation.AgentTurn, script?.Match, step.ToString(),
+                key is { Length: > 0 } ? key[^Math.Min(4, key.Length)..] : null));
             switch (step.Kind)
             {
                 case StepKind.Ok:
+                    await api.AnswerAsync(context, conversation, Answer(api, conversation, script, json, body.Length / 4));
+                    break;
+                case StepKind.Slow:
+                    try
+                    {
+                        await Task.Delay(step.DelayMs, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break; // The client gave up waiting: nothing to answer.
+                    }
+
                     await api.AnswerAsync(context, conversation, Answer(api, conversation, script, json, body.Length / 4));
                     break;
                 case StepKind.Hang:
@@ -118,6 +154,21 @@ public static class StubEndpoints
             return new Answer.Text($"I created {file} as asked; the task is complete.", inputTokens);
         return (Answer?)api.WriteFile(conversation, file, script.Content, inputTokens)
             ?? new Answer.Text($"I cannot create {file}: none of the tools I was given can write files.", inputTokens);
+    }
+
+    /// <summary>The API key a request carries, in whichever header or parameter its API puts it.</summary>
+    static string? ApiKey(HttpRequest request)
+    {
+        foreach (var header in new[] { "x-api-key", "x-goog-api-key" })
+        {
+            if (request.Headers[header].ToString() is { Length: > 0 } value)
+                return value;
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return authorization["Bearer ".Length..].Trim();
+        return request.Query["key"].ToString() is { Length: > 0 } key ? key : null;
     }
 
     static async Task OtherAsync(HttpContext context, string path, string body)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Supervisor.Contracts;
+using Supervisor.Rules.Limits;
 
 namespace Supervisor.Rules.Interpretation;
 
@@ -14,13 +15,15 @@ sealed class ClaudeJson : IOutputFormat
 {
     public string Name => "claude-json";
 
-    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail)
+    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail, LimitContext at)
     {
         JsonObject? result = null;
         string? errorKind = null;
         TimeSpan? retryAfter = null;
+        LimitSignal? limit = null;
         foreach (var o in JsonLines.Objects(stdoutTail))
         {
+            limit = Signals.Stronger(limit, ClaudeLimits.Event(o, at));
             switch (JsonLines.Type(o))
             {
                 case "result":
@@ -50,7 +53,9 @@ sealed class ClaudeJson : IOutputFormat
         {
             var status = (int?)JsonLines.Long(result["api_error_status"]);
             var errorClass = ProviderErrors.Classify(status, $"{errorKind} {text}") ?? ErrorClasses.AgentFailure;
-            return new AgentReport(errorClass, "claude: " + ProviderErrors.Describe(status, text), retryAfter, usage, null);
+            // A signal only when the attempt ended on a limit; the events before it then say more (the retry delay, the reset).
+            var endedOnLimit = ClaudeLimits.Event(result, at) is not null;
+            return new AgentReport(errorClass, "claude: " + ProviderErrors.Describe(status, text), retryAfter, usage, null, endedOnLimit ? limit : null);
         }
 
         if (result["permission_denials"] is JsonArray { Count: > 0 } denials)
@@ -76,6 +81,8 @@ sealed class ClaudeJson : IOutputFormat
         var delay = JsonLines.Long(o["retry_delay_ms"]) is { } ms ? string.Create(CultureInfo.InvariantCulture, $", next try in {ms / 1000.0:0.0}s") : "";
         return $"claude retries on its own ({JsonLines.Long(o["attempt"])}/{JsonLines.Long(o["max_retries"])}): {status}{JsonLines.String(o["error"])}{delay}";
     }
+
+    public LimitSignal? Limit(string stream, string line, LimitContext at) => stream == "stdout" ? ClaudeLimits.Line(line, at) : null;
 
     static AttemptUsage? Usage(JsonObject result)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Supervisor.Contracts;
+using Supervisor.Rules.Limits;
 
 namespace Supervisor.Rules.Interpretation;
 
@@ -12,7 +13,7 @@ sealed class CodexJsonl : IOutputFormat
 {
     public string Name => "codex-jsonl";
 
-    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail)
+    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail, LimitContext at)
     {
         string? failure = null, lastError = null, answer = null, denied = null;
         long? input = null, output = null;
@@ -52,7 +53,7 @@ sealed class CodexJsonl : IOutputFormat
         {
             var status = ProviderErrors.StatusIn(message);
             return new AgentReport(ProviderErrors.Classify(status, message) ?? ErrorClasses.AgentFailure, "codex: " + ProviderErrors.Describe(status, message),
-                null, usage, null);
+                null, usage, null, CodexLimits.Message(message, at));
         }
 
         if (denied is not null)
@@ -75,4 +76,6 @@ sealed class CodexJsonl : IOutputFormat
 
         return "codex retries on its own: " + ProviderErrors.Trim(JsonLines.String(o["message"]) ?? "");
     }
+
+    public LimitSignal? Limit(string stream, string line, LimitContext at) => stream == "stdout" ? CodexLimits.Line(line, at) : null;
 }

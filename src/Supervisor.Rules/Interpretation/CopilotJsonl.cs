@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Supervisor.Contracts;
+using Supervisor.Rules.Limits;
 
 namespace Supervisor.Rules.Interpretation;
 
@@ -11,14 +12,17 @@ sealed class CopilotJsonl : IOutputFormat
 {
     public string Name => "copilot-jsonl";
 
-    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail)
+    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail, LimitContext at)
     {
         JsonObject? error = null;
         string? answer = null;
+        LimitSignal? limit = null;
         var seen = false;
         foreach (var o in JsonLines.Objects(stdoutTail))
         {
             seen = true;
+            if (JsonLines.Type(o) == "session.error")
+                limit = CopilotLimits.Event(o); // The error it ends on; its retries before are live signals only.
             switch (JsonLines.Type(o))
             {
                 case "session.error":
@@ -39,7 +43,7 @@ sealed class CopilotJsonl : IOutputFormat
             var message = JsonLines.String(error["message"]) ?? "copilot reported an error";
             var status = (int?)JsonLines.Long(error["statusCode"]);
             var errorClass = ProviderErrors.Classify(status, $"{JsonLines.String(error["errorType"])} {message}") ?? ErrorClasses.AgentFailure;
-            return new AgentReport(errorClass, "copilot: " + ProviderErrors.Describe(status, message), null, null, null);
+            return new AgentReport(errorClass, "copilot: " + ProviderErrors.Describe(status, message), null, null, null, limit);
         }
 
         return new AgentReport(null, null, null, null, Summaries.Of(answer));
@@ -51,4 +55,6 @@ sealed class CopilotJsonl : IOutputFormat
             return null;
         return $"copilot retries on its own: {JsonLines.String(o["data"]?["reason"])}";
     }
+
+    public LimitSignal? Limit(string stream, string line, LimitContext at) => stream == "stdout" ? CopilotLimits.Line(line) : null;
 }

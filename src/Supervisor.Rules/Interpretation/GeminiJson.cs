@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Supervisor.Contracts;
+using Supervisor.Rules.Limits;
 
 namespace Supervisor.Rules.Interpretation;
 
@@ -17,7 +18,7 @@ sealed partial class GeminiJson : IOutputFormat
 
     public string Name => "gemini-json";
 
-    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail)
+    public AgentReport? Interpret(ProcessOutcome outcome, string stdoutTail, string stderrTail, LimitContext at)
     {
         JsonObject? result = null;
         var answer = new StringBuilder();
@@ -51,7 +52,8 @@ sealed partial class GeminiJson : IOutputFormat
             var status = (int?)JsonLines.Long(error?["code"])
                          ?? (outcome.ExitCode is { } code && StatusByExitCode.TryGetValue(code, out var s) ? s : ProviderErrors.StatusIn(message));
             var errorClass = ProviderErrors.Classify(status, message + "\n" + stderrTail) ?? ErrorClasses.AgentFailure;
-            return new AgentReport(errorClass, "gemini: " + ProviderErrors.Describe(status, message), null, usage, null);
+            return new AgentReport(errorClass, "gemini: " + ProviderErrors.Describe(status, message), null, usage, null,
+                GeminiLimits.Text(message + "\n" + stderrTail, at) ?? (status == 429 ? Signals.Of(LimitKind.RateLimit, message) : null));
         }
 
         return new AgentReport(null, null, null, usage, Summaries.Of(answer.ToString()));
@@ -59,6 +61,8 @@ sealed partial class GeminiJson : IOutputFormat
 
     public string? RetryNotice(string stream, string line) =>
         stream == "stderr" && RetryLine().Match(line) is { Success: true } m ? "gemini retries on its own: " + ProviderErrors.Trim(m.Value) : null;
+
+    public LimitSignal? Limit(string stream, string line, LimitContext at) => GeminiLimits.Line(stream, line, at);
 
     static AgentReport ConfigurationError(int exitCode, string stderrTail)
     {

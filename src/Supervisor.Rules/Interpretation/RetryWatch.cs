@@ -1,4 +1,5 @@
 using System.Text;
+using Supervisor.Rules.Limits;
 
 namespace Supervisor.Rules.Interpretation;
 
@@ -8,8 +9,10 @@ namespace Supervisor.Rules.Interpretation;
 /// a <c>system</c> line, counted, and reported to <see cref="SignOfLife"/>: the attempt is alive and waiting on its
 /// provider, not producing noise. Output passes through unchanged. Past <paramref name="giveUpAfter"/> retries (when
 /// positive) it throws <see cref="OwnRetriesExhaustedException"/>, which makes the process runner kill the agent.
+/// Each line that reports a provider limit (a retry of a 429 included) is raised as <see cref="LimitSeen"/>, read at the
+/// time it arrives on <paramref name="time"/> (the system clock when not given).
 /// </summary>
-public sealed class RetryWatch(string format, Func<string, string, ValueTask> output, int giveUpAfter = 0)
+public sealed class RetryWatch(string format, Func<string, string, ValueTask> output, int giveUpAfter = 0, TimeProvider? time = null)
 {
     /// <summary>The stream of the supervisor's own notes in an attempt's output (the output collector's <c>system</c> stream).</summary>
     public const string SystemStream = "system";
@@ -21,6 +24,9 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
     /// <summary>Raised for each retry the CLI announces (a hook for heartbeats).</summary>
     public event Action<string>? SignOfLife;
 
+    /// <summary>Raised for each line that reports a provider limit, as soon as the agent prints it.</summary>
+    public event Action<LimitSignal>? LimitSeen;
+
     /// <summary>Provider retries the CLI announced so far.</summary>
     public int Retries => Volatile.Read(ref _announced);
 
@@ -28,7 +34,10 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
     public async ValueTask WriteAsync(string stream, string text)
     {
         await output(stream, text);
-        foreach (var notice in Notices(stream, text))
+        var (notices, limits) = Read(stream, text);
+        foreach (var limit in limits)
+            LimitSeen?.Invoke(limit);
+        foreach (var notice in notices)
         {
             var retries = Interlocked.Increment(ref _announced);
             SignOfLife?.Invoke(notice);
@@ -41,9 +50,10 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
         }
     }
 
-    List<string> Notices(string stream, string text)
+    (List<string> Notices, List<LimitSignal> Limits) Read(string stream, string text)
     {
         var notices = new List<string>();
+        var limits = new List<LimitSignal>();
         lock (_gate)
         {
             if (!_unfinishedLines.TryGetValue(stream, out var partial))
@@ -56,18 +66,21 @@ public sealed class RetryWatch(string format, Func<string, string, ValueTask> ou
                 // A line without end yet; a runaway one is not a retry notice.
                 if (partial.Length > 64 * 1024)
                     partial.Clear();
-                return notices;
+                return (notices, limits);
             }
 
             partial.Clear().Append(all, end + 1, all.Length - end - 1);
+            var at = LimitContext.At(time ?? TimeProvider.System);
             foreach (var line in all[..end].Split('\n'))
             {
                 if (OutputInterpreter.RetryNotice(format, stream, line) is { } notice)
                     notices.Add(notice);
+                if (OutputInterpreter.Limit(format, stream, line, at) is { } limit)
+                    limits.Add(limit);
             }
         }
 
-        return notices;
+        return (notices, limits);
     }
 }
 

@@ -1,7 +1,9 @@
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Rules.Interpretation;
+using Supervisor.Rules.Limits;
 using Supervisor.Tests.Execution;
+using Supervisor.Tests.Rules.Limits;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Jobs;
@@ -60,6 +62,42 @@ public sealed class RetryWatchSpecs(ITestOutputHelper output)
         await watch.WriteAsync("stdout", Reconnecting + "\n" + Reconnecting + "\n");
 
         Assert.Equal(0, watch.Retries);
+        Assert.Equal("", sink.Text(RetryWatch.SystemStream));
+    }
+
+    [Fact]
+    public async Task A_limit_in_the_live_output_is_raised_at_once_and_the_output_is_unchanged()
+    {
+        var sink = new OutputSink();
+        var now = new DateTime(2026, 12, 5, 11, 51, 0, DateTimeKind.Utc);
+        var watch = new RetryWatch("claude-json", sink.WriteAsync, time: new FixedTime(now, TimeZoneInfo.Utc));
+        var seen = new List<LimitSignal>();
+        watch.LimitSeen += seen.Add;
+        const string retry = """{"type":"system","subtype":"api_retry","attempt":1,"max_retries":1,"retry_delay_ms":20000,"error_status":429,"error":"rate_limit"}""";
+
+        // Split mid-line, as a pipe delivers it: nothing is raised before the line is whole.
+        await watch.WriteAsync("stdout", retry[..40]);
+        Assert.Empty(seen);
+        await watch.WriteAsync("stdout", retry[40..] + "\n");
+
+        var limit = Assert.Single(seen);
+        Assert.Equal((LimitKind.RateLimit, TimeSpan.FromSeconds(20)), (limit.Kind, limit.ResetIn));
+        Assert.Equal(retry + "\n", sink.Text("stdout"));
+        Assert.Equal(1, watch.Retries);
+    }
+
+    [Fact]
+    public async Task A_plain_profile_gets_the_generic_reading_of_each_line()
+    {
+        var sink = new OutputSink();
+        var watch = new RetryWatch(OutputInterpreter.Plain, sink.WriteAsync);
+        var seen = new List<LimitSignal>();
+        watch.LimitSeen += seen.Add;
+
+        await watch.WriteAsync("stderr", "HTTP/1.1 429 Too Many Requests\nretry-after: 30\nThe rate limit resets every hour.\n");
+
+        var limit = Assert.Single(seen);
+        Assert.Equal((LimitKind.RateLimit, TimeSpan.FromSeconds(30)), (limit.Kind, limit.ResetIn));
         Assert.Equal("", sink.Text(RetryWatch.SystemStream));
     }
 }

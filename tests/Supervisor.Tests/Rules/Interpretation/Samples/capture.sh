@@ -2,7 +2,8 @@
 # Regenerates the sample outputs the interpreter specs read: runs each real CLI (scripts/install-agent-clis.sh) against
 # the provider stub (tests/Supervisor.ProviderStub, built) with the arguments of its shipped profile, once per scenario,
 # and stores <cli>-<scenario>.stdout / .stderr / .exit here. Re-run after upgrading a CLI, then re-run the specs.
-#   tests/Supervisor.Tests/Rules/Interpretation/Samples/capture.sh [cli ...]
+#   [SCENARIOS="usage-window rate-limited-20"] tests/Supervisor.Tests/Rules/Interpretation/Samples/capture.sh [cli ...]
+# SCENARIOS (space-separated) captures only those scenarios; unset, all of them.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../../../../.." && pwd)"
@@ -17,15 +18,16 @@ for _ in $(seq 1 100); do grep -q 'listening on' "$WORK/stub.log" && break; slee
 ENDPOINT=$(grep -o 'http://[0-9.:]*' "$WORK/stub.log" | head -1)
 script() { curl -fsS -XPOST "$ENDPOINT/_stub/scripts" -H 'content-type: application/json' -d "$1" >/dev/null; }
 
-run() {   # run CLI SCENARIO STEPS_JSON ARGS...: one run in a fresh workspace and home
+run() {   # run CLI SCENARIO STEPS_JSON ARGS...: one run in a fresh workspace and home (TIMEOUT seconds, default 60)
     local cli=$1 scenario=$2 steps=$3; shift 3
+    [ -z "${SCENARIOS:-}" ] || [[ " $SCENARIOS " == *" $scenario "* ]] || return 0
     local key="sample-$cli-$scenario" ws="$WORK/ws-$cli-$scenario" home="$WORK/home-$cli-$scenario"
     mkdir -p "$ws" "$home/.gemini"
     printf '%s' '{"security":{"auth":{"selectedType":"gemini-api-key"}},"general":{"maxAttempts":1}}' >"$home/.gemini/settings.json"
     script "{\"match\":\"$key\",\"steps\":$steps,\"file\":\"hello.txt\",\"content\":\"hello from $cli\\n\"}"
     local args=() a
     for a in "$@"; do a=${a//\{prompt\}/Create hello.txt ($key)}; args+=("${a//\{endpoint\}/$ENDPOINT}"); done
-    (cd "$ws" && env -i PATH="$PATH" HOME="$home" LANG=C.UTF-8 TMPDIR="$WORK" "${ENVS[@]}" timeout 60 "$cli" "${args[@]}" \
+    (cd "$ws" && env -i PATH="$PATH" HOME="$home" LANG=C.UTF-8 TMPDIR="$WORK" "${ENVS[@]}" timeout "${TIMEOUT:-60}" "$cli" "${args[@]}" \
         >"$HERE/$cli-$scenario.stdout" 2>"$HERE/$cli-$scenario.stderr" </dev/null)
     echo $? >"$HERE/$cli-$scenario.exit"
     echo "$cli $scenario: exit $(cat "$HERE/$cli-$scenario.exit"), wrote: $(cat "$ws/hello.txt" 2>/dev/null | head -1)"
@@ -40,6 +42,7 @@ scenarios() {   # scenarios CLI ARGS...: every scripted failure
     run "$cli" server-error '["500*3"]' "$@"
     run "$cli" unauthorized '["401*3"]' "$@"
     run "$cli" dropped '["drop*3"]' "$@"
+    run "$cli" usage-window '["usage:resetIn=30*3"]' "$@"
 }
 
 want() { [ $# -eq 0 ] || printf '%s\n' "${SELECTED[@]}" | grep -qx "$1"; }
@@ -49,6 +52,8 @@ if [ ${#SELECTED[@]} -eq 0 ] || want claude; then
         ANTHROPIC_MODEL=claude-sonnet-4-5 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1)
     scenarios claude -p '{prompt}' --output-format stream-json --verbose --dangerously-skip-permissions
     run claude denied '[]' -p '{prompt}' --output-format stream-json --verbose
+    # The issue's case: told to retry once, claude waits out a 20 s retry-after itself before it gives up.
+    TIMEOUT=90 run claude rate-limited-20 '["429:retryAfter=20"]' -p '{prompt}' --output-format stream-json --verbose --dangerously-skip-permissions
 fi
 if [ ${#SELECTED[@]} -eq 0 ] || want codex; then
     ENVS=(OPENAI_API_KEY=sk-sample-0000000000000000)
