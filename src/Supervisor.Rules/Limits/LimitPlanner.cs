@@ -3,7 +3,7 @@ namespace Supervisor.Rules.Limits;
 /// <summary>
 /// The account limit decisions, pure: what a limit signal does to an account's block (<see cref="OnSignal"/>), whether an
 /// attempt may start on it (<see cref="DecideStart"/>), and what the release step does after a block, a probe or a freed
-/// slot (<c>PlanRelease</c>). The caller reads an <see cref="AccountSnapshot"/> under the account's row lock and
+/// slot (<see cref="PlanRelease"/>). The caller reads an <see cref="AccountSnapshot"/> under the account's row lock and
 /// writes what the planner decides in the same transaction, so the decisions of one account are serial across instances.
 /// Time comes in as parameters: the service's clock is <see cref="AccountSnapshot.Now"/>.
 /// </summary>
