@@ -5,7 +5,8 @@ namespace Supervisor.Contracts;
 /// the job will be redelivered to the same agent; null when the agent is given up on. <see cref="OutputChunks"/> is how
 /// many <see cref="AgentLogChunk"/>s the attempt published.
 /// <see cref="Start"/> carries the attempt's start when the worker did not publish it on its own (an attempt shorter than
-/// <c>Supervisor:Worker:AnnounceStartAfter</c>); the start is recorded first.
+/// <c>Supervisor:Worker:AnnounceStartAfter</c>); the start is recorded first. <see cref="Limit"/> is the provider limit the
+/// attempt ended on, when its output named one.
 /// </summary>
 public sealed record AgentAttemptFailed(
     Guid TaskId,
@@ -21,4 +22,5 @@ public sealed record AgentAttemptFailed(
     DateTime? NextRetryAt,
     long OutputChunks,
     AttemptUsage? Usage,
-    AgentJobStarted? Start = null);
+    AgentJobStarted? Start = null,
+    LimitReport? Limit = null);

@@ -2,7 +2,8 @@ namespace Supervisor.Contracts;
 
 /// <summary>
 /// Sent by every worker at a fixed interval (and once when it stops, with <see cref="Stopping"/>): who it is, which
-/// agents it serves and which attempts it is running.
+/// agents it serves and which attempts it is running. <see cref="Accounts"/> maps each agent it serves that has a provider
+/// account to that account.
 /// </summary>
 public sealed record WorkerHeartbeat(
     string WorkerId,
@@ -11,4 +12,5 @@ public sealed record WorkerHeartbeat(
     IReadOnlyList<RunningAttempt> Running,
     int Capacity,
     bool Stopping,
-    DateTime At);
+    DateTime At,
+    IReadOnlyDictionary<string, string>? Accounts = null);

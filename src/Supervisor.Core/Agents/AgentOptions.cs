@@ -88,6 +88,9 @@ public sealed class AgentOptions
 
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>How the provider's limits are handled (<c>Limits</c>): the account they apply to and how long they block it.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
     /// <summary>
     /// When the agent's CLI announces more retries of its own than this within one attempt (recognised in its output,
     /// see <c>OutputFormat</c>), the attempt is ended and counts as <c>Retryable</c>: for CLIs that retry an unreachable

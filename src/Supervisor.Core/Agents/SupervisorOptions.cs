@@ -62,6 +62,7 @@ public sealed class SupervisorOptions : Supervisor.Settings.IValidatedOptions
                 errors.Add($"{key}:Retry:MaxRetryAfter: must not be negative.");
             if (agent.Endpoint is { Length: > 0 } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
                 errors.Add($"{key}:Endpoint: '{endpoint}' is not an absolute URI.");
+            errors.AddRange(agent.Limits.Validate($"{key}:Limits"));
             ValidateProfile(key, agent, errors);
             ValidatePatterns($"{key}:ErrorPatterns", agent.ErrorPatterns, errors);
         }

@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using Supervisor.Rules.Limits;
+
+namespace Supervisor.Agents;
+
+/// <summary>
+/// How an agent's provider limits are handled, bound from <c>Supervisor:Agents:&lt;name&gt;:Limits</c>. A limit one
+/// attempt runs into applies to its account, fleet-wide.
+/// </summary>
+public sealed partial class LimitOptions
+{
+    /// <summary>
+    /// The account this agent's limits apply to, when several profiles share one subscription. Unset: the agent's name and
+    /// a fingerprint of its endpoint and keys (<c>claude/3fa9c2d1e0b4</c>), computed on each worker; a profile with neither
+    /// endpoint nor key has no account.
+    /// </summary>
+    public string? Account { get; set; }
+
+    /// <summary>The longest a signal blocks the account, whatever reset it names.</summary>
+    public TimeSpan MaxBlock { get; set; } = new AccountLimits().MaxBlock;
+
+    /// <summary>How long a signal that names no reset blocks the account, by kind.</summary>
+    public BlockDefaultOptions DefaultBlock { get; set; } = new();
+
+    /// <summary>
+    /// A running agent whose output shows a limit that resets further ahead than this is stopped at once (its CLI would
+    /// only sleep on its own retry, holding a worker); a nearer reset is left for the CLI to wait out.
+    /// </summary>
+    public TimeSpan EndAttemptWhenBlockedBeyond { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The planner's view of these settings.</summary>
+    public AccountLimits ToAccountLimits() => new()
+    {
+        MaxBlock = MaxBlock,
+        DefaultBlock = new BlockDefaults(DefaultBlock.RateLimit, DefaultBlock.UsageWindow, DefaultBlock.Quota, DefaultBlock.Billing),
+    };
+
+    /// <summary>Whether <paramref name="account"/> is a usable account name (it appears in URLs and metric labels).</summary>
+    public static bool IsValidAccount(string account) => AccountPattern().IsMatch(account);
+
+    internal IEnumerable<string> Validate(string key)
+    {
+        if (Account is { } account && !IsValidAccount(account))
+            yield return $"{key}:Account: '{account}' is not an account name (1-100 lower-case letters, digits and . _ - /, starting with a letter or digit).";
+        if (MaxBlock < TimeSpan.FromSeconds(1))
+            yield return $"{key}:MaxBlock: must be at least 1s.";
+        foreach (var (name, value) in DefaultBlock.Each().Where(d => d.Value <= TimeSpan.Zero))
+            yield return $"{key}:DefaultBlock:{name}: must be positive.";
+        if (EndAttemptWhenBlockedBeyond < TimeSpan.Zero)
+            yield return $"{key}:EndAttemptWhenBlockedBeyond: must not be negative.";
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,99}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex AccountPattern();
+}
+
+/// <summary>How long a signal without a reset blocks, per kind (<c>Limits:DefaultBlock</c>).</summary>
+public sealed class BlockDefaultOptions
+{
+    public TimeSpan RateLimit { get; set; } = BlockDefaults.Shipped.RateLimit;
+
+    public TimeSpan UsageWindow { get; set; } = BlockDefaults.Shipped.UsageWindow;
+
+    public TimeSpan Quota { get; set; } = BlockDefaults.Shipped.Quota;
+
+    public TimeSpan Billing { get; set; } = BlockDefaults.Shipped.Billing;
+
+    internal IEnumerable<KeyValuePair<string, TimeSpan>> Each() =>
+        [new(nameof(RateLimit), RateLimit), new(nameof(UsageWindow), UsageWindow), new(nameof(Quota), Quota), new(nameof(Billing), Billing)];
+}
