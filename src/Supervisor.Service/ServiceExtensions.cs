@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
 using Supervisor.Service.DeadLetters;
+using Supervisor.Service.Limits;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Metrics;
@@ -38,6 +39,7 @@ public static class ServiceExtensions
             x.AddConsumer<WorkerHeartbeatConsumer, WorkerHeartbeatConsumerDefinition>();
             x.AddSchedulerConsumers();
             x.AddConsumer<ScheduleWakeConsumer, ScheduleWakeConsumerDefinition>();
+            x.AddConsumer<AccountSignalConsumer, AccountSignalConsumerDefinition>();
         });
 
         builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);

@@ -9,7 +9,20 @@ sealed record AgentView(
     int? Concurrency,
     int? TimeoutSeconds,
     long? QueueDepth,
-    IReadOnlyList<WorkerView>? Workers);
+    IReadOnlyList<WorkerView>? Workers,
+    IReadOnlyList<AccountView>? Accounts = null);
+
+/// <summary>A provider account of an agent: ok, or cooling / blocked until a time by a limit of some kind.</summary>
+sealed record AccountView(
+    string Id,
+    string? State,
+    string? Kind,
+    DateTimeOffset? Until,
+    DateTimeOffset? Since,
+    string? LastSignal,
+    DateTimeOffset? LastSignalAt,
+    int Blocks,
+    int Workers);
 
 sealed record WorkerView(
     string Id,

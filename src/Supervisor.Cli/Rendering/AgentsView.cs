@@ -32,6 +32,20 @@ static class AgentsView
 
         console.Write(table);
 
+        var accounts = agents.SelectMany(a => (a.Accounts ?? []).Select(account => (Agent: a.Name, Account: account))).ToList();
+        if (accounts.Count > 0)
+        {
+            var accountTable = new Table().Border(TableBorder.None).AddColumn("AGENT").AddColumn("ACCOUNT").AddColumn("STATE").AddColumn("LAST LIMIT");
+            Columns.Spread(accountTable);
+            foreach (var (agent, account) in accounts)
+            {
+                accountTable.AddRow(Markup.Escape(agent), Markup.Escape(account.Id), AccountState(account, now), LastLimit(account, now));
+            }
+
+            console.WriteLine();
+            console.Write(accountTable);
+        }
+
         foreach (var agent in agents.Where(a => a.Workers is { Count: > 0 }))
         {
             var tree = new Tree($"[bold]{Markup.Escape(agent.Name)}[/] [dim]workers[/]");
@@ -57,6 +71,30 @@ static class AgentsView
         var liveMarkup = live == 0 ? "[red]0 live[/]" : $"{live} live";
         return lost == 0 ? liveMarkup : $"{liveMarkup}, [red]{lost} lost[/]";
     }
+
+    /// <summary><c>ok</c>, or <c>blocked until 14:05 (in 11m) (usage window)</c>.</summary>
+    public static string AccountState(AccountView account, DateTimeOffset now)
+    {
+        if (account.State is not ("cooling" or "blocked") || account.Until is not { } until)
+        {
+            return "[green]ok[/]";
+        }
+
+        var kind = account.Kind switch
+        {
+            "rateLimit" => "rate limit",
+            "usageWindow" => "usage window",
+            { } other => other,
+            null => "limit",
+        };
+        var left = until > now ? $"in {Format.Countdown(until - now)}" : "ending";
+        return $"[yellow]{account.State} until {Format.Moment(until, now)}[/] [dim]({left}, {Markup.Escape(kind)})[/]";
+    }
+
+    static string LastLimit(AccountView account, DateTimeOffset now) =>
+        account.LastSignalAt is { } at
+            ? $"[dim]{Format.Age(at, now)} ago:[/] {Markup.Escape(Format.OneLine(account.LastSignal, 60))}"
+            : "[dim]none[/]";
 
     static string Worker(WorkerView worker, DateTimeOffset now)
     {

@@ -1,5 +1,6 @@
 using Supervisor.Agents;
 using Supervisor.Service.Fleet;
+using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Api;
 
@@ -7,22 +8,31 @@ public static class AgentEndpoints
 {
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/agents", async (AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, CancellationToken cancellationToken) =>
+        app.MapGet("/api/agents", async (AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, IAccountStore accounts, TimeProvider clock,
+            CancellationToken cancellationToken) =>
         {
             var workers = await fleet.WorkersAsync(cancellationToken);
+            var stored = await accounts.ListAsync(cancellationToken);
+            var now = clock.GetUtcNow().UtcDateTime;
             var agents = new List<AgentView>();
             foreach (var (name, agent) in catalog.Agents.OrderBy(a => a.Key, StringComparer.CurrentCulture))
             {
+                var serving = workers.Where(w => w.Agents.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
+                // The accounts the live workers use for this agent, and any other that reported a limit for it.
+                var named = serving.Where(w => !w.Lost).Select(w => w.Accounts.GetValueOrDefault(name)).OfType<string>();
+                var ids = named.Concat(stored.Where(a => string.Equals(a.Agent, name, StringComparison.OrdinalIgnoreCase)).Select(a => a.Id))
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+                var views = ids.Select(id => AccountView.Of(id, stored.FirstOrDefault(a => a.Id == id),
+                    serving.Count(w => !w.Lost && w.Accounts.GetValueOrDefault(name) == id), now)).ToList();
                 agents.Add(new AgentView(name, agent.Command, agent.Isolation, agent.Fallback, agent.Concurrency, agent.TimeoutSeconds,
-                    await queues.DepthAsync(name, cancellationToken),
-                    workers.Where(w => w.Agents.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList()));
+                    await queues.DepthAsync(name, cancellationToken), serving, views));
             }
 
             return TypedResults.Ok(agents);
         })
             .WithTags("Agents")
             .WithName("ListAgents")
-            .WithSummary("List the configured agents, with their queue depth and the workers that serve them");
+            .WithSummary("List the configured agents, with their queue depth, the workers that serve them and the state of their provider accounts");
         return app;
     }
 }

@@ -43,8 +43,9 @@ public sealed record TransitionView(string From, string To, string Event, DateTi
 
 public sealed record ResultView(string Agent, string? Branch, string? Commit, string? DiffStat, string? Summary);
 
+/// <summary>A configured agent: its queue, the workers that serve it, and the provider accounts they use (<see cref="AccountView"/>).</summary>
 public sealed record AgentView(
     string Name, string? Command, string Isolation, string? Fallback, int Concurrency, int TimeoutSeconds, long? QueueDepth,
-    IReadOnlyList<Fleet.WorkerView> Workers);
+    IReadOnlyList<Fleet.WorkerView> Workers, IReadOnlyList<AccountView> Accounts);
 
 public sealed record TaskCommandRequest(string? Reason, string? By);

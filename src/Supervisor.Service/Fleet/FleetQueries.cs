@@ -4,7 +4,11 @@ using Supervisor.Service.Storage;
 namespace Supervisor.Service.Fleet;
 
 public sealed record WorkerView(string Id, string Host, IReadOnlyList<string> Agents, bool Busy, int Running, int Capacity,
-    IReadOnlyList<Guid> CurrentTasks, DateTime LastHeartbeat, bool Stopping, bool Lost);
+    IReadOnlyList<Guid> CurrentTasks, DateTime LastHeartbeat, bool Stopping, bool Lost)
+{
+    /// <summary>The provider account of each agent the worker serves that has one (agent → account).</summary>
+    public IReadOnlyDictionary<string, string> Accounts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
 
 /// <summary>The fleet as the workers' latest heartbeats describe it.</summary>
 public sealed class FleetQueries(IWorkerRegistry registry, IOptions<FleetOptions> options, TimeProvider clock)
@@ -21,7 +25,10 @@ public sealed class FleetQueries(IWorkerRegistry registry, IOptions<FleetOptions
             if (worker.Stopping && now - last > fleet.LostAfter)
                 continue;
             workers.Add(new WorkerView(worker.Id, worker.Host, worker.Agents, worker.Running.Count > 0, worker.Running.Count, worker.Capacity,
-                worker.Running.Select(r => r.TaskId).Distinct().ToList(), last, worker.Stopping, now - last > fleet.LostAfter));
+                worker.Running.Select(r => r.TaskId).Distinct().ToList(), last, worker.Stopping, now - last > fleet.LostAfter)
+            {
+                Accounts = worker.Accounts,
+            });
         }
 
         return workers;

@@ -21,7 +21,7 @@ public static class MetricsEndpoint
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, DeadLetterQueues deadLetters,
-            CancellationToken cancellationToken) =>
+            IAccountStore accounts, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             var series = await totals.ReadAsync(cancellationToken);
             IEnumerable<MetricSeries> Of(string family) =>
@@ -48,6 +48,18 @@ public static class MetricsEndpoint
 
             text.Family(QueueWait, "histogram", "From submit to the start of a task's first attempt (tasks without approval), by agent.");
             Histogram(text, QueueWait, await totals.BoundsAsync(QueueWait, cancellationToken), Of(QueueWait));
+
+            text.Family("supervisor_account_blocks_total", "counter", "Block episodes of each provider account, by the limit's kind (a later signal that extends a block is none).");
+            foreach (var s in Of("supervisor_account_blocks_total"))
+                text.Sample("supervisor_account_blocks_total", s.Value, ("account", s.Agent), ("kind", s.Label));
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            text.Family("supervisor_account_blocked_until_seconds", "gauge", "When the block of each cooling or blocked provider account ends (Unix seconds).");
+            foreach (var account in (await accounts.ListAsync(cancellationToken)).Select(a => Api.AccountView.Of(a.Id, a, 0, now)))
+            {
+                if (account is { Until: { } until, Kind: { } kind })
+                    text.Sample("supervisor_account_blocked_until_seconds", new DateTimeOffset(until).ToUnixTimeSeconds(), ("account", account.Id), ("state", account.State), ("kind", kind));
+            }
 
             var workers = await fleet.WorkersAsync(cancellationToken);
             text.Family("supervisor_workers", "gauge", "Workers by agent they serve and status (live, lost).");

@@ -18,9 +18,10 @@ public interface IWorkerRegistry
     Task<IReadOnlyList<RunningAttemptRecord>> RunningAsync(IReadOnlyCollection<Guid> attemptIds, CancellationToken cancellationToken);
 }
 
-/// <summary>A worker as its latest heartbeat describes it.</summary>
+/// <summary>A worker as its latest heartbeat describes it; <see cref="Accounts"/>: the provider account of each agent that has one.</summary>
 public sealed record WorkerRecord(
-    string Id, string Host, IReadOnlyList<string> Agents, IReadOnlyList<RunningAttempt> Running, int Capacity, bool Stopping, DateTime LastHeartbeat);
+    string Id, string Host, IReadOnlyList<string> Agents, IReadOnlyList<RunningAttempt> Running, int Capacity, bool Stopping, DateTime LastHeartbeat,
+    IReadOnlyDictionary<string, string> Accounts);
 
 /// <summary>An attempt a worker's latest heartbeat reports running.</summary>
 public sealed record RunningAttemptRecord(Guid AttemptId, string Worker, DateTime LastHeartbeat, DateTime? LastOutputAt);

@@ -37,6 +37,7 @@ public static class PostgresStorageExtensions
         services.AddSingleton<IWorkerRegistry, PostgresWorkerRegistry>();
         services.AddSingleton<ILogStore, PostgresLogStore>();
         services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
+        services.AddSingleton<IAccountStore, PostgresAccountStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);
         // Each command a span, whenever the host traces (SupervisorTelemetry); without tracing no provider is built.
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());

@@ -22,10 +22,11 @@ sealed class PostgresWorkerRegistry(NpgsqlDataSource dataSource) : IWorkerRegist
         }
 
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO workers (id, host, agents, running, capacity, stopping, last_heartbeat)
-            VALUES (@id, @host, @agents, @running, @capacity, @stopping, @at)
+            INSERT INTO workers (id, host, agents, running, capacity, stopping, last_heartbeat, accounts)
+            VALUES (@id, @host, @agents, @running, @capacity, @stopping, @at, @accounts)
             ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, agents = EXCLUDED.agents, running = EXCLUDED.running,
-                capacity = EXCLUDED.capacity, stopping = EXCLUDED.stopping, last_heartbeat = EXCLUDED.last_heartbeat
+                capacity = EXCLUDED.capacity, stopping = EXCLUDED.stopping, last_heartbeat = EXCLUDED.last_heartbeat,
+                accounts = EXCLUDED.accounts
             WHERE workers.last_heartbeat <= EXCLUDED.last_heartbeat
             """,
             new
@@ -37,6 +38,7 @@ sealed class PostgresWorkerRegistry(NpgsqlDataSource dataSource) : IWorkerRegist
                 capacity = heartbeat.Capacity,
                 stopping = heartbeat.Stopping,
                 at = Pg.TimestampTz(heartbeat.At),
+                accounts = Pg.Jsonb(JsonSerializer.Serialize(heartbeat.Accounts ?? new Dictionary<string, string>(StringComparer.Ordinal), JsonSerializerOptions.Web)),
             },
             cancellationToken: cancellationToken));
     }
@@ -46,12 +48,13 @@ sealed class PostgresWorkerRegistry(NpgsqlDataSource dataSource) : IWorkerRegist
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<WorkerRow>(new CommandDefinition("""
             SELECT id AS Id, host AS Host, agents AS Agents, running AS Running, capacity AS Capacity, stopping AS Stopping,
-                   last_heartbeat AS LastHeartbeat
+                   last_heartbeat AS LastHeartbeat, coalesce(accounts, '{}'::jsonb)::text AS Accounts
             FROM workers WHERE last_heartbeat > @heardSince ORDER BY id
             """, new { heardSince = Pg.TimestampTz(heardSince) }, cancellationToken: cancellationToken));
         return rows.Select(r => new WorkerRecord(r.Id, r.Host, r.Agents,
                 JsonSerializer.Deserialize<List<RunningAttempt>>(r.Running, JsonSerializerOptions.Web) ?? [], r.Capacity, r.Stopping,
-                DateTime.SpecifyKind(r.LastHeartbeat, DateTimeKind.Utc)))
+                DateTime.SpecifyKind(r.LastHeartbeat, DateTimeKind.Utc),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(r.Accounts, JsonSerializerOptions.Web) ?? []))
             .ToList();
     }
 
@@ -78,6 +81,8 @@ sealed class PostgresWorkerRegistry(NpgsqlDataSource dataSource) : IWorkerRegist
         public string[] Agents { get; set; } = [];
 
         public string Running { get; set; } = "[]";
+
+        public string Accounts { get; set; } = "{}";
 
         public int Capacity { get; set; }
 
