@@ -28,8 +28,6 @@ public sealed class WorkerHeartbeatConsumerDefinition : ConsumerDefinition<Worke
         IConsumerConfigurator<WorkerHeartbeatConsumer> consumerConfigurator, IRegistrationContext context)
     {
         // A heartbeat kept through a database outage still tells, once recorded, when its worker was last heard of.
-        var faults = context.GetRequiredService<IStorageFaults>();
-        endpointConfigurator.UseStorageRideOut(context, faults.IsRetryable, TimeSpan.FromMilliseconds(200),
-            r => r.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+        endpointConfigurator.UseStorageRideOut(context);
     }
 }

@@ -57,8 +57,6 @@ public sealed class AccountSignalConsumerDefinition : ConsumerDefinition<Account
         IConsumerConfigurator<AccountSignalConsumer> consumerConfigurator, IRegistrationContext context)
     {
         // A limit lost to a database outage would let every queued task of the account run into it: ride the outage out.
-        var faults = context.GetRequiredService<IStorageFaults>();
-        endpointConfigurator.UseStorageRideOut(context, faults.IsRetryable, TimeSpan.FromMilliseconds(200),
-            r => r.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+        endpointConfigurator.UseStorageRideOut(context);
     }
 }

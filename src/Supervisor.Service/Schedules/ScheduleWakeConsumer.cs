@@ -36,8 +36,6 @@ public sealed class ScheduleWakeConsumerDefinition : ConsumerDefinition<Schedule
         IConsumerConfigurator<ScheduleWakeConsumer> consumerConfigurator, IRegistrationContext context)
     {
         // A wake-up that arrives while the database is away is decided once it is back: its fires are then caught up.
-        var faults = context.GetRequiredService<IStorageFaults>();
-        endpointConfigurator.UseStorageRideOut(context, faults.IsRetryable, TimeSpan.FromMilliseconds(200),
-            r => r.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+        endpointConfigurator.UseStorageRideOut(context);
     }
 }

@@ -51,6 +51,14 @@ public static class StorageRideOut
     }
 
     /// <summary>
+    /// The policy of a consumer that writes the service's own tables: storage faults (<see cref="IStorageFaults"/>)
+    /// ridden out from 200 ms on, anything else retried ten times, exponentially up to 10 s.
+    /// </summary>
+    public static void UseStorageRideOut(this IConsumePipeConfigurator endpoint, IRegistrationContext context) =>
+        endpoint.UseStorageRideOut(context, context.GetRequiredService<IStorageFaults>().IsRetryable, TimeSpan.FromMilliseconds(200),
+            r => r.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+
+    /// <summary>
     /// Retries storage faults for <see cref="StorageOptions.RideOutFor"/> (outermost, so that a storage fault starts the
     /// handling over), and any other exception that <paramref name="otherRetry"/> names with its short, bounded retry.
     /// </summary>
