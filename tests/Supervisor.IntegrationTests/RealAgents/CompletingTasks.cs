@@ -27,4 +27,28 @@ public sealed class CompletingTasks(RealAgentsFixture fixture)
         if (agent != "copilot")
             Assert.True(attempt["usage"]!["inputTokens"]!.GetValue<long>() > 0, $"{agent}'s usage was not recorded: {attempt}");
     }
+
+    /// <summary>A prompt is never read as the CLI's options, whatever it starts with (each profile ends them before it).</summary>
+    [Theory]
+    [InlineData("claude")]
+    [InlineData("codex")]
+    [InlineData("gemini")]
+    [InlineData("copilot")]
+    public async Task A_prompt_that_starts_like_an_option_reaches_the_agent_as_its_prompt(string agent)
+    {
+        using var work = await RealAgentTask.CreateAsync(fixture.Stack.Api);
+        await fixture.Stub.ScriptAsync(work.Case, [], file: "flags.txt", content: "not a flag\n");
+
+        var id = await fixture.Stack.Api.SubmitAsync(new
+        {
+            prompt = "--version --help " + work.Prompt("flags.txt"),
+            agents = new[] { agent },
+            repository = new { path = work.Repository.Path },
+            expectChanges = true,
+        });
+        var task = await fixture.Stack.Api.WaitForAsync(id, RealAgentTask.Timeout);
+
+        Assert.Equal("Succeeded", RealAgentTask.State(task));
+        Assert.Equal("not a flag\n", await work.Repository.GitAsync("show", $"{task["result"]!["branch"]!.GetValue<string>()}:flags.txt"));
+    }
 }

@@ -79,7 +79,7 @@ public sealed class RealAgentsFixture : IAsyncLifetime
     void ReadonlyClaude(Dictionary<string, string> config)
     {
         const string key = "Supervisor__Agents__claude-readonly__";
-        string[] args = ["-p", "{prompt}", "--output-format", "stream-json", "--verbose"];
+        string[] args = ["-p", "--output-format", "stream-json", "--verbose", "--", "{prompt}"];
         config[key + "Command"] = "claude";
         for (var i = 0; i < args.Length; i++)
             config[key + "Args__" + i.ToString(CultureInfo.InvariantCulture)] = args[i];

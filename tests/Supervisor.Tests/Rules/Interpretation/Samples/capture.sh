@@ -50,10 +50,10 @@ SELECTED=("$@")
 if [ ${#SELECTED[@]} -eq 0 ] || want claude; then
     ENVS=(IS_SANDBOX=1 ANTHROPIC_BASE_URL="$ENDPOINT" ANTHROPIC_API_KEY=sk-ant-sample-0000000000000000 CLAUDE_CODE_MAX_RETRIES=1
         ANTHROPIC_MODEL=claude-sonnet-4-5 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1)
-    scenarios claude -p '{prompt}' --output-format stream-json --verbose --dangerously-skip-permissions
-    run claude denied '[]' -p '{prompt}' --output-format stream-json --verbose
+    scenarios claude -p --output-format stream-json --verbose --dangerously-skip-permissions -- '{prompt}'
+    run claude denied '[]' -p --output-format stream-json --verbose -- '{prompt}'
     # The case: told to retry once, claude waits out a 20 s retry-after itself before it gives up.
-    TIMEOUT=90 run claude rate-limited-20 '["429:retryAfter=20"]' -p '{prompt}' --output-format stream-json --verbose --dangerously-skip-permissions
+    TIMEOUT=90 run claude rate-limited-20 '["429:retryAfter=20"]' -p --output-format stream-json --verbose --dangerously-skip-permissions -- '{prompt}'
 fi
 if [ ${#SELECTED[@]} -eq 0 ] || want codex; then
     ENVS=(OPENAI_API_KEY=sk-sample-0000000000000000)
@@ -63,13 +63,13 @@ if [ ${#SELECTED[@]} -eq 0 ] || want codex; then
 fi
 if [ ${#SELECTED[@]} -eq 0 ] || want gemini; then
     ENVS=(GEMINI_API_KEY=sample-gemini-key GOOGLE_GEMINI_BASE_URL="$ENDPOINT")
-    scenarios gemini -p '{prompt}' -o stream-json --skip-trust --yolo -m gemini-2.5-flash
+    scenarios gemini '--prompt={prompt}' -o stream-json --skip-trust --yolo -m gemini-2.5-flash
 fi
 if [ ${#SELECTED[@]} -eq 0 ] || want copilot; then
     ENVS=(COPILOT_OFFLINE=true COPILOT_PROVIDER_BASE_URL="$ENDPOINT/v1" COPILOT_PROVIDER_TYPE=openai COPILOT_PROVIDER_WIRE_API=responses
         COPILOT_PROVIDER_API_KEY=sk-sample-0000000000000000 COPILOT_MODEL=gpt-5.5 COPILOT_AUTO_UPDATE=false)
     # Copilot's own retries (5, ~15 s) cannot be turned down: three failures are retried away, a 401 is not.
-    COPILOT_ARGS=(-p '{prompt}' --output-format json --allow-all --no-ask-user --no-auto-update)
+    COPILOT_ARGS=('--prompt={prompt}' --output-format json --allow-all --no-ask-user --no-auto-update)
     run copilot ok '[]' "${COPILOT_ARGS[@]}"
     run copilot retried-then-ok '["429:retryAfter=1*3"]' "${COPILOT_ARGS[@]}"
     run copilot unauthorized '["401*9"]' "${COPILOT_ARGS[@]}"
