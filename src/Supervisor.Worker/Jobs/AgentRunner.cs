@@ -40,7 +40,7 @@ public sealed class AgentRunner(
         var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
         AgentHome.Create(agent, workspace.Path);
         var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries, clock);
-        var limits = new AttemptLimitWatch(attempt, AccountIdentity.Of(attempt.Agent, agent), secrets, agent.Limits.EndAttemptWhenBlockedBeyond,
+        using var limits = new AttemptLimitWatch(attempt, AccountIdentity.Of(attempt.Agent, agent), secrets, agent.Limits.EndAttemptWhenBlockedBeyond,
             collector.WriteAsync, events, metrics, clock);
         retries.LimitSeen += limits.Seen;
         var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
@@ -52,10 +52,10 @@ public sealed class AgentRunner(
         // the job meanwhile waits on this attempt's lease, which the heartbeats keep, and is dropped when the result is recorded.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
         using var idle = new IdleWatch(agent.IdleTimeoutSeconds is { } idleSeconds ? TimeSpan.FromSeconds(idleSeconds) : null, clock);
-        var outcome = await RunAgentAsync(attempt, spec, entry, retries, limits, idle, stop.Token);
+        var (outcome, stoppedOnLimit) = await RunAgentAsync(attempt, spec, entry, retries, limits, idle, stop.Token);
         var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
-        var failure = limits.EndedBecause is { } limited && !outcome.Cancelled
-            ? new Classification(ErrorClasses.RateLimited, limited)
+        var failure = stoppedOnLimit
+            ? new Classification(ErrorClasses.RateLimited, limits.StoppedBecause!)
             : idle.HasStalled && outcome.TimedOut
             ? new Classification(ErrorClasses.Timeout, $"the agent stalled: no output for {idle.Limit!.Value.TotalSeconds:0} s (IdleTimeoutSeconds), killed")
             : Classify(agent, outcome, report, collector);
@@ -87,15 +87,16 @@ public sealed class AgentRunner(
     }
 
     /// <summary>
-    /// The agent's process, traced, its output a sign of life for the heartbeat and the idle watch and counted for the
-    /// metrics. A run the idle watch ended is a timeout, not a cancellation.
+    /// The agent's process, traced, its output a sign of life for the heartbeat and the idle watch, counted for the
+    /// metrics and read for limits. A run the idle watch ended is a timeout, one the limit watch ended a failure (its
+    /// class is the watch's), not a cancellation.
     /// </summary>
-    async Task<ProcessOutcome> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry, RetryWatch retries, AttemptLimitWatch limits,
-        IdleWatch idle, CancellationToken cancellationToken)
+    async Task<(ProcessOutcome Outcome, bool StoppedOnLimit)> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry,
+        RetryWatch retries, AttemptLimitWatch limits, IdleWatch idle, CancellationToken cancellationToken)
     {
         using var span = SupervisorTelemetry.Source.StartActivity($"agent {attempt.Agent}");
         span?.SetTag("supervisor.task_id", attempt.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", attempt.Agent);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled, limits.Stop);
         var outcome = await executor.RunAsync(attempt.Profile, spec, async (stream, text) =>
         {
             idle.Touch();
@@ -106,9 +107,12 @@ public sealed class AgentRunner(
         }, run.Token);
         if (outcome.Cancelled && idle.HasStalled && !cancellationToken.IsCancellationRequested)
             outcome = outcome with { Cancelled = false, TimedOut = true };
+        var stoppedOnLimit = outcome.Cancelled && limits.Stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+        if (stoppedOnLimit)
+            outcome = outcome with { Cancelled = false };
         span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
         span?.Stop();
-        return outcome;
+        return (outcome, stoppedOnLimit);
     }
 
     /// <summary>Why the agent's run failed, if it did: the agent's own report first, then the output patterns.</summary>

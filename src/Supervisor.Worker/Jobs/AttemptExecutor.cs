@@ -19,11 +19,10 @@ public sealed class AttemptExecutor(ProcessRunner processes, ContainerRunner con
                 ? await containers.RunAsync(agent, spec, onOutput, cancellationToken)
                 : await processes.RunAsync(spec, onOutput, cancellationToken);
         }
-        catch (Exception e) when (e is OwnRetriesExhaustedException or LimitEndedAttemptException)
+        catch (OwnRetriesExhaustedException)
         {
-            // The runner killed the process group (or the container) when an output watch ended the attempt (too many
-            // retries of the CLI's own, a limit that resets too far ahead); the attempt ends like a killed one, and the
-            // watch or its output (the CLI's last retry message) classifies it.
+            // The runner killed the process group (or the container) when the output watch gave up; the attempt ends
+            // like a killed one, and its output (the CLI's last retry message) classifies it.
             return new ProcessOutcome(null, false, false, NativeMethods.SigKill, null, Stopwatch.GetElapsedTime(started));
         }
     }

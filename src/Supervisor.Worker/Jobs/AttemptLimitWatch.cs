@@ -12,7 +12,8 @@ namespace Supervisor.Worker.Jobs;
 /// that carried it (<see cref="AfterOutputAsync"/>): the first, and each that changes the kind or the reset, is published
 /// at once as <see cref="AccountLimitSignalled"/> (the account is limited fleet-wide from then on, not only when the
 /// attempt ends) and noted in the attempt's output. A reset beyond <c>Limits:EndAttemptWhenBlockedBeyond</c> ends the
-/// attempt (<see cref="LimitEndedAttemptException"/>, which kills the agent); a nearer one is left for the CLI to wait out.
+/// attempt: an agent still running <see cref="Grace"/> later is stopped (<see cref="Stop"/> is cancelled); a nearer
+/// reset is left for the CLI to wait out.
 /// </summary>
 public sealed class AttemptLimitWatch(
     AgentAttempt attempt,
@@ -22,10 +23,19 @@ public sealed class AttemptLimitWatch(
     Func<string, string, ValueTask> output,
     AttemptEvents events,
     WorkerMetrics metrics,
-    TimeProvider clock)
+    TimeProvider clock) : IDisposable
 {
+    /// <summary>
+    /// How long an agent whose limit ends the attempt may still exit by itself. Many limit lines are the CLI's last words
+    /// (a terminal quota error, its final result), and an agent that exits keeps its own exit code and report; only one
+    /// that goes on to sleep on its own retry is stopped.
+    /// </summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(3);
+
     readonly Lock _gate = new();
     readonly Queue<LimitSignal> _pending = new();
+    readonly CancellationTokenSource _stop = new();
+    ITimer? _timer;
     LimitSignal? _published;
     LimitReport? _last;
     string? _endedBecause;
@@ -33,13 +43,16 @@ public sealed class AttemptLimitWatch(
     /// <summary>The account the attempt's limits apply to; null for a profile without one.</summary>
     public string? Account => account;
 
-    /// <summary>Why the attempt was ended on a limit; null unless it was.</summary>
-    public string? EndedBecause
+    /// <summary>Cancelled when the agent is to be stopped: a limit ended the attempt and the agent did not exit within <see cref="Grace"/>.</summary>
+    public CancellationToken Stop => _stop.Token;
+
+    /// <summary>Why the agent was stopped on a limit; null unless it was.</summary>
+    public string? StoppedBecause
     {
         get
         {
             lock (_gate)
-                return _endedBecause;
+                return _stop.IsCancellationRequested ? _endedBecause : null;
         }
     }
 
@@ -62,16 +75,12 @@ public sealed class AttemptLimitWatch(
             _pending.Enqueue(signal);
     }
 
-    /// <summary>
-    /// Takes up the signals seen so far, writing its notes into the attempt's output; throws
-    /// <see cref="LimitEndedAttemptException"/> once, when a signal ends the attempt.
-    /// </summary>
+    /// <summary>Takes up the signals seen so far, writing its notes into the attempt's output.</summary>
     public async ValueTask AfterOutputAsync()
     {
         if (account is null)
             return;
         var notes = new List<string>();
-        string? end = null;
         lock (_gate)
         {
             while (_pending.TryDequeue(out var signal))
@@ -88,16 +97,16 @@ public sealed class AttemptLimitWatch(
                 notes.Add(LimitReports.Line(signal, account, now));
                 if (_endedBecause is null && LimitReports.EndsAttempt(signal, now, endBeyond))
                 {
-                    _endedBecause = end = LimitReports.EndMessage(signal, account, now, endBeyond);
-                    notes.Add($"[supervisor: the limit resets beyond EndAttemptWhenBlockedBeyond ({LimitText.Duration(endBeyond)}): ending the attempt]\n");
+                    _endedBecause = LimitReports.EndMessage(signal, account, now, endBeyond);
+                    _timer = clock.CreateTimer(_ => StopAgent(), null, Grace, Timeout.InfiniteTimeSpan);
+                    notes.Add($"[supervisor: the limit resets beyond EndAttemptWhenBlockedBeyond ({LimitText.Duration(endBeyond)}): ending the attempt "
+                              + $"(the agent is stopped unless it exits within {LimitText.Duration(Grace)})]\n");
                 }
             }
         }
 
         foreach (var note in notes)
             await output(OutputCollector.SystemStream, note);
-        if (end is not null)
-            throw new LimitEndedAttemptException(end);
     }
 
     /// <summary>
@@ -113,7 +122,25 @@ public sealed class AttemptLimitWatch(
             metrics.LimitSignal(attempt.Agent, report.Kind, WorkerMetrics.FinalSignal);
         return Last ?? report;
     }
-}
 
-/// <summary>An agent's output showed a limit that resets beyond <c>Limits:EndAttemptWhenBlockedBeyond</c>; the attempt is ended.</summary>
-public sealed class LimitEndedAttemptException(string message) : Exception(message);
+    void StopAgent()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt ended (and disposed the watch) just as the grace ran out: nothing left to stop.
+        }
+    }
+
+    public void Dispose()
+    {
+        ITimer? timer;
+        lock (_gate)
+            timer = _timer;
+        timer?.Dispose();
+        _stop.Dispose();
+    }
+}
