@@ -66,7 +66,7 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
 
     /// <summary>
     /// Publishes in the background that the attempt's agent ran into <paramref name="limit"/>: the output path does not wait
-    /// for the broker. Given up after two minutes (logged); the attempt's failure then carries its limit all the same.
+    /// for the broker. Given up after two minutes (logged); a failure of the attempt still carries its limit.
     /// </summary>
     public void LimitSignalled(AgentAttempt attempt, LimitReport limit)
     {
