@@ -8,7 +8,10 @@ using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker;
 
-/// <summary>Tells the service every few seconds that this worker lives, what it serves and what it runs; says goodbye on stop.</summary>
+/// <summary>
+/// Tells the service every few seconds that this worker lives, what it serves (and on which provider accounts) and what it
+/// runs; says goodbye on stop.
+/// </summary>
 sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOptions<WorkerOptions> options, AgentCatalog catalog, TimeProvider clock,
     ILogger<HeartbeatService> logger) : BackgroundService
 {
@@ -48,7 +51,7 @@ sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOption
         {
             // A publish that hangs (see BrokerCalls) must not stop the beats that follow it: the next one goes out anyway.
             var beat = new WorkerHeartbeat(worker.Id, Environment.MachineName, worker.Agents, running.Snapshot(), capacity, stopping,
-                clock.GetUtcNow().UtcDateTime);
+                clock.GetUtcNow().UtcDateTime, AccountIdentity.Of(worker.Agents, catalog.Get));
             await BrokerCalls.OnceAsync(token => bus.Publish(beat, token), TimeSpan.FromSeconds(Math.Max(worker.HeartbeatInterval.TotalSeconds, 10)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -3,8 +3,11 @@ using System.Text;
 
 namespace Supervisor.Rules.Limits;
 
-/// <summary>How the planner's messages write times, durations, kinds and dollars: short, UTC, the same everywhere.</summary>
-static class LimitText
+/// <summary>
+/// How the planner's messages (and the worker's notes in an attempt's output) write times, durations, kinds and dollars:
+/// short, UTC, the same everywhere.
+/// </summary>
+public static class LimitText
 {
     /// <summary>A UTC time: its time of day when it falls on <paramref name="now"/>'s day, with the date otherwise.</summary>
     public static string Time(DateTime at, DateTime now) =>
@@ -35,6 +38,7 @@ static class LimitText
         _ => kind.ToString(),
     };
 
+    /// <summary>Dollars with two decimals: <c>$3.10</c>.</summary>
     public static string Usd(decimal amount) => "$" + amount.ToString("0.00", CultureInfo.InvariantCulture);
 
     static void Append(StringBuilder text, int value, string unit)

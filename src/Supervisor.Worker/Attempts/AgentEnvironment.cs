@@ -79,8 +79,11 @@ public static partial class AgentEnvironment
         agent.Isolation == IsolationModes.Container ? "/tmp" : Environment.GetEnvironmentVariable("HOME") ?? "/tmp";
 
     /// <summary>Values of configured variables whose names say they are secret; the output redactor removes them verbatim.</summary>
-    public static IReadOnlyList<string> SecretValues(AgentOptions agent) =>
-        agent.Env.Where(kv => SecretName().IsMatch(kv.Key) && kv.Value.Length >= 4).Select(kv => kv.Value).ToList();
+    public static IReadOnlyList<string> SecretValues(AgentOptions agent) => SecretEnv(agent).Select(kv => kv.Value).ToList();
+
+    /// <summary>The configured variables whose names say they are secret, in the order of their names (ordinal).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> SecretEnv(AgentOptions agent) =>
+        agent.Env.Where(kv => SecretName().IsMatch(kv.Key) && kv.Value.Length >= 4).OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
 
     [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SecretName();

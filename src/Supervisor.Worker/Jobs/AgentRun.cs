@@ -1,3 +1,4 @@
+using Supervisor.Contracts;
 using Supervisor.Rules;
 using Supervisor.Rules.Failures;
 using Supervisor.Rules.Interpretation;
@@ -8,8 +9,8 @@ using Supervisor.Worker.Workspaces;
 namespace Supervisor.Worker.Jobs;
 
 /// <summary>
-/// What the agent's run left for the attempt's end: the process outcome, the agent's own report, the failure if any,
-/// the commit and the collected output.
+/// What the agent's run left for the attempt's end: the process outcome, the agent's own report, the failure if any (and
+/// the provider limit it ran into), the commit and the collected output.
 /// </summary>
 public sealed class AgentRun(
     ProcessOutcome outcome,
@@ -17,7 +18,8 @@ public sealed class AgentRun(
     Classification? failure,
     WorkspaceCommit? commit,
     OutputCollector output,
-    RunningAttempts.Entry entry)
+    RunningAttempts.Entry entry,
+    LimitReport? limit = null)
 {
     /// <summary>The agent's outcome, or the verify command's when that was interrupted.</summary>
     public ProcessOutcome Outcome { get; } = outcome;
@@ -29,6 +31,9 @@ public sealed class AgentRun(
     public Classification? Failure { get; } = failure;
 
     public WorkspaceCommit? Commit { get; } = commit;
+
+    /// <summary>The provider limit the agent's run failed on, for a profile with an account; null otherwise.</summary>
+    public LimitReport? Limit { get; } = limit;
 
     public OutputCollector Output { get; } = output;
 

@@ -5,6 +5,7 @@ using Supervisor.Hosting;
 using Supervisor.Rules;
 using Supervisor.Rules.Failures;
 using Supervisor.Rules.Interpretation;
+using Supervisor.Rules.Limits;
 using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Execution;
 using Supervisor.Worker.Metrics;
@@ -15,8 +16,8 @@ namespace Supervisor.Worker.Jobs;
 
 /// <summary>
 /// Runs the agent in the attempt's workspace: its process with the configured command and environment only, output
-/// streamed back redacted and capped, its outcome interpreted and classified, then the task's verify command and the
-/// commit of what the agent changed.
+/// streamed back redacted and capped, its provider limits signalled as they show (<see cref="AttemptLimitWatch"/>), its
+/// outcome interpreted and classified, then the task's verify command and the commit of what the agent changed.
 /// </summary>
 public sealed class AgentRunner(
     AgentCatalog catalog,
@@ -33,11 +34,15 @@ public sealed class AgentRunner(
     {
         var job = attempt.Job;
         var agent = attempt.Profile;
-        var collector = new OutputCollector(options.Value.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, AgentEnvironment.SecretValues(agent),
+        var secrets = AgentEnvironment.SecretValues(agent);
+        var collector = new OutputCollector(options.Value.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, secrets,
             chunk => events.OutputAsync(attempt, chunk));
         var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
         AgentHome.Create(agent, workspace.Path);
-        var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries);
+        var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries, clock);
+        using var limits = new AttemptLimitWatch(attempt, AccountIdentity.Of(attempt.Agent, agent), secrets, agent.Limits.EndAttemptWhenBlockedBeyond,
+            collector.WriteAsync, events, metrics, clock);
+        retries.LimitSeen += limits.Seen;
         var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
         var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout,
             MemoryMb: agent.Isolation == IsolationModes.Container ? null : agent.MemoryMb);
@@ -47,11 +52,16 @@ public sealed class AgentRunner(
         // the job meanwhile waits on this attempt's lease, which the heartbeats keep, and is dropped when the result is recorded.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
         using var idle = new IdleWatch(agent.IdleTimeoutSeconds is { } idleSeconds ? TimeSpan.FromSeconds(idleSeconds) : null, clock);
-        var outcome = await RunAgentAsync(attempt, spec, entry, retries, idle, stop.Token);
+        var (outcome, stoppedOnLimit) = await RunAgentAsync(attempt, spec, entry, retries, limits, idle, stop.Token);
         var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
-        var failure = idle.HasStalled && outcome.TimedOut
+        var failure = stoppedOnLimit
+            ? new Classification(ErrorClasses.RateLimited, limits.StoppedBecause!)
+            : idle.HasStalled && outcome.TimedOut
             ? new Classification(ErrorClasses.Timeout, $"the agent stalled: no output for {idle.Limit!.Value.TotalSeconds:0} s (IdleTimeoutSeconds), killed")
             : Classify(agent, outcome, report, collector);
+        // The limit of the agent's own run: a verify command that fails after the CLI waited out a rate limit did not fail on it.
+        var limit = failure is null ? null
+            : limits.ForFailure(OutputInterpreter.FinalLimit(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail, LimitContext.At(clock)));
 
         if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
         {
@@ -73,31 +83,36 @@ public sealed class AgentRunner(
         }
 
         await collector.CompleteAsync();
-        return new AgentRun(outcome, report, failure, commit, collector, entry);
+        return new AgentRun(outcome, report, failure, commit, collector, entry, limit);
     }
 
     /// <summary>
-    /// The agent's process, traced, its output a sign of life for the heartbeat and the idle watch and counted for the
-    /// metrics. A run the idle watch ended is a timeout, not a cancellation.
+    /// The agent's process, traced, its output a sign of life for the heartbeat and the idle watch, counted for the
+    /// metrics and read for limits. A run the idle watch ended is a timeout, one the limit watch ended a failure (its
+    /// class is the watch's), not a cancellation.
     /// </summary>
-    async Task<ProcessOutcome> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry, RetryWatch retries, IdleWatch idle,
-        CancellationToken cancellationToken)
+    async Task<(ProcessOutcome Outcome, bool StoppedOnLimit)> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry,
+        RetryWatch retries, AttemptLimitWatch limits, IdleWatch idle, CancellationToken cancellationToken)
     {
         using var span = SupervisorTelemetry.Source.StartActivity($"agent {attempt.Agent}");
         span?.SetTag("supervisor.task_id", attempt.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", attempt.Agent);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled);
-        var outcome = await executor.RunAsync(attempt.Profile, spec, (stream, text) =>
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled, limits.Stop);
+        var outcome = await executor.RunAsync(attempt.Profile, spec, async (stream, text) =>
         {
             idle.Touch();
             entry.Touch(clock.GetUtcNow().UtcDateTime);
             metrics.Output(attempt.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
-            return retries.WriteAsync(stream, text);
+            await retries.WriteAsync(stream, text);
+            await limits.AfterOutputAsync();
         }, run.Token);
         if (outcome.Cancelled && idle.HasStalled && !cancellationToken.IsCancellationRequested)
             outcome = outcome with { Cancelled = false, TimedOut = true };
+        var stoppedOnLimit = outcome.Cancelled && limits.Stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+        if (stoppedOnLimit)
+            outcome = outcome with { Cancelled = false };
         span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
         span?.Stop();
-        return outcome;
+        return (outcome, stoppedOnLimit);
     }
 
     /// <summary>Why the agent's run failed, if it did: the agent's own report first, then the output patterns.</summary>

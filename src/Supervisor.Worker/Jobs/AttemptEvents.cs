@@ -47,13 +47,43 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
         LogSucceeded(attempt.TaskId, attempt.Number, duration.TotalSeconds);
     }
 
+    /// <param name="attempt">The attempt that failed.</param>
+    /// <param name="exitCode">The agent's exit code, if it exited.</param>
+    /// <param name="classification">Why it failed.</param>
+    /// <param name="retryIn">When the job comes back to this agent; null when the agent gives the task up.</param>
+    /// <param name="outputChunks">How many output chunks it published.</param>
+    /// <param name="usage">Tokens and cost the agent reported, if any.</param>
+    /// <param name="start">Its start, when not published on its own.</param>
+    /// <param name="limit">The provider limit the attempt ended on, if its output named one.</param>
     public async Task FailedAsync(AgentAttempt attempt, int? exitCode, Classification classification, TimeSpan? retryIn, long outputChunks, AttemptUsage? usage,
-        AgentJobStarted? start)
+        AgentJobStarted? start, LimitReport? limit = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         LogFailed(attempt.TaskId, attempt.Number, classification.ErrorClass, classification.Message, retryIn?.TotalSeconds);
         await PublishAsync(attempt.Context, new AgentAttemptFailed(attempt.TaskId, attempt.Id, attempt.Pass, attempt.Number, attempt.Agent, attempt.Worker, exitCode,
-            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage, start), CancellationToken.None);
+            classification.ErrorClass, classification.Message, now, now + retryIn, outputChunks, usage, start, limit), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Publishes in the background that the attempt's agent ran into <paramref name="limit"/>: the output path does not wait
+    /// for the broker. Given up after two minutes (logged); a failure of the attempt still carries its limit.
+    /// </summary>
+    public void LimitSignalled(AgentAttempt attempt, LimitReport limit)
+    {
+        LogLimit(attempt.TaskId, attempt.Number, limit.Kind, limit.Account, limit.ResetAt, limit.ResetInSeconds);
+        var signalled = new AccountLimitSignalled(attempt.TaskId, attempt.Id, attempt.Agent, attempt.Worker, limit);
+        _ = Task.Run(async () =>
+        {
+            using var window = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            try
+            {
+                await PublishAsync(attempt.Context, signalled, window.Token);
+            }
+            catch (Exception e)
+            {
+                LogLimitNotPublished(attempt.TaskId, attempt.Number, limit.Account, e.Message);
+            }
+        });
     }
 
     /// <summary>The attempt was killed because its task was cancelled.</summary>
@@ -94,6 +124,12 @@ public sealed partial class AttemptEvents(TimeProvider clock, ILogger<AttemptEve
 
     [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: {ErrorClass}: {Message} (retry in {RetrySeconds:0.0}s)")]
     partial void LogFailed(Guid taskId, int attempt, string errorClass, string message, double? retrySeconds);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: provider limit {Kind} on account {Account} (resets at {ResetAt}, in {ResetInSeconds}s)")]
+    partial void LogLimit(Guid taskId, int attempt, string kind, string account, DateTime? resetAt, double? resetInSeconds);
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId} attempt {Attempt}: the limit of account {Account} could not be published ({Reason}); the attempt's end carries it")]
+    partial void LogLimitNotPublished(Guid taskId, int attempt, string account, string reason);
 
     [LoggerMessage(LogLevel.Information, "Task {TaskId} attempt {Attempt}: killed: {Reason}")]
     partial void LogCancelled(Guid taskId, int attempt, string reason);

@@ -80,7 +80,7 @@ public sealed class AttemptPipeline(
             var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(output.StderrTail + "\n" + output.StdoutTail);
             var delay = RetryPolicy.NextDelay(attempt.Profile.Retry, failure.ErrorClass, attempt.Counters, retryAfter, Random.Shared);
             finishedAs = failure.ErrorClass;
-            await events.FailedAsync(attempt, outcome.ExitCode, failure, delay, output.Published, report?.Usage, await start.TakeAsync());
+            await events.FailedAsync(attempt, outcome.ExitCode, failure, delay, output.Published, report?.Usage, await start.TakeAsync(), run.Limit);
             if (delay is null)
                 throw new AgentAttemptException(attempt.Id, failure.ErrorClass, failure.Message);
 

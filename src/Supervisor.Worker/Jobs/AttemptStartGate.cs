@@ -3,13 +3,15 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Worker.Attempts;
 using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Jobs;
 
 /// <summary>
 /// Before an attempt starts: asks the saga for the task's lease (a redelivered job may find its task cancelled, paused,
-/// moved on, or its attempt held by another delivery) and gives an unused lease back.
+/// moved on, or its attempt held by another delivery), naming the provider account the attempt would use
+/// (<see cref="AccountIdentity"/>), and gives an unused lease back.
 /// </summary>
 public sealed partial class AttemptStartGate(
     StartCheckReplies replies,
@@ -38,6 +40,8 @@ public sealed partial class AttemptStartGate(
         var unanswered = false;
         var silent = 0; // checks in a row without an answer
         var notSent = false; // the last check could not be sent (logged once in a row)
+        // The account the attempt would use: the saga's start check is where a blocked account keeps attempts from starting.
+        var account = AccountIdentity.Of(job.Agent, delivery.Profile);
         var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.TaskStateAddress);
         while (true)
         {
@@ -53,7 +57,7 @@ public sealed partial class AttemptStartGate(
             try
             {
                 answer = (await startCheck.GetResponse<AttemptStartResponse>(
-                    new AttemptStartRequest(job.TaskId, job.Pass, 0, worker.Id, waiting.Elapsed.TotalSeconds, delivery.Claim, Environment.MachineName),
+                    new AttemptStartRequest(job.TaskId, job.Pass, 0, worker.Id, waiting.Elapsed.TotalSeconds, delivery.Claim, Environment.MachineName, account),
                     context.CancellationToken, RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
             }
             catch (Exception e) when (StartCheckFailures.Of(e, context.CancellationToken) is { } failure)

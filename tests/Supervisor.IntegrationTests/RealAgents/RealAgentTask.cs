@@ -19,7 +19,13 @@ sealed class RealAgentTask(ApiClient api, GitRepository repository) : IDisposabl
     /// <summary>Submits the task with <paramref name="agents"/> as its chain and waits for its end.</summary>
     public async Task<(Guid Id, JsonNode Task)> RunAsync(string file, string[] agents, int? timeoutSeconds = null, bool expectChanges = true)
     {
-        var id = await api.SubmitAsync(new
+        var id = await SubmitAsync(file, agents, timeoutSeconds, expectChanges);
+        return (id, await api.WaitForAsync(id, Timeout));
+    }
+
+    /// <summary>Submits the task with <paramref name="agents"/> as its chain.</summary>
+    public Task<Guid> SubmitAsync(string file, string[] agents, int? timeoutSeconds = null, bool expectChanges = true) =>
+        api.SubmitAsync(new
         {
             prompt = Prompt(file),
             agents,
@@ -27,8 +33,6 @@ sealed class RealAgentTask(ApiClient api, GitRepository repository) : IDisposabl
             expectChanges,
             timeoutSeconds,
         });
-        return (id, await api.WaitForAsync(id, Timeout));
-    }
 
     public void Dispose() => repository.Dispose();
 

@@ -7,7 +7,9 @@ namespace Supervisor.IntegrationTests.RealAgents;
 /// <summary>
 /// The real Claude Code, Codex, Gemini and Copilot CLIs (installed by scripts/install-agent-clis.sh) run by a real worker
 /// under the shipped profiles, against the provider stub. Only configuration changes: each profile's Endpoint and key,
-/// quicker retries, and one extra profile, claude-readonly, that is claude without the permission to edit.
+/// quicker retries, and extra profiles: claude-readonly, claude without the permission to edit; codex-offline, codex with a
+/// provider that refuses connections; claude-limits, claude on an account of its own that ends an attempt on a limit
+/// resetting more than 5 s ahead.
 /// </summary>
 public sealed class RealAgentsFixture : IAsyncLifetime
 {
@@ -17,6 +19,12 @@ public sealed class RealAgentsFixture : IAsyncLifetime
         Environment.GetEnvironmentVariable("SUPERVISOR_AGENT_CLIS") ?? Path.Combine(TestEnvironment.RepositoryRoot, ".data", "agent-clis"), "bin");
 
     public static readonly TimeSpan RateLimitInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>claude-limits' <c>Limits:EndAttemptWhenBlockedBeyond</c>.</summary>
+    public static readonly TimeSpan EndAttemptWhenBlockedBeyond = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the worker serves its <c>/metrics</c>.</summary>
+    public string WorkerMetricsUrl { get; } = $"http://127.0.0.1:{SupervisorStack.FreePort()}";
 
     internal SupervisorStack Stack { get; private set; } = null!;
 
@@ -47,9 +55,14 @@ public sealed class RealAgentsFixture : IAsyncLifetime
         Profile(config, "codex-offline", "OPENAI_API_KEY");
         config["Supervisor__Agents__codex-offline__Endpoint"] = "http://127.0.0.1:1";
         config["Supervisor__Agents__codex-offline__GiveUpAfterOwnRetries"] = "1";
+        // claude as shipped, with a key of its own (so an account of its own) and a short patience for limits.
+        CopyProfile(config, "claude", "claude-limits");
+        Profile(config, "claude-limits", "ANTHROPIC_API_KEY");
+        config["Supervisor__Agents__claude-limits__Limits__EndAttemptWhenBlockedBeyond"] = EndAttemptWhenBlockedBeyond.ToString("c", CultureInfo.InvariantCulture);
 
         Stack = await SupervisorStack.StartAsync("agents", config, services: 1);
-        await Stack.AddWorkerAsync("claude,codex,gemini,copilot,claude-readonly,codex-offline");
+        await Stack.AddWorkerAsync("claude,codex,gemini,copilot,claude-readonly,codex-offline,claude-limits",
+            new Dictionary<string, string> { ["Supervisor__Worker__MetricsUrl"] = WorkerMetricsUrl });
     }
 
     void Profile(Dictionary<string, string> config, string name, string keyVariable)

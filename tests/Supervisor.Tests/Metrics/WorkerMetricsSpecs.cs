@@ -14,7 +14,7 @@ public sealed class WorkerMetricsSpecs
 {
     // Agent names of their own: the meter's name is process-wide, and other specs record "shell" attempts meanwhile.
     [Fact]
-    public async Task The_metrics_server_serves_started_finished_output_and_running_under_the_names_it_always_had()
+    public async Task The_metrics_server_serves_started_finished_output_running_and_limit_signals_under_the_names_it_always_had()
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var running = new RunningAttempts();
@@ -30,6 +30,9 @@ public sealed class WorkerMetricsSpecs
             metrics.AttemptFinished("metrics-spec", "Retryable");
             metrics.Output("metrics-spec", 10);
             metrics.Output("metrics-spec", 5);
+            metrics.LimitSignal("metrics-spec", "rateLimit", WorkerMetrics.LiveSignal);
+            metrics.LimitSignal("metrics-spec", "rateLimit", WorkerMetrics.FinalSignal);
+            metrics.LimitSignal("metrics-spec", "rateLimit", WorkerMetrics.LiveSignal);
             using var held = running.Receive(Guid.NewGuid(), "metrics-spec");
             held.Lease(Guid.NewGuid(), 1, DateTime.UtcNow);
             using var http = new HttpClient();
@@ -44,6 +47,8 @@ public sealed class WorkerMetricsSpecs
             Assert.Contains("supervisor_worker_attempts_finished_total{agent=\"metrics-spec\",outcome=\"Retryable\"} 1", text, StringComparison.Ordinal);
             Assert.Contains("supervisor_worker_output_bytes_total{agent=\"metrics-spec\"} 15", text, StringComparison.Ordinal);
             Assert.Contains("supervisor_worker_attempts_running{agent=\"metrics-spec\"} 1", text, StringComparison.Ordinal);
+            Assert.Contains("supervisor_worker_limit_signals_total{agent=\"metrics-spec\",kind=\"rateLimit\",source=\"live\"} 2", text, StringComparison.Ordinal);
+            Assert.Contains("supervisor_worker_limit_signals_total{agent=\"metrics-spec\",kind=\"rateLimit\",source=\"final\"} 1", text, StringComparison.Ordinal);
             Assert.Contains("# TYPE supervisor_worker_attempts_running gauge\n", text, StringComparison.Ordinal);
             Assert.Contains("# TYPE supervisor_worker_attempts_started_total counter\n", text, StringComparison.Ordinal);
             Assert.Contains("# TYPE supervisor_worker_output_bytes_total counter\n", text, StringComparison.Ordinal);
