@@ -71,7 +71,7 @@ public static class LimitReports
 
     /// <summary>The supervisor's note in the attempt's output when a limit shows (one line, ending in a newline).</summary>
     public static string Line(LimitSignal signal, string account, DateTime now) =>
-        $"[supervisor: limit: {Describe(signal, account, now)}; no attempt starts on this account meanwhile]\n";
+        $"[supervisor: limit: {Describe(signal, account, now)}; reported to the service for the whole fleet]\n";
 
     /// <summary>Why an attempt <see cref="EndsAttempt"/> ended it: its failure's message.</summary>
     public static string EndMessage(LimitSignal signal, string account, DateTime now, TimeSpan beyond) =>

@@ -109,7 +109,7 @@ public sealed class LimitReportsSpecs
     {
         var line = LimitReports.Line(new LimitSignal(LimitKind.RateLimit, null, TimeSpan.FromSeconds(20), null, "e"), Account, Now);
 
-        Assert.Equal("[supervisor: limit: rate limit on claude/3fa9c2d1e0b4, resets in 20s (15:04:05Z); no attempt starts on this account meanwhile]\n", line);
+        Assert.Equal("[supervisor: limit: rate limit on claude/3fa9c2d1e0b4, resets in 20s (15:04:05Z); reported to the service for the whole fleet]\n", line);
     }
 
     [Fact]
