@@ -146,15 +146,17 @@ public sealed partial class SubmitTaskValidator(
             return;
         }
 
-        if (!Directory.Exists(repository.Path))
-        {
-            add("repository.path", $"'{repository.Path}' does not exist.");
-            return;
-        }
-
+        // Whether it is allowed comes first: a path outside the roots is refused the same whether it exists or not, so
+        // the API tells nobody what lies outside them.
         if (_options.AllowedRepositoryRoots.Count > 0 && !UnderAllowedRoot(repository.Path))
         {
             add("repository.path", $"'{repository.Path}' is not under an allowed repository root ({string.Join(", ", _options.AllowedRepositoryRoots)}).");
+            return;
+        }
+
+        if (!Directory.Exists(repository.Path))
+        {
+            add("repository.path", $"'{repository.Path}' does not exist.");
             return;
         }
 
@@ -169,27 +171,9 @@ public sealed partial class SubmitTaskValidator(
             add("repository.baseRef", $"'{baseRef}' does not name a commit in '{repository.Path}'.");
     }
 
-    bool UnderAllowedRoot(string path)
-    {
-        var real = RealPath(path);
-        return _options.AllowedRepositoryRoots.Select(RealPath).Any(root =>
-            real == root || real.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal));
-    }
-
-    /// <summary>The path with every symbolic link along it resolved, so a link cannot lead outside an allowed root.</summary>
-    static string RealPath(string path)
-    {
-        var full = Path.GetFullPath(path).TrimEnd('/');
-        var resolved = "/";
-        foreach (var part in full.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var next = Path.Combine(resolved, part);
-            var target = new DirectoryInfo(next).LinkTarget;
-            resolved = target is null ? next : Path.GetFullPath(target, resolved);
-        }
-
-        return resolved.Length > 1 ? resolved.TrimEnd('/') : resolved;
-    }
+    bool UnderAllowedRoot(string path) =>
+        RealPaths.Resolve(path) is { } real
+        && _options.AllowedRepositoryRoots.Select(root => RealPaths.Resolve(Path.GetFullPath(root))).OfType<string>().Any(root => RealPaths.IsUnder(real, root));
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LabelKey();
