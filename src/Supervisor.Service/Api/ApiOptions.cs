@@ -19,6 +19,9 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
 
     public int MaxLabels { get; set; } = 32;
 
+    /// <summary>Log followers (<c>GET /api/tasks/{id}/logs?follow=true</c>) this instance serves at once; more are told to come back (503).</summary>
+    public int MaxLogFollowers { get; set; } = 200;
+
     /// <summary>How far ahead a task's runAt may lie.</summary>
     public TimeSpan MaxRunAtAhead { get; set; } = TimeSpan.FromDays(365);
 
@@ -51,6 +54,8 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
             errors.Add($"{Section}:MaxRequestBytes: must be positive.");
         if (MaxLabels < 0)
             errors.Add($"{Section}:MaxLabels: must not be negative.");
+        if (MaxLogFollowers < 1)
+            errors.Add($"{Section}:MaxLogFollowers: must be at least 1.");
         if (MaxRunAtAhead < TimeSpan.FromMinutes(1))
             errors.Add($"{Section}:MaxRunAtAhead: must be at least 00:01:00 (it is {MaxRunAtAhead}).");
         return errors;

@@ -39,7 +39,8 @@ public static class TaskEndpoints
                 + "text/event-stream`): server-sent events, a `chunk` event per chunk (its data a chunk as in the list) as it is stored, and "
                 + "one `end` event (`{\"state\": …}`) once the task has ended and all its output has been sent.")
             .Produces<IReadOnlyList<LogChunkView>>(StatusCodes.Status200OK, "application/json", "text/event-stream")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -108,8 +109,17 @@ public static class TaskEndpoints
         await queries.GetAsync(id, cancellationToken) is { } task ? TypedResults.Ok(task) : NotFound(id);
 
     static async Task<IResult> LogsAsync(Guid id, [Description("Stream the output as server-sent events until the task ends.")] bool? follow,
-        TaskQueries queries, LogFollower follower, HttpResponse response, CancellationToken cancellationToken)
+        TaskQueries queries, LogFollower follower, IOptions<ApiOptions> options, HttpResponse response, CancellationToken cancellationToken)
     {
+        // Each follower costs reads on every append: past the cap, come back later rather than slow every other one down.
+        if (follow == true && follower.Following >= options.Value.MaxLogFollowers)
+        {
+            response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many log followers.",
+                detail: $"This instance already streams {follower.Following} task outputs ({ApiOptions.Section}:MaxLogFollowers = "
+                    + $"{options.Value.MaxLogFollowers}); try again in a few seconds, or read the stored output without follow.");
+        }
+
         // A follower may arrive right after its submit was accepted, before the saga has recorded the task.
         var waitUntil = DateTime.UtcNow.AddSeconds(follow == true ? 10 : 0);
         while (await queries.GetStateAsync(id, cancellationToken) is null)

@@ -13,6 +13,11 @@ namespace Supervisor.Service.Logs;
 /// </summary>
 public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFollower> logger)
 {
+    int _following;
+
+    /// <summary>Streams being served now.</summary>
+    public int Following => Volatile.Read(ref _following);
+
     public const string ChunkEvent = "chunk";
 
     public const string EndEvent = "end";
@@ -30,6 +35,20 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
         response.Headers["X-Accel-Buffering"] = "no";
         await response.Body.FlushAsync(cancellationToken);
 
+        Interlocked.Increment(ref _following);
+        try
+        {
+            await foreach (var item in FollowAsync(taskId, cancellationToken))
+                yield return item;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _following);
+        }
+    }
+
+    async IAsyncEnumerable<SseItem<object>> FollowAsync(Guid taskId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var appends = await logs.ListenAsync(cancellationToken);
         var sent = new Dictionary<Guid, long>();
         DateTime? endedSeen = null;

@@ -4,6 +4,7 @@ using Supervisor.Contracts;
 using Supervisor.Metrics;
 using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
+using Supervisor.Service.Logs;
 using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Metrics;
@@ -21,7 +22,7 @@ public static class MetricsEndpoint
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, DeadLetterQueues deadLetters,
-            IAccountStore accounts, TimeProvider clock, CancellationToken cancellationToken) =>
+            IAccountStore accounts, LogFollower followers, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             var series = await totals.ReadAsync(cancellationToken);
             IEnumerable<MetricSeries> Of(string family) =>
@@ -72,6 +73,9 @@ public static class MetricsEndpoint
                 if (await queues.DepthAsync(agent, cancellationToken) is { } depth)
                     text.Sample("supervisor_queue_depth", depth, ("agent", agent));
             }
+
+            text.Family("supervisor_log_followers", "gauge", "Task outputs this instance streams now (GET /api/tasks/{id}/logs?follow=true), at most Supervisor:Api:MaxLogFollowers.");
+            text.Sample("supervisor_log_followers", followers.Following);
 
             // Only the queues that exist: the broker makes an error queue when the first message fails for good.
             text.Family("supervisor_dead_letters", "gauge", "Messages waiting in each error (_error) or skipped (_skipped) queue.");

@@ -16,6 +16,9 @@ public sealed class ControlsFixture : IAsyncLifetime
 
     public string State { get; } = Directory.CreateTempSubdirectory("supervisor-controls-").FullName;
 
+    /// <summary>The service's cap on log followers (<c>Supervisor:Api:MaxLogFollowers</c>).</summary>
+    public const int MaxLogFollowers = 12;
+
     public async Task InitializeAsync()
     {
         var hook = Path.Combine(State, "pre-attempt.sh");
@@ -41,6 +44,7 @@ public sealed class ControlsFixture : IAsyncLifetime
             ["Supervisor__Fleet__LostAfter"] = "00:00:04",
             ["Supervisor__Hooks__PreAttempt"] = hook,
             ["Supervisor__Api__AllowedRepositoryRoots__0"] = Path.GetTempPath(),
+            ["Supervisor__Api__MaxLogFollowers"] = MaxLogFollowers.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, services: 1, ("shell", 2));
     }
 

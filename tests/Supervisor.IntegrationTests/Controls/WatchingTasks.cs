@@ -23,6 +23,63 @@ public sealed class WatchingTasks(ControlsFixture fixture)
         Assert.Equal(chunks.Select(c => c["sequence"]!.GetValue<long>()).Order(), chunks.Select(c => c["sequence"]!.GetValue<long>()));
     }
 
+    /// <summary>
+    /// Followers share the instance's one listening connection (they used to take one each, from the saga's pool); past
+    /// <c>MaxLogFollowers</c> the next is told to come back, and once they are done a new one is served.
+    /// </summary>
+    [Fact]
+    public async Task Many_followers_share_one_listening_connection_and_past_the_cap_are_told_to_come_back()
+    {
+        var id = await _api.SubmitAsync(new { prompt = "for i in 1 2 3 4 5 6 7 8; do echo line $i; sleep 0.5; done" });
+        var followers = Enumerable.Range(0, ControlsFixture.MaxLogFollowers).Select(_ => FollowAsync(id)).ToList();
+        await WaitUntilAsync(async () => await ListeningConnectionsAsync() >= 1 && await FollowersServedAsync() >= ControlsFixture.MaxLogFollowers);
+
+        Assert.Equal(1, await ListeningConnectionsAsync());
+        using (var refused = await _api.Http.GetAsync($"/api/tasks/{id}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+            Assert.Contains("MaxLogFollowers", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        foreach (var (chunks, end, _, _) in await Task.WhenAll(followers))
+        {
+            Assert.Equal("Succeeded", end!["state"]!.GetValue<string>());
+            Assert.Equal(string.Concat(Enumerable.Range(1, 8).Select(i => $"line {i}\n")), string.Concat(chunks.Select(c => c["text"]!.GetValue<string>())));
+        }
+
+        var (_, again, _, _) = await FollowAsync(id);
+        Assert.Equal("Succeeded", again!["state"]!.GetValue<string>());
+    }
+
+    /// <summary>Connections of the service that listen for appended output (their last statement was the LISTEN).</summary>
+    async Task<long> ListeningConnectionsAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Stack.Resources.InspectionPostgres);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN task_logs%'", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The streams the service serves now, as its <c>/metrics</c> counts them.</summary>
+    async Task<int> FollowersServedAsync()
+    {
+        var metrics = await _api.Http.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith("supervisor_log_followers ", StringComparison.Ordinal));
+        return int.Parse(line["supervisor_log_followers ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the followers were not all served within 20 s");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task A_secret_split_across_output_chunks_never_reaches_stored_or_streamed_logs()
     {

@@ -6,12 +6,12 @@ using Supervisor.Contracts;
 namespace Supervisor.Service.Storage.Postgres;
 
 /// <summary>
-/// Output chunks in <c>task_logs</c>. An append raises a <c>task_logs</c> notification per task; followers LISTEN on a
-/// connection of their own, with a slow timer as a safety net (see the log follower).
+/// Output chunks in <c>task_logs</c>. An append raises a <c>task_logs</c> notification per task; followers are woken by
+/// the instance's one listener (<see cref="PostgresLogAppends"/>), with a slow timer as a safety net (see the log follower).
 /// </summary>
-sealed class PostgresLogStore(NpgsqlDataSource dataSource) : ILogStore
+sealed class PostgresLogStore(NpgsqlDataSource dataSource, PostgresLogAppends appends) : ILogStore
 {
-    const string Channel = "task_logs";
+    const string Channel = PostgresLogAppends.Channel;
 
     /// <summary>One batch, one round trip: a redelivered chunk is a no-op (its key already exists).</summary>
     public async Task AppendAsync(IReadOnlyList<AgentLogChunk> chunks, CancellationToken cancellationToken)
@@ -68,42 +68,7 @@ sealed class PostgresLogStore(NpgsqlDataSource dataSource) : ILogStore
         return rows.Select(r => r.ToChunk()).ToList();
     }
 
-    public async Task<ILogAppends> ListenAsync(CancellationToken cancellationToken)
-    {
-        var listener = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", listener))
-                await listen.ExecuteNonQueryAsync(cancellationToken);
-            return new Listener(listener);
-        }
-        catch
-        {
-            await listener.DisposeAsync();
-            throw;
-        }
-    }
-
-    sealed class Listener(NpgsqlConnection connection) : ILogAppends
-    {
-        public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => connection.WaitAsync(timeout, cancellationToken);
-
-        public async ValueTask DisposeAsync()
-        {
-            // The connection goes back to the pool without a reset (PostgresStorageExtensions.CreateDataSource): stop listening first.
-            try
-            {
-                await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
-                await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                // A broken connection is not reused.
-            }
-
-            await connection.DisposeAsync();
-        }
-    }
+    public Task<ILogAppends> ListenAsync(CancellationToken cancellationToken) => Task.FromResult(appends.Subscribe());
 
     sealed class ChunkRow
     {

@@ -35,6 +35,8 @@ public static class PostgresStorageExtensions
         services.AddSingleton<ITaskReads, PostgresTaskReads>();
         services.AddSingleton<ITaskReconciliation, PostgresTaskReconciliation>();
         services.AddSingleton<IWorkerRegistry, PostgresWorkerRegistry>();
+        services.AddSingleton<PostgresLogAppends>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresLogAppends>());
         services.AddSingleton<ILogStore, PostgresLogStore>();
         services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
         services.AddSingleton<IAccountStore, PostgresAccountStore>();
@@ -80,7 +82,7 @@ public static class PostgresStorageExtensions
     /// this short.</item>
     /// <item>A connection is not reset when it goes back to the pool (a reset is seven commands, run before the next use
     /// of the connection, several times per task). Nothing here leaves session state behind: transactions end, the
-    /// migrator unlocks its advisory lock, and the log store's listener stops listening.</item>
+    /// migrator unlocks its advisory lock, and the log store's one listener keeps its connection for good.</item>
     /// </list>
     /// </summary>
     internal static NpgsqlDataSource CreateDataSource(string connectionString)
