@@ -20,18 +20,8 @@ public static class LimitReports
         ArgumentNullException.ThrowIfNull(signal);
         var redactor = new SecretRedactor(secrets);
         var evidence = redactor.Push(signal.Evidence) + redactor.Flush();
-        return new LimitReport(account, Kind(signal.Kind), signal.ResetAt, signal.ResetIn?.TotalSeconds, signal.Window, evidence, now);
+        return new LimitReport(account, LimitNames.Of(signal.Kind), signal.ResetAt, signal.ResetIn?.TotalSeconds, signal.Window, evidence, now);
     }
-
-    /// <summary>The contract's name of <paramref name="kind"/> (one of <see cref="LimitKinds"/>).</summary>
-    public static string Kind(LimitKind kind) => kind switch
-    {
-        LimitKind.RateLimit => LimitKinds.RateLimit,
-        LimitKind.UsageWindow => LimitKinds.UsageWindow,
-        LimitKind.Quota => LimitKinds.Quota,
-        LimitKind.Billing => LimitKinds.Billing,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a limit kind"),
-    };
 
     /// <summary>How far ahead of <paramref name="now"/> the signal's reset is; null when it names none.</summary>
     public static TimeSpan? Ahead(LimitSignal signal, DateTime now)

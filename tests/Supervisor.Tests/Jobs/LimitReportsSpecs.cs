@@ -39,7 +39,7 @@ public sealed class LimitReportsSpecs
     [InlineData(LimitKind.UsageWindow, LimitKinds.UsageWindow)]
     [InlineData(LimitKind.Quota, LimitKinds.Quota)]
     [InlineData(LimitKind.Billing, LimitKinds.Billing)]
-    public void Each_kind_has_its_contract_name(LimitKind kind, string name) => Assert.Equal(name, LimitReports.Kind(kind));
+    public void Each_kind_has_its_contract_name(LimitKind kind, string name) => Assert.Equal(name, LimitNames.Of(kind));
 
     [Fact]
     public void The_evidence_is_redacted_as_the_output_is()
