@@ -129,10 +129,12 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         var id = await _api.SubmitAsync(new { prompt = "sleep 300", agent = "boxed" });
         var running = await _api.WaitForAsync(id, Timeout, "Running");
         var victim = running["attempts"]![0]!["worker"]!.GetValue<string>();
+        // Running once the attempt holds its lease; its container is made just after: wait for it to be up.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        ContainerListResponse container;
-        while ((container = Assert.Single(await DockerEngine.ContainersOfTaskAsync(id))).State != "running" && DateTime.UtcNow < deadline)
+        ContainerListResponse? container;
+        while ((container = (await DockerEngine.ContainersOfTaskAsync(id)).SingleOrDefault(c => c.State == "running")) is null && DateTime.UtcNow < deadline)
             await Task.Delay(100);
+        Assert.NotNull(container);
 
         await fixture.Stack.Worker(victim).KillAsync();
 
