@@ -81,4 +81,24 @@ sealed class ApiClient(Uri baseAddress) : IDisposable
     }
 
     public void Dispose() => Http.Dispose();
+
+    /// <summary>
+    /// <paramref name="account"/> as <c>GET /api/agents</c> lists it under <paramref name="agent"/>, once
+    /// <paramref name="condition"/> holds (within <paramref name="seconds"/>).
+    /// </summary>
+    public async Task<JsonNode> AccountAsync(string agent, string account, Func<JsonNode, bool> condition, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var agents = JsonNode.Parse(await Http.GetStringAsync("/api/agents"))!.AsArray();
+            var found = agents.Single(a => a!["name"]!.GetValue<string>() == agent)!["accounts"]!.AsArray()
+                .FirstOrDefault(a => a!["id"]!.GetValue<string>() == account);
+            if (found is not null && condition(found))
+                return found;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"account {account} of {agent} did not reach the expected state within {seconds} s: {found?.ToJsonString() ?? "not listed"}");
+            await Task.Delay(200);
+        }
+    }
 }

@@ -114,18 +114,6 @@ public sealed class AccountBlocks : IAsyncLifetime
         _bus.Publish(new AccountLimitSignalled(Guid.NewGuid(), Guid.NewGuid(), agent, "test-worker",
             new LimitReport(account, kind, resetAt, resetIn, null, evidence, DateTime.UtcNow)));
 
-    async Task<JsonNode> WaitForAccountAsync(string agent, string account, Func<JsonNode, bool> condition, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var agents = JsonNode.Parse(await _stack.Api.Http.GetStringAsync("/api/agents"))!.AsArray();
-            var found = agents.Single(a => a!["name"]!.GetValue<string>() == agent)!["accounts"]!.AsArray()
-                .FirstOrDefault(a => a!["id"]!.GetValue<string>() == account);
-            if (found is not null && condition(found))
-                return found;
-            Assert.True(DateTime.UtcNow < deadline, $"account {account} of {agent} did not reach the expected state within {seconds} s: {found?.ToJsonString() ?? "not listed"}");
-            await Task.Delay(200);
-        }
-    }
+    Task<JsonNode> WaitForAccountAsync(string agent, string account, Func<JsonNode, bool> condition, int seconds = 30) =>
+        _stack.Api.AccountAsync(agent, account, condition, seconds);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Supervisor.IntegrationTests.Infrastructure;
 using static Supervisor.IntegrationTests.RealAgents.RealAgentTask;
@@ -35,7 +34,7 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
 
         // The service recorded it for the account, fleet-wide: GET /api/agents lists the account with its block.
         var account = Regex.Match(note, "claude/[0-9a-f]{12}", RegexOptions.None, TimeSpan.FromSeconds(1)).Value;
-        var recorded = await AccountAsync("claude", account, a => a["blocks"]!.GetValue<int>() >= 1);
+        var recorded = await _api.AccountAsync("claude", account, a => a["blocks"]!.GetValue<int>() >= 1, seconds: 15);
         Assert.Contains("429", recorded["lastSignal"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
@@ -64,22 +63,6 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
     /// <summary>The worker's note of a rate limit of <paramref name="agent"/>'s account resetting in <paramref name="seconds"/>.</summary>
     static string RateLimitNote(string agent, int seconds) =>
         $@"^\[supervisor: limit: rate limit on {agent}/[0-9a-f]{{12}}, resets in {(seconds >= 60 ? $"{seconds / 60}m" : $"{seconds}s")} \(\d\d:\d\d:\d\dZ\); reported to the service for the whole fleet\]";
-
-    /// <summary><paramref name="account"/> as <c>GET /api/agents</c> lists it under <paramref name="agent"/>, once <paramref name="condition"/> holds.</summary>
-    async Task<JsonNode> AccountAsync(string agent, string account, Func<JsonNode, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var agents = JsonNode.Parse(await _api.Http.GetStringAsync("/api/agents"))!.AsArray();
-            var found = agents.Single(a => a!["name"]!.GetValue<string>() == agent)!["accounts"]!.AsArray()
-                .FirstOrDefault(a => a!["id"]!.GetValue<string>() == account);
-            if (found is not null && condition(found))
-                return found;
-            Assert.True(DateTime.UtcNow < deadline, $"account {account} of {agent} was not recorded within 15 s: {found?.ToJsonString() ?? "not listed"}");
-            await Task.Delay(200);
-        }
-    }
 
     async Task<List<string>> SystemLinesAsync(Guid id) =>
         (await _api.CompleteLogsAsync(id))
