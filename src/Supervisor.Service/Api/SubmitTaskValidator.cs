@@ -42,9 +42,10 @@ public sealed partial class SubmitTaskValidator(
                 Add("agents", "must name at least one agent.");
             else if (requested?.FirstOrDefault(a => string.IsNullOrWhiteSpace(a)) is not null)
                 Add(field, "agent names must not be empty.");
+            // A fallback with several agents is its own error (below); the chain is read without it.
             else if (catalog.ResolveChain(requested, request.Agents is { Length: > 1 } ? null : request.Fallback) is { Error: { } error })
                 Add(field, error + ".");
-            else if (request.Model is { } model && ModelError(model, catalog.ResolveChain(requested, request.Fallback).Chain[0]) is { } modelError)
+            else if (request.Model is { } model && ModelError(model, requested?[0] ?? catalog.DefaultAgent) is { } modelError)
                 Add("model", modelError);
             if (request.Fallback == true && request.Agents is { Length: > 1 })
                 Add("fallback", "applies to a single agent ('agent'); an 'agents' list is the whole chain.");

@@ -22,6 +22,8 @@ public sealed class RejectingBadInput(CoreLoopFixture fixture)
         { """{"prompt": "x", "agent": "shell", "agents": ["shell"]}""", "agents" },
         { """{"prompt": "x", "agents": ["shell", "claude"], "fallback": true}""", "fallback" },
         { """{"prompt": "x", "agent": "shell", "fallback": "yes"}""", "fallback" },
+        { """{"prompt": "x", "agents": ["claude", "shell"], "fallback": true, "model": "claude-opus-4-5"}""", "fallback" },
+        { """{"prompt": "x", "model": "gpt-5.5"}""", "model" },
         { """{"prompt": "x", "repository": {"path": "/no/such/dir"}}""", "repository.path" },
         { """{"prompt": "x", "repository": {"path": "relative/dir"}}""", "repository.path" },
         { """{"prompt": "x", "repository": {"path": "/tmp"}}""", "repository.path" },
