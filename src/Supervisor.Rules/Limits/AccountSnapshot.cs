@@ -35,6 +35,9 @@ public sealed record AccountStatus(
 {
     /// <summary>An account without a block.</summary>
     public static AccountStatus Ok { get; } = new(AccountState.Ok, null, null, null, null, null);
+
+    /// <summary>Whether a cool-down or block is in force at <paramref name="now"/>: one whose end has passed no longer holds anything back.</summary>
+    public bool InForceAt(DateTime now) => State is AccountState.Cooling or AccountState.Blocked && BlockedUntil > now;
 }
 
 /// <summary>

@@ -40,7 +40,7 @@ public static partial class LimitPlanner
         var budgetUntil = SpentBudget(snapshot, limits)?.Until;
         switch (status.State)
         {
-            case AccountState.Cooling or AccountState.Blocked when status.BlockedUntil > now:
+            case AccountState.Cooling or AccountState.Blocked when status.InForceAt(now):
                 return new ReleasePlan(status, [], false, status.BlockedUntil);
             case AccountState.Cooling or AccountState.Blocked:
                 return ChooseProbe(status with { State = AccountState.Probing }, queue, except: null, snapshot, limits, budgetUntil);

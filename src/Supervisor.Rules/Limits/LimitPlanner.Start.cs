@@ -40,7 +40,7 @@ public static partial class LimitPlanner
         var status = snapshot.Status;
         var (limit, probe) = status.State switch
         {
-            AccountState.Cooling or AccountState.Blocked when status.BlockedUntil > snapshot.Now => (Block(snapshot), false),
+            AccountState.Cooling or AccountState.Blocked when status.InForceAt(snapshot.Now) => (Block(snapshot), false),
             AccountState.Cooling or AccountState.Blocked => (null, true),
             AccountState.Probing when status.ProbeTask is null || status.ProbeTask == request.TaskId => (null, true),
             AccountState.Probing => (Probing(snapshot), false),

@@ -35,7 +35,7 @@ public static partial class LimitPlanner
         var until = Until(signal, observedAt, serviceNow, limits);
         var state = signal.Kind == LimitKind.RateLimit ? AccountState.Cooling : AccountState.Blocked;
         var status = snapshot.Status;
-        var inForce = status.State is AccountState.Cooling or AccountState.Blocked && status.BlockedUntil > serviceNow;
+        var inForce = status.InForceAt(serviceNow);
         if (!inForce)
             return new SignalOutcome(new AccountStatus(state, signal.Kind, until, serviceNow, null, null), SignalEffect.NewEpisode);
         if (until <= status.BlockedUntil)

@@ -19,8 +19,7 @@ public sealed record AccountView(
         if (record is null)
             return new AccountView(id, "ok", null, null, null, null, null, 0, workers);
         var status = record.Status;
-        var inForce = status.State is AccountState.Cooling or AccountState.Blocked && status.BlockedUntil > now;
-        return inForce
+        return status.InForceAt(now)
             ? new AccountView(id, LimitNames.Of(status.State), LimitNames.Of(status.Kind!.Value), status.BlockedUntil, status.BlockSince,
                 record.LastEvidence, record.LastSignalAt, record.Blocks, workers)
             : new AccountView(id, "ok", null, null, null, record.LastEvidence, record.LastSignalAt, record.Blocks, workers);

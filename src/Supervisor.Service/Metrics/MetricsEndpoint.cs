@@ -2,6 +2,7 @@ using System.Globalization;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Metrics;
+using Supervisor.Rules.Limits;
 using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
@@ -56,10 +57,13 @@ public static class MetricsEndpoint
 
             var now = clock.GetUtcNow().UtcDateTime;
             text.Family("supervisor_account_blocked_until_seconds", "gauge", "When the block of each cooling or blocked provider account ends (Unix seconds).");
-            foreach (var account in (await accounts.ListAsync(cancellationToken)).Select(a => Api.AccountView.Of(a.Id, a, 0, now)))
+            foreach (var account in await accounts.ListAsync(cancellationToken))
             {
-                if (account is { Until: { } until, Kind: { } kind })
-                    text.Sample("supervisor_account_blocked_until_seconds", new DateTimeOffset(until).ToUnixTimeSeconds(), ("account", account.Id), ("state", account.State), ("kind", kind));
+                if (account.Status is { BlockedUntil: { } until, Kind: { } kind } status && status.InForceAt(now))
+                {
+                    text.Sample("supervisor_account_blocked_until_seconds", new DateTimeOffset(until).ToUnixTimeSeconds(), ("account", account.Id),
+                        ("state", LimitNames.Of(status.State)), ("kind", LimitNames.Of(kind)));
+                }
             }
 
             var workers = await fleet.WorkersAsync(cancellationToken);
