@@ -7,7 +7,9 @@ namespace Supervisor.Contracts;
 /// <see cref="Agents"/> named are the whole chain, also when there is one; <see cref="FollowFallback"/> true makes a single
 /// named agent bring its configured <c>Fallback</c> chain along. No agent named: the default agent with its chain (or
 /// alone, when <see cref="FollowFallback"/> is false). <see cref="Model"/> is the model the chain's first agent is asked to
-/// use instead of its profile's default; the agents after it use their own.
+/// use instead of its profile's default; the agents after it use their own. <see cref="OnLimit"/> (<c>wait</c> or
+/// <c>fallback</c>), <see cref="MaxWait"/> and <see cref="MaxWindows"/> say what the task does while its agent's account is
+/// blocked by a limit; unset, each agent's <c>Limits</c> defaults apply.
 /// </summary>
 public sealed record SubmitTask(
     Guid TaskId,
@@ -22,4 +24,7 @@ public sealed record SubmitTask(
     string? SubmittedBy,
     DateTime? RunAt = null,
     bool? FollowFallback = null,
-    string? Model = null);
+    string? Model = null,
+    string? OnLimit = null,
+    TimeSpan? MaxWait = null,
+    int? MaxWindows = null);

@@ -28,9 +28,30 @@ public sealed partial class LimitOptions
     /// </summary>
     public TimeSpan EndAttemptWhenBlockedBeyond { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>What a task on this agent does when the account is blocked, unless the task says (<c>wait</c> or <c>fallback</c>).</summary>
+    public OnLimit OnLimit { get; set; } = OnLimit.Wait;
+
+    /// <summary>The longest a task waits on the account in this agent's turn, unless the task says; zero: never wait.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many blocks of the account a task waits through in this agent's turn, unless the task says; unset: no count bound.</summary>
+    public int? MaxWindows { get; set; }
+
+    /// <summary>Attempts that may run on the account at once, across the fleet; unset: no cap.</summary>
+    public int? MaxConcurrent { get; set; }
+
+    /// <summary>The interval over which tasks waiting on the account are released after a block, so they do not all call at once.</summary>
+    public TimeSpan ReleaseSpread { get; set; } = new AccountLimits().ReleaseSpread;
+
+    /// <summary>The policy of a task on this agent: the task's own choices where it made them, these defaults otherwise.</summary>
+    public TaskLimitPolicy PolicyFor(string? onLimit, int? maxWaitSeconds, int? maxWindows) =>
+        new(LimitNames.OnLimitOrNull(onLimit) ?? OnLimit, maxWaitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : MaxWait, maxWindows ?? MaxWindows);
+
     /// <summary>The planner's view of these settings.</summary>
     public AccountLimits ToAccountLimits() => new()
     {
+        MaxConcurrent = MaxConcurrent,
+        ReleaseSpread = ReleaseSpread,
         MaxBlock = MaxBlock,
         DefaultBlock = new BlockDefaults(DefaultBlock.RateLimit, DefaultBlock.UsageWindow, DefaultBlock.Quota, DefaultBlock.Billing),
     };
@@ -48,6 +69,16 @@ public sealed partial class LimitOptions
             yield return $"{key}:DefaultBlock:{name}: must be positive.";
         if (EndAttemptWhenBlockedBeyond < TimeSpan.Zero)
             yield return $"{key}:EndAttemptWhenBlockedBeyond: must not be negative.";
+        if (!Enum.IsDefined(OnLimit))
+            yield return $"{key}:OnLimit: must be Wait or Fallback.";
+        if (MaxWait < TimeSpan.Zero || MaxWait > LimitBounds.MaxWait)
+            yield return $"{key}:MaxWait: must be between 0s and 7 days.";
+        if (MaxWindows is < 1 or > LimitBounds.MaxWindows)
+            yield return $"{key}:MaxWindows: must be between 1 and {LimitBounds.MaxWindows} when set.";
+        if (MaxConcurrent is < 1)
+            yield return $"{key}:MaxConcurrent: must be at least 1 when set.";
+        if (ReleaseSpread < TimeSpan.Zero || ReleaseSpread > TimeSpan.FromHours(1))
+            yield return $"{key}:ReleaseSpread: must be between 0s and 1h.";
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,99}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]

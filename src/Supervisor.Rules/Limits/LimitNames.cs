@@ -53,4 +53,29 @@ public static class LimitNames
         KindOrNull(report.Kind) is { } kind
             ? new LimitSignal(kind, report.ResetAt, report.ResetInSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, report.Window, report.Evidence)
             : null;
+
+    /// <summary>The name of <paramref name="onLimit"/> in messages, the database and the API: <c>wait</c>, <c>fallback</c>.</summary>
+    public static string Of(OnLimit onLimit) => onLimit switch
+    {
+        OnLimit.Wait => "wait",
+        OnLimit.Fallback => "fallback",
+        _ => throw new ArgumentOutOfRangeException(nameof(onLimit), onLimit, "not a limit policy"),
+    };
+
+    /// <summary>The policy a name stands for; null for a name that is none.</summary>
+    public static OnLimit? OnLimitOrNull(string? name) => name switch
+    {
+        "wait" => OnLimit.Wait,
+        "fallback" => OnLimit.Fallback,
+        _ => null,
+    };
+
+    /// <summary>The stored name of <paramref name="reason"/>: <c>limit</c>, <c>cap</c>, <c>budget</c>.</summary>
+    public static string Of(WaitReason reason) => reason switch
+    {
+        WaitReason.Limit => "limit",
+        WaitReason.Cap => "cap",
+        WaitReason.Budget => "budget",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a wait reason"),
+    };
 }

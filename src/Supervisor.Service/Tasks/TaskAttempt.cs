@@ -24,6 +24,9 @@ public sealed class TaskAttempt
     /// <summary>The model the agent was asked to use, as its worker reported it; null for a profile that names none.</summary>
     public string? Model { get; set; }
 
+    /// <summary>The provider account the attempt ran on, as its worker named it in the start check; null for an agent without one.</summary>
+    public string? Account { get; set; }
+
     public DateTime? StartedAt { get; set; }
 
     public DateTime? FinishedAt { get; set; }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Supervisor.Contracts;
 using Supervisor.Rules.Chains;
+using Supervisor.Rules.Limits;
 
 namespace Supervisor.Service.Tasks;
 
@@ -19,6 +20,9 @@ static class TaskRecording
         task.TimeoutSeconds = message.TimeoutSeconds;
         task.Verify = message.Verify;
         task.Model = message.Model;
+        task.OnLimit = message.OnLimit;
+        task.MaxWaitSeconds = message.MaxWait is { } maxWait ? (int)Math.Ceiling(maxWait.TotalSeconds) : null;
+        task.MaxWindows = message.MaxWindows;
         task.ExpectChanges = message.ExpectChanges;
         task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
@@ -27,9 +31,20 @@ static class TaskRecording
         task.CreatedAt = now;
         task.UpdatedAt = now;
         task.Error = chain.Error is null ? null : $"{ErrorClasses.Invalid}: {chain.Error}";
+        if (LimitPolicyError(message) is { } limitError)
+            task.Error = $"{ErrorClasses.Invalid}: {limitError}";
         if (string.IsNullOrWhiteSpace(message.Prompt))
             task.Error = $"{ErrorClasses.Invalid}: the prompt is empty";
     }
+
+    /// <summary>What is wrong with the task's limit policy, for a submit that did not come through the API's validation.</summary>
+    static string? LimitPolicyError(SubmitTask message) => message switch
+    {
+        { OnLimit: { } onLimit } when LimitNames.OnLimitOrNull(onLimit) is null => $"onLimit '{onLimit}' is not wait or fallback",
+        { MaxWait: { } maxWait } when maxWait < TimeSpan.Zero || maxWait > LimitBounds.MaxWait => $"maxWait {maxWait} is not between 0s and 7 days",
+        { MaxWindows: < 1 or > LimitBounds.MaxWindows } => $"maxWindows {message.MaxWindows} is not between 1 and {LimitBounds.MaxWindows}",
+        _ => null,
+    };
 
     /// <summary>What the worker adds to the record of the attempt the start check created: its branch, host and redelivery.</summary>
     public static void RecordStart(this TaskState task, AgentJobStarted message)

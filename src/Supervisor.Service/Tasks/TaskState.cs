@@ -76,6 +76,42 @@ public sealed class TaskState : SagaStateMachineInstance
     /// <summary>The scheduled start of a delayed task that waits for its time.</summary>
     public Guid? RunAtTokenId { get; set; }
 
+    /// <summary>What the task does when its agent's account is blocked: <c>wait</c> or <c>fallback</c>; null: the agent's <c>Limits:OnLimit</c>.</summary>
+    public string? OnLimit { get; set; }
+
+    /// <summary>The longest the task waits on one agent's account, in seconds (0: never); null: the agent's <c>Limits:MaxWait</c>.</summary>
+    public int? MaxWaitSeconds { get; set; }
+
+    /// <summary>How many blocks of one agent's account the task waits through; null: the agent's <c>Limits:MaxWindows</c>.</summary>
+    public int? MaxWindows { get; set; }
+
+    /// <summary>The account the lease's attempt runs on (null for an agent without one): running attempts count against its cap.</summary>
+    public string? LeaseAccount { get; set; }
+
+    /// <summary>The account the task is parked on, without a job out: a release (<c>LimitReleased</c>) dispatches it again.</summary>
+    public string? HoldAccount { get; set; }
+
+    /// <summary>Why it is parked: <c>limit</c>, <c>cap</c> or <c>budget</c>.</summary>
+    public string? HoldReason { get; set; }
+
+    /// <summary>When the wait should end (the block's reset); null when nobody knows (a probe, a cap).</summary>
+    public DateTime? HoldUntil { get; set; }
+
+    /// <summary>When the task stops waiting and falls back or fails (its wait's since + maxWait); null without a time bound.</summary>
+    public DateTime? HoldDeadline { get; set; }
+
+    /// <summary>What stands in the way, for a person.</summary>
+    public string? HoldMessage { get; set; }
+
+    /// <summary>When the task first parked in its current agent's turn (the start of maxWait); null when it has not.</summary>
+    public DateTime? WaitSince { get; set; }
+
+    /// <summary>The account's blocks the task waited in during its current agent's turn.</summary>
+    public int WaitWindows { get; set; }
+
+    /// <summary>The start of the last block counted in <see cref="WaitWindows"/>.</summary>
+    public DateTime? WaitWindowSince { get; set; }
+
     /// <summary>
     /// The attempt that holds the task's lease: the only one whose events change the task. Null when no attempt holds it.
     /// Granted by the start check, given up when the attempt's end is recorded, and taken away when it expires.

@@ -55,6 +55,18 @@ static class TaskStateMap
         task.Property(t => t.LeaseClaim).HasColumnName("lease_claim");
         task.Property(t => t.LeaseExpiresAt).HasColumnName("lease_expires_at");
         task.Property(t => t.StartAllowedAt).HasColumnName("start_allowed_at");
+        task.Property(t => t.OnLimit).HasColumnName("on_limit");
+        task.Property(t => t.MaxWaitSeconds).HasColumnName("max_wait_seconds");
+        task.Property(t => t.MaxWindows).HasColumnName("max_windows");
+        task.Property(t => t.LeaseAccount).HasColumnName("lease_account");
+        task.Property(t => t.HoldAccount).HasColumnName("hold_account");
+        task.Property(t => t.HoldReason).HasColumnName("hold_reason");
+        task.Property(t => t.HoldUntil).HasColumnName("hold_until");
+        task.Property(t => t.HoldDeadline).HasColumnName("hold_deadline");
+        task.Property(t => t.HoldMessage).HasColumnName("hold_message");
+        task.Property(t => t.WaitSince).HasColumnName("wait_since");
+        task.Property(t => t.WaitWindows).HasColumnName("wait_windows");
+        task.Property(t => t.WaitWindowSince).HasColumnName("wait_window_since");
         task.Ignore(t => t.StartAnswer);
         task.Ignore(t => t.StartDecision);
         task.Ignore(t => t.LostAttempt);
@@ -77,6 +89,7 @@ static class TaskStateMap
         attempt.Property(a => a.Redelivery).HasColumnName("redelivery");
         attempt.Property(a => a.Branch).HasColumnName("branch");
         attempt.Property(a => a.Model).HasColumnName("model");
+        attempt.Property(a => a.Account).HasColumnName("account");
         attempt.Property(a => a.StartedAt).HasColumnName("started_at");
         attempt.Property(a => a.FinishedAt).HasColumnName("finished_at");
         attempt.Property(a => a.ExitCode).HasColumnName("exit_code");
