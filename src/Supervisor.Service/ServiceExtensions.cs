@@ -51,6 +51,7 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
         builder.Services.AddHostedService<Reconciler>();
+        builder.Services.AddHostedService<AccountRelease>();
         builder.Services.AddValidatedOptions<ScheduleOptions>(ScheduleOptions.Section);
         builder.Services.AddSingleton<ScheduleFiring>();
         builder.Services.AddHostedService<ScheduleSweep>();

@@ -23,7 +23,7 @@ public static class AgentEndpoints
                 var ids = named.Concat(stored.Where(a => string.Equals(a.Agent, name, StringComparison.OrdinalIgnoreCase)).Select(a => a.Id))
                     .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
                 var views = ids.Select(id => AccountView.Of(id, stored.FirstOrDefault(a => a.Id == id),
-                    serving.Count(w => !w.Lost && w.Accounts.GetValueOrDefault(name) == id), now)).ToList();
+                    serving.Count(w => !w.Lost && w.Accounts.GetValueOrDefault(name) == id), agent.Limits.MaxConcurrent, now)).ToList();
                 agents.Add(new AgentView(name, agent.Command, agent.Isolation, agent.Fallback, agent.Concurrency, agent.TimeoutSeconds,
                     await queues.DepthAsync(name, cancellationToken), serving, views));
             }

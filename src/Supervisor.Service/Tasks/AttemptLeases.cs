@@ -16,6 +16,15 @@ public enum StartDecision
 
     /// <summary>The job's attempts keep losing their workers: the agent is given up on (the chain moves on).</summary>
     GiveUp,
+
+    /// <summary>The lease would be granted, and the attempt's account decides (the limit gate): not an answer yet.</summary>
+    AskAccount,
+
+    /// <summary>The account is blocked, probing or full: the task waits on it without a job, until a release.</summary>
+    Park,
+
+    /// <summary>The account is blocked beyond what the task waits for, or the task falls back on a limit: the agent is left.</summary>
+    LeaveForLimit,
 }
 
 /// <summary>How long a lease lasts without a heartbeat, and how many lost attempts make a job poison.</summary>
@@ -63,8 +72,18 @@ static class AttemptLeases
                 waitSeconds: Math.Clamp((allowed - now).TotalSeconds, AskAgainSeconds, 30));
         }
 
-        return task.Answer(StartDecision.Grant, null, attempt: task.GrantLease(request, terms, now));
+        // An attempt on a provider account starts only if the account lets it (LimitGate, in the same transaction).
+        if (request.Account is not null)
+            return task.StartDecision = StartDecision.AskAccount;
+        return task.GrantStart(request, terms, now, null);
     }
+
+    /// <summary>Grants the lease to the asking delivery: a new attempt, on <see cref="AttemptStartRequest.Account"/> when it has one.</summary>
+    public static StartDecision GrantStart(this TaskState task, AttemptStartRequest request, LeaseTerms terms, DateTime now, string? note) =>
+        task.Answer(StartDecision.Grant, note, attempt: task.GrantLease(request, terms, now));
+
+    /// <summary>The asking delivery is dropped without an attempt: the task parks on an account, or leaves its agent for a limit.</summary>
+    public static StartDecision DeclineForLimit(this TaskState task, StartDecision decision, string reason) => task.Answer(decision, reason);
 
     /// <summary>A start check for a task that is not running a job: declined, and for a paused task remembered if it was the job.</summary>
     public static void DeclineStart(this TaskState task, AttemptStartRequest request, bool paused)
@@ -111,6 +130,7 @@ static class AttemptLeases
         task.LeaseId = null;
         task.LeaseClaim = null;
         task.LeaseExpiresAt = null;
+        task.LeaseAccount = null;
     }
 
     /// <summary>The holder is lost (its lease expired): its attempt is on the record as <c>ContainerCrash</c>, and a job is expected again.</summary>
@@ -170,12 +190,14 @@ static class AttemptLeases
             Agent = task.CurrentAgent ?? "",
             Worker = request.Worker,
             Host = request.Host,
+            Account = request.Account,
             StartedAt = now,
         };
         task.Attempts.Add(attempt);
         task.LeaseId = attempt.Id;
         task.LeaseClaim = request.Claim;
         task.LeaseExpiresAt = now + terms.LostAfter;
+        task.LeaseAccount = request.Account;
         task.StartAllowedAt = null;
         return attempt;
     }

@@ -169,6 +169,7 @@ static class TaskRecording
     {
         task.Decision = (by, reason);
         task.ChainIndex = 0;
+        task.ClearWait();
         task.Error = null;
         task.FinishedAt = null;
         task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = null;
@@ -211,5 +212,54 @@ static class TaskRecording
         apply(task.Attempts.First(a => a.Id == attemptId));
         task.ClearLease();
         return true;
+    }
+
+    /// <summary>The chain's next agent takes the task over: its waits on the last agent's account no longer count.</summary>
+    public static void MoveToNextAgent(this TaskState task)
+    {
+        task.ChainIndex++;
+        task.ClearWait();
+    }
+
+    /// <summary>The task parks on <paramref name="account"/> as the limit gate decided: no job is expected until a release.</summary>
+    public static void Hold(this TaskState task, string account, Rules.Limits.StartDecision decision, DateTime now)
+    {
+        var first = task.HoldAccount != account || task.HoldMessage != decision.Message;
+        task.HoldAccount = account;
+        task.HoldReason = LimitNames.Of(decision.Reason!.Value);
+        task.HoldUntil = decision.Until;
+        task.HoldDeadline = decision.Deadline;
+        task.HoldMessage = decision.Message;
+        task.WaitSince = decision.Wait!.Since;
+        task.WaitWindows = decision.Wait.Windows;
+        task.WaitWindowSince = decision.Wait.WindowSince;
+        task.StartAllowedAt = null;
+        task.UpdatedAt = now;
+        if (first)
+            task.Note("Waiting", decision.Message!, now);
+    }
+
+    /// <summary>The task waits on no account now (its wait so far in this agent's turn still counts).</summary>
+    public static void ClearHold(this TaskState task)
+    {
+        task.HoldAccount = task.HoldReason = task.HoldMessage = null;
+        task.HoldUntil = task.HoldDeadline = null;
+    }
+
+    /// <summary>The limit gate sent the task on from its agent (a fallback on a limit, or a wait beyond its bounds): why, on the record.</summary>
+    public static void LeaveForLimit(this TaskState task, Rules.Limits.StartDecision decision, DateTime now)
+    {
+        task.ClearHold();
+        task.Error = $"{task.CurrentAgent}: {ErrorClasses.RateLimited}: {decision.Message}";
+        task.StartAllowedAt = null;
+        task.UpdatedAt = now;
+        task.Note(decision.Action == StartAction.FallBack ? "LimitFallback" : "LimitGaveUp", decision.Message!, now);
+    }
+
+    static void ClearWait(this TaskState task)
+    {
+        task.ClearHold();
+        task.WaitSince = task.WaitWindowSince = null;
+        task.WaitWindows = 0;
     }
 }

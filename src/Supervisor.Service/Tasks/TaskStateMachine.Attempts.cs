@@ -16,7 +16,10 @@ public sealed partial class TaskStateMachine
             When(AttemptStartRequested)
                 .Then(c => c.Saga.Decide(c.Message, lease, Now()))
                 .ThenAsync(StopLostAttemptAsync)
+                .ThenAsync(c => AskAccountAsync(c, lease))
                 .If(c => c.Saga.StartDecision == StartDecision.Grant && c.Saga.CurrentState != Running.Name, granted => granted.TransitionTo(Running))
+                .If(c => c.Saga.StartDecision == StartDecision.Park && c.Saga.CurrentState != RetryScheduled.Name, parked => parked.TransitionTo(RetryScheduled))
+                .If(c => c.Saga.StartDecision == StartDecision.LeaveForLimit, left => GiveUp(left))
                 .If(c => c.Saga.StartDecision == StartDecision.GiveUp, poison => GiveUp(poison
                     .Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))))
                 .ThenAsync(c => c.RespondAsync(c.Saga.StartAnswer!)),
@@ -40,7 +43,8 @@ public sealed partial class TaskStateMachine
                 .IfElse(c => c.Saga.LostAttemptsInPass() >= lease.MaxLostAttempts,
                     poison => GiveUp(poison.Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))),
                     again => SendAgain(again)),
-            When(ReconcileTask, c => c.Message.Lease is null && c.Saga.LeaseId is null && c.Saga.StartAllowedAt == c.Message.StartAllowedAt)
+            When(ReconcileTask, c => c.Message.Lease is null && c.Saga.LeaseId is null && c.Saga.HoldAccount is null
+                    && c.Saga.StartAllowedAt == c.Message.StartAllowedAt)
                 .Then(c => c.Saga.Note("Reconciled", c.Message.Reason, Now()))
                 .Apply(SendAgain),
             When(PauseTask)
@@ -99,14 +103,14 @@ public sealed partial class TaskStateMachine
         binder
             .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
             .IfElse(c => c.Saga.CanFallBack(),
-                next => next.Then(c => c.Saga.ChainIndex++).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
+                next => next.Then(c => c.Saga.MoveToNextAgent()).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
                 end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
 
     // The current agent gave up while the task is paused: the next agent of the chain is dispatched on resume, or the end.
     EventActivityBinder<TaskState, T> GiveUpWhilePaused<T>(EventActivityBinder<TaskState, T> binder)
         where T : class =>
         binder.IfElse(c => c.Saga.CanFallBack(),
-            next => next.Then(c => c.Saga.ChainIndex++).Then(c => c.Saga.DispatchOnResume = true),
+            next => next.Then(c => c.Saga.MoveToNextAgent()).Then(c => c.Saga.DispatchOnResume = true),
             end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
 
     // The job of the current pass again (its attempt was lost, or it never started): a copy that did survive is

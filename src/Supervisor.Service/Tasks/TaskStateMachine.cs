@@ -16,12 +16,14 @@ namespace Supervisor.Service.Tasks;
 public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState>
 {
     readonly TimeProvider _clock;
+    readonly AgentCatalog _catalog;
 
     DateTime Now() => _clock.GetUtcNow().UtcDateTime;
 
     public TaskStateMachine(AgentCatalog catalog, IOptions<PolicyOptions> policyOptions, IOptions<FleetOptions> fleetOptions, TimeProvider clock)
     {
         _clock = clock;
+        _catalog = catalog;
         var policy = policyOptions.Value;
         var lease = new LeaseTerms(fleetOptions.Value.LostAfter, fleetOptions.Value.MaxLostAttempts);
 
@@ -42,6 +44,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
         });
         Event(() => ReleaseAttemptClaim, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ReconcileTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => LimitReleased, x => ByTask(x, c => c.Message.TaskId));
         Event(() => PauseTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ResumeTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ApproveTask, x => ByTask(x, c => c.Message.TaskId));
@@ -98,6 +101,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
                 .TransitionTo(Cancelled));
 
         DuringAttempts(lease);
+        DuringLimits();
 
         // Late events complete the record of a task that has already ended; they never change its state. A lease still
         // held (a cancelled task's attempt that has not yet confirmed it stopped) ends with its holder's report or expiry.

@@ -8,10 +8,15 @@ namespace Supervisor.IntegrationTests.Limits;
 /// <summary>
 /// A limit reported for an account (as a worker publishes it) blocks that account fleet-wide: the service records it
 /// under the account's row lock, never shortens it, keeps it across a restart, and shows it in <c>GET /api/agents</c> and
-/// <c>/metrics</c>. The reports are real messages on the real broker; the test plays the worker.
+/// <c>/metrics</c>. The reports are real messages on the real broker; the test plays the worker that reports them. Tasks
+/// then run on a real worker: <c>metered</c> and <c>metered2</c> are shell agents on the accounts <c>metered/one</c> and
+/// <c>metered/two</c> (released over 3 s after a block), <c>spare</c> one without an account.
 /// </summary>
 public sealed class AccountBlocks : IAsyncLifetime
 {
+    const string MeteredOne = "metered/one";
+    const string MeteredTwo = "metered/two";
+
     SupervisorStack _stack = null!;
     IBusControl _bus = null!;
 
@@ -20,7 +25,11 @@ public sealed class AccountBlocks : IAsyncLifetime
         _stack = await SupervisorStack.StartAsync("limits", new Dictionary<string, string>
         {
             ["Supervisor__Agents__codex__Limits__MaxBlock"] = "1h",
-        }, services: 1);
+            ["Supervisor__Agents__metered__Limits__Account"] = MeteredOne,
+            ["Supervisor__Agents__metered__Limits__ReleaseSpread"] = "3s",
+            ["Supervisor__Agents__metered2__Limits__Account"] = MeteredTwo,
+        }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).ToDictionary(), services: 1);
+        await _stack.AddWorkerAsync("metered,metered2,spare");
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _bus.StartAsync(timeout.Token);
@@ -84,7 +93,7 @@ public sealed class AccountBlocks : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_rate_limit_cools_the_account_for_its_retry_after_and_then_it_is_ok()
+    public async Task A_rate_limit_cools_the_account_for_its_retry_after_and_then_it_is_probed()
     {
         const string account = "gemini/0123456789ab";
 
@@ -92,9 +101,9 @@ public sealed class AccountBlocks : IAsyncLifetime
 
         var cooling = await WaitForAccountAsync("gemini", account, a => a["state"]!.GetValue<string>() == "cooling");
         Assert.Equal("rateLimit", cooling["kind"]!.GetValue<string>());
-        var ok = await WaitForAccountAsync("gemini", account, a => a["state"]!.GetValue<string>() == "ok", seconds: 15);
-        Assert.Null(ok["until"]);
-        Assert.Equal(1, ok["blocks"]!.GetValue<int>());
+        // Then the next start on it goes first, alone, to test it.
+        var probing = await WaitForAccountAsync("gemini", account, a => a["state"]!.GetValue<string>() == "probing", seconds: 15);
+        Assert.Equal(1, probing["blocks"]!.GetValue<int>());
     }
 
     [Fact]
@@ -109,6 +118,92 @@ public sealed class AccountBlocks : IAsyncLifetime
         var agents = JsonNode.Parse(await _stack.Api.Http.GetStringAsync("/api/agents"))!.AsArray();
         Assert.DoesNotContain(agents.SelectMany(a => a!["accounts"]!.AsArray()), a => a!["id"]!.GetValue<string>().EndsWith("ffffffffffff", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Tasks_on_a_blocked_account_wait_without_an_attempt_then_one_probes_and_the_rest_follow_spread_out_across_a_restart()
+    {
+        var reset = DateTime.UtcNow.AddSeconds(20);
+        await SignalAsync("metered", MeteredOne, LimitKinds.UsageWindow, resetAt: reset, evidence: "You've hit your limit");
+        await WaitForAccountAsync("metered", MeteredOne, a => a["state"]!.GetValue<string>() == "blocked");
+
+        var ids = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+            ids.Add(await _stack.Api.SubmitAsync(new { prompt = $"task {i}", agent = "metered" }));
+        foreach (var id in ids)
+        {
+            var waiting = await WaitForTransitionAsync(id, "Waiting");
+            Assert.Equal("RetryScheduled", waiting["state"]!.GetValue<string>());
+            Assert.Empty(waiting["attempts"]!.AsArray());
+        }
+
+        // The block and the parked tasks are in the database: a new service process releases them.
+        await _stack.RestartServiceAsync(_stack.Services[0]);
+
+        var tasks = new List<JsonNode>();
+        foreach (var id in ids)
+            tasks.Add(await _stack.Api.WaitForAsync(id, TimeSpan.FromSeconds(90), "Succeeded"));
+        var attempts = tasks.Select(t => Assert.Single(t["attempts"]!.AsArray())!).ToList();
+        var starts = attempts.Select(a => a["startedAt"]!.GetValue<DateTime>().ToUniversalTime()).ToList();
+        Assert.All(starts, start => Assert.True(start >= reset.AddSeconds(-1), $"an attempt started at {start:O}, before the reset at {reset:O}"));
+
+        // One task went first, alone, as the probe; the others started after its attempt ended, spread over the 3 s.
+        var probe = tasks.Single(t => Transitions(t).Any(r => r["event"]!.GetValue<string>() == "Released"
+            && r["reason"]!.GetValue<string>().Contains("probe", StringComparison.Ordinal)));
+        var probeAttempt = Assert.Single(probe["attempts"]!.AsArray())!;
+        var probeEnd = probeAttempt["finishedAt"]!.GetValue<DateTime>().ToUniversalTime();
+        var followers = attempts.Where(a => a != probeAttempt).Select(a => a["startedAt"]!.GetValue<DateTime>().ToUniversalTime()).Order().ToList();
+        Assert.Equal(3, followers.Count);
+        Assert.All(followers, start => Assert.True(start >= probeEnd, $"an attempt started at {start:O}, before the probe ended at {probeEnd:O}"));
+        Assert.True(followers[^1] - followers[0] >= TimeSpan.FromSeconds(1), $"the released tasks started within {followers[^1] - followers[0]}, not spread out");
+
+        await WaitForAccountAsync("metered", MeteredOne, a => a["state"]!.GetValue<string>() == "ok");
+    }
+
+    [Fact]
+    public async Task On_a_blocked_account_a_fallback_task_moves_on_at_once_and_a_wait_beyond_maxWait_fails_saying_so()
+    {
+        await SignalAsync("metered2", MeteredTwo, LimitKinds.UsageWindow, resetIn: 600, evidence: "usage limit reached");
+        await WaitForAccountAsync("metered2", MeteredTwo, a => a["state"]!.GetValue<string>() == "blocked");
+
+        var movesOn = Guid.NewGuid();
+        await _bus.Publish(new SubmitTask(movesOn, "moves on", ["metered2", "spare"], null, null, null, null, false, null, "test", OnLimit: "fallback"));
+        var moved = await _stack.Api.WaitForAsync(movesOn, TimeSpan.FromSeconds(60), "Succeeded");
+        Assert.Equal("spare", Assert.Single(moved["attempts"]!.AsArray())!["agent"]!.GetValue<string>());
+        Assert.Contains(Transitions(moved), r => r["event"]!.GetValue<string>() == "LimitFallback"
+            && r["reason"]!.GetValue<string>().Contains(MeteredTwo + " blocked until", StringComparison.Ordinal));
+
+        var cannotWait = Guid.NewGuid();
+        await _bus.Publish(new SubmitTask(cannotWait, "cannot wait", ["metered2"], null, null, null, null, false, null, "test", MaxWait: TimeSpan.FromMinutes(1)));
+        var failed = await _stack.Api.WaitForAsync(cannotWait, TimeSpan.FromSeconds(60), "Failed");
+        Assert.Empty(failed["attempts"]!.AsArray());
+        Assert.Contains("maxWait 1m", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("no agent left to fall back to", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    static IEnumerable<JsonNode> Transitions(JsonNode task) => task["transitions"]!.AsArray().Select(t => t!);
+
+    async Task<JsonNode> WaitForTransitionAsync(Guid id, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var task = await _stack.Api.GetAsync(id);
+            if (Transitions(task).Any(t => t["event"]!.GetValue<string>() == what))
+                return task;
+            Assert.True(DateTime.UtcNow < until, $"task {id} has no {what} transition after 30 s: {task.ToJsonString()}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>A shell agent that takes a second and succeeds.</summary>
+    static Dictionary<string, string> Shell(string name) => new()
+    {
+        [$"Supervisor__Agents__{name}__Command"] = "/bin/sh",
+        [$"Supervisor__Agents__{name}__Args__0"] = "-c",
+        [$"Supervisor__Agents__{name}__Args__1"] = "sleep 1; echo \"done: $0\"",
+        [$"Supervisor__Agents__{name}__Args__2"] = "{prompt}",
+        [$"Supervisor__Agents__{name}__Concurrency"] = "4",
+    };
 
     Task SignalAsync(string agent, string account, string kind, DateTime? resetAt = null, double? resetIn = null, string evidence = "") =>
         _bus.Publish(new AccountLimitSignalled(Guid.NewGuid(), Guid.NewGuid(), agent, "test-worker",

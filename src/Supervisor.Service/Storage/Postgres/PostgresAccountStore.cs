@@ -23,19 +23,11 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         var outcome = LimitPlanner.OnSignal(snapshot, signal.Signal, signal.ObservedAt, limits);
         var status = outcome.Status;
         var evidence = new { kind = LimitNames.Of(signal.Signal.Kind), evidence = signal.Signal.Evidence, at = now, worker = signal.Worker, taskId = signal.TaskId };
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE accounts SET state = @state, kind = @kind, blocked_until = @until, block_since = @since, last_signal = @signal, updated_at = @now
-            WHERE id = @id
-            """, new
-        {
-            id = signal.Account,
-            state = LimitNames.Of(status.State),
-            kind = status.Kind is { } kind ? LimitNames.Of(kind) : null,
-            until = Pg.TimestampTz(status.BlockedUntil),
-            since = Pg.TimestampTz(status.BlockSince),
-            signal = Pg.Jsonb(JsonSerializer.Serialize(evidence, JsonSerializerOptions.Web)),
-            now = Pg.TimestampTz(now),
-        }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(AccountRows.UpdateStatus, AccountRows.StatusParameters(signal.Account, status, now),
+            transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE accounts SET last_signal = @signal WHERE id = @id",
+            new { id = signal.Account, signal = Pg.Jsonb(JsonSerializer.Serialize(evidence, JsonSerializerOptions.Web)) }, transaction,
+            cancellationToken: cancellationToken));
 
         if (outcome.Effect == SignalEffect.NewEpisode)
         {
@@ -83,12 +75,150 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<string>> PendingReleaseAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var ids = await connection.QueryAsync<string>(new CommandDefinition("""
+            SELECT a.id FROM accounts a
+            WHERE a.state <> 'ok' OR EXISTS (SELECT 1 FROM account_waiters w WHERE w.account = a.id AND w.released_at IS NULL)
+            ORDER BY a.id
+            """, cancellationToken: cancellationToken));
+        return ids.ToList();
+    }
+
+    public async Task<ReleasePlan> ReleaseAsync(string account, Func<AccountToRelease, ReleasePlan> plan, TimeSpan reservationHold, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<ReleaseRow>(new CommandDefinition($"""
+            SELECT {AccountRows.Status.Columns}, a.agent AS Agent,
+                   (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
+                   (SELECT count(*) FROM account_waiters w WHERE w.account = a.id AND w.released_at > @reservedSince)::int AS Reserved
+            FROM accounts a WHERE a.id = @account FOR UPDATE OF a
+            """, new { account, reservedSince = Pg.TimestampTz(now - reservationHold) }, transaction, cancellationToken: cancellationToken));
+        var waiters = await connection.QueryAsync<(Guid TaskId, DateTime Since)>(new CommandDefinition("""
+            SELECT task_id, since FROM account_waiters WHERE account = @account AND released_at IS NULL ORDER BY since, task_id
+            """, new { account }, transaction, cancellationToken: cancellationToken));
+        var status = row.ToStatus();
+        ProbeOutcome? probe = status is { State: AccountState.Probing, ProbeTask: { } probeTask, ProbeSince: { } probeSince }
+            ? await ProbeOutcomeAsync(connection, transaction, account, probeTask, probeSince, now, cancellationToken)
+            : null;
+
+        var decided = plan(new AccountToRelease(row.Agent, row.Snapshot(now),
+            [.. waiters.Select(w => new AccountWaiter(w.TaskId, DateTime.SpecifyKind(w.Since, DateTimeKind.Utc)))], probe));
+
+        await connection.ExecuteAsync(new CommandDefinition(AccountRows.UpdateStatus, AccountRows.StatusParameters(account, decided.Status, now),
+            transaction, cancellationToken: cancellationToken));
+        foreach (var release in decided.Releases)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE account_waiters SET released_at = @now, release_at = @at, probe = @probe, sent_at = NULL
+                WHERE account = @account AND task_id = @task
+                """, new { account, task = release.TaskId, now = Pg.TimestampTz(now), at = Pg.TimestampTz(release.At), probe = release.Probe },
+                transaction, cancellationToken: cancellationToken));
+        }
+
+        if (decided.EpisodeEnded)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE account_blocks SET released_at = @now WHERE id = (SELECT max(id) FROM account_blocks WHERE account = @account)
+                """, new { account, now = Pg.TimestampTz(now) }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return decided;
+    }
+
+    /// <summary>
+    /// What the probe's task has done since it was chosen: its attempt on the account runs, or ended (a limit failure counts
+    /// as running for a few seconds, until its signal is recorded and blocks the account again; a limit failure whose signal
+    /// never came proves nothing), or it has not started and still waits for it, or it left.
+    /// </summary>
+    static async Task<ProbeOutcome> ProbeOutcomeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string account, Guid probeTask,
+        DateTime probeSince, DateTime now, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<ProbeRow>(new CommandDefinition("""
+            SELECT t.lease_account = @account AND t.lease_id IS NOT NULL AS Leased,
+                   t.state IN ('Dispatched', 'Running', 'RetryScheduled', 'Paused') AS Active,
+                   EXISTS (SELECT 1 FROM account_waiters w WHERE w.task_id = t.id AND w.account = @account) AS Waiting,
+                   a.finished_at AS FinishedAt, a.error_class AS ErrorClass
+            FROM tasks t
+            LEFT JOIN LATERAL (SELECT finished_at, error_class FROM task_attempts
+                               WHERE task_id = t.id AND account = @account AND started_at >= @since
+                               ORDER BY number DESC LIMIT 1) a ON true
+            WHERE t.id = @task
+            """, new { account, task = probeTask, since = Pg.TimestampTz(probeSince) }, transaction, cancellationToken: cancellationToken));
+        return row switch
+        {
+            null => ProbeOutcome.Lost,
+            { Leased: true } => ProbeOutcome.Running,
+            { FinishedAt: { } finished, ErrorClass: Contracts.ErrorClasses.RateLimited } =>
+                now - DateTime.SpecifyKind(finished, DateTimeKind.Utc) < SignalGrace ? ProbeOutcome.Running : ProbeOutcome.Lost,
+            { FinishedAt: not null } => ProbeOutcome.EndedWithoutSignal,
+            { Active: true, Waiting: true } => ProbeOutcome.Pending,
+            _ => ProbeOutcome.Lost,
+        };
+    }
+
+    /// <summary>How long a probe that failed on a limit is taken as running, for its signal to reach the account.</summary>
+    static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(10);
+
+    public async Task<IReadOnlyList<DueRelease>> TakeDueReleasesAsync(DateTime now, TimeSpan resendAfter, TimeSpan reservationHold,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM account_waiters w
+            WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = w.task_id AND t.hold_account = w.account)
+              AND (w.released_at IS NULL OR w.released_at < @reservedSince)
+            """, new { reservedSince = Pg.TimestampTz(now - reservationHold) }, cancellationToken: cancellationToken));
+        var due = await connection.QueryAsync<DueRow>(new CommandDefinition("""
+            UPDATE account_waiters w SET sent_at = @now
+            FROM tasks t
+            WHERE t.id = w.task_id AND t.hold_account = w.account AND w.release_at <= @now
+              AND (w.sent_at IS NULL OR w.sent_at < @resendBefore)
+            RETURNING w.task_id AS TaskId, w.account AS Account, w.probe AS Probe
+            """, new { now = Pg.TimestampTz(now), resendBefore = Pg.TimestampTz(now - resendAfter) }, cancellationToken: cancellationToken));
+        return due.Select(d => new DueRelease(d.TaskId, d.Account, d.Probe)).ToList();
+    }
+
+    sealed class ReleaseRow : AccountRows.Status
+    {
+        public string Agent { get; set; } = "";
+    }
+
+    sealed class ProbeRow
+    {
+        public bool? Leased { get; set; }
+
+        public bool Active { get; set; }
+
+        public bool Waiting { get; set; }
+
+        public DateTime? FinishedAt { get; set; }
+
+        public string? ErrorClass { get; set; }
+    }
+
+    sealed class DueRow
+    {
+        public Guid TaskId { get; set; }
+
+        public string Account { get; set; } = "";
+
+        public bool Probe { get; set; }
+    }
+
     sealed class AccountRow
     {
         public const string Columns = """
             a.id AS Id, a.agent AS Agent, a.state AS State, a.kind AS Kind, a.blocked_until AS BlockedUntil, a.block_since AS BlockSince,
+            a.probe_task AS ProbeTask, a.probe_since AS ProbeSince,
             a.last_signal->>'evidence' AS LastEvidence, (a.last_signal->>'at')::timestamptz AS LastSignalAt,
-            (SELECT count(*) FROM account_blocks b WHERE b.account = a.id)::int AS Blocks, a.updated_at AS UpdatedAt
+            (SELECT count(*) FROM account_blocks b WHERE b.account = a.id)::int AS Blocks, a.updated_at AS UpdatedAt,
+            (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
+            (SELECT count(*) FROM tasks t WHERE t.hold_account = a.id)::int AS Waiting
             """;
 
         public string Id { get; set; } = "";
@@ -107,13 +237,22 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
 
         public DateTime? LastSignalAt { get; set; }
 
+        public Guid? ProbeTask { get; set; }
+
+        public DateTime? ProbeSince { get; set; }
+
+        public int Running { get; set; }
+
+        public int Waiting { get; set; }
+
         public int Blocks { get; set; }
 
         public DateTime UpdatedAt { get; set; }
 
-        public AccountStatus Status() => new(LimitNames.State(State), Kind is null ? null : LimitNames.Kind(Kind), Utc(BlockedUntil), Utc(BlockSince), null, null);
+        public AccountStatus Status() =>
+            new(LimitNames.State(State), Kind is null ? null : LimitNames.Kind(Kind), Utc(BlockedUntil), Utc(BlockSince), ProbeTask, Utc(ProbeSince));
 
-        public AccountRecord ToRecord() => new(Id, Agent, Status(), LastEvidence, Utc(LastSignalAt), Blocks, Utc(UpdatedAt)!.Value);
+        public AccountRecord ToRecord() => new(Id, Agent, Status(), LastEvidence, Utc(LastSignalAt), Blocks, Utc(UpdatedAt)!.Value, Running, Waiting);
 
         static DateTime? Utc(DateTime? at) => at is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null;
     }

@@ -5,7 +5,8 @@ namespace Supervisor.Service.Storage.Postgres;
 
 /// <summary>
 /// Each search runs on a partial index that holds only leased tasks, only tasks waiting for a job to start, or only
-/// active tasks with neither (which should not exist: something lost both the attempt and the job), or only delayed
+/// active tasks with neither and no hold on an account (which should not exist: something lost both the attempt and the
+/// job; a task parked on an account is the release step's), or only delayed
 /// tasks that wait for their time.
 /// </summary>
 sealed class PostgresTaskReconciliation(NpgsqlDataSource dataSource) : ITaskReconciliation
@@ -28,7 +29,7 @@ sealed class PostgresTaskReconciliation(NpgsqlDataSource dataSource) : ITaskReco
             (SELECT t.id, t.state, t.agents[t.chain_index + 1], NULL, NULL, NULL, NULL, NULL
              FROM tasks t
              WHERE t.lease_id IS NULL AND t.start_allowed_at IS NULL AND t.state IN ('Dispatched', 'Running', 'RetryScheduled')
-               AND t.updated_at < @before
+               AND t.hold_account IS NULL AND t.updated_at < @before
              ORDER BY t.updated_at LIMIT @limit)
             UNION ALL
             (SELECT t.id, t.state, NULL, NULL, NULL, NULL, NULL, t.run_at

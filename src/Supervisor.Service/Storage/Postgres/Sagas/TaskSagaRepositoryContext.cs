@@ -13,15 +13,13 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
     where TMessage : class
 {
     readonly SupervisorDbContext _db;
-    readonly ConsumeContext<TMessage> _consumeContext;
     readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> _factory;
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
         ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
-        : base(consumeContext, db)
+        : base(consumeContext, db, new PostgresAccountBook(db))
     {
         _db = db;
-        _consumeContext = consumeContext;
         _factory = factory;
     }
 
@@ -29,8 +27,10 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
         where T : class =>
         _factory.CreateSagaConsumeContext(_db, context, instance, mode);
 
+    // The saga's context is made over this scope, not the message's context, so that its activities find the scope's
+    // payloads: the account book on this transaction.
     public Task<SagaConsumeContext<TaskState, TMessage>> Add(TaskState instance) =>
-        _factory.CreateSagaConsumeContext(_db, _consumeContext, instance, SagaConsumeContextMode.Add);
+        _factory.CreateSagaConsumeContext(_db, this, instance, SagaConsumeContextMode.Add);
 
     /// <summary>Pre-insert is not used (events do not set InsertOnInitial): a failed INSERT would abort the transaction.</summary>
     public Task<SagaConsumeContext<TaskState, TMessage>> Insert(TaskState instance) =>
@@ -42,7 +42,7 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
         if (instance is null)
             return null!;
         // A redelivered message whose changes had committed sends again what they imply: a filter on the saga's pipe (Tasks).
-        return await _factory.CreateSagaConsumeContext(_db, _consumeContext, instance, SagaConsumeContextMode.Load);
+        return await _factory.CreateSagaConsumeContext(_db, this, instance, SagaConsumeContextMode.Load);
     }
 
     public async Task Save(SagaConsumeContext<TaskState> context)

@@ -1,4 +1,4 @@
-namespace Supervisor.Service.Limits;
+namespace Supervisor.Service.Tasks;
 
 /// <summary>
 /// The release step lets a task parked on <paramref name="Account"/> go: the saga dispatches it again, and its start check

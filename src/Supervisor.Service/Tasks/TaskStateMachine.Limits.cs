@@ -1,0 +1,80 @@
+using MassTransit;
+using Supervisor.Contracts;
+using Supervisor.Rules.Limits;
+using Supervisor.Service.Storage;
+
+namespace Supervisor.Service.Tasks;
+
+/// <summary>
+/// The limit gate: a start on a provider account is decided on the account's locked row, in the task's transaction.
+/// A blocked, probing or full account parks the task (no job out, no worker held, its state RetryScheduled with a hold),
+/// or the task leaves the agent, as its limit policy says; the release step (Limits/AccountRelease) lets a parked
+/// task go with <see cref="LimitReleased"/>, and its start check decides again.
+/// </summary>
+public sealed partial class TaskStateMachine
+{
+    /// <summary>How long a released waiter's slot is kept for it, and a chosen probe awaited, before others may take it.</summary>
+    public static readonly TimeSpan ReservationHold = new AccountLimits().ProbeHold;
+
+    void DuringLimits()
+    {
+        During(RetryScheduled,
+            When(LimitReleased, c => c.Saga.HoldAccount == c.Message.Account)
+                .Then(c => c.Saga.Note("Released", Released(c.Message), Now()))
+                .Then(c => c.Saga.ClearHold())
+                .ThenAsync(DispatchAsync)
+                .TransitionTo(Dispatched));
+        During(Paused,
+            When(LimitReleased, c => c.Saga.HoldAccount == c.Message.Account)
+                .Then(c => c.Saga.Note("Released", Released(c.Message) + "; the task is paused and is dispatched when resumed", Now()))
+                .Then(c => c.Saga.ClearHold())
+                .Then(c => c.Saga.DispatchOnResume = true));
+        DuringAny(Ignore(LimitReleased));
+    }
+
+    static string Released(LimitReleased message) =>
+        message.Probe ? $"{message.Account} may answer again: this task goes first, alone, as its probe" : $"{message.Account} has room again";
+
+    /// <summary>Asks the account whether the attempt the start check would grant may start, and acts on the answer.</summary>
+    async Task AskAccountAsync(BehaviorContext<TaskState, AttemptStartRequest> context, LeaseTerms lease)
+    {
+        var task = context.Saga;
+        if (task.StartDecision != StartDecision.AskAccount)
+            return;
+        if (!context.TryGetPayload<IAccountBook>(out var book))
+            throw new InvalidOperationException("The limit gate needs the saga's account book (a payload of the saga repository's transaction).");
+
+        var request = context.Message;
+        var account = request.Account!;
+        var agent = task.CurrentAgent!;
+        var options = _catalog.Get(agent).Limits;
+        var now = Now();
+        var snapshot = await book.LockAsync(account, agent, task.CorrelationId, ReservationHold, now, context.CancellationToken);
+        var waited = task.WaitSince is { } since ? new TaskWait(since, task.WaitWindows, task.WaitWindowSince) : null;
+        var policy = options.PolicyFor(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows);
+        var decision = LimitPlanner.DecideStart(snapshot, new StartRequest(task.CorrelationId, policy, task.CanFallBack(), waited), options.ToAccountLimits());
+
+        switch (decision.Action)
+        {
+            case StartAction.Grant or StartAction.GrantAsProbe:
+                if (decision.Account is { } probing)
+                    await book.SaveStatusAsync(account, probing, now, context.CancellationToken);
+                await book.LeaveAsync(task.CorrelationId, context.CancellationToken);
+                task.ClearHold();
+                task.GrantStart(request, lease, now, decision.Action == StartAction.GrantAsProbe ? $"the probe of {account} after its block" : null);
+                break;
+            case StartAction.Park:
+                await book.ParkAsync(account, task.CorrelationId, decision.Wait!.Since, context.CancellationToken);
+                task.Hold(account, decision, now);
+                task.DeclineForLimit(StartDecision.Park, $"waiting: {decision.Message}");
+                break;
+            default:
+                await book.LeaveAsync(task.CorrelationId, context.CancellationToken);
+                task.LeaveForLimit(decision, now);
+                task.DeclineForLimit(StartDecision.LeaveForLimit, decision.Message!);
+                break;
+        }
+    }
+
+    public Event<LimitReleased> LimitReleased { get; private set; } = null!;
+}
