@@ -55,9 +55,25 @@ public static class MetricsEndpoint
             foreach (var s in Of("supervisor_account_blocks_total"))
                 text.Sample("supervisor_account_blocks_total", s.Value, ("account", s.Agent), ("kind", s.Label));
 
+            text.Family("supervisor_limit_waits_total", "counter", "Times a task parked on a provider account, by why: limit (cooling, blocked, probing), cap (MaxConcurrent).");
+            foreach (var s in Of("supervisor_limit_waits_total"))
+                text.Sample("supervisor_limit_waits_total", s.Value, ("account", s.Agent), ("reason", s.Label));
+
             var now = clock.GetUtcNow().UtcDateTime;
+            var stored = await accounts.ListAsync(cancellationToken);
+            text.Family("supervisor_account_running", "gauge", "Attempts running on each provider account.");
+            text.Family("supervisor_account_waiting_tasks", "gauge", "Tasks parked on each provider account.");
+            text.Family("supervisor_attempts_started_while_blocked_total", "counter",
+                "Attempts that started on a provider account while it was blocked: the limit gate lets none, so this stays 0.");
+            foreach (var account in stored)
+            {
+                text.Sample("supervisor_account_running", account.Running, ("account", account.Id));
+                text.Sample("supervisor_account_waiting_tasks", account.Waiting, ("account", account.Id));
+                text.Sample("supervisor_attempts_started_while_blocked_total", account.StartedWhileBlocked, ("account", account.Id));
+            }
+
             text.Family("supervisor_account_blocked_until_seconds", "gauge", "When the block of each cooling or blocked provider account ends (Unix seconds).");
-            foreach (var account in await accounts.ListAsync(cancellationToken))
+            foreach (var account in stored)
             {
                 if (account.Status is { BlockedUntil: { } until, Kind: { } kind } status && status.InForceAt(now))
                 {

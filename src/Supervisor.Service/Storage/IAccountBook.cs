@@ -20,9 +20,10 @@ public interface IAccountBook
 
     /// <summary>
     /// Parks <paramref name="task"/> on <paramref name="account"/>, in the queue from <paramref name="since"/> (its first park in
-    /// this agent's turn, so a task parked again keeps its place); a release it had is forgotten.
+    /// this agent's turn, so a task parked again keeps its place); a release it had is forgotten. A park that is not one
+    /// already counts as a wait for <paramref name="reason"/> (<c>limit</c>, <c>cap</c>, <c>budget</c>) in <c>/metrics</c>.
     /// </summary>
-    Task ParkAsync(string account, Guid task, DateTime since, CancellationToken cancellationToken);
+    Task ParkAsync(string account, Guid task, DateTime since, string reason, CancellationToken cancellationToken);
 
     /// <summary>The task waits on no account any more (it starts, falls back or fails): its waiter rows go, reservations included.</summary>
     Task LeaveAsync(Guid task, CancellationToken cancellationToken);

@@ -47,8 +47,8 @@ public sealed record AccountSignal(
 
 /// <summary>
 /// An account's stored block state, its last signal's evidence, how many block episodes it has had, the attempts running
-/// on it and the tasks parked on it (released or not).
+/// on it, the tasks parked on it, and the attempts that started on it while it was blocked (the gate lets none: must be 0).
 /// </summary>
 public sealed record AccountRecord(
     string Id, string Agent, AccountStatus Status, string? LastEvidence, DateTime? LastSignalAt, int Blocks, DateTime UpdatedAt,
-    int Running = 0, int Waiting = 0);
+    int Running = 0, int Waiting = 0, int StartedWhileBlocked = 0);

@@ -64,7 +64,7 @@ public sealed partial class TaskStateMachine
                 task.GrantStart(request, lease, now, decision.Action == StartAction.GrantAsProbe ? $"the probe of {account} after its block" : null);
                 break;
             case StartAction.Park:
-                await book.ParkAsync(account, task.CorrelationId, decision.Wait!.Since, context.CancellationToken);
+                await book.ParkAsync(account, task.CorrelationId, decision.Wait!.Since, LimitNames.Of(decision.Reason!.Value), context.CancellationToken);
                 task.Hold(account, decision, now);
                 task.DeclineForLimit(StartDecision.Park, $"waiting: {decision.Message}");
                 break;

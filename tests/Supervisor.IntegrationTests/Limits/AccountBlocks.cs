@@ -10,12 +10,14 @@ namespace Supervisor.IntegrationTests.Limits;
 /// under the account's row lock, never shortens it, keeps it across a restart, and shows it in <c>GET /api/agents</c> and
 /// <c>/metrics</c>. The reports are real messages on the real broker; the test plays the worker that reports them. Tasks
 /// then run on a real worker: <c>metered</c> and <c>metered2</c> are shell agents on the accounts <c>metered/one</c> and
-/// <c>metered/two</c> (released over 3 s after a block), <c>spare</c> one without an account.
+/// <c>metered/two</c> (released over 3 s after a block), <c>capped</c> runs two at most on <c>capped/one</c> (a worker
+/// would run four), <c>spare</c> has no account.
 /// </summary>
 public sealed class AccountBlocks : IAsyncLifetime
 {
     const string MeteredOne = "metered/one";
     const string MeteredTwo = "metered/two";
+    const string Capped = "capped/one";
 
     SupervisorStack _stack = null!;
     IBusControl _bus = null!;
@@ -28,8 +30,10 @@ public sealed class AccountBlocks : IAsyncLifetime
             ["Supervisor__Agents__metered__Limits__Account"] = MeteredOne,
             ["Supervisor__Agents__metered__Limits__ReleaseSpread"] = "3s",
             ["Supervisor__Agents__metered2__Limits__Account"] = MeteredTwo,
-        }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).ToDictionary(), services: 1);
-        await _stack.AddWorkerAsync("metered,metered2,spare");
+            ["Supervisor__Agents__capped__Limits__Account"] = Capped,
+            ["Supervisor__Agents__capped__Limits__MaxConcurrent"] = "2",
+        }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).Concat(Shell("capped", seconds: 2)).ToDictionary(), services: 1);
+        await _stack.AddWorkerAsync("metered,metered2,spare,capped");
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _bus.StartAsync(timeout.Token);
@@ -157,6 +161,9 @@ public sealed class AccountBlocks : IAsyncLifetime
         Assert.True(followers[^1] - followers[0] >= TimeSpan.FromSeconds(1), $"the released tasks started within {followers[^1] - followers[0]}, not spread out");
 
         await WaitForAccountAsync("metered", MeteredOne, a => a["state"]!.GetValue<string>() == "ok");
+        var metrics = await _stack.Api.Http.GetStringAsync("/metrics");
+        Assert.Contains($"supervisor_limit_waits_total{{account=\"{MeteredOne}\",reason=\"limit\"}} 4", metrics, StringComparison.Ordinal);
+        Assert.Contains($"supervisor_attempts_started_while_blocked_total{{account=\"{MeteredOne}\"}} 0", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,6 +187,28 @@ public sealed class AccountBlocks : IAsyncLifetime
         Assert.Contains("no agent left to fall back to", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_accounts_MaxConcurrent_holds_across_the_fleet_and_the_tasks_over_it_wait_for_a_slot()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+            ids.Add(await _stack.Api.SubmitAsync(new { prompt = $"capped {i}", agent = "capped" }));
+        var tasks = new List<JsonNode>();
+        foreach (var id in ids)
+            tasks.Add(await _stack.Api.WaitForAsync(id, TimeSpan.FromSeconds(90), "Succeeded"));
+
+        var runs = tasks.Select(t => Assert.Single(t["attempts"]!.AsArray())!)
+            .Select(a => (Start: a["startedAt"]!.GetValue<DateTime>(), End: a["finishedAt"]!.GetValue<DateTime>())).ToList();
+        var most = runs.Max(run => runs.Count(other => other.Start <= run.Start && run.Start < other.End));
+        Assert.True(most <= 2, $"{most} attempts ran at once on {Capped}: {string.Join(", ", runs.Select(r => $"{r.Start:HH:mm:ss.fff}-{r.End:HH:mm:ss.fff}"))}");
+        Assert.Contains(tasks.SelectMany(Transitions), r => r["event"]!.GetValue<string>() == "Waiting"
+            && r["reason"]!.GetValue<string>().Contains("MaxConcurrent 2", StringComparison.Ordinal));
+
+        var metrics = await _stack.Api.Http.GetStringAsync("/metrics");
+        Assert.Matches($"supervisor_limit_waits_total{{account=\"{Capped}\",reason=\"cap\"}} [1-9]", metrics);
+        Assert.Contains($"supervisor_attempts_started_while_blocked_total{{account=\"{Capped}\"}} 0", metrics, StringComparison.Ordinal);
+    }
+
     static IEnumerable<JsonNode> Transitions(JsonNode task) => task["transitions"]!.AsArray().Select(t => t!);
 
     async Task<JsonNode> WaitForTransitionAsync(Guid id, string what)
@@ -195,12 +224,12 @@ public sealed class AccountBlocks : IAsyncLifetime
         }
     }
 
-    /// <summary>A shell agent that takes a second and succeeds.</summary>
-    static Dictionary<string, string> Shell(string name) => new()
+    /// <summary>A shell agent that takes <paramref name="seconds"/> and succeeds.</summary>
+    static Dictionary<string, string> Shell(string name, int seconds = 1) => new()
     {
         [$"Supervisor__Agents__{name}__Command"] = "/bin/sh",
         [$"Supervisor__Agents__{name}__Args__0"] = "-c",
-        [$"Supervisor__Agents__{name}__Args__1"] = "sleep 1; echo \"done: $0\"",
+        [$"Supervisor__Agents__{name}__Args__1"] = $"sleep {seconds}; echo \"done: $0\"",
         [$"Supervisor__Agents__{name}__Args__2"] = "{prompt}",
         [$"Supervisor__Agents__{name}__Concurrency"] = "4",
     };

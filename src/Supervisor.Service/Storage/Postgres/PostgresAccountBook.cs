@@ -19,12 +19,16 @@ sealed class PostgresAccountBook(SupervisorDbContext db) : IAccountBook
         await Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO accounts (id, agent, state, updated_at) VALUES (@account, @agent, 'ok', @now) ON CONFLICT (id) DO NOTHING
             """, new { account, agent, now = Pg.TimestampTz(now) }, Transaction, cancellationToken: cancellationToken));
+        // The lock first, then the read: in one statement the counts would come from the snapshot taken before the lock was
+        // granted, missing what the transaction that held it had just committed.
+        await Connection.ExecuteAsync(new CommandDefinition("SELECT 1 FROM accounts WHERE id = @account FOR UPDATE", new { account }, Transaction,
+            cancellationToken: cancellationToken));
         var row = await Connection.QuerySingleAsync<AccountRows.Status>(new CommandDefinition($"""
             SELECT {AccountRows.Status.Columns},
                    (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL AND t.id <> @task)::int AS Running,
                    (SELECT count(*) FROM account_waiters w
                     WHERE w.account = a.id AND w.released_at > @reservedSince AND w.task_id <> @task)::int AS Reserved
-            FROM accounts a WHERE a.id = @account FOR UPDATE OF a
+            FROM accounts a WHERE a.id = @account
             """, new { account, task = askingTask, reservedSince = Pg.TimestampTz(now - reservationHold) }, Transaction,
             cancellationToken: cancellationToken));
         return row.Snapshot(now);
@@ -34,13 +38,15 @@ sealed class PostgresAccountBook(SupervisorDbContext db) : IAccountBook
         Connection.ExecuteAsync(new CommandDefinition(AccountRows.UpdateStatus, AccountRows.StatusParameters(account, status, now), Transaction,
             cancellationToken: cancellationToken));
 
-    public Task ParkAsync(string account, Guid task, DateTime since, CancellationToken cancellationToken) =>
+    public Task ParkAsync(string account, Guid task, DateTime since, string reason, CancellationToken cancellationToken) =>
         Connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO metric_deltas SELECT 'supervisor_limit_waits_total', @account, @reason, 1
+            WHERE NOT EXISTS (SELECT 1 FROM account_waiters WHERE account = @account AND task_id = @task AND released_at IS NULL);
             DELETE FROM account_waiters WHERE task_id = @task AND account <> @account;
             INSERT INTO account_waiters (account, task_id, since) VALUES (@account, @task, @since)
             ON CONFLICT (account, task_id) DO UPDATE SET since = least(account_waiters.since, excluded.since), released_at = NULL,
                 release_at = NULL, probe = false, sent_at = NULL
-            """, new { account, task, since = Pg.TimestampTz(since) }, Transaction, cancellationToken: cancellationToken));
+            """, new { account, task, since = Pg.TimestampTz(since), reason }, Transaction, cancellationToken: cancellationToken));
 
     public Task LeaveAsync(Guid task, CancellationToken cancellationToken) =>
         Connection.ExecuteAsync(new CommandDefinition("DELETE FROM account_waiters WHERE task_id = @task", new { task }, Transaction,

@@ -91,11 +91,14 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The lock first, then the reads, each with a snapshot taken after it (see PostgresAccountBook.LockAsync).
+        await connection.ExecuteAsync(new CommandDefinition("SELECT 1 FROM accounts WHERE id = @account FOR UPDATE", new { account }, transaction,
+            cancellationToken: cancellationToken));
         var row = await connection.QuerySingleAsync<ReleaseRow>(new CommandDefinition($"""
             SELECT {AccountRows.Status.Columns}, a.agent AS Agent,
                    (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
                    (SELECT count(*) FROM account_waiters w WHERE w.account = a.id AND w.released_at > @reservedSince)::int AS Reserved
-            FROM accounts a WHERE a.id = @account FOR UPDATE OF a
+            FROM accounts a WHERE a.id = @account
             """, new { account, reservedSince = Pg.TimestampTz(now - reservationHold) }, transaction, cancellationToken: cancellationToken));
         var waiters = await connection.QueryAsync<(Guid TaskId, DateTime Since)>(new CommandDefinition("""
             SELECT task_id, since FROM account_waiters WHERE account = @account AND released_at IS NULL ORDER BY since, task_id
@@ -218,7 +221,9 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
             a.last_signal->>'evidence' AS LastEvidence, (a.last_signal->>'at')::timestamptz AS LastSignalAt,
             (SELECT count(*) FROM account_blocks b WHERE b.account = a.id)::int AS Blocks, a.updated_at AS UpdatedAt,
             (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
-            (SELECT count(*) FROM tasks t WHERE t.hold_account = a.id)::int AS Waiting
+            (SELECT count(*) FROM tasks t WHERE t.hold_account = a.id)::int AS Waiting,
+            (SELECT count(*) FROM account_blocks b JOIN task_attempts x ON x.account = b.account
+             WHERE b.account = a.id AND x.started_at >= b.recorded_at AND x.started_at < b.until)::int AS StartedWhileBlocked
             """;
 
         public string Id { get; set; } = "";
@@ -245,6 +250,8 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
 
         public int Waiting { get; set; }
 
+        public int StartedWhileBlocked { get; set; }
+
         public int Blocks { get; set; }
 
         public DateTime UpdatedAt { get; set; }
@@ -252,7 +259,7 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         public AccountStatus Status() =>
             new(LimitNames.State(State), Kind is null ? null : LimitNames.Kind(Kind), Utc(BlockedUntil), Utc(BlockSince), ProbeTask, Utc(ProbeSince));
 
-        public AccountRecord ToRecord() => new(Id, Agent, Status(), LastEvidence, Utc(LastSignalAt), Blocks, Utc(UpdatedAt)!.Value, Running, Waiting);
+        public AccountRecord ToRecord() => new(Id, Agent, Status(), LastEvidence, Utc(LastSignalAt), Blocks, Utc(UpdatedAt)!.Value, Running, Waiting, StartedWhileBlocked);
 
         static DateTime? Utc(DateTime? at) => at is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null;
     }
