@@ -12,7 +12,10 @@ sealed record AgentView(
     IReadOnlyList<WorkerView>? Workers,
     IReadOnlyList<AccountView>? Accounts = null);
 
-/// <summary>A provider account of an agent: ok, or cooling / blocked until a time by a limit of some kind.</summary>
+/// <summary>
+/// A provider account of an agent: ok, cooling / blocked until a time by a limit of some kind, or probing after a block;
+/// the attempts running on it against its cap, and the tasks waiting on it.
+/// </summary>
 sealed record AccountView(
     string Id,
     string? State,
@@ -22,7 +25,11 @@ sealed record AccountView(
     string? LastSignal,
     DateTimeOffset? LastSignalAt,
     int Blocks,
-    int Workers);
+    int Workers,
+    Guid? ProbeTask = null,
+    int Running = 0,
+    int? MaxConcurrent = null,
+    int Waiting = 0);
 
 sealed record WorkerView(
     string Id,

@@ -35,11 +35,14 @@ static class AgentsView
         var accounts = agents.SelectMany(a => (a.Accounts ?? []).Select(account => (Agent: a.Name, Account: account))).ToList();
         if (accounts.Count > 0)
         {
-            var accountTable = new Table().Border(TableBorder.None).AddColumn("AGENT").AddColumn("ACCOUNT").AddColumn("STATE").AddColumn("LAST LIMIT");
+            var accountTable = new Table().Border(TableBorder.None).AddColumn("AGENT").AddColumn("ACCOUNT").AddColumn("STATE")
+                .AddColumn(new TableColumn("RUNNING").RightAligned()).AddColumn(new TableColumn("WAITING").RightAligned()).AddColumn("LAST LIMIT");
             Columns.Spread(accountTable);
             foreach (var (agent, account) in accounts)
             {
-                accountTable.AddRow(Markup.Escape(agent), Markup.Escape(account.Id), AccountState(account, now), LastLimit(account, now));
+                var running = account.MaxConcurrent is { } cap ? $"{account.Running}/{cap}" : account.Running.ToString(CultureInfo.InvariantCulture);
+                accountTable.AddRow(Markup.Escape(agent), Markup.Escape(account.Id), AccountState(account, now), running,
+                    account.Waiting.ToString(CultureInfo.InvariantCulture), LastLimit(account, now));
             }
 
             console.WriteLine();
@@ -72,14 +75,9 @@ static class AgentsView
         return lost == 0 ? liveMarkup : $"{liveMarkup}, [red]{lost} lost[/]";
     }
 
-    /// <summary><c>ok</c>, or <c>blocked until 14:05 (in 11m) (usage window)</c>.</summary>
+    /// <summary><c>ok</c>, <c>blocked until 14:05 (in 11m, usage window)</c>, or <c>probing (after a usage window)</c>.</summary>
     public static string AccountState(AccountView account, DateTimeOffset now)
     {
-        if (account.State is not ("cooling" or "blocked") || account.Until is not { } until)
-        {
-            return "[green]ok[/]";
-        }
-
         var kind = account.Kind switch
         {
             "rateLimit" => "rate limit",
@@ -87,6 +85,17 @@ static class AgentsView
             { } other => other,
             null => "limit",
         };
+        if (account.State == "probing")
+        {
+            var probe = account.ProbeTask is { } task ? $"task {Format.ShortId(task)} tests it" : "the next start tests it";
+            return $"[yellow]probing[/] [dim](after a {Markup.Escape(kind)}; {probe})[/]";
+        }
+
+        if (account.State is not ("cooling" or "blocked") || account.Until is not { } until)
+        {
+            return "[green]ok[/]";
+        }
+
         var left = until > now ? $"in {Format.Countdown(until - now)}" : "ending";
         return $"[yellow]{account.State} until {Format.Moment(until, now)}[/] [dim]({left}, {Markup.Escape(kind)})[/]";
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Supervisor.IntegrationTests.Infrastructure;
 using static Supervisor.IntegrationTests.RealAgents.RealAgentTask;
@@ -8,7 +9,8 @@ namespace Supervisor.IntegrationTests.RealAgents;
 /// <summary>
 /// Provider limits read from the real CLIs' live output: the worker signals the account at once (a note in the output,
 /// <c>AccountLimitSignalled</c> counted on its <c>/metrics</c>), lets the CLI wait out a near reset, and stops an agent
-/// whose limit resets beyond <c>Limits:EndAttemptWhenBlockedBeyond</c> rather than let it sleep on a worker.
+/// whose limit resets beyond <c>Limits:EndAttemptWhenBlockedBeyond</c> rather than let it sleep on a worker; the account's
+/// other tasks then wait for its reset instead of running into the limit.
 /// </summary>
 [Collection(RealAgentsCollection.Name)]
 public sealed class LimitSignals(RealAgentsFixture fixture)
@@ -39,25 +41,66 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
     }
 
     [Fact]
-    public async Task A_limit_that_resets_beyond_EndAttemptWhenBlockedBeyond_ends_the_attempt_at_once_as_RateLimited()
+    public async Task A_limit_that_resets_beyond_EndAttemptWhenBlockedBeyond_ends_the_attempt_at_once_and_holds_the_accounts_other_tasks_back()
     {
         using var work = await CreateAsync(_api);
-        // A spent window resetting in 60 s: claude would sleep 60 s on its own retry.
-        await _stub.ScriptAsync(work.Case, ["usage:resetIn=60"], file: "notes.txt", api: "anthropic");
+        using var other = await CreateAsync(_api);
+        // A spent window resetting in 15 s: claude would sleep 15 s on its own retry.
+        await _stub.ScriptAsync(work.Case, ["usage:resetIn=15"], file: "notes.txt", api: "anthropic");
+        await _stub.ScriptAsync(other.Case, [], file: "notes.txt", api: "anthropic");
 
-        var (id, task) = await work.RunAsync("notes.txt", ["claude-limits"]);
+        var id = await work.SubmitAsync("notes.txt", ["claude-limits"]);
+        // Once its attempt has met the limit, a second task on the same account waits for the reset without an attempt.
+        var limited = await WaitForAttemptAsync(id, a => a["errorClass"]?.GetValue<string>() == "RateLimited");
+        var otherId = await other.SubmitAsync("notes.txt", ["claude-limits"]);
+        var waiting = await WaitForTransitionAsync(otherId, "Waiting");
+        Assert.Empty(Attempts(waiting));
+        Assert.Contains("claude-limits/", waiting["waiting"]!["account"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var task = await _api.WaitForAsync(id, Timeout);
+        var otherTask = await _api.WaitForAsync(otherId, Timeout);
 
         Assert.Equal("Succeeded", State(task));
         Assert.Equal([("claude-limits", "RateLimited"), ("claude-limits", null)], Outcomes(task));
-        var limited = Attempts(task)[0];
         var took = Time(limited, "finishedAt") - Time(limited, "startedAt");
-        Assert.True(took < TimeSpan.FromSeconds(20), $"the limited attempt took {took}, as long as the CLI's own wait");
+        Assert.True(took < TimeSpan.FromSeconds(10), $"the limited attempt took {took}, as long as the CLI's own wait");
         var message = limited["message"]!.GetValue<string>();
-        Assert.Matches(@"^rate limit on claude-limits/[0-9a-f]{12}, resets in 1m \(\d\d:\d\d:\d\dZ\): beyond EndAttemptWhenBlockedBeyond \(5s\)", message);
+        Assert.Matches(@"^rate limit on claude-limits/[0-9a-f]{12}, resets in 15s \(\d\d:\d\d:\d\dZ\): beyond EndAttemptWhenBlockedBeyond \(5s\)", message);
         var lines = await SystemLinesAsync(id);
-        Assert.Contains(lines, l => Regex.IsMatch(l, RateLimitNote("claude-limits", 60), RegexOptions.None, TimeSpan.FromSeconds(1)));
+        Assert.Contains(lines, l => Regex.IsMatch(l, RateLimitNote("claude-limits", 15), RegexOptions.None, TimeSpan.FromSeconds(1)));
         Assert.Contains(lines, l => l.StartsWith("[supervisor: the limit resets beyond EndAttemptWhenBlockedBeyond (5s): ending the attempt", StringComparison.Ordinal));
         Assert.Empty(AgentProcesses.Of(id));
+
+        // The other task made no call into the spent window: its one attempt started after the reset, and succeeded.
+        Assert.Equal("Succeeded", State(otherTask));
+        var otherAttempt = Assert.Single(Attempts(otherTask));
+        Assert.True(Time(otherAttempt, "startedAt") >= Time(limited, "startedAt") + TimeSpan.FromSeconds(13),
+            $"the other task's attempt started at {Time(otherAttempt, "startedAt"):O}, inside the window");
+    }
+
+    async Task<JsonNode> WaitForAttemptAsync(Guid id, Func<JsonNode, bool> condition)
+    {
+        var until = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            if (Attempts(await _api.GetAsync(id)).FirstOrDefault(condition) is { } attempt)
+                return attempt;
+            Assert.True(DateTime.UtcNow < until, $"task {id} has no such attempt after {Timeout}");
+            await Task.Delay(200);
+        }
+    }
+
+    async Task<JsonNode> WaitForTransitionAsync(Guid id, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var task = await _api.GetAsync(id);
+            if (task["transitions"]!.AsArray().Any(t => t!["event"]!.GetValue<string>() == what))
+                return task;
+            Assert.True(DateTime.UtcNow < until, $"task {id} has no {what} transition after 30 s: {task.ToJsonString()}");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>The worker's note of a rate limit of <paramref name="agent"/>'s account resetting in <paramref name="seconds"/>.</summary>

@@ -9,7 +9,7 @@ namespace Supervisor.IntegrationTests.RealAgents;
 /// under the shipped profiles, against the provider stub. Only configuration changes: each profile's Endpoint and key,
 /// quicker retries, and extra profiles: claude-readonly, claude without the permission to edit; codex-offline, codex with a
 /// provider that refuses connections; claude-limits, claude on an account of its own that ends an attempt on a limit
-/// resetting more than 5 s ahead.
+/// resetting more than 5 s ahead; gemini-quota, gemini on an account of its own.
 /// </summary>
 public sealed class RealAgentsFixture : IAsyncLifetime
 {
@@ -59,9 +59,12 @@ public sealed class RealAgentsFixture : IAsyncLifetime
         CopyProfile(config, "claude", "claude-limits");
         Profile(config, "claude-limits", "ANTHROPIC_API_KEY");
         config["Supervisor__Agents__claude-limits__Limits__EndAttemptWhenBlockedBeyond"] = EndAttemptWhenBlockedBeyond.ToString("c", CultureInfo.InvariantCulture);
+        // gemini as shipped, with a key of its own: a test exhausts its quota, which blocks its account for hours.
+        CopyProfile(config, "gemini", "gemini-quota");
+        Profile(config, "gemini-quota", "GEMINI_API_KEY");
 
         Stack = await SupervisorStack.StartAsync("agents", config, services: 1);
-        await Stack.AddWorkerAsync("claude,codex,gemini,copilot,claude-readonly,codex-offline,claude-limits",
+        await Stack.AddWorkerAsync("claude,codex,gemini,copilot,claude-readonly,codex-offline,claude-limits,gemini-quota",
             new Dictionary<string, string> { ["Supervisor__Worker__MetricsUrl"] = WorkerMetricsUrl });
     }
 
