@@ -84,7 +84,10 @@ public static class TaskEndpoints
             http.HttpContext.User.Identity?.Name,
             request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null,
             request.Fallback,
-            request.Model), cancellationToken);
+            request.Model,
+            request.OnLimit,
+            SubmitTaskValidator.MaxWait(request),
+            request.MaxWindows), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }
