@@ -40,7 +40,13 @@ sealed class ApiClient : IDisposable
     public Task<ApiResponse<TaskAccepted>> SubmitAsync(SubmitRequest request, CancellationToken ct) =>
         SendAsync<TaskAccepted>(ApiRoutes.SubmitTask, ApiRoutes.SubmitTask.Path(), request, notFound: null, ct);
 
-    public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(string? state, int? limit, CancellationToken ct, string? idPrefix = null)
+    /// <summary>The newest tasks first: of <paramref name="state"/>, starting with <paramref name="idPrefix"/>, only the parked ones (<paramref name="waiting"/>).</summary>
+    public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(
+        string? state, int? limit, CancellationToken ct, string? idPrefix = null, bool waiting = false) =>
+        SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, ListTasksPath(state, limit, idPrefix, waiting), body: null, notFound: null, ct);
+
+    /// <summary>The path and query of <see cref="ListTasksAsync"/>: only the filters given.</summary>
+    internal static string ListTasksPath(string? state, int? limit, string? idPrefix, bool waiting)
     {
         var query = new List<string>();
         if (idPrefix is not null)
@@ -53,13 +59,17 @@ sealed class ApiClient : IDisposable
             query.Add("state=" + Uri.EscapeDataString(state));
         }
 
+        if (waiting)
+        {
+            query.Add("waiting=true");
+        }
+
         if (limit is not null)
         {
             query.Add("limit=" + limit.Value);
         }
 
-        var path = ApiRoutes.ListTasks.Path() + (query.Count == 0 ? "" : "?" + string.Join('&', query));
-        return SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, path, body: null, notFound: null, ct);
+        return ApiRoutes.ListTasks.Path() + (query.Count == 0 ? "" : "?" + string.Join('&', query));
     }
 
     public Task<ApiResponse<TaskDetail>> GetTaskAsync(Guid id, CancellationToken ct) =>

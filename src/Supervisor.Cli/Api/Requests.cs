@@ -4,7 +4,8 @@ namespace Supervisor.Cli.Api;
 
 /// <summary>
 /// Body of <c>POST /api/tasks</c>; null members are left out of the JSON. <c>RunAt</c> (UTC, written "O" by
-/// <see cref="UtcDateTimeOffsetConverter"/>) delays the start; left out, the task runs now.
+/// <see cref="UtcDateTimeOffsetConverter"/>) delays the start; left out, the task runs now. <c>MaxWait</c> is TimeSpan text
+/// (<c>00:15:00</c>), as the service reads and writes durations.
 /// </summary>
 sealed record SubmitRequest(
     Guid? Id,
@@ -19,7 +20,10 @@ sealed record SubmitRequest(
     IReadOnlyDictionary<string, string>? Labels,
     DateTimeOffset? RunAt,
     bool? Fallback,
-    string? Model);
+    string? Model,
+    string? OnLimit,
+    string? MaxWait,
+    int? MaxWindows);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
 sealed record TaskActionRequest(string? Reason, string? By);

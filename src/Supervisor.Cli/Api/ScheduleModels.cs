@@ -2,7 +2,7 @@ using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Api;
 
-// The JSON shapes of the HTTP API's schedule resources. Durations (every, catchUpWindow) are strings: the service writes
+// The JSON shapes of the HTTP API's schedule resources. Durations (every, catchUpWindow, a template's maxWait) are strings: the service writes
 // TimeSpan text ("00:00:02") and reads that or units ("2s", "1h30m"); the views turn them into units. Times are UTC.
 
 /// <summary>
@@ -15,6 +15,9 @@ sealed record TaskTemplate(
     IReadOnlyList<string>? Agents,
     bool? Fallback,
     string? Model,
+    string? OnLimit,
+    string? MaxWait,
+    int? MaxWindows,
     RepositorySpec? Repository,
     string? Risk,
     int? TimeoutSeconds,

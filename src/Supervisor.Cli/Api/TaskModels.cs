@@ -5,7 +5,8 @@ namespace Supervisor.Cli.Api;
 
 // The JSON shapes of the HTTP API's task resources. Collections are nullable because a field the service leaves out
 // must not crash the CLI; rendering treats null as empty. RunAt is when a delayed task starts (null: it ran at once, or
-// a service from before delayed tasks).
+// a service from before delayed tasks). Limits is the task's own limit policy (its maxWait TimeSpan text, "00:15:00");
+// Waiting is set while the task is parked on a blocked provider account.
 
 /// <summary><c>202</c> answer of submit and of the task verbs.</summary>
 sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
@@ -21,7 +22,9 @@ sealed record TaskSummary(
     DateTimeOffset? UpdatedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyDictionary<string, string>? Labels,
-    DateTimeOffset? RunAt);
+    DateTimeOffset? RunAt,
+    TaskLimits? Limits = null,
+    TaskWaiting? Waiting = null);
 
 /// <summary><c>GET /api/tasks/{id}</c>.</summary>
 sealed record TaskDetail(
@@ -46,7 +49,24 @@ sealed record TaskDetail(
     IReadOnlyList<TransitionView>? Transitions,
     TaskResult? Result,
     JsonElement? Usage,
-    string? Model = null);
+    string? Model = null,
+    TaskLimits? Limits = null,
+    TaskWaiting? Waiting = null);
+
+/// <summary>What the task chose to do when its agent's account is blocked; each null where it left that to the agent.</summary>
+sealed record TaskLimits(string? OnLimit, string? MaxWait, int? MaxWindows);
+
+/// <summary>
+/// A task parked on a blocked account: why (<c>limit</c>, <c>cap</c>, <c>budget</c>), until when (null: not known), when it
+/// gives up (null: no time bound), since when, and what stands in the way.
+/// </summary>
+sealed record TaskWaiting(
+    string? Reason,
+    string? Account,
+    DateTimeOffset? Until,
+    DateTimeOffset? Deadline,
+    DateTimeOffset? Since,
+    string? Message);
 
 sealed record AttemptView(
     int Number,
@@ -62,7 +82,8 @@ sealed record AttemptView(
     string? Message,
     DateTimeOffset? NextRetryAt,
     string? Branch,
-    string? Model = null);
+    string? Model = null,
+    string? Account = null);
 
 sealed record TransitionView(string? From, string To, string? Event, DateTimeOffset At, string? By = null, string? Reason = null);
 

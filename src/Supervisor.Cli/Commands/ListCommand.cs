@@ -5,7 +5,7 @@ using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Commands;
 
-/// <summary><c>supervisor list</c> → <c>GET /api/tasks?state=&amp;limit=</c>.</summary>
+/// <summary><c>supervisor list</c> → <c>GET /api/tasks?state=&amp;limit=&amp;waiting=</c>.</summary>
 static class ListCommand
 {
     static readonly Option<string> State = new("--state")
@@ -32,16 +32,21 @@ static class ListCommand
         CustomParser = Validation.PositiveInt("--limit must be a positive number"),
     };
 
+    static readonly Option<bool> Waiting = new("--waiting")
+    {
+        Description = "Only tasks parked on a blocked provider account, waiting for it (shown as RetryScheduled (waiting until …))",
+    };
+
     public static Command Create()
     {
-        var command = new Command("list", "List tasks") { State, Limit };
+        var command = new Command("list", "List tasks") { State, Limit, Waiting };
         command.SetApiAction(RunAsync);
-        return command.WithExamples("supervisor list --state Running", "supervisor list --limit 20 --json");
+        return command.WithExamples("supervisor list --state Running", "supervisor list --waiting", "supervisor list --limit 20 --json");
     }
 
     static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)
     {
-        var tasks = await api.ListTasksAsync(Canonical(parse.GetValue(State)), parse.GetValue(Limit), ct);
+        var tasks = await api.ListTasksAsync(Canonical(parse.GetValue(State)), parse.GetValue(Limit), ct, waiting: parse.GetValue(Waiting));
         if (parse.GetValue(GlobalOptions.Json))
         {
             Output.Json(tasks.Json);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Supervisor.Cli.Api;
 using Supervisor.Cli.Rendering;
 
@@ -139,16 +138,13 @@ static class ScheduleAddCommand
         Id: parse.GetValue(Id),
         Name: parse.GetValue(Name),
         Cron: parse.GetValue(Cron),
-        Every: DurationText(parse.GetValue(Every)),
+        Every: StartTime.DurationText(parse.GetValue(Every)),
         TimeZone: parse.GetValue(TimeZone),
         Template: TaskTemplateOptions.Read(parse, Prompt),
         Overlap: parse.GetValue(Overlap),
-        CatchUpWindow: DurationText(parse.GetValue(CatchUpWindow)),
+        CatchUpWindow: StartTime.DurationText(parse.GetValue(CatchUpWindow)),
         CatchUp: parse.GetValue(CatchUp),
         StartAt: parse.GetValue(Start),
         EndAt: parse.GetValue(End),
         Paused: parse.GetValue(Paused) ? true : null);
-
-    // TimeSpan's invariant text ("00:01:30", "1.00:00:00"): the form the API writes back, read by any parser of durations.
-    static string? DurationText(TimeSpan? duration) => duration?.ToString("c", CultureInfo.InvariantCulture);
 }

@@ -101,6 +101,12 @@ static partial class StartTime
         }
     }
 
+    /// <summary>
+    /// A duration as it is sent: TimeSpan's invariant text (<c>00:01:30</c>, <c>1.00:00:00</c>), the form the API writes
+    /// back, read by any parser of durations; null stays null (left out of the JSON).
+    /// </summary>
+    public static string? DurationText(TimeSpan? duration) => duration?.ToString("c", CultureInfo.InvariantCulture);
+
     static bool TryParseDelay(string text, DateTimeOffset now, out DateTimeOffset at, out string error)
     {
         at = default;

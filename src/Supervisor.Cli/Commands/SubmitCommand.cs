@@ -43,6 +43,7 @@ static class SubmitCommand
             "supervisor submit 'echo hello' --agent shell --wait",
             "id=$(supervisor submit 'Fix the flaky test in tests/Api' --agents claude,codex --repo . --label ticket=42)",
             "supervisor submit 'make nightly' --agent shell --repo . --at +1h30m",
+            "supervisor submit 'Fix the flaky test' --agents claude,codex --on-limit wait --max-wait 1h --repo .",
             "supervisor submit 'Upgrade the dependencies' --agent claude --repo . --at 2026-12-05T10:00:00+01:00");
     }
 
@@ -104,6 +105,9 @@ static class SubmitCommand
             Labels: task.Labels,
             RunAt: parse.GetValue(At),
             Fallback: task.Fallback,
-            Model: task.Model);
+            Model: task.Model,
+            OnLimit: task.OnLimit,
+            MaxWait: task.MaxWait,
+            MaxWindows: task.MaxWindows);
     }
 }

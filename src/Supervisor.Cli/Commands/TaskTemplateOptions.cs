@@ -7,7 +7,9 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Commands;
 
 /// <summary>
-/// What describes a task to run: its prompt, agents, repository, risk, time limit, verification and labels. <c>submit</c>
+/// What describes a task to run: its prompt, agents, what it does on a provider limit, repository, risk, time limit,
+/// verification and labels. Forms are checked here (a policy's name, a duration, a positive count); ranges are the
+/// service's to judge, and its 400 names the field. <c>submit</c>
 /// sends them as a task, <c>schedule add</c> as the template of every task the schedule makes.
 /// </summary>
 static partial class TaskTemplateOptions
@@ -57,6 +59,28 @@ static partial class TaskTemplateOptions
         Description = "Model the first agent uses instead of its profile's default (agents that fall back use their own)",
         HelpName = "NAME",
         Validators = { result => RequireText(result, "--model needs a name") },
+    };
+
+    static readonly Option<string> OnLimit = new("--on-limit")
+    {
+        Description = "When the agent's account is blocked by a limit: wait (within --max-wait and --max-windows, then fall back) " +
+            "or fall back at once (default: the agent's Limits:OnLimit)",
+        HelpName = "wait|fallback",
+        CustomParser = Validation.OneOf("--on-limit", "wait", "fallback"),
+    };
+
+    static readonly Option<TimeSpan?> MaxWait = new("--max-wait")
+    {
+        Description = "Longest wait on one agent's blocked account: 15m, 1h30m; 0s never waits (default: the agent's Limits:MaxWait)",
+        HelpName = "DUR",
+        CustomParser = Validation.Duration("--max-wait"),
+    };
+
+    static readonly Option<int?> MaxWindows = new("--max-windows")
+    {
+        Description = "Most usage windows or quota blocks of one agent's account to wait through (default: the agent's Limits:MaxWindows)",
+        HelpName = "N",
+        CustomParser = Validation.PositiveInt("--max-windows must be a positive number of blocks"),
     };
 
     static readonly Option<string> Repo = new("--repo")
@@ -115,7 +139,8 @@ static partial class TaskTemplateOptions
     };
 
     /// <summary>The options, in the order help lists them.</summary>
-    public static IReadOnlyList<Option> All { get; } = [Agent, Agents, Fallback, Model, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+    public static IReadOnlyList<Option> All { get; } =
+        [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
     public static Argument<string> Prompt(string description) => new("PROMPT")
@@ -149,6 +174,9 @@ static partial class TaskTemplateOptions
             Agents: agents,
             Fallback: parse.GetValue(Fallback) ? true : null,
             Model: parse.GetValue(Model)?.Trim(),
+            OnLimit: parse.GetValue(OnLimit),
+            MaxWait: StartTime.DurationText(parse.GetValue(MaxWait)),
+            MaxWindows: parse.GetValue(MaxWindows),
             Repository: Repository(parse.GetValue(Repo), parse.GetValue(BaseRef)),
             Risk: parse.GetValue(Risk),
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),

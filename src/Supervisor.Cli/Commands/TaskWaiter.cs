@@ -126,8 +126,8 @@ static class TaskWaiter
     }
 
     /// <summary>
-    /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time, or the
-    /// start time a delayed task waits for. Task-level fields (current agent, start time) describe only the latest state.
+    /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time, the
+    /// account a parked task waits for (RetryScheduled, latest), or the start time a delayed task waits for. Task-level fields (current agent, start time) describe only the latest state.
     /// </summary>
     internal static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest, DateTimeOffset now)
     {
@@ -139,6 +139,8 @@ static class TaskWaiter
                 return running is null
                     ? isLatest && task.CurrentAgent is { } agent ? $"agent {agent}" : null
                     : $"agent {running.Agent}, attempt {running.Number}" + (running.Worker is { } worker ? $" on worker {worker}" : "");
+            case TaskStates.RetryScheduled when isLatest && TaskView.Waiting(task) is { } waiting:
+                return $"waiting {LimitView.Wait(waiting, now)}";
             case TaskStates.RetryScheduled:
                 var failed = attempts.Where(a => a.ErrorClass is not null).MinBy(a => Distance(a.FinishedAt ?? a.StartedAt ?? at, at));
                 if (failed is null)

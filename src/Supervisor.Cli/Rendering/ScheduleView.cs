@@ -94,6 +94,11 @@ static class ScheduleView
             Row("Model", Markup.Escape(model));
         }
 
+        if (LimitView.Policy(template.OnLimit, template.MaxWait, template.MaxWindows) is { } policy)
+        {
+            Row("On limit", Markup.Escape(policy));
+        }
+
         Row("Repository", TaskView.Repository(template.Repository));
         if (template.Risk is { Length: > 0 } risk)
         {

@@ -34,9 +34,13 @@ static class TaskTable
         console.Write(table);
     }
 
-    // A delayed task waits as Submitted like one the service has not got to yet: its start time tells them apart.
-    static string State(TaskSummary task, DateTimeOffset now) =>
-        task is { State: TaskStates.Submitted, RunAt: { } runAt }
-            ? $"{StateStyle.Markup(task.State)} [dim](at {Format.Moment(runAt, now)})[/]"
-            : StateStyle.Markup(task.State);
+    // A delayed task waits as Submitted like one the service has not got to yet: its start time tells them apart. A task
+    // parked on a blocked account stays RetryScheduled like one between retries: its wait tells them apart.
+    static string State(TaskSummary task, DateTimeOffset now) => task switch
+    {
+        { State: TaskStates.Submitted, RunAt: { } runAt } => $"{StateStyle.Markup(task.State)} [dim](at {Format.Moment(runAt, now)})[/]",
+        { Waiting: { } waiting } when !StateStyle.IsTerminal(task.State) =>
+            $"{StateStyle.Markup(task.State)} [dim]({Markup.Escape(LimitView.Short(waiting, now))})[/]",
+        _ => StateStyle.Markup(task.State),
+    };
 }

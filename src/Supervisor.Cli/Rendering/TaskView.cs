@@ -30,11 +30,26 @@ static class TaskView
             Row("Runs at", $"{Format.Moment(runAt, now)} [dim]({left})[/]");
         }
 
+        if (Waiting(task) is { } waiting)
+        {
+            Row("Waiting", Markup.Escape(LimitView.Wait(waiting, now)));
+            if (waiting.Message is { Length: > 0 } message)
+            {
+                Row("", $"[dim]{Markup.Escape(message)}[/]");
+            }
+        }
+
         Row("Chain", Chain(task));
         if (task.Model is { Length: > 0 } model)
         {
             Row("Model", $"{Markup.Escape(model)} [dim](for {Markup.Escape(task.Agents is { Count: > 0 } agents ? agents[0] : "the first agent")})[/]");
         }
+
+        if (task.Limits is { } limits && LimitView.Policy(limits.OnLimit, limits.MaxWait, limits.MaxWindows) is { } policy)
+        {
+            Row("On limit", Markup.Escape(policy));
+        }
+
         Row("Repository", Repository(task.Repository));
         if (task.Risk is { Length: > 0 } risk)
         {
@@ -75,6 +90,9 @@ static class TaskView
         Row("Prompt", Markup.Escape(task.Prompt ?? ""));
         console.Write(grid);
     }
+
+    /// <summary>Where a task waits on a blocked account; null when it does not, and for an ended task whatever a stale record says.</summary>
+    public static TaskWaiting? Waiting(TaskDetail task) => StateStyle.IsTerminal(task.State) ? null : task.Waiting;
 
     /// <summary>When a delayed task that has not started yet will start; null for any other task.</summary>
     public static DateTimeOffset? StartsLater(TaskDetail task) => task.State == TaskStates.Submitted ? task.RunAt : null;

@@ -6,7 +6,7 @@ namespace Supervisor.Cli.Rendering;
 /// <summary>
 /// A task's history in time order: the saga's transitions and the workers' attempts merged into one list, e.g.
 /// <c>12:00:01.123  Submitted → Dispatched  (SubmitTask)</c> and
-/// <c>12:00:05.000  attempt 2  flaky on host/w1  RateLimited: 429 Too Many Requests  1.2s  next try 12:01:05</c>.
+/// <c>12:00:05.000  attempt 2  flaky on host/w1  account flaky/3fa9c2d1e0b4  RateLimited: 429 Too Many Requests  1.2s  next try 12:01:05</c>.
 /// </summary>
 static class Timeline
 {
@@ -62,6 +62,11 @@ static class Timeline
         if (attempt.Model is { Length: > 0 } model)
         {
             parts.Add($"[dim]{Markup.Escape(model)}[/]");
+        }
+
+        if (attempt.Account is { Length: > 0 } account)
+        {
+            parts.Add($"[dim]account {Markup.Escape(account)}[/]");
         }
 
         if (attempt.ExitCode is { } exitCode)

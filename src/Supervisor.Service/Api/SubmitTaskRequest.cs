@@ -22,6 +22,15 @@ public sealed record SubmitTaskRequest(
     bool? Fallback = null,
     [property: Description("The model the first agent is asked to use instead of its profile's Model (its {model} placeholder); "
         + "one of the profile's Models when it lists them. The agents after it use their own.")]
-    string? Model = null);
+    string? Model = null,
+    [property: Description("What the task does when its agent's account is blocked by a limit: 'wait' for the account (within maxWait "
+        + "and maxWindows, then fall back or fail) or 'fallback' to the next agent of the chain at once. Omitted: the agent's Limits:OnLimit.")]
+    string? OnLimit = null,
+    [property: Description("The longest the task waits on one agent's blocked account: a duration (15m, 1h30m, 00:15:00), 0s (never "
+        + "wait) to 7d; kept to the second, rounded up. Omitted: the agent's Limits:MaxWait.")]
+    string? MaxWait = null,
+    [property: Description("How many blocks of one agent's account (usage windows, quotas, billing stops; not rate-limit cool-downs) "
+        + "the task waits through, 1 to 100. Omitted: the agent's Limits:MaxWindows.")]
+    int? MaxWindows = null);
 
 public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);

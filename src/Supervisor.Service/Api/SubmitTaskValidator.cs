@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Hosting;
+using Supervisor.Rules.Limits;
+using Supervisor.Settings;
 
 namespace Supervisor.Service.Api;
 
@@ -63,6 +65,12 @@ public sealed partial class SubmitTaskValidator(
         }
         if (request.Verify is { Length: > 8192 })
             Add("verify", "must be at most 8192 characters.");
+        if (request.OnLimit is not null && LimitNames.OnLimitOrNull(request.OnLimit) is null)
+            Add("onLimit", $"'{request.OnLimit}' is not one of wait, fallback.");
+        if (request.MaxWait is not null && !TryParseMaxWait(request.MaxWait, out _, out var maxWaitError))
+            Add("maxWait", maxWaitError);
+        if (request.MaxWindows is < 1 or > LimitBounds.MaxWindows)
+            Add("maxWindows", $"{request.MaxWindows} is not between 1 and {LimitBounds.MaxWindows}.");
 
         if (request.Labels is { } labels)
         {
@@ -121,6 +129,31 @@ public sealed partial class SubmitTaskValidator(
         return IsoTimeWithOffset().IsMatch(text)
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
     }
+
+    /// <summary>
+    /// Reads a maxWait: a duration as every duration setting is written (<see cref="Durations"/>), from 0s to
+    /// <see cref="LimitBounds.MaxWait"/>; on failure <paramref name="error"/> says why.
+    /// </summary>
+    public static bool TryParseMaxWait(string text, out TimeSpan value, out string error)
+    {
+        if (!Durations.TryParse(text, out value, out error))
+        {
+            error += ".";
+            return false;
+        }
+
+        if (value < TimeSpan.Zero || value > LimitBounds.MaxWait)
+        {
+            error = $"'{text}' is not between 0s and {LimitBounds.MaxWait.TotalDays}d.";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The maxWait of a request that passed validation; null when it gives none.</summary>
+    public static TimeSpan? MaxWait(SubmitTaskRequest request) =>
+        request.MaxWait is { } text && TryParseMaxWait(text, out var maxWait, out _) ? maxWait : null;
 
     static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -84,7 +84,10 @@ public static class TaskEndpoints
             http.HttpContext.User.Identity?.Name,
             request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null,
             request.Fallback,
-            request.Model), cancellationToken);
+            request.Model,
+            request.OnLimit,
+            SubmitTaskValidator.MaxWait(request),
+            request.MaxWindows), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }
@@ -93,6 +96,7 @@ public static class TaskEndpoints
         [Description("Only tasks in this state (Submitted, AwaitingApproval, Dispatched, Running, RetryScheduled, Paused, Succeeded, Failed, Cancelled, Rejected).")] string? state,
         [Description("At most this many tasks, 1 to 1000 (default 100).")] int? limit,
         [Description("Only tasks whose id starts with these hexadecimal digits (dashes allowed).")] string? idPrefix,
+        [Description("true: only tasks parked on a blocked provider account (those with 'waiting'); false or omitted: all.")] bool? waiting,
         TaskQueries queries, CancellationToken cancellationToken)
     {
         if (state is not null && !TaskStates.All.Contains(state, StringComparer.Ordinal))
@@ -102,7 +106,7 @@ public static class TaskEndpoints
         TaskIdRange? ids = null;
         if (idPrefix is not null && (ids = TaskIdRange.Of(idPrefix)) is null)
             return Invalid("idPrefix", "must be 1 to 32 hexadecimal digits (dashes allowed), the start of a task id.");
-        return TypedResults.Ok(await queries.ListAsync(state, limit ?? 100, ids, cancellationToken));
+        return TypedResults.Ok(await queries.ListAsync(state, waiting == true, limit ?? 100, ids, cancellationToken));
     }
 
     static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken) =>

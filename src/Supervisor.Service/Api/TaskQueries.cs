@@ -8,8 +8,8 @@ namespace Supervisor.Service.Api;
 /// <summary>The read side of the API: the stored tasks (never through the saga), with what the workers' heartbeats add.</summary>
 public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries fleet, TimeProvider clock, IOptions<FleetOptions> fleetOptions)
 {
-    public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, int limit, TaskIdRange? ids, CancellationToken cancellationToken) =>
-        (await tasks.ListAsync(state, limit, ids, cancellationToken))
+    public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken) =>
+        (await tasks.ListAsync(state, waiting, limit, ids, cancellationToken))
         .Select(TaskSummaryView.Of)
         .ToList();
 
@@ -33,6 +33,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
                     LastHeartbeat = heartbeats.GetValueOrDefault(a.Id)?.At,
                     LastOutputAt = heartbeats.GetValueOrDefault(a.Id)?.LastOutputAt,
                     Model = a.Model,
+                    Account = a.Account,
                     // An open attempt that no live heartbeat mentions any more ran on a worker that vanished.
                     WorkerLost = a.FinishedAt is not null ? null
                         : heartbeats.TryGetValue(a.Id, out var beat) ? beat.Lost
@@ -43,7 +44,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
             task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary),
             UsageView.Of(Sum(task.Attempts.Select(a => a.InputTokens)), Sum(task.Attempts.Select(a => a.OutputTokens)),
                 task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null),
-            task.Model);
+            LimitsView.Of(task.Limits), WaitingView.Of(task.Hold), task.Model);
     }
 
     static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;

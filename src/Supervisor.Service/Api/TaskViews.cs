@@ -7,31 +7,60 @@ namespace Supervisor.Service.Api;
 /// </summary>
 public sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 
-/// <summary>One line of a task list; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then).</summary>
+/// <summary>
+/// One line of a task list; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then);
+/// <see cref="Limits"/>: its own limit policy; <see cref="Waiting"/>: where it is parked, null unless it is.
+/// </summary>
 public sealed record TaskSummaryView(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt)
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt,
+    LimitsView Limits, WaitingView? Waiting)
 {
     public static TaskSummaryView Of(Storage.TaskSummary t) =>
-        new(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt);
+        new(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt,
+            LimitsView.Of(t.Limits), WaitingView.Of(t.Hold));
 }
 
 /// <summary>
-/// A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then); <see cref="Model"/>:
-/// the model its first agent was asked for instead of its profile's default.
+/// A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then); <see cref="Limits"/>:
+/// its own limit policy; <see cref="Waiting"/>: where it is parked, null unless it is; <see cref="Model"/>: the model its
+/// first agent was asked for instead of its profile's default.
 /// </summary>
 public sealed record TaskView(
     Guid Id, string State, string Prompt, IReadOnlyList<string> Agents, string? CurrentAgent, string? Risk,
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
     string? SubmittedBy, DateTime CreatedAt, DateTime? RunAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
-    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage, string? Model = null);
+    IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage,
+    LimitsView Limits, WaitingView? Waiting, string? Model = null);
+
+/// <summary>
+/// What the task itself chose to do when its agent's account is blocked: <c>onLimit</c> (<c>wait</c> or <c>fallback</c>),
+/// <c>maxWait</c> and <c>maxWindows</c>; each null where the task left it to its agent's <c>Limits</c>.
+/// </summary>
+public sealed record LimitsView(string? OnLimit, TimeSpan? MaxWait, int? MaxWindows)
+{
+    public static LimitsView Of(Storage.TaskLimitChoices limits) =>
+        new(limits.OnLimit, limits.MaxWaitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, limits.MaxWindows);
+}
+
+/// <summary>
+/// A task parked on a blocked account (its state stays RetryScheduled): <see cref="Reason"/> <c>limit</c>, <c>cap</c> or
+/// <c>budget</c>; <see cref="Until"/> when the wait should end (null: not known, as for a cap); <see cref="Deadline"/> when
+/// the task stops waiting and falls back or fails (null: no time bound); <see cref="Since"/> when it first parked in this
+/// agent's turn; <see cref="Message"/> what stands in the way, for people.
+/// </summary>
+public sealed record WaitingView(string? Reason, string Account, DateTime? Until, DateTime? Deadline, DateTime? Since, string? Message)
+{
+    public static WaitingView? Of(Storage.TaskHold? hold) =>
+        hold is null ? null : new(hold.Reason, hold.Account, hold.Until, hold.Deadline, hold.Since, hold.Message);
+}
 
 public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);
 
 public sealed record AttemptView(
     int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,
     int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, string? Branch, long? OutputChunks, UsageView? Usage,
-    DateTime? LastHeartbeat = null, DateTime? LastOutputAt = null, bool? WorkerLost = null, string? Model = null);
+    DateTime? LastHeartbeat = null, DateTime? LastOutputAt = null, bool? WorkerLost = null, string? Model = null, string? Account = null);
 
 public sealed record UsageView(long? InputTokens, long? OutputTokens, decimal? CostUsd)
 {

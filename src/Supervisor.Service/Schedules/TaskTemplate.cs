@@ -7,6 +7,7 @@ namespace Supervisor.Service.Schedules;
 /// <summary>
 /// What each fire of a schedule submits: a task submission without its id and time. Stored as JSON with the schedule;
 /// a schedule's definition never changes, so a fire decided earlier and published later submits what was decided.
+/// <see cref="OnLimit"/>, <see cref="MaxWait"/> and <see cref="MaxWindows"/> are the tasks' limit policy (null: the agent's).
 /// </summary>
 public sealed record TaskTemplate(
     string Prompt,
@@ -18,7 +19,10 @@ public sealed record TaskTemplate(
     bool ExpectChanges,
     IReadOnlyDictionary<string, string>? Labels,
     bool? Fallback = null,
-    string? Model = null)
+    string? Model = null,
+    string? OnLimit = null,
+    TimeSpan? MaxWait = null,
+    int? MaxWindows = null)
 {
     /// <summary>The label naming the schedule a task was made by (its id).</summary>
     public const string ScheduleLabel = "schedule";
@@ -40,6 +44,7 @@ public sealed record TaskTemplate(
             [ScheduledForLabel] = occurrenceAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
         };
         return new SubmitTask(taskId, Prompt, Agents, Repository, Risk, TimeoutSeconds, Verify, ExpectChanges, labels,
-            $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback, Model: Model);
+            $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback, Model: Model,
+            OnLimit: OnLimit, MaxWait: MaxWait, MaxWindows: MaxWindows);
     }
 }

@@ -3,8 +3,11 @@ namespace Supervisor.Service.Storage;
 /// <summary>Reads of the tasks the saga keeps, for the API and the log follower; never through the saga.</summary>
 public interface ITaskReads
 {
-    /// <summary>The newest tasks first, optionally of one state and within a range of ids.</summary>
-    Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, int limit, TaskIdRange? ids, CancellationToken cancellationToken);
+    /// <summary>
+    /// The newest tasks first, optionally of one state, within a range of ids, and only those parked on a blocked account
+    /// (<paramref name="waiting"/>).
+    /// </summary>
+    Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken);
 
     /// <summary>A task with its attempts and its audit trail, or null when there is no such task.</summary>
     Task<TaskRecord?> GetAsync(Guid id, CancellationToken cancellationToken);
@@ -35,7 +38,23 @@ public sealed record TaskIdRange(Guid From, Guid To)
 /// <summary>One line of a task list.</summary>
 public sealed record TaskSummary(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt,
+    TaskLimitChoices Limits, TaskHold? Hold);
+
+/// <summary>A task's own limit policy as submitted; each part null where the task left it to its agent's <c>Limits</c>.</summary>
+public sealed record TaskLimitChoices(string? OnLimit, int? MaxWaitSeconds, int? MaxWindows);
+
+/// <summary>
+/// Where a parked task waits (its <c>hold_*</c> columns): the account, why (<c>limit</c>, <c>cap</c>, <c>budget</c>), until
+/// when (null: nobody knows), when it gives up (null: no time bound), since when in this agent's turn, and a message for
+/// people. Its state stays <c>RetryScheduled</c> meanwhile.
+/// </summary>
+public sealed record TaskHold(string Account, string? Reason, DateTime? Until, DateTime? Deadline, DateTime? Since, string? Message)
+{
+    /// <summary>The hold of a task whose columns are these; null when it is not parked (no <c>hold_account</c>).</summary>
+    public static TaskHold? Of(string? account, string? reason, DateTime? until, DateTime? deadline, DateTime? since, string? message) =>
+        account is null ? null : new TaskHold(account, reason, until, deadline, since, message);
+}
 
 /// <summary>A task as stored: its state, what was submitted, its result, its attempts and its audit trail.</summary>
 public sealed record TaskRecord(
@@ -43,13 +62,14 @@ public sealed record TaskRecord(
     IReadOnlyDictionary<string, string> Labels, string? RepositoryPath, string? RepositoryUrl, string? BaseRef, int? TimeoutSeconds,
     string? Verify, bool ExpectChanges, string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     string? ResultAgent, string? ResultBranch, string? ResultCommit, string? ResultDiffStat, string? ResultSummary,
-    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt, string? Model = null);
+    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt, TaskLimitChoices Limits, TaskHold? Hold,
+    string? Model = null);
 
-/// <summary>One run of one agent on a task.</summary>
+/// <summary>One run of one agent on a task; <see cref="Account"/>: the provider account it ran on (null for an agent without one).</summary>
 public sealed record AttemptRecord(
     Guid Id, int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, string? Branch, DateTime? StartedAt,
     DateTime? FinishedAt, int? ExitCode, string? ErrorClass, string? Message, DateTime? NextRetryAt, long? OutputChunks,
-    long? InputTokens, long? OutputTokens, decimal? CostUsd, string? Model = null);
+    long? InputTokens, long? OutputTokens, decimal? CostUsd, string? Account, string? Model = null);
 
 /// <summary>One line of a task's audit trail.</summary>
 public sealed record TransitionRecord(string From, string To, string Event, DateTime At, string? By, string? Reason);

@@ -38,6 +38,13 @@ public sealed class RejectingBadInput(CoreLoopFixture fixture)
         { """{"prompt": "x", "runAt": "tomorrow"}""", "runAt" },
         { """{"prompt": "x", "runAt": "2999-01-01T00:00:00Z"}""", "runAt" },
         { """{"prompt": "x", "runAt": 5}""", "runAt" },
+        { """{"prompt": "x", "onLimit": "retry"}""", "onLimit" },
+        { """{"prompt": "x", "maxWait": "soon"}""", "maxWait" },
+        { """{"prompt": "x", "maxWait": "15"}""", "maxWait" },
+        { """{"prompt": "x", "maxWait": "8d"}""", "maxWait" },
+        { """{"prompt": "x", "maxWait": 900}""", "maxWait" },
+        { """{"prompt": "x", "maxWindows": 0}""", "maxWindows" },
+        { """{"prompt": "x", "maxWindows": 101}""", "maxWindows" },
     };
 
     [Theory]

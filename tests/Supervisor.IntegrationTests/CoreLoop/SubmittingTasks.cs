@@ -133,6 +133,46 @@ public sealed class SubmittingTasks(CoreLoopFixture fixture)
     }
 
     [Fact]
+    public async Task A_task_shows_its_own_limit_policy_and_where_it_waits_once_parked()
+    {
+        // Delayed, so that no agent runs: only what is stored is read back.
+        var runAt = ApiClient.RunAt(TimeSpan.FromMinutes(10)).ToString("O");
+        var id = await _api.SubmitAsync(new { prompt = "true", onLimit = "fallback", maxWait = "1h30m", maxWindows = 3, runAt });
+        var task = await _api.WaitForAsync(id, Timeout, "Submitted");
+
+        Assert.Equal("""{"onLimit":"fallback","maxWait":"01:30:00","maxWindows":3}""", task["limits"]!.ToJsonString());
+        Assert.Null(task["waiting"]);
+        Assert.DoesNotContain(await WaitingAsync(), t => t!["id"]!.GetValue<Guid>() == id);
+
+        // The limit gate parks a task by these columns; set here, so that the views are read without an account to block.
+        await using (var db = new Npgsql.NpgsqlConnection(fixture.Stack.Resources.InspectionPostgres))
+        {
+            await db.OpenAsync();
+            await using var park = new Npgsql.NpgsqlCommand("""
+                UPDATE tasks SET hold_account = 'claude/3fa9c2d1e0b4', hold_reason = 'limit', hold_until = now() + interval '11 minutes',
+                    hold_deadline = now() + interval '15 minutes', wait_since = now(), hold_message = 'usage window: resets 12:05'
+                WHERE id = @id
+                """, db);
+            park.Parameters.AddWithValue("id", id);
+            Assert.Equal(1, await park.ExecuteNonQueryAsync());
+        }
+
+        var waiting = (await _api.GetAsync(id))["waiting"]!;
+        var listed = Assert.Single(await WaitingAsync(), t => t!["id"]!.GetValue<Guid>() == id)!;
+        Assert.Equal(("limit", "claude/3fa9c2d1e0b4", "usage window: resets 12:05"),
+            (waiting["reason"]!.GetValue<string>(), waiting["account"]!.GetValue<string>(), waiting["message"]!.GetValue<string>()));
+        var (since, until, deadline) = (At(waiting, "since"), At(waiting, "until"), At(waiting, "deadline"));
+        Assert.Equal((TimeSpan.FromMinutes(11), TimeSpan.FromMinutes(15)), (until - since, deadline - since));
+        Assert.Equal(waiting.ToJsonString(), listed["waiting"]!.ToJsonString());
+        Assert.Equal(task["limits"]!.ToJsonString(), listed["limits"]!.ToJsonString());
+        Assert.Equal(202, (await _api.CommandAsync(id, "cancel")).Status);
+    }
+
+    async Task<JsonArray> WaitingAsync() => JsonNode.Parse(await _api.Http.GetStringAsync("/api/tasks?waiting=true&limit=1000"))!.AsArray();
+
+    static DateTime At(JsonNode node, string name) => node[name]!.GetValue<DateTime>().ToUniversalTime();
+
+    [Fact]
     public async Task A_task_is_found_by_a_prefix_of_its_id_whatever_came_after_it()
     {
         var id = await _api.SubmitAsync(new { prompt = "true" });

@@ -101,13 +101,18 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<TaskRow>(new CommandDefinition("""
             SELECT t.id AS Id, t.state AS State, t.agents AS Agents, t.chain_index AS ChainIndex, t.prompt AS Prompt, t.created_at AS CreatedAt,
-                   t.updated_at AS UpdatedAt, t.finished_at AS FinishedAt, t.labels::text AS Labels, t.run_at AS RunAt
+                   t.updated_at AS UpdatedAt, t.finished_at AS FinishedAt, t.labels::text AS Labels, t.run_at AS RunAt,
+                   t.on_limit AS OnLimit, t.max_wait_seconds AS MaxWaitSeconds, t.max_windows AS MaxWindows, t.hold_account AS HoldAccount,
+                   t.hold_reason AS HoldReason, t.hold_until AS HoldUntil, t.hold_deadline AS HoldDeadline, t.wait_since AS WaitSince,
+                   t.hold_message AS HoldMessage
             FROM schedule_fires f JOIN tasks t ON t.id = f.task_id
             WHERE f.schedule_id = @id ORDER BY t.created_at DESC LIMIT @limit
             """, new { id, limit }, cancellationToken: cancellationToken));
         return rows.Select(r => new TaskSummary(r.Id, r.State, r.Agents, r.ChainIndex < r.Agents.Length ? r.Agents[r.ChainIndex] : null, r.Prompt,
                 Utc(r.CreatedAt), Utc(r.UpdatedAt), Utc(r.FinishedAt),
-                System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(r.Labels) ?? [], Utc(r.RunAt)))
+                System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(r.Labels) ?? [], Utc(r.RunAt),
+                new TaskLimitChoices(r.OnLimit, r.MaxWaitSeconds, r.MaxWindows),
+                TaskHold.Of(r.HoldAccount, r.HoldReason, Utc(r.HoldUntil), Utc(r.HoldDeadline), Utc(r.WaitSince), r.HoldMessage)))
             .ToList();
     }
 
@@ -277,5 +282,14 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         public DateTime? FinishedAt { get; set; }
         public string Labels { get; set; } = "{}";
         public DateTime? RunAt { get; set; }
+        public string? OnLimit { get; set; }
+        public int? MaxWaitSeconds { get; set; }
+        public int? MaxWindows { get; set; }
+        public string? HoldAccount { get; set; }
+        public string? HoldReason { get; set; }
+        public DateTime? HoldUntil { get; set; }
+        public DateTime? HoldDeadline { get; set; }
+        public DateTime? WaitSince { get; set; }
+        public string? HoldMessage { get; set; }
     }
 }

@@ -7,7 +7,7 @@ namespace Supervisor.Service.Storage.Postgres;
 /// <summary>Straight queries of the saga's tables (<c>tasks</c>, <c>task_attempts</c>, <c>task_transitions</c>).</summary>
 sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextFactory, NpgsqlDataSource dataSource) : ITaskReads
 {
-    public async Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, int limit, TaskIdRange? ids, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken)
     {
         await using var db = await dbContextFactory.CreateDbContextAsync(cancellationToken);
         // PostgreSQL orders uuids as their hex text, so a prefix is a range of the primary key.
@@ -16,12 +16,36 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             : db.Tasks.FromSql($"SELECT * FROM tasks WHERE id BETWEEN {ids.From} AND {ids.To}").AsNoTracking();
         if (state is not null)
             query = query.Where(t => t.CurrentState == state);
+        if (waiting)
+            query = query.Where(t => t.HoldAccount != null);
         var rows = await query.OrderByDescending(t => t.CreatedAt).Take(limit)
-            .Select(t => new { t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt })
+            .Select(t => new
+            {
+                t.CorrelationId,
+                t.CurrentState,
+                t.Agents,
+                t.ChainIndex,
+                t.Prompt,
+                t.CreatedAt,
+                t.UpdatedAt,
+                t.FinishedAt,
+                t.Labels,
+                t.RunAt,
+                t.OnLimit,
+                t.MaxWaitSeconds,
+                t.MaxWindows,
+                t.HoldAccount,
+                t.HoldReason,
+                t.HoldUntil,
+                t.HoldDeadline,
+                t.WaitSince,
+                t.HoldMessage,
+            })
             .ToListAsync(cancellationToken);
         return rows.Select(t => new TaskSummary(
                 t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex < t.Agents.Count ? t.Agents[t.ChainIndex] : null, t.Prompt,
-                t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt))
+                t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt, new TaskLimitChoices(t.OnLimit, t.MaxWaitSeconds, t.MaxWindows),
+                TaskHold.Of(t.HoldAccount, t.HoldReason, t.HoldUntil, t.HoldDeadline, t.WaitSince, t.HoldMessage)))
             .ToList();
     }
 
@@ -40,8 +64,10 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             task.UpdatedAt, task.FinishedAt, task.Error, task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat,
             task.ResultSummary,
             task.Attempts.Select(a => new AttemptRecord(a.Id, a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.Branch, a.StartedAt,
-                a.FinishedAt, a.ExitCode, a.ErrorClass, a.Message, a.NextRetryAt, a.OutputChunks, a.InputTokens, a.OutputTokens, a.CostUsd, a.Model)).ToList(),
-            transitions, task.RunAt, task.Model);
+                a.FinishedAt, a.ExitCode, a.ErrorClass, a.Message, a.NextRetryAt, a.OutputChunks, a.InputTokens, a.OutputTokens, a.CostUsd, a.Account,
+                a.Model)).ToList(),
+            transitions, task.RunAt, new TaskLimitChoices(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows),
+            TaskHold.Of(task.HoldAccount, task.HoldReason, task.HoldUntil, task.HoldDeadline, task.WaitSince, task.HoldMessage), task.Model);
     }
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)
