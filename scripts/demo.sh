@@ -2,7 +2,7 @@
 # Brings up PostgreSQL and RabbitMQ, installs the pinned agent CLIs, builds, starts the provider stub, the service,
 # two shell workers and a worker of the real Claude Code and Codex CLIs, then shows with the supervisor CLI:
 # Claude Code rate-limited by its provider, backing off and failing again, Codex taking over and succeeding; then a
-# few shell tasks. Idempotent: everything it starts it stops again (pass --keep to leave the service and workers
+# few shell tasks; then a usage window that the fleet waits out. Idempotent: everything it starts it stops again (pass --keep to leave the service and workers
 # running; their logs are in .data/demo/).
 set -euo pipefail
 
@@ -71,6 +71,8 @@ for agent in claude codex; do
     export "Supervisor__Agents__${agent}__Retry__RateLimitIntervals__0=00:00:02" "Supervisor__Agents__${agent}__Retry__RateLimitIntervals__1=00:00:04"
 done
 export Supervisor__Agents__claude__Env__ANTHROPIC_API_KEY=sk-ant-demo-0000000000000000 Supervisor__Agents__codex__Env__OPENAI_API_KEY=sk-demo-0000000000000000
+# Four claude attempts at once on the worker, and tasks released over 6 s (not 30 s) after a block, for step 6.
+export Supervisor__Agents__claude__Concurrency=4 Supervisor__Agents__claude__Limits__ReleaseSpread=00:00:06
 
 say "starting the service on $SUPERVISOR_API, two workers of the 'shell' agent and one of 'claude' and 'codex'"
 dotnet "$(BIN Supervisor.Service Supervisor.Service.dll)" >"$DEMO/service.log" 2>&1 &
@@ -125,6 +127,29 @@ ids=()
 for i in $(seq 1 10); do ids+=("$(supervisor submit "echo task $i; sleep 0.2")"); done
 for id in "${ids[@]}"; do wait_for "$id"; done
 supervisor list --limit 14
+
+say "6. a usage window: the provider refuses claude's key for the next 25 s, whatever it asks"
+curl -fsS -XPOST "$STUB/_stub/limits" -H 'content-type: application/json' \
+    -d '{"api":"anthropic","kind":"usage","resetInSeconds":25}' >/dev/null
+CASE="window-$(date +%s%N)"
+curl -fsS -XPOST "$STUB/_stub/scripts" -H 'content-type: application/json' \
+    -d "{\"match\":\"$CASE\",\"api\":\"anthropic\",\"file\":\"WINDOW.md\",\"content\":\"Written after the window.\\n\"}" >/dev/null
+first=$(supervisor submit --repo "$REPO_DIR" --agent claude "Write WINDOW.md. ($CASE)")
+for _ in $(seq 1 60); do
+    curl -fsS "$SUPERVISOR_API/api/agents" | grep -q '"state":"cooling"\|"state":"blocked"' && break
+    sleep 0.5
+done
+say "claude met it and said when it resets; the service blocked its account for the whole fleet. Three more tasks:"
+ids=("$first")
+for i in 1 2 3; do ids+=("$(supervisor submit --repo "$REPO_DIR" --agent claude "Write WINDOW.md, take $i. ($CASE)")"); done
+sleep 3
+say "they wait, holding no worker and making no call, until the reset:"
+supervisor list --waiting
+supervisor agents | sed -n '/ACCOUNT/,/^$/p'
+for id in "${ids[@]}"; do wait_for "$id"; done
+say "after the reset one went first as the account's probe, then the others, spread over 6 s:"
+supervisor show "${ids[1]}" | sed -n '/Waiting\|Released\|#1 /p'
+supervisor list --limit 4
 
 say "done. Output of a task: supervisor logs ID; its record: supervisor show ID (logs of this run: $DEMO)"
 if $KEEP; then say "--keep: the service ($SUPERVISOR_API) and workers are still running; stop them with: xargs kill < $DEMO/pids"; fi

@@ -138,6 +138,9 @@ public sealed class AccountBlocks : IAsyncLifetime
             var waiting = await WaitForTransitionAsync(id, "Waiting");
             Assert.Equal("RetryScheduled", waiting["state"]!.GetValue<string>());
             Assert.Empty(waiting["attempts"]!.AsArray());
+            Assert.Equal(MeteredOne, waiting["waiting"]!["account"]!.GetValue<string>());
+            Assert.Equal("limit", waiting["waiting"]!["reason"]!.GetValue<string>());
+            Assert.InRange(waiting["waiting"]!["until"]!.GetValue<DateTime>().ToUniversalTime(), reset.AddSeconds(-1), reset.AddSeconds(1));
         }
 
         // The block and the parked tasks are in the database: a new service process releases them.
@@ -159,6 +162,7 @@ public sealed class AccountBlocks : IAsyncLifetime
         Assert.Equal(3, followers.Count);
         Assert.All(followers, start => Assert.True(start >= probeEnd, $"an attempt started at {start:O}, before the probe ended at {probeEnd:O}"));
         Assert.True(followers[^1] - followers[0] >= TimeSpan.FromSeconds(1), $"the released tasks started within {followers[^1] - followers[0]}, not spread out");
+        Assert.All(attempts, a => Assert.Equal(MeteredOne, a["account"]?.GetValue<string>()));
 
         await WaitForAccountAsync("metered", MeteredOne, a => a["state"]!.GetValue<string>() == "ok");
         var metrics = await _stack.Api.Http.GetStringAsync("/metrics");

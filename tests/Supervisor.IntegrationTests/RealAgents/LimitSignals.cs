@@ -57,8 +57,8 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
         Assert.Empty(Attempts(waiting));
         Assert.Contains("claude-limits/", waiting["waiting"]!["account"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var task = await _api.WaitForAsync(id, Timeout);
-        var otherTask = await _api.WaitForAsync(otherId, Timeout);
+        var task = await _api.WaitForAsync(id, RealAgentTask.Timeout);
+        var otherTask = await _api.WaitForAsync(otherId, RealAgentTask.Timeout);
 
         Assert.Equal("Succeeded", State(task));
         Assert.Equal([("claude-limits", "RateLimited"), ("claude-limits", null)], Outcomes(task));
@@ -80,12 +80,12 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
 
     async Task<JsonNode> WaitForAttemptAsync(Guid id, Func<JsonNode, bool> condition)
     {
-        var until = DateTime.UtcNow + Timeout;
+        var until = DateTime.UtcNow + RealAgentTask.Timeout;
         while (true)
         {
             if (Attempts(await _api.GetAsync(id)).FirstOrDefault(condition) is { } attempt)
                 return attempt;
-            Assert.True(DateTime.UtcNow < until, $"task {id} has no such attempt after {Timeout}");
+            Assert.True(DateTime.UtcNow < until, $"task {id} has no such attempt after {RealAgentTask.Timeout}");
             await Task.Delay(200);
         }
     }

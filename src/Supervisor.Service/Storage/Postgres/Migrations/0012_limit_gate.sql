@@ -17,6 +17,7 @@ ALTER TABLE tasks
     ADD COLUMN wait_windows      integer NOT NULL DEFAULT 0,
     ADD COLUMN wait_window_since timestamptz;
 CREATE INDEX tasks_by_lease_account ON tasks (lease_account) WHERE lease_account IS NOT NULL;
+CREATE INDEX tasks_by_hold_account ON tasks (hold_account) WHERE hold_account IS NOT NULL;
 
 ALTER TABLE task_attempts ADD COLUMN account text;
 
