@@ -148,7 +148,7 @@ supervisor list --waiting
 supervisor agents | sed -n '/ACCOUNT/,/^$/p'
 for id in "${ids[@]}"; do wait_for "$id"; done
 say "after the reset one went first as the account's probe, then the others, spread over 6 s:"
-supervisor show "${ids[1]}" | sed -n '/Waiting\|Released\|#1 /p'
+supervisor show "${ids[1]}" | sed -n '/Waiting by\|Released by\|  attempt /p'
 supervisor list --limit 4
 
 say "done. Output of a task: supervisor logs ID; its record: supervisor show ID (logs of this run: $DEMO)"

@@ -20,8 +20,8 @@ public static partial class LimitPlanner
     /// <see cref="LimitSignal.ResetAt"/> alone is the provider's own time and taken as given. Then
     /// <c>until = clamp(reset, now + MinBlock, now + MaxBlock)</c>, or <c>now + DefaultBlock[kind]</c> (clamped too) without a
     /// reset. A rate limit cools the account, every other kind blocks it. A block in force is extended by a later until and
-    /// never shortened (the later until brings its kind); a lapsed block, an ok account and a probing one (the probe failed,
-    /// or an attempt that ran beside it) begin a new episode.
+    /// never shortened (the later until brings its kind), and left as it is by a signal without a reset; a lapsed block, an
+    /// ok account and a probing one (the probe failed, or an attempt that ran beside it) begin a new episode.
     /// </remarks>
     public static SignalOutcome OnSignal(AccountSnapshot snapshot, LimitSignal signal, DateTime observedAt, AccountLimits limits)
     {
@@ -38,7 +38,9 @@ public static partial class LimitPlanner
         var inForce = status.InForceAt(serviceNow);
         if (!inForce)
             return new SignalOutcome(new AccountStatus(state, signal.Kind, until, serviceNow, null, null), SignalEffect.NewEpisode);
-        if (until <= status.BlockedUntil)
+        // A signal that names no reset, during a block in force, restates the limit (a CLI's final error after its retry
+        // notice said when): the default block would only guess past the reset already known.
+        if (until <= status.BlockedUntil || (signal.ResetAt is null && signal.ResetIn is null))
             return new SignalOutcome(status, SignalEffect.Unchanged);
         return new SignalOutcome(status with { State = state, Kind = signal.Kind, BlockedUntil = until }, SignalEffect.Extended);
     }

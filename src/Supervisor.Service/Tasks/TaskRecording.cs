@@ -214,7 +214,7 @@ static class TaskRecording
         return true;
     }
 
-    /// <summary>The chain's next agent takes the task over: its waits on the last agent's account no longer count.</summary>
+    /// <summary>The chain's next agent takes the task over (its first pass is the next one dispatched): its waits on the last agent's account no longer count.</summary>
     public static void MoveToNextAgent(this TaskState task)
     {
         task.ChainIndex++;
@@ -256,8 +256,10 @@ static class TaskRecording
         task.Note(decision.Action == StartAction.FallBack ? "LimitFallback" : "LimitGaveUp", decision.Message!, now);
     }
 
+    /// <summary>A new turn of an agent (the next of the chain, or the first again on a retry): its waits and limit failures start afresh.</summary>
     static void ClearWait(this TaskState task)
     {
+        task.TurnPass = task.Pass + 1;
         task.ClearHold();
         task.WaitSince = task.WaitWindowSince = null;
         task.WaitWindows = 0;

@@ -113,6 +113,12 @@ public sealed class TaskState : SagaStateMachineInstance
     public DateTime? WaitWindowSince { get; set; }
 
     /// <summary>
+    /// The first pass of the current agent's turn: the turn's limit failures are counted from it, across the passes that
+    /// releases after a wait begin, so that waiting does not renew the agent's rate-limit retries.
+    /// </summary>
+    public int TurnPass { get; set; }
+
+    /// <summary>
     /// The attempt that holds the task's lease: the only one whose events change the task. Null when no attempt holds it.
     /// Granted by the start check, given up when the attempt's end is recorded, and taken away when it expires.
     /// </summary>

@@ -11,7 +11,7 @@ namespace Supervisor.Worker.Jobs;
 /// without one it does nothing). Each signal the output watch raises (<see cref="Seen"/>) is taken up after the output
 /// that carried it (<see cref="AfterOutputAsync"/>): the first, and each that changes the kind or the reset, is published
 /// at once as <see cref="AccountLimitSignalled"/> (the account is limited fleet-wide from then on, not only when the
-/// attempt ends) and noted in the attempt's output. A reset beyond <c>Limits:EndAttemptWhenBlockedBeyond</c> ends the
+/// attempt ends) and noted in the attempt's output; one without a reset after one with a reset restates it and is dropped. A reset beyond <c>Limits:EndAttemptWhenBlockedBeyond</c> ends the
 /// attempt: an agent still running <see cref="Grace"/> later is stopped (<see cref="Stop"/> is cancelled); a nearer
 /// reset is left for the CLI to wait out.
 /// </summary>
@@ -86,6 +86,10 @@ public sealed class AttemptLimitWatch(
             while (_pending.TryDequeue(out var signal))
             {
                 var now = clock.GetUtcNow().UtcDateTime;
+                // A limit without a reset after one that named it is the CLI restating it (claude's final "Request rejected
+                // (429)" after its retry notice): it is no news, and the reset already known stays the attempt's.
+                if (_published is { ResetAt: not null } or { ResetIn: not null } && signal is { ResetAt: null, ResetIn: null })
+                    continue;
                 var report = LimitReports.From(signal, account, now, secrets);
                 _last = report;
                 // A CLI announces each of its retries: the same limit again is no news for the fleet.
@@ -111,7 +115,8 @@ public sealed class AttemptLimitWatch(
 
     /// <summary>
     /// The limit a failed attempt reports: the live signal seen last, else <paramref name="final"/> (read from the output at
-    /// the attempt's end), counted as a final signal; null for a profile without an account.
+    /// the attempt's end), counted as a final signal; null for a profile without an account. A live signal with a reset
+    /// wins over a final one without.
     /// </summary>
     public LimitReport? ForFailure(LimitSignal? final)
     {

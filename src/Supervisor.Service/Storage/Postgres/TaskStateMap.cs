@@ -67,6 +67,7 @@ static class TaskStateMap
         task.Property(t => t.WaitSince).HasColumnName("wait_since");
         task.Property(t => t.WaitWindows).HasColumnName("wait_windows");
         task.Property(t => t.WaitWindowSince).HasColumnName("wait_window_since");
+        task.Property(t => t.TurnPass).HasColumnName("turn_pass");
         task.Ignore(t => t.StartAnswer);
         task.Ignore(t => t.StartDecision);
         task.Ignore(t => t.LostAttempt);

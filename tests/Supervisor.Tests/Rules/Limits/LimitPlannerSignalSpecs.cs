@@ -146,6 +146,20 @@ public sealed class LimitPlannerSignalSpecs
         Assert.Equal((SignalEffect.Unchanged, AccountState.Blocked, LimitKind.UsageWindow), (outcome.Effect, outcome.Status.State, outcome.Status.Kind));
     }
 
+    [Theory]
+    [InlineData(LimitKind.RateLimit)]
+    [InlineData(LimitKind.UsageWindow)]
+    public void A_signal_without_a_reset_during_a_block_in_force_leaves_it_as_it_is(LimitKind kind)
+    {
+        // claude's final "Request rejected (429)" after the retry notice that named the reset: its default block would guess past it.
+        var blocked = Blocked(Now.AddSeconds(2));
+
+        var outcome = LimitPlanner.OnSignal(blocked, Signal(kind), WorkerNow, Shipped);
+
+        Assert.Equal(SignalEffect.Unchanged, outcome.Effect);
+        Assert.Same(blocked.Status, outcome.Status);
+    }
+
     [Fact]
     public void A_usage_window_that_ends_after_a_cool_down_turns_it_into_a_block_of_the_same_episode()
     {
