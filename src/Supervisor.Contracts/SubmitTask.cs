@@ -9,7 +9,9 @@ namespace Supervisor.Contracts;
 /// alone, when <see cref="FollowFallback"/> is false). <see cref="Model"/> is the model the chain's first agent is asked to
 /// use instead of its profile's default; the agents after it use their own. <see cref="OnLimit"/> (<c>wait</c> or
 /// <c>fallback</c>), <see cref="MaxWait"/> and <see cref="MaxWindows"/> say what the task does while its agent's account is
-/// blocked by a limit; unset, each agent's <c>Limits</c> defaults apply.
+/// blocked by a limit; unset, each agent's <c>Limits</c> defaults apply. <see cref="ConcurrencyKey"/> (a repository, say)
+/// lets at most <see cref="ConcurrencyLimit"/> (default 1) tasks of that key be under way at once; a task over it does
+/// what <see cref="ConcurrencyStrategy"/> says (<see cref="ConcurrencyStrategies"/>; default <c>queue</c>).
 /// </summary>
 public sealed record SubmitTask(
     Guid TaskId,
@@ -27,4 +29,7 @@ public sealed record SubmitTask(
     string? Model = null,
     string? OnLimit = null,
     TimeSpan? MaxWait = null,
-    int? MaxWindows = null);
+    int? MaxWindows = null,
+    string? ConcurrencyKey = null,
+    int? ConcurrencyLimit = null,
+    string? ConcurrencyStrategy = null);

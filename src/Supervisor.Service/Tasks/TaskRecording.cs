@@ -23,6 +23,9 @@ static class TaskRecording
         task.OnLimit = message.OnLimit;
         task.MaxWaitSeconds = message.MaxWait is { } maxWait ? (int)Math.Ceiling(maxWait.TotalSeconds) : null;
         task.MaxWindows = message.MaxWindows;
+        task.ConcurrencyKey = message.ConcurrencyKey;
+        task.ConcurrencyLimit = message.ConcurrencyLimit;
+        task.ConcurrencyStrategy = message.ConcurrencyStrategy;
         task.ExpectChanges = message.ExpectChanges;
         task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
@@ -43,6 +46,14 @@ static class TaskRecording
         { OnLimit: { } onLimit } when LimitNames.OnLimitOrNull(onLimit) is null => $"onLimit '{onLimit}' is not wait or fallback",
         { MaxWait: { } maxWait } when maxWait < TimeSpan.Zero || maxWait > LimitBounds.MaxWait => $"maxWait {maxWait} is not between 0s and 7 days",
         { MaxWindows: < 1 or > LimitBounds.MaxWindows } => $"maxWindows {message.MaxWindows} is not between 1 and {LimitBounds.MaxWindows}",
+        { ConcurrencyKey: { } key } when string.IsNullOrWhiteSpace(key) || key.Length > ConcurrencyStrategies.MaxKeyLength =>
+            $"concurrencyKey must be 1-{ConcurrencyStrategies.MaxKeyLength} characters, not blank",
+        { ConcurrencyKey: null, ConcurrencyLimit: not null } or { ConcurrencyKey: null, ConcurrencyStrategy: not null } =>
+            "concurrencyLimit and concurrencyStrategy need a concurrencyKey",
+        { ConcurrencyLimit: < 1 or > ConcurrencyStrategies.MaxLimit } =>
+            $"concurrencyLimit {message.ConcurrencyLimit} is not between 1 and {ConcurrencyStrategies.MaxLimit}",
+        { ConcurrencyStrategy: { } strategy } when !ConcurrencyStrategies.All.Contains(strategy, StringComparer.Ordinal) =>
+            $"concurrencyStrategy '{strategy}' is not one of {string.Join(", ", ConcurrencyStrategies.All)}",
         _ => null,
     };
 

@@ -85,6 +85,15 @@ public sealed class TaskState : SagaStateMachineInstance
     /// <summary>How many blocks of one agent's account the task waits through; null: the agent's <c>Limits:MaxWindows</c>.</summary>
     public int? MaxWindows { get; set; }
 
+    /// <summary>The task's concurrency key: at most <see cref="ConcurrencyLimit"/> tasks of a key are under way at once; null: none.</summary>
+    public string? ConcurrencyKey { get; set; }
+
+    /// <summary>How many tasks of <see cref="ConcurrencyKey"/> may be under way at once (default 1).</summary>
+    public int? ConcurrencyLimit { get; set; }
+
+    /// <summary>What the task does when its key is full: <c>queue</c>, <c>cancelRunning</c>, <c>dropNewest</c> (default queue).</summary>
+    public string? ConcurrencyStrategy { get; set; }
+
     /// <summary>The account the lease's attempt runs on (null for an agent without one): running attempts count against its cap.</summary>
     public string? LeaseAccount { get; set; }
 

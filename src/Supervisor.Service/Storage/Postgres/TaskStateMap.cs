@@ -68,6 +68,9 @@ static class TaskStateMap
         task.Property(t => t.WaitWindows).HasColumnName("wait_windows");
         task.Property(t => t.WaitWindowSince).HasColumnName("wait_window_since");
         task.Property(t => t.TurnPass).HasColumnName("turn_pass");
+        task.Property(t => t.ConcurrencyKey).HasColumnName("concurrency_key");
+        task.Property(t => t.ConcurrencyLimit).HasColumnName("concurrency_limit");
+        task.Property(t => t.ConcurrencyStrategy).HasColumnName("concurrency_strategy");
         task.Ignore(t => t.StartAnswer);
         task.Ignore(t => t.StartDecision);
         task.Ignore(t => t.LostAttempt);
