@@ -12,9 +12,11 @@ namespace Supervisor.Service.Limits;
 /// probe's attempt ends without a limit the account is ok and the waiters go, spread over the agent's
 /// <c>Limits:ReleaseSpread</c>, as many as its <c>Limits:MaxConcurrent</c> has room for. Each released task is then sent a
 /// <see cref="LimitReleased"/> at its time, again every few seconds until the saga has taken it. Everything it works from is
-/// in the database, so a restart of the service, or several instances, change nothing.
+/// in the database, so a restart of the service, or several instances, change nothing. In the same step, each task
+/// queued on a concurrency key whose key has room is sent a <see cref="KeyReleased"/>.
 /// </summary>
-public sealed partial class AccountRelease(IAccountStore accounts, AgentCatalog catalog, IBus bus, TimeProvider clock, ILogger<AccountRelease> logger)
+public sealed partial class AccountRelease(
+    IAccountStore accounts, IKeyWaiters keys, AgentCatalog catalog, IBus bus, TimeProvider clock, ILogger<AccountRelease> logger)
     : BackgroundService
 {
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -52,11 +54,14 @@ public sealed partial class AccountRelease(IAccountStore accounts, AgentCatalog 
         }
 
         var due = await accounts.TakeDueReleasesAsync(Now(), ResendAfter, TaskStateMachine.ReservationHold, cancellationToken);
-        if (due.Count == 0)
+        var startable = await keys.StartableAsync(cancellationToken);
+        if (due.Count == 0 && startable.Count == 0)
             return;
         var endpoint = await bus.GetSendEndpoint(AgentQueues.TaskStateAddress);
         foreach (var release in due)
             await endpoint.Send(new LimitReleased(release.TaskId, release.Account, release.Probe), cancellationToken);
+        foreach (var task in startable)
+            await endpoint.Send(new KeyReleased(task), cancellationToken);
     }
 
     ReleasePlan Plan(AccountToRelease account)

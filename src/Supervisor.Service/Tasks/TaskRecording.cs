@@ -250,6 +250,20 @@ static class TaskRecording
             task.Note("Waiting", decision.Message!, now);
     }
 
+    /// <summary>The task waits in Submitted for room under its concurrency key; the first time (or with news) on the audit trail.</summary>
+    public static void QueueOnKey(this TaskState task, string message, DateTime now)
+    {
+        var first = task.HoldReason != TaskStateMachine.ConcurrencyHold || task.HoldMessage != message;
+        task.HoldAccount = null;
+        task.HoldReason = TaskStateMachine.ConcurrencyHold;
+        task.HoldUntil = task.HoldDeadline = null;
+        task.HoldMessage = message;
+        task.WaitSince ??= now;
+        task.UpdatedAt = now;
+        if (first)
+            task.Note("Queued", message, now);
+    }
+
     /// <summary>The task waits on no account now (its wait so far in this agent's turn still counts).</summary>
     public static void ClearHold(this TaskState task)
     {

@@ -151,6 +151,9 @@ public sealed class TaskState : SagaStateMachineInstance
     /// <summary>The attempt whose lease the message being handled took away, if any (not stored): its worker is told to stop it.</summary>
     public Guid? LostAttempt { get; set; }
 
+    /// <summary>What the task's concurrency key said about the start being handled (not stored).</summary>
+    public KeyVerdict KeyVerdict { get; set; }
+
     /// <summary>What the start check being handled decided (not stored).</summary>
     public StartDecision StartDecision { get; set; }
 

@@ -45,6 +45,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
         Event(() => ReleaseAttemptClaim, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ReconcileTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => LimitReleased, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => KeyReleased, x => ByTask(x, c => c.Message.TaskId));
         Event(() => PauseTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ResumeTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => ApproveTask, x => ByTask(x, c => c.Message.TaskId));
@@ -102,6 +103,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
 
         DuringAttempts(lease);
         DuringLimits();
+        DuringKeys(Start);
 
         // Late events complete the record of a task that has already ended; they never change its state. A lease still
         // held (a cancelled task's attempt that has not yet confirmed it stopped) ends with its holder's report or expiry.
@@ -147,12 +149,18 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
             Ignore(ApprovalTimeout.Received),
             Ignore(RunAtReached.Received));
 
-        // A task starts: it waits for approval if policy says so, or its job is dispatched.
+        // A task starts, if its concurrency key lets it: it waits for approval if policy says so, or its job is dispatched.
         EventActivityBinder<TaskState, T> Start<T>(EventActivityBinder<TaskState, T> binder)
             where T : class =>
-            binder.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
-                approval => AwaitApproval(approval),
-                go => go.ThenAsync(DispatchAsync).TransitionTo(Dispatched));
+            binder
+                .ThenAsync(ClaimKeyAsync)
+                .IfElse(c => c.Saga.KeyVerdict == KeyVerdict.Go,
+                    go => go.IfElse(c => policy.RequiresApproval(c.Saga.Risk),
+                        approval => AwaitApproval(approval),
+                        dispatch => dispatch.ThenAsync(DispatchAsync).TransitionTo(Dispatched)),
+                    full => full.IfElse(c => c.Saga.KeyVerdict == KeyVerdict.Drop,
+                        drop => drop.TransitionTo(Cancelled),
+                        queue => queue.If(c => c.Saga.CurrentState != Submitted.Name, back => back.TransitionTo(Submitted))));
 
         // Waits for a person's decision, until the approval timeout when policy sets one. Scheduling it is what this
         // message sends (a redelivered copy schedules it again: SendAgainAsync).

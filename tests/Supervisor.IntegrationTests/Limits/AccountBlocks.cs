@@ -11,7 +11,7 @@ namespace Supervisor.IntegrationTests.Limits;
 /// <c>/metrics</c>. The reports are real messages on the real broker; the test plays the worker that reports them. Tasks
 /// then run on a real worker: <c>metered</c> and <c>metered2</c> are shell agents on the accounts <c>metered/one</c> and
 /// <c>metered/two</c> (released over 3 s after a block), <c>capped</c> runs two at most on <c>capped/one</c> (a worker
-/// would run four), <c>spare</c> has no account.
+/// would run four), <c>spare</c> has no account, <c>lingering</c> runs a minute (for concurrency keys).
 /// </summary>
 public sealed class AccountBlocks : IAsyncLifetime
 {
@@ -32,8 +32,9 @@ public sealed class AccountBlocks : IAsyncLifetime
             ["Supervisor__Agents__metered2__Limits__Account"] = MeteredTwo,
             ["Supervisor__Agents__capped__Limits__Account"] = Capped,
             ["Supervisor__Agents__capped__Limits__MaxConcurrent"] = "2",
-        }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).Concat(Shell("capped", seconds: 2)).ToDictionary(), services: 1);
-        await _stack.AddWorkerAsync("metered,metered2,spare,capped");
+        }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).Concat(Shell("capped", seconds: 2))
+            .Concat(Shell("lingering", seconds: 60)).ToDictionary(), services: 1);
+        await _stack.AddWorkerAsync("metered,metered2,spare,capped,lingering");
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _bus.StartAsync(timeout.Token);
@@ -211,6 +212,53 @@ public sealed class AccountBlocks : IAsyncLifetime
         var metrics = await _stack.Api.Http.GetStringAsync("/metrics");
         Assert.Matches($"supervisor_limit_waits_total{{account=\"{Capped}\",reason=\"cap\"}} [1-9]", metrics);
         Assert.Contains($"supervisor_attempts_started_while_blocked_total{{account=\"{Capped}\"}} 0", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tasks_of_a_concurrency_key_run_one_at_a_time_in_order_and_a_full_key_can_drop_the_newest()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+            ids.Add(await SubmitKeyedAsync("spare", "repo-a"));
+        var dropped = await SubmitKeyedAsync("spare", "repo-a", ConcurrencyStrategies.DropNewest);
+
+        var tasks = new List<JsonNode>();
+        foreach (var id in ids)
+            tasks.Add(await _stack.Api.WaitForAsync(id, TimeSpan.FromSeconds(60), "Succeeded"));
+        var runs = tasks.Select(t => Assert.Single(t["attempts"]!.AsArray())!)
+            .Select(a => (Start: a["startedAt"]!.GetValue<DateTime>(), End: a["finishedAt"]!.GetValue<DateTime>())).ToList();
+        for (var i = 1; i < runs.Count; i++)
+            Assert.True(runs[i].Start >= runs[i - 1].End, $"task {i} started at {runs[i].Start:O}, before task {i - 1} ended at {runs[i - 1].End:O}");
+        Assert.Contains(Transitions(tasks[1]), r => r["event"]!.GetValue<string>() == "Queued");
+
+        var drop = await _stack.Api.WaitForAsync(dropped, TimeSpan.FromSeconds(30), "Cancelled");
+        Assert.Empty(drop["attempts"]!.AsArray());
+        Assert.StartsWith("dropped: concurrency key repo-a has ", drop["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith("its strategy is dropNewest", drop["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_whose_strategy_is_cancelRunning_cancels_the_one_under_way_and_starts_when_it_has_ended()
+    {
+        var first = await SubmitKeyedAsync("lingering", "repo-c");
+        await _stack.Api.WaitForAsync(first, TimeSpan.FromSeconds(30), "Running");
+
+        var second = await SubmitKeyedAsync("spare", "repo-c", ConcurrencyStrategies.CancelRunning);
+
+        var cancelled = await _stack.Api.WaitForAsync(first, TimeSpan.FromSeconds(30), "Cancelled");
+        Assert.Contains($"superseded by task {second}", cancelled["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var succeeded = await _stack.Api.WaitForAsync(second, TimeSpan.FromSeconds(30), "Succeeded");
+        var cancelledAt = Transitions(cancelled).Single(r => r["to"]!.GetValue<string>() == "Cancelled")["at"]!.GetValue<DateTime>();
+        Assert.True(Assert.Single(succeeded["attempts"]!.AsArray())!["startedAt"]!.GetValue<DateTime>() >= cancelledAt);
+    }
+
+    async Task<Guid> SubmitKeyedAsync(string agent, string key, string? strategy = null)
+    {
+        var id = Guid.NewGuid();
+        await _bus.Publish(new SubmitTask(id, $"keyed {key}", [agent], null, null, null, null, false, null, "test",
+            ConcurrencyKey: key, ConcurrencyStrategy: strategy));
+        await _stack.Api.WaitForAsync(id, TimeSpan.FromSeconds(30), "Submitted", "Dispatched", "Running", "Succeeded", "Cancelled");
+        return id;
     }
 
     static IEnumerable<JsonNode> Transitions(JsonNode task) => task["transitions"]!.AsArray().Select(t => t!);

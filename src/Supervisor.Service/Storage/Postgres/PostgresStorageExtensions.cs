@@ -40,6 +40,7 @@ public static class PostgresStorageExtensions
         services.AddSingleton<ILogStore, PostgresLogStore>();
         services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
         services.AddSingleton<IAccountStore, PostgresAccountStore>();
+        services.AddSingleton<IKeyWaiters, PostgresKeyWaiters>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [SupervisorHealth.ReadyTag]);
         // Each command a span, whenever the host traces (SupervisorTelemetry); without tracing no provider is built.
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());

@@ -73,6 +73,7 @@ static class TaskStateMap
         task.Property(t => t.ConcurrencyStrategy).HasColumnName("concurrency_strategy");
         task.Ignore(t => t.StartAnswer);
         task.Ignore(t => t.StartDecision);
+        task.Ignore(t => t.KeyVerdict);
         task.Ignore(t => t.LostAttempt);
         task.Ignore(t => t.CurrentAgent);
         task.Ignore(t => t.Decision);

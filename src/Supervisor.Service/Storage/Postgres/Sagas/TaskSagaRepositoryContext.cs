@@ -17,7 +17,7 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
         ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
-        : base(consumeContext, db, new PostgresAccountBook(db))
+        : base(consumeContext, db, new PostgresAccountBook(db), new PostgresKeyBook(db))
     {
         _db = db;
         _factory = factory;
