@@ -166,6 +166,7 @@ static class TaskRecording
         task.Error = why;
         task.FinishedAt = now;
         task.StartAllowedAt = null; // the lease, if one is held, stays until its holder confirms it stopped
+        task.ClearHold(); // an ended task waits on no account and no key (its waiter row goes with the next release step)
     }
 
     public static void Pause(this TaskState task, string? by, string? reason)
@@ -192,6 +193,7 @@ static class TaskRecording
     {
         task.FinishedAt = now;
         task.StartAllowedAt = null;
+        task.ClearHold();
         task.Error ??= "every agent of the chain failed";
     }
 

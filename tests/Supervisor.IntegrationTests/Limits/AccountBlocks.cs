@@ -190,6 +190,15 @@ public sealed class AccountBlocks : IAsyncLifetime
         Assert.Empty(failed["attempts"]!.AsArray());
         Assert.Contains("maxWait 1m", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("no agent left to fall back to", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // A waiting task cancelled waits no more: it ends, and the account no longer counts it.
+        var waits = await _stack.Api.SubmitAsync(new { prompt = "waits", agent = "metered2", maxWait = "1h" });
+        await WaitForTransitionAsync(waits, "Waiting");
+        await WaitForAccountAsync("metered2", MeteredTwo, a => a["waiting"]!.GetValue<int>() == 1);
+        Assert.Equal(202, (await _stack.Api.CommandAsync(waits, "cancel", "test", "no longer needed")).Status);
+        var cancelled = await _stack.Api.WaitForAsync(waits, TimeSpan.FromSeconds(30), "Cancelled");
+        Assert.Null(cancelled["waiting"]);
+        await WaitForAccountAsync("metered2", MeteredTwo, a => a["waiting"]!.GetValue<int>() == 0);
     }
 
     [Fact]
