@@ -87,7 +87,10 @@ public static class TaskEndpoints
             request.Model,
             request.OnLimit,
             SubmitTaskValidator.MaxWait(request),
-            request.MaxWindows), cancellationToken);
+            request.MaxWindows,
+            request.ConcurrencyKey,
+            request.ConcurrencyLimit,
+            request.ConcurrencyStrategy), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }
