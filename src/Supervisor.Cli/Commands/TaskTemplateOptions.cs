@@ -103,7 +103,7 @@ static partial class TaskTemplateOptions
     {
         Description = "When the key is full: queue behind the tasks under way (default), cancel the oldest of them, or drop this one",
         HelpName = "queue|cancel-running|drop-newest",
-        CustomParser = Strategy,
+        CustomParser = Validation.ConcurrencyStrategy("--concurrency-strategy"),
         Validators = { result => RequireKey(result, "--concurrency-strategy") },
     };
 
@@ -263,23 +263,6 @@ static partial class TaskTemplateOptions
                 result.AddError($"--label '{pair[..equals].Trim()}' is given twice");
             }
         }
-    }
-
-    /// <summary>
-    /// Reads a strategy as the command line writes it (<c>cancel-running</c>) or as the API does (<c>cancelRunning</c>), in
-    /// any case, and gives the API's name.
-    /// </summary>
-    static string? Strategy(ArgumentResult result)
-    {
-        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        var bare = token.Replace("-", "", StringComparison.Ordinal);
-        if (ConcurrencyStrategies.All.FirstOrDefault(s => string.Equals(s, bare, StringComparison.OrdinalIgnoreCase)) is { } strategy)
-        {
-            return strategy;
-        }
-
-        result.AddError($"--concurrency-strategy '{token}' is not one of queue, cancel-running, drop-newest");
-        return null;
     }
 
     static void RequireKey(OptionResult result, string option)
