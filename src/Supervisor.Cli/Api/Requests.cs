@@ -23,7 +23,10 @@ sealed record SubmitRequest(
     string? Model,
     string? OnLimit,
     string? MaxWait,
-    int? MaxWindows);
+    int? MaxWindows,
+    string? ConcurrencyKey,
+    int? ConcurrencyLimit,
+    string? ConcurrencyStrategy);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
 sealed record TaskActionRequest(string? Reason, string? By);

@@ -6,7 +6,8 @@ namespace Supervisor.Cli.Api;
 // The JSON shapes of the HTTP API's task resources. Collections are nullable because a field the service leaves out
 // must not crash the CLI; rendering treats null as empty. RunAt is when a delayed task starts (null: it ran at once, or
 // a service from before delayed tasks). Limits is the task's own limit policy (its maxWait TimeSpan text, "00:15:00");
-// Waiting is set while the task is parked on a blocked provider account.
+// Waiting is set while the task is parked on a blocked provider account or queued on its full concurrency key;
+// Concurrency is the task's key (null: it has none).
 
 /// <summary><c>202</c> answer of submit and of the task verbs.</summary>
 sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
@@ -24,7 +25,8 @@ sealed record TaskSummary(
     IReadOnlyDictionary<string, string>? Labels,
     DateTimeOffset? RunAt,
     TaskLimits? Limits = null,
-    TaskWaiting? Waiting = null);
+    TaskWaiting? Waiting = null,
+    TaskConcurrency? Concurrency = null);
 
 /// <summary><c>GET /api/tasks/{id}</c>.</summary>
 sealed record TaskDetail(
@@ -51,14 +53,19 @@ sealed record TaskDetail(
     JsonElement? Usage,
     string? Model = null,
     TaskLimits? Limits = null,
-    TaskWaiting? Waiting = null);
+    TaskWaiting? Waiting = null,
+    TaskConcurrency? Concurrency = null);
 
 /// <summary>What the task chose to do when its agent's account is blocked; each null where it left that to the agent.</summary>
 sealed record TaskLimits(string? OnLimit, string? MaxWait, int? MaxWindows);
 
+/// <summary>A task's concurrency key: at most <c>Limit</c> tasks of <c>Key</c> under way at once, and what it does when the key is full.</summary>
+sealed record TaskConcurrency(string? Key, int? Limit, string? Strategy);
+
 /// <summary>
 /// A task parked on a blocked account: why (<c>limit</c>, <c>cap</c>, <c>budget</c>), until when (null: not known), when it
-/// gives up (null: no time bound), since when, and what stands in the way.
+/// gives up (null: no time bound), since when, and what stands in the way. Or a task queued on its full concurrency key:
+/// reason <see cref="ConcurrencyReason"/>, the <c>Key</c>, no account.
 /// </summary>
 sealed record TaskWaiting(
     string? Reason,
@@ -66,7 +73,15 @@ sealed record TaskWaiting(
     DateTimeOffset? Until,
     DateTimeOffset? Deadline,
     DateTimeOffset? Since,
-    string? Message);
+    string? Message,
+    string? Key = null)
+{
+    /// <summary>The reason of a task queued on its full concurrency key.</summary>
+    public const string ConcurrencyReason = "concurrency";
+
+    /// <summary>Whether the task waits for its concurrency key (not for an account).</summary>
+    public bool OnKey => Reason == ConcurrencyReason;
+}
 
 sealed record AttemptView(
     int Number,

@@ -34,7 +34,8 @@ static class ListCommand
 
     static readonly Option<bool> Waiting = new("--waiting")
     {
-        Description = "Only tasks parked on a blocked provider account, waiting for it (shown as RetryScheduled (waiting until …))",
+        Description = "Only tasks that wait: parked on a blocked provider account (shown as RetryScheduled (waiting until …)) " +
+            "or queued on their full concurrency key (Submitted (queued on KEY))",
     };
 
     public static Command Create()

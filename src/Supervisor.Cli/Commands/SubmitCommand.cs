@@ -44,6 +44,7 @@ static class SubmitCommand
             "id=$(supervisor submit 'Fix the flaky test in tests/Api' --agents claude,codex --repo . --label ticket=42)",
             "supervisor submit 'make nightly' --agent shell --repo . --at +1h30m",
             "supervisor submit 'Fix the flaky test' --agents claude,codex --on-limit wait --max-wait 1h --repo .",
+            "supervisor submit 'Rebase on main' --agent claude --repo . --concurrency-key repo=web --concurrency-strategy cancel-running",
             "supervisor submit 'Upgrade the dependencies' --agent claude --repo . --at 2026-12-05T10:00:00+01:00");
     }
 
@@ -108,6 +109,9 @@ static class SubmitCommand
             Model: task.Model,
             OnLimit: task.OnLimit,
             MaxWait: task.MaxWait,
-            MaxWindows: task.MaxWindows);
+            MaxWindows: task.MaxWindows,
+            ConcurrencyKey: task.ConcurrencyKey,
+            ConcurrencyLimit: task.ConcurrencyLimit,
+            ConcurrencyStrategy: task.ConcurrencyStrategy);
     }
 }

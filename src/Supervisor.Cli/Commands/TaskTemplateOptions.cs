@@ -7,9 +7,9 @@ using Supervisor.Contracts;
 namespace Supervisor.Cli.Commands;
 
 /// <summary>
-/// What describes a task to run: its prompt, agents, what it does on a provider limit, repository, risk, time limit,
-/// verification and labels. Forms are checked here (a policy's name, a duration, a positive count); ranges are the
-/// service's to judge, and its 400 names the field. <c>submit</c>
+/// What describes a task to run: its prompt, agents, what it does on a provider limit, its concurrency key, repository,
+/// risk, time limit, verification and labels. Forms are checked here (a policy's name, a duration, a positive count);
+/// ranges are the service's to judge, and its 400 names the field. <c>submit</c>
 /// sends them as a task, <c>schedule add</c> as the template of every task the schedule makes.
 /// </summary>
 static partial class TaskTemplateOptions
@@ -83,6 +83,30 @@ static partial class TaskTemplateOptions
         CustomParser = Validation.PositiveInt("--max-windows must be a positive number of blocks"),
     };
 
+    static readonly Option<string> ConcurrencyKey = new("--concurrency-key")
+    {
+        Description = "At most --concurrency-limit tasks with this key (a repository, say) run at once; one over it does what " +
+            "--concurrency-strategy says",
+        HelpName = "KEY",
+        Validators = { result => RequireText(result, "--concurrency-key needs a key") },
+    };
+
+    static readonly Option<int?> ConcurrencyLimit = new("--concurrency-limit")
+    {
+        Description = "How many tasks of --concurrency-key may run at once (default 1)",
+        HelpName = "N",
+        CustomParser = Validation.PositiveInt("--concurrency-limit must be a positive number of tasks"),
+        Validators = { result => RequireKey(result, "--concurrency-limit") },
+    };
+
+    static readonly Option<string> ConcurrencyStrategy = new("--concurrency-strategy")
+    {
+        Description = "When the key is full: queue behind the tasks under way (default), cancel the oldest of them, or drop this one",
+        HelpName = "queue|cancel-running|drop-newest",
+        CustomParser = Validation.ConcurrencyStrategy("--concurrency-strategy"),
+        Validators = { result => RequireKey(result, "--concurrency-strategy") },
+    };
+
     static readonly Option<string> Repo = new("--repo")
     {
         Description = "Repository to work in: a local path (made absolute here) or a clone URL",
@@ -140,7 +164,8 @@ static partial class TaskTemplateOptions
 
     /// <summary>The options, in the order help lists them.</summary>
     public static IReadOnlyList<Option> All { get; } =
-        [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+        [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, ConcurrencyKey, ConcurrencyLimit, ConcurrencyStrategy,
+        Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
     public static Argument<string> Prompt(string description) => new("PROMPT")
@@ -177,6 +202,9 @@ static partial class TaskTemplateOptions
             OnLimit: parse.GetValue(OnLimit),
             MaxWait: StartTime.DurationText(parse.GetValue(MaxWait)),
             MaxWindows: parse.GetValue(MaxWindows),
+            ConcurrencyKey: parse.GetValue(ConcurrencyKey),
+            ConcurrencyLimit: parse.GetValue(ConcurrencyLimit),
+            ConcurrencyStrategy: parse.GetValue(ConcurrencyStrategy),
             Repository: Repository(parse.GetValue(Repo), parse.GetValue(BaseRef)),
             Risk: parse.GetValue(Risk),
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),
@@ -234,6 +262,14 @@ static partial class TaskTemplateOptions
             {
                 result.AddError($"--label '{pair[..equals].Trim()}' is given twice");
             }
+        }
+    }
+
+    static void RequireKey(OptionResult result, string option)
+    {
+        if (result.GetResult(ConcurrencyKey) is null)
+        {
+            result.AddError($"{option} needs --concurrency-key");
         }
     }
 

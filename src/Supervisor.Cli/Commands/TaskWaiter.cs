@@ -127,7 +127,8 @@ static class TaskWaiter
 
     /// <summary>
     /// What explains a state: the attempt that started (Running) or failed (RetryScheduled) closest to it in time, the
-    /// account a parked task waits for (RetryScheduled, latest), or the start time a delayed task waits for. Task-level fields (current agent, start time) describe only the latest state.
+    /// account a parked task waits for (RetryScheduled, latest), the key a queued task waits for (Submitted, latest), or the
+    /// start time a delayed task waits for. Task-level fields (current agent, start time) describe only the latest state.
     /// </summary>
     internal static string? Detail(string state, TaskDetail task, DateTimeOffset at, bool isLatest, DateTimeOffset now)
     {
@@ -152,6 +153,8 @@ static class TaskWaiter
                 return failed.NextRetryAt is { } next ? $"{why}, next try {Format.ShortTime(next)}" : why;
             case TaskStates.Dispatched when isLatest:
                 return task.CurrentAgent is { } current ? $"agent {current}" : null;
+            case TaskStates.Submitted when isLatest && TaskView.Waiting(task) is { OnKey: true } queued:
+                return $"waiting {LimitView.Wait(queued, now)}";
             case TaskStates.Submitted when isLatest && TaskView.StartsLater(task) is { } runAt && runAt > now:
                 return $"waiting until {Format.Moment(runAt, now)}";
             case TaskStates.AwaitingApproval:

@@ -1,5 +1,6 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Commands;
 
@@ -71,6 +72,23 @@ static class Validation
         }
 
         result.AddError($"{option} '{token}' is not one of {string.Join(", ", names)}");
+        return null;
+    };
+
+    /// <summary>
+    /// A parser for a concurrency strategy as the command line writes it (<c>cancel-running</c>) or as the API does
+    /// (<c>cancelRunning</c>), in any case; it gives the API's name.
+    /// </summary>
+    public static Func<ArgumentResult, string?> ConcurrencyStrategy(string option) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        var bare = token.Replace("-", "", StringComparison.Ordinal);
+        if (ConcurrencyStrategies.All.FirstOrDefault(s => string.Equals(s, bare, StringComparison.OrdinalIgnoreCase)) is { } strategy)
+        {
+            return strategy;
+        }
+
+        result.AddError($"{option} '{token}' is not one of queue, cancel-running, drop-newest");
         return null;
     };
 }

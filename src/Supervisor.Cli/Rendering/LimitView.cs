@@ -3,8 +3,8 @@ using Supervisor.Cli.Api;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>
-/// A task's limit policy and its wait on a blocked provider account, as <c>show</c>, <c>list</c>, <c>schedule show</c> and
-/// <c>submit --wait</c> say them. Plain text: callers escape it for markup.
+/// A task's limit policy and its wait on a blocked provider account or its full concurrency key, as <c>show</c>, <c>list</c>,
+/// <c>schedule show</c> and <c>submit --wait</c> say them. Plain text: callers escape it for markup.
 /// </summary>
 static class LimitView
 {
@@ -32,11 +32,13 @@ static class LimitView
 
     /// <summary>
     /// Where a parked task waits and for how long, leaving out what is not known:
-    /// <c>for claude/3fa9c2d1e0b4 (limit) until 12:05:00 (in 11m), since 11:54:00; gives up at 12:09:00</c>.
+    /// <c>for claude/3fa9c2d1e0b4 (limit) until 12:05:00 (in 11m), since 11:54:00; gives up at 12:09:00</c>, or for a task
+    /// queued on its key <c>for key repo=web (concurrency), since 11:54:00</c>.
     /// </summary>
     public static string Wait(TaskWaiting waiting, DateTimeOffset now)
     {
-        var text = $"for {waiting.Account ?? "?"}" + (waiting.Reason is { Length: > 0 } reason ? $" ({reason})" : "");
+        var on = waiting.OnKey ? $"key {waiting.Key ?? "?"}" : waiting.Account ?? "?";
+        var text = $"for {on}" + (waiting.Reason is { Length: > 0 } reason ? $" ({reason})" : "");
         if (waiting.Until is { } until)
         {
             text += $" until {Format.Moment(until, now)} ({(until > now ? $"in {Format.Countdown(until - now)}" : $"due {Format.Age(until, now)} ago")})";
@@ -50,7 +52,12 @@ static class LimitView
         return waiting.Deadline is { } deadline ? $"{text}; gives up at {Format.Moment(deadline, now)}" : text;
     }
 
-    /// <summary>A parked task in a list: <c>waiting until 12:05:00</c>, or <c>waiting: cap</c> when nobody knows until when.</summary>
+    /// <summary>
+    /// A waiting task in a list: <c>waiting until 12:05:00</c>, <c>waiting: cap</c> when nobody knows until when, or
+    /// <c>queued on repo=web</c> for a task queued on its key.
+    /// </summary>
     public static string Short(TaskWaiting waiting, DateTimeOffset now) =>
-        waiting.Until is { } until ? $"waiting until {Format.Moment(until, now)}" : $"waiting: {waiting.Reason ?? "blocked"}";
+        waiting.OnKey ? $"queued on {waiting.Key ?? "?"}"
+        : waiting.Until is { } until ? $"waiting until {Format.Moment(until, now)}"
+        : $"waiting: {waiting.Reason ?? "blocked"}";
 }

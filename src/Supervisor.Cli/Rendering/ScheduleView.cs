@@ -99,6 +99,11 @@ static class ScheduleView
             Row("On limit", Markup.Escape(policy));
         }
 
+        if (ConcurrencyView.Describe(template.ConcurrencyKey, template.ConcurrencyLimit, template.ConcurrencyStrategy) is { } key)
+        {
+            Row("Concurrency", Markup.Escape(key));
+        }
+
         Row("Repository", TaskView.Repository(template.Repository));
         if (template.Risk is { Length: > 0 } risk)
         {

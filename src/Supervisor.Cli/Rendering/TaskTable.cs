@@ -35,12 +35,13 @@ static class TaskTable
     }
 
     // A delayed task waits as Submitted like one the service has not got to yet: its start time tells them apart. A task
-    // parked on a blocked account stays RetryScheduled like one between retries: its wait tells them apart.
+    // parked on a blocked account stays RetryScheduled like one between retries, and one queued on its full concurrency key
+    // stays Submitted (past its start time): their wait tells them apart.
     static string State(TaskSummary task, DateTimeOffset now) => task switch
     {
-        { State: TaskStates.Submitted, RunAt: { } runAt } => $"{StateStyle.Markup(task.State)} [dim](at {Format.Moment(runAt, now)})[/]",
         { Waiting: { } waiting } when !StateStyle.IsTerminal(task.State) =>
             $"{StateStyle.Markup(task.State)} [dim]({Markup.Escape(LimitView.Short(waiting, now))})[/]",
+        { State: TaskStates.Submitted, RunAt: { } runAt } => $"{StateStyle.Markup(task.State)} [dim](at {Format.Moment(runAt, now)})[/]",
         _ => StateStyle.Markup(task.State),
     };
 }

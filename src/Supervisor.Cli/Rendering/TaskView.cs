@@ -24,7 +24,8 @@ static class TaskView
 
         Row("Task", Markup.Escape(task.Id.ToString()));
         Row("State", StateStyle.Markup(task.State));
-        if (StartsLater(task) is { } runAt)
+        // A task queued on its key has reached its start time: the wait says what holds it now.
+        if (StartsLater(task) is { } runAt && Waiting(task) is not { OnKey: true })
         {
             var left = runAt > now ? $"in {Format.Countdown(runAt - now)}" : $"due {Format.Age(runAt, now)} ago";
             Row("Runs at", $"{Format.Moment(runAt, now)} [dim]({left})[/]");
@@ -48,6 +49,11 @@ static class TaskView
         if (task.Limits is { } limits && LimitView.Policy(limits.OnLimit, limits.MaxWait, limits.MaxWindows) is { } policy)
         {
             Row("On limit", Markup.Escape(policy));
+        }
+
+        if (task.Concurrency is { } concurrency && ConcurrencyView.Describe(concurrency.Key, concurrency.Limit, concurrency.Strategy) is { } key)
+        {
+            Row("Concurrency", Markup.Escape(key));
         }
 
         Row("Repository", Repository(task.Repository));
@@ -91,7 +97,10 @@ static class TaskView
         console.Write(grid);
     }
 
-    /// <summary>Where a task waits on a blocked account; null when it does not, and for an ended task whatever a stale record says.</summary>
+    /// <summary>
+    /// Where a task waits (a blocked account, or its full concurrency key); null when it does not, and for an ended task
+    /// whatever a stale record says.
+    /// </summary>
     public static TaskWaiting? Waiting(TaskDetail task) => StateStyle.IsTerminal(task.State) ? null : task.Waiting;
 
     /// <summary>When a delayed task that has not started yet will start; null for any other task.</summary>

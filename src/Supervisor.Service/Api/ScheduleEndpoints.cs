@@ -196,7 +196,8 @@ public static class ScheduleEndpoints
 
             template = new TaskTemplate(task.Prompt ?? "", SubmitTaskValidator.Chain(task),
                 task.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef) : null, task.Risk, task.TimeoutSeconds, task.Verify,
-                task.ExpectChanges ?? false, task.Labels, task.Fallback, task.Model, task.OnLimit, SubmitTaskValidator.MaxWait(task), task.MaxWindows);
+                task.ExpectChanges ?? false, task.Labels, task.Fallback, task.Model, task.OnLimit, SubmitTaskValidator.MaxWait(task), task.MaxWindows,
+                task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy);
         }
 
         return (errors, spec, template);

@@ -31,6 +31,15 @@ public sealed record SubmitTaskRequest(
     string? MaxWait = null,
     [property: Description("How many blocks of one agent's account (usage windows, quotas, billing stops; not rate-limit cool-downs) "
         + "the task waits through, 1 to 100. Omitted: the agent's Limits:MaxWindows.")]
-    int? MaxWindows = null);
+    int? MaxWindows = null,
+    [property: Description("A key (1-200 characters; a repository, say) of which at most concurrencyLimit tasks are under way at once; "
+        + "a task over it does what concurrencyStrategy says. Omitted: the task has no key.")]
+    string? ConcurrencyKey = null,
+    [property: Description("How many tasks of concurrencyKey may be under way at once, 1 to 100 (default 1). Needs concurrencyKey.")]
+    int? ConcurrencyLimit = null,
+    [property: Description("What the task does when its key already has concurrencyLimit tasks under way: 'queue' (wait in Submitted, "
+        + "in order; the default), 'cancelRunning' (cancel the oldest under way, then start) or 'dropNewest' (cancel this one). "
+        + "Needs concurrencyKey.")]
+    string? ConcurrencyStrategy = null);
 
 public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);

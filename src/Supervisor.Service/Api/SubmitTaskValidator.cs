@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Supervisor.Agents;
+using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Rules.Limits;
 using Supervisor.Settings;
@@ -71,6 +72,7 @@ public sealed partial class SubmitTaskValidator(
             Add("maxWait", maxWaitError);
         if (request.MaxWindows is < 1 or > LimitBounds.MaxWindows)
             Add("maxWindows", $"{request.MaxWindows} is not between 1 and {LimitBounds.MaxWindows}.");
+        ValidateConcurrency(request, Add);
 
         if (request.Labels is { } labels)
         {
@@ -100,6 +102,24 @@ public sealed partial class SubmitTaskValidator(
             await ValidateRepositoryAsync(repository, Add, cancellationToken);
 
         return errors;
+    }
+
+    static void ValidateConcurrency(SubmitTaskRequest request, Action<string, string> add)
+    {
+        if (request.ConcurrencyKey is { } key && (string.IsNullOrWhiteSpace(key) || key.Length > ConcurrencyStrategies.MaxKeyLength))
+        {
+            add("concurrencyKey", string.IsNullOrWhiteSpace(key)
+                ? "must not be blank."
+                : $"is {key.Length} characters; the limit is {ConcurrencyStrategies.MaxKeyLength}.");
+        }
+        if (request.ConcurrencyLimit is < 1 or > ConcurrencyStrategies.MaxLimit)
+            add("concurrencyLimit", $"{request.ConcurrencyLimit} is not between 1 and {ConcurrencyStrategies.MaxLimit}.");
+        else if (request.ConcurrencyLimit is not null && request.ConcurrencyKey is null)
+            add("concurrencyLimit", "needs a concurrencyKey: it limits the tasks of that key.");
+        if (request.ConcurrencyStrategy is { } strategy && !ConcurrencyStrategies.All.Contains(strategy, StringComparer.Ordinal))
+            add("concurrencyStrategy", $"'{strategy}' is not one of {string.Join(", ", ConcurrencyStrategies.All)}.");
+        else if (request.ConcurrencyStrategy is not null && request.ConcurrencyKey is null)
+            add("concurrencyStrategy", "needs a concurrencyKey: it says what a task does when its key is full.");
     }
 
     /// <summary>Why <paramref name="model"/> cannot be asked of <paramref name="agent"/> (the chain's first), or null when it can.</summary>

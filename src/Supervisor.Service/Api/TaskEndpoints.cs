@@ -87,7 +87,10 @@ public static class TaskEndpoints
             request.Model,
             request.OnLimit,
             SubmitTaskValidator.MaxWait(request),
-            request.MaxWindows), cancellationToken);
+            request.MaxWindows,
+            request.ConcurrencyKey,
+            request.ConcurrencyLimit,
+            request.ConcurrencyStrategy), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }
@@ -96,7 +99,7 @@ public static class TaskEndpoints
         [Description("Only tasks in this state (Submitted, AwaitingApproval, Dispatched, Running, RetryScheduled, Paused, Succeeded, Failed, Cancelled, Rejected).")] string? state,
         [Description("At most this many tasks, 1 to 1000 (default 100).")] int? limit,
         [Description("Only tasks whose id starts with these hexadecimal digits (dashes allowed).")] string? idPrefix,
-        [Description("true: only tasks parked on a blocked provider account (those with 'waiting'); false or omitted: all.")] bool? waiting,
+        [Description("true: only tasks that wait (those with 'waiting'): parked on a blocked provider account or queued on their full concurrency key; false or omitted: all.")] bool? waiting,
         TaskQueries queries, CancellationToken cancellationToken)
     {
         if (state is not null && !TaskStates.All.Contains(state, StringComparer.Ordinal))

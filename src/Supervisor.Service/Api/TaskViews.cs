@@ -9,29 +9,31 @@ public sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 
 /// <summary>
 /// One line of a task list; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then);
-/// <see cref="Limits"/>: its own limit policy; <see cref="Waiting"/>: where it is parked, null unless it is.
+/// <see cref="Limits"/>: its own limit policy; <see cref="Concurrency"/>: its concurrency key, null without one;
+/// <see cref="Waiting"/>: where it waits (a blocked account or its full key), null unless it does.
 /// </summary>
 public sealed record TaskSummaryView(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt,
-    LimitsView Limits, WaitingView? Waiting)
+    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting)
 {
     public static TaskSummaryView Of(Storage.TaskSummary t) =>
         new(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt,
-            LimitsView.Of(t.Limits), WaitingView.Of(t.Hold));
+            LimitsView.Of(t.Limits), ConcurrencyView.Of(t.Concurrency), WaitingView.Of(t.Hold));
 }
 
 /// <summary>
 /// A task, whole; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then); <see cref="Limits"/>:
-/// its own limit policy; <see cref="Waiting"/>: where it is parked, null unless it is; <see cref="Model"/>: the model its
-/// first agent was asked for instead of its profile's default.
+/// its own limit policy; <see cref="Concurrency"/>: its concurrency key, null without one; <see cref="Waiting"/>: where it
+/// waits (a blocked account or its full key), null unless it does; <see cref="Model"/>: the model its first agent was asked
+/// for instead of its profile's default.
 /// </summary>
 public sealed record TaskView(
     Guid Id, string State, string Prompt, IReadOnlyList<string> Agents, string? CurrentAgent, string? Risk,
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
     string? SubmittedBy, DateTime CreatedAt, DateTime? RunAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage,
-    LimitsView Limits, WaitingView? Waiting, string? Model = null);
+    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting, string? Model = null);
 
 /// <summary>
 /// What the task itself chose to do when its agent's account is blocked: <c>onLimit</c> (<c>wait</c> or <c>fallback</c>),
@@ -44,15 +46,30 @@ public sealed record LimitsView(string? OnLimit, TimeSpan? MaxWait, int? MaxWind
 }
 
 /// <summary>
-/// A task parked on a blocked account (its state stays RetryScheduled): <see cref="Reason"/> <c>limit</c>, <c>cap</c> or
-/// <c>budget</c>; <see cref="Until"/> when the wait should end (null: not known, as for a cap); <see cref="Deadline"/> when
-/// the task stops waiting and falls back or fails (null: no time bound); <see cref="Since"/> when it first parked in this
-/// agent's turn; <see cref="Message"/> what stands in the way, for people.
+/// A task's concurrency key: at most <see cref="Limit"/> tasks of <see cref="Key"/> under way at once, and what the task does
+/// when the key is full (<see cref="Strategy"/>: <c>queue</c>, <c>cancelRunning</c> or <c>dropNewest</c>). The defaults the
+/// task left (limit 1, queue) are shown as they apply.
 /// </summary>
-public sealed record WaitingView(string? Reason, string Account, DateTime? Until, DateTime? Deadline, DateTime? Since, string? Message)
+public sealed record ConcurrencyView(string Key, int Limit, string Strategy)
+{
+    public static ConcurrencyView? Of(Storage.TaskConcurrency? concurrency) =>
+        concurrency is null ? null
+        : new(concurrency.Key, concurrency.Limit ?? 1, concurrency.Strategy ?? Contracts.ConcurrencyStrategies.Queue);
+}
+
+/// <summary>
+/// Where a task waits. Parked on a blocked account (its state stays RetryScheduled): <see cref="Reason"/> <c>limit</c>,
+/// <c>cap</c> or <c>budget</c>; <see cref="Until"/> when the wait should end (null: not known, as for a cap);
+/// <see cref="Deadline"/> when the task stops waiting and falls back or fails (null: no time bound); <see cref="Since"/> when
+/// it first parked in this agent's turn. Queued on its full concurrency key (it stays Submitted): <see cref="Reason"/>
+/// <c>concurrency</c>, <see cref="Key"/> the key, no account, no until or deadline; <see cref="Since"/> when it queued.
+/// <see cref="Message"/>: what stands in the way, for people.
+/// </summary>
+public sealed record WaitingView(
+    string? Reason, string? Account, string? Key, DateTime? Until, DateTime? Deadline, DateTime? Since, string? Message)
 {
     public static WaitingView? Of(Storage.TaskHold? hold) =>
-        hold is null ? null : new(hold.Reason, hold.Account, hold.Until, hold.Deadline, hold.Since, hold.Message);
+        hold is null ? null : new(hold.Reason, hold.Account, hold.Key, hold.Until, hold.Deadline, hold.Since, hold.Message);
 }
 
 public sealed record RepositoryView(string? Path, string? Url, string? BaseRef);

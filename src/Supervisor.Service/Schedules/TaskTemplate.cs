@@ -7,7 +7,8 @@ namespace Supervisor.Service.Schedules;
 /// <summary>
 /// What each fire of a schedule submits: a task submission without its id and time. Stored as JSON with the schedule;
 /// a schedule's definition never changes, so a fire decided earlier and published later submits what was decided.
-/// <see cref="OnLimit"/>, <see cref="MaxWait"/> and <see cref="MaxWindows"/> are the tasks' limit policy (null: the agent's).
+/// <see cref="OnLimit"/>, <see cref="MaxWait"/> and <see cref="MaxWindows"/> are the tasks' limit policy (null: the agent's);
+/// <see cref="ConcurrencyKey"/>, <see cref="ConcurrencyLimit"/> and <see cref="ConcurrencyStrategy"/> their concurrency key (null: none).
 /// </summary>
 public sealed record TaskTemplate(
     string Prompt,
@@ -22,7 +23,10 @@ public sealed record TaskTemplate(
     string? Model = null,
     string? OnLimit = null,
     TimeSpan? MaxWait = null,
-    int? MaxWindows = null)
+    int? MaxWindows = null,
+    string? ConcurrencyKey = null,
+    int? ConcurrencyLimit = null,
+    string? ConcurrencyStrategy = null)
 {
     /// <summary>The label naming the schedule a task was made by (its id).</summary>
     public const string ScheduleLabel = "schedule";
@@ -45,6 +49,7 @@ public sealed record TaskTemplate(
         };
         return new SubmitTask(taskId, Prompt, Agents, Repository, Risk, TimeoutSeconds, Verify, ExpectChanges, labels,
             $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback, Model: Model,
-            OnLimit: OnLimit, MaxWait: MaxWait, MaxWindows: MaxWindows);
+            OnLimit: OnLimit, MaxWait: MaxWait, MaxWindows: MaxWindows,
+            ConcurrencyKey: ConcurrencyKey, ConcurrencyLimit: ConcurrencyLimit, ConcurrencyStrategy: ConcurrencyStrategy);
     }
 }

@@ -4,8 +4,8 @@ namespace Supervisor.Service.Storage;
 public interface ITaskReads
 {
     /// <summary>
-    /// The newest tasks first, optionally of one state, within a range of ids, and only those parked on a blocked account
-    /// (<paramref name="waiting"/>).
+    /// The newest tasks first, optionally of one state, within a range of ids, and only those that wait (<paramref name="waiting"/>):
+    /// parked on a blocked account or queued on their full concurrency key.
     /// </summary>
     Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken);
 
@@ -39,21 +39,42 @@ public sealed record TaskIdRange(Guid From, Guid To)
 public sealed record TaskSummary(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt,
-    TaskLimitChoices Limits, TaskHold? Hold);
+    TaskLimitChoices Limits, TaskHold? Hold, TaskConcurrency? Concurrency);
+
+/// <summary>
+/// A task's concurrency key as submitted (its <c>concurrency_*</c> columns): at most <see cref="Limit"/> tasks of
+/// <see cref="Key"/> under way at once, and what the task does when the key is full; null limit and strategy are the defaults.
+/// </summary>
+public sealed record TaskConcurrency(string Key, int? Limit, string? Strategy)
+{
+    /// <summary>The concurrency of a task whose columns are these; null when it has no key.</summary>
+    public static TaskConcurrency? Of(string? key, int? limit, string? strategy) =>
+        key is null ? null : new TaskConcurrency(key, limit, strategy);
+}
 
 /// <summary>A task's own limit policy as submitted; each part null where the task left it to its agent's <c>Limits</c>.</summary>
 public sealed record TaskLimitChoices(string? OnLimit, int? MaxWaitSeconds, int? MaxWindows);
 
 /// <summary>
-/// Where a parked task waits (its <c>hold_*</c> columns): the account, why (<c>limit</c>, <c>cap</c>, <c>budget</c>), until
-/// when (null: nobody knows), when it gives up (null: no time bound), since when in this agent's turn, and a message for
-/// people. Its state stays <c>RetryScheduled</c> meanwhile.
+/// Where a task waits (its <c>hold_*</c> columns). Parked on a blocked account (its state stays <c>RetryScheduled</c>):
+/// the account, why (<c>limit</c>, <c>cap</c>, <c>budget</c>), until when (null: nobody knows), when it gives up (null: no
+/// time bound), since when in this agent's turn. Queued on its full concurrency key (it stays <c>Submitted</c>): reason
+/// <c>concurrency</c>, the <see cref="Key"/>, no account and no end known. Either way a message for people.
 /// </summary>
-public sealed record TaskHold(string Account, string? Reason, DateTime? Until, DateTime? Deadline, DateTime? Since, string? Message)
+public sealed record TaskHold(string? Account, string? Reason, string? Key, DateTime? Until, DateTime? Deadline, DateTime? Since, string? Message)
 {
-    /// <summary>The hold of a task whose columns are these; null when it is not parked (no <c>hold_account</c>).</summary>
-    public static TaskHold? Of(string? account, string? reason, DateTime? until, DateTime? deadline, DateTime? since, string? message) =>
-        account is null ? null : new TaskHold(account, reason, until, deadline, since, message);
+    /// <summary>The <c>hold_reason</c> of a task queued on its concurrency key (with no <c>hold_account</c>).</summary>
+    public const string ConcurrencyReason = "concurrency";
+
+    /// <summary>
+    /// The hold of a task whose columns are these; null when it waits for nothing (no <c>hold_account</c>, and not queued on
+    /// its key).
+    /// </summary>
+    public static TaskHold? Of(
+        string? account, string? reason, string? concurrencyKey, DateTime? until, DateTime? deadline, DateTime? since, string? message) =>
+        reason == ConcurrencyReason ? new TaskHold(null, reason, concurrencyKey, null, null, since, message)
+        : account is null ? null
+        : new TaskHold(account, reason, null, until, deadline, since, message);
 }
 
 /// <summary>A task as stored: its state, what was submitted, its result, its attempts and its audit trail.</summary>
@@ -63,7 +84,7 @@ public sealed record TaskRecord(
     string? Verify, bool ExpectChanges, string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     string? ResultAgent, string? ResultBranch, string? ResultCommit, string? ResultDiffStat, string? ResultSummary,
     IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt, TaskLimitChoices Limits, TaskHold? Hold,
-    string? Model = null);
+    TaskConcurrency? Concurrency, string? Model = null);
 
 /// <summary>One run of one agent on a task; <see cref="Account"/>: the provider account it ran on (null for an agent without one).</summary>
 public sealed record AttemptRecord(

@@ -45,6 +45,14 @@ public sealed class RejectingBadInput(CoreLoopFixture fixture)
         { """{"prompt": "x", "maxWait": 900}""", "maxWait" },
         { """{"prompt": "x", "maxWindows": 0}""", "maxWindows" },
         { """{"prompt": "x", "maxWindows": 101}""", "maxWindows" },
+        { """{"prompt": "x", "concurrencyKey": "  "}""", "concurrencyKey" },
+        { $$"""{"prompt": "x", "concurrencyKey": "{{new string('k', 201)}}"}""", "concurrencyKey" },
+        { """{"prompt": "x", "concurrencyKey": 5}""", "concurrencyKey" },
+        { """{"prompt": "x", "concurrencyKey": "repo=web", "concurrencyLimit": 0}""", "concurrencyLimit" },
+        { """{"prompt": "x", "concurrencyKey": "repo=web", "concurrencyLimit": 101}""", "concurrencyLimit" },
+        { """{"prompt": "x", "concurrencyLimit": 2}""", "concurrencyLimit" },
+        { """{"prompt": "x", "concurrencyKey": "repo=web", "concurrencyStrategy": "cancel-running"}""", "concurrencyStrategy" },
+        { """{"prompt": "x", "concurrencyStrategy": "queue"}""", "concurrencyStrategy" },
     };
 
     [Theory]

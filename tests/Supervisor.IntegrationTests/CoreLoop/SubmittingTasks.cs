@@ -168,6 +168,41 @@ public sealed class SubmittingTasks(CoreLoopFixture fixture)
         Assert.Equal(202, (await _api.CommandAsync(id, "cancel")).Status);
     }
 
+    [Fact]
+    public async Task A_task_shows_its_concurrency_key_and_where_it_waits_once_queued_on_it()
+    {
+        // Delayed, so that no agent runs: only what is stored is read back.
+        var runAt = ApiClient.RunAt(TimeSpan.FromMinutes(10)).ToString("O");
+        var id = await _api.SubmitAsync(new { prompt = "true", concurrencyKey = "repo=web", runAt });
+        var task = await _api.WaitForAsync(id, Timeout, "Submitted");
+
+        Assert.Equal("""{"key":"repo=web","limit":1,"strategy":"queue"}""", task["concurrency"]!.ToJsonString());
+        Assert.Null(task["waiting"]);
+        Assert.DoesNotContain(await WaitingAsync(), t => t!["id"]!.GetValue<Guid>() == id);
+
+        // The saga queues a task on its full key by these columns; set here, so that the views are read without a second task.
+        await using (var db = new Npgsql.NpgsqlConnection(fixture.Stack.Resources.InspectionPostgres))
+        {
+            await db.OpenAsync();
+            await using var queue = new Npgsql.NpgsqlCommand("""
+                UPDATE tasks SET hold_reason = 'concurrency', wait_since = now(), hold_message = 'key repo=web: 1 under way (limit 1)'
+                WHERE id = @id
+                """, db);
+            queue.Parameters.AddWithValue("id", id);
+            Assert.Equal(1, await queue.ExecuteNonQueryAsync());
+        }
+
+        var waiting = (await _api.GetAsync(id))["waiting"]!;
+        var listed = Assert.Single(await WaitingAsync(), t => t!["id"]!.GetValue<Guid>() == id)!;
+        Assert.Equal(("concurrency", "repo=web", "key repo=web: 1 under way (limit 1)"),
+            (waiting["reason"]!.GetValue<string>(), waiting["key"]!.GetValue<string>(), waiting["message"]!.GetValue<string>()));
+        Assert.Equal((null, null, null), (waiting["account"], waiting["until"], waiting["deadline"]));
+        Assert.NotNull(waiting["since"]);
+        Assert.Equal(waiting.ToJsonString(), listed["waiting"]!.ToJsonString());
+        Assert.Equal(task["concurrency"]!.ToJsonString(), listed["concurrency"]!.ToJsonString());
+        Assert.Equal(202, (await _api.CommandAsync(id, "cancel")).Status);
+    }
+
     async Task<JsonArray> WaitingAsync() => JsonNode.Parse(await _api.Http.GetStringAsync("/api/tasks?waiting=true&limit=1000"))!.AsArray();
 
     static DateTime At(JsonNode node, string name) => node[name]!.GetValue<DateTime>().ToUniversalTime();

@@ -145,6 +145,8 @@ public sealed class RecurringSchedules(SchedulesFixture fixture)
         { """{"every": "1h", "template": {"prompt": "x", "onLimit": "retry"}}""", "template.onLimit" },
         { """{"every": "1h", "template": {"prompt": "x", "maxWait": "-1m"}}""", "template.maxWait" },
         { """{"every": "1h", "template": {"prompt": "x", "maxWindows": 101}}""", "template.maxWindows" },
+        { """{"every": "1h", "template": {"prompt": "x", "concurrencyKey": ""}}""", "template.concurrencyKey" },
+        { """{"every": "1h", "template": {"prompt": "x", "concurrencyKey": "k", "concurrencyStrategy": "drop"}}""", "template.concurrencyStrategy" },
         { """{"every": "1h"}""", "template" },
         { """{"every": "1h", "overlap": "sometimes", "template": {"prompt": "x"}}""", "overlap" },
         { """{"every": "1h", "catchUp": "all", "template": {"prompt": "x"}}""", "catchUp" },

@@ -104,7 +104,8 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
                    t.updated_at AS UpdatedAt, t.finished_at AS FinishedAt, t.labels::text AS Labels, t.run_at AS RunAt,
                    t.on_limit AS OnLimit, t.max_wait_seconds AS MaxWaitSeconds, t.max_windows AS MaxWindows, t.hold_account AS HoldAccount,
                    t.hold_reason AS HoldReason, t.hold_until AS HoldUntil, t.hold_deadline AS HoldDeadline, t.wait_since AS WaitSince,
-                   t.hold_message AS HoldMessage
+                   t.hold_message AS HoldMessage, t.concurrency_key AS ConcurrencyKey, t.concurrency_limit AS ConcurrencyLimit,
+                   t.concurrency_strategy AS ConcurrencyStrategy
             FROM schedule_fires f JOIN tasks t ON t.id = f.task_id
             WHERE f.schedule_id = @id ORDER BY t.created_at DESC LIMIT @limit
             """, new { id, limit }, cancellationToken: cancellationToken));
@@ -112,7 +113,8 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
                 Utc(r.CreatedAt), Utc(r.UpdatedAt), Utc(r.FinishedAt),
                 System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(r.Labels) ?? [], Utc(r.RunAt),
                 new TaskLimitChoices(r.OnLimit, r.MaxWaitSeconds, r.MaxWindows),
-                TaskHold.Of(r.HoldAccount, r.HoldReason, Utc(r.HoldUntil), Utc(r.HoldDeadline), Utc(r.WaitSince), r.HoldMessage)))
+                TaskHold.Of(r.HoldAccount, r.HoldReason, r.ConcurrencyKey, Utc(r.HoldUntil), Utc(r.HoldDeadline), Utc(r.WaitSince), r.HoldMessage),
+                TaskConcurrency.Of(r.ConcurrencyKey, r.ConcurrencyLimit, r.ConcurrencyStrategy)))
             .ToList();
     }
 
@@ -291,5 +293,8 @@ sealed class PostgresScheduleStore(NpgsqlDataSource dataSource) : IScheduleStore
         public DateTime? HoldDeadline { get; set; }
         public DateTime? WaitSince { get; set; }
         public string? HoldMessage { get; set; }
+        public string? ConcurrencyKey { get; set; }
+        public int? ConcurrencyLimit { get; set; }
+        public string? ConcurrencyStrategy { get; set; }
     }
 }

@@ -17,7 +17,7 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
         if (state is not null)
             query = query.Where(t => t.CurrentState == state);
         if (waiting)
-            query = query.Where(t => t.HoldAccount != null);
+            query = query.Where(t => t.HoldAccount != null || t.HoldReason != null);
         var rows = await query.OrderByDescending(t => t.CreatedAt).Take(limit)
             .Select(t => new
             {
@@ -40,12 +40,16 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
                 t.HoldDeadline,
                 t.WaitSince,
                 t.HoldMessage,
+                t.ConcurrencyKey,
+                t.ConcurrencyLimit,
+                t.ConcurrencyStrategy,
             })
             .ToListAsync(cancellationToken);
         return rows.Select(t => new TaskSummary(
                 t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex < t.Agents.Count ? t.Agents[t.ChainIndex] : null, t.Prompt,
                 t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt, new TaskLimitChoices(t.OnLimit, t.MaxWaitSeconds, t.MaxWindows),
-                TaskHold.Of(t.HoldAccount, t.HoldReason, t.HoldUntil, t.HoldDeadline, t.WaitSince, t.HoldMessage)))
+                TaskHold.Of(t.HoldAccount, t.HoldReason, t.ConcurrencyKey, t.HoldUntil, t.HoldDeadline, t.WaitSince, t.HoldMessage),
+                TaskConcurrency.Of(t.ConcurrencyKey, t.ConcurrencyLimit, t.ConcurrencyStrategy)))
             .ToList();
     }
 
@@ -67,7 +71,8 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
                 a.FinishedAt, a.ExitCode, a.ErrorClass, a.Message, a.NextRetryAt, a.OutputChunks, a.InputTokens, a.OutputTokens, a.CostUsd, a.Account,
                 a.Model)).ToList(),
             transitions, task.RunAt, new TaskLimitChoices(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows),
-            TaskHold.Of(task.HoldAccount, task.HoldReason, task.HoldUntil, task.HoldDeadline, task.WaitSince, task.HoldMessage), task.Model);
+            TaskHold.Of(task.HoldAccount, task.HoldReason, task.ConcurrencyKey, task.HoldUntil, task.HoldDeadline, task.WaitSince, task.HoldMessage),
+            TaskConcurrency.Of(task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy), task.Model);
     }
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)
