@@ -266,6 +266,9 @@ static class TaskRecording
             task.Note("Queued", message, now);
     }
 
+    /// <summary>The task's key has room: its wait in the key's queue ends, and counts for nothing later (an account's maxWait starts afresh).</summary>
+    public static void LeaveKeyQueue(this TaskState task) => task.ClearWait();
+
     /// <summary>The task waits on no account now (its wait so far in this agent's turn still counts).</summary>
     public static void ClearHold(this TaskState task)
     {

@@ -53,7 +53,7 @@ public sealed partial class TaskStateMachine
         var occupancy = await book.LockAsync(key, task.CorrelationId, task.CreatedAt, now, context.CancellationToken);
         if (occupancy.UnderWay.Count + occupancy.QueuedAhead < limit)
         {
-            task.ClearHold();
+            task.LeaveKeyQueue();
             return;
         }
 

@@ -35,6 +35,16 @@ sealed class ApiClient(Uri baseAddress) : IDisposable
         return ((int)response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
     }
 
+    /// <summary>The task, or null while it does not exist yet (a submit is answered before the saga has created it).</summary>
+    public async Task<JsonNode?> TryGetAsync(Guid id)
+    {
+        using var response = await Http.GetAsync($"/api/tasks/{id}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync());
+    }
+
     public async Task<JsonNode> GetAsync(Guid id) =>
         JsonNode.Parse(await Http.GetStringAsync($"/api/tasks/{id}"))!;
 

@@ -53,7 +53,9 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
         // Once its attempt has met the limit, a second task on the same account waits for the reset without an attempt.
         var limited = await WaitForAttemptAsync(id, a => a["errorClass"]?.GetValue<string>() == "RateLimited");
         var otherId = await other.SubmitAsync("notes.txt", ["claude-limits"]);
-        var waiting = await WaitForTransitionAsync(otherId, "Waiting");
+        await WaitForTransitionAsync(otherId, "Waiting");
+        // Read again: the API reads a task and its transitions in two statements, which a commit can fall between.
+        var waiting = await _api.WaitForAsync(otherId, TimeSpan.FromSeconds(10), "RetryScheduled");
         Assert.Empty(Attempts(waiting));
         Assert.Contains("claude-limits/", waiting["waiting"]!["account"]!.GetValue<string>(), StringComparison.Ordinal);
 
@@ -83,7 +85,7 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
         var until = DateTime.UtcNow + RealAgentTask.Timeout;
         while (true)
         {
-            if (Attempts(await _api.GetAsync(id)).FirstOrDefault(condition) is { } attempt)
+            if (await _api.TryGetAsync(id) is { } task && Attempts(task).FirstOrDefault(condition) is { } attempt)
                 return attempt;
             Assert.True(DateTime.UtcNow < until, $"task {id} has no such attempt after {RealAgentTask.Timeout}");
             await Task.Delay(200);
@@ -95,10 +97,10 @@ public sealed class LimitSignals(RealAgentsFixture fixture)
         var until = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            var task = await _api.GetAsync(id);
-            if (task["transitions"]!.AsArray().Any(t => t!["event"]!.GetValue<string>() == what))
+            var task = await _api.TryGetAsync(id);
+            if (task is not null && task["transitions"]!.AsArray().Any(t => t!["event"]!.GetValue<string>() == what))
                 return task;
-            Assert.True(DateTime.UtcNow < until, $"task {id} has no {what} transition after 30 s: {task.ToJsonString()}");
+            Assert.True(DateTime.UtcNow < until, $"task {id} has no {what} transition after 30 s: {task?.ToJsonString()}");
             await Task.Delay(200);
         }
     }
