@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
-using Supervisor.Agents;
 using Supervisor.Contracts;
-using Supervisor.Hosting;
 using Supervisor.Service.Api;
 using Supervisor.Service.Schedules;
+using static Supervisor.Tests.Api.ShellSubmits;
 
 namespace Supervisor.Tests.Api;
 
@@ -95,13 +93,4 @@ public sealed class SubmitConcurrencySpecs
     static SubmitTaskRequest Request(string? key = null, int? limit = null, string? strategy = null) =>
         new(null, "make test", null, "shell", null, null, null, null, null, null,
             ConcurrencyKey: key, ConcurrencyLimit: limit, ConcurrencyStrategy: strategy);
-
-    static Task<Dictionary<string, string[]>> ErrorsAsync(SubmitTaskRequest request)
-    {
-        var agents = new SupervisorOptions();
-        agents.Agents["shell"] = new AgentOptions { Command = "/bin/sh" };
-        var validator = new SubmitTaskValidator(new AgentCatalog(Options.Create(agents)), Options.Create(new ApiOptions()),
-            Options.Create(new BrokerOptions()), new GitProbe(), TimeProvider.System);
-        return validator.ValidateAsync(request, CancellationToken.None);
-    }
 }

@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
-using Supervisor.Agents;
 using Supervisor.Contracts;
-using Supervisor.Hosting;
 using Supervisor.Service.Api;
 using Supervisor.Service.Schedules;
+using static Supervisor.Tests.Api.ShellSubmits;
 
 namespace Supervisor.Tests.Api;
 
@@ -102,13 +100,4 @@ public sealed class SubmitLimitPolicySpecs
 
     static SubmitTaskRequest Request(string? onLimit = null, string? maxWait = null, int? maxWindows = null) =>
         new(null, "make test", null, "shell", null, null, null, null, null, null, OnLimit: onLimit, MaxWait: maxWait, MaxWindows: maxWindows);
-
-    static Task<Dictionary<string, string[]>> ErrorsAsync(SubmitTaskRequest request)
-    {
-        var agents = new SupervisorOptions();
-        agents.Agents["shell"] = new AgentOptions { Command = "/bin/sh" };
-        var validator = new SubmitTaskValidator(new AgentCatalog(Options.Create(agents)), Options.Create(new ApiOptions()),
-            Options.Create(new BrokerOptions()), new GitProbe(), TimeProvider.System);
-        return validator.ValidateAsync(request, CancellationToken.None);
-    }
 }

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using System.Text.Json;
 using Supervisor.Cli;
-using Supervisor.Cli.Api;
 using Supervisor.Cli.Commands;
+using static Supervisor.Tests.Cli.SubmitBodies;
 
 namespace Supervisor.Tests.Cli;
 
@@ -84,14 +83,4 @@ public sealed class SubmitLimitOptionsSpecs
         Assert.All(["--on-limit <wait|fallback>", "--max-wait <DUR>", "--max-windows <N>"],
             option => Assert.Contains(option, output.ToString(), StringComparison.Ordinal));
     }
-
-    static JsonElement Body(params string[] args)
-    {
-        var parse = SupervisorCli.Build().Parse(args);
-        Assert.Empty(parse.Errors);
-        return Serialized(SubmitCommand.BuildRequest(parse));
-    }
-
-    static JsonElement Serialized<T>(T request) =>
-        JsonDocument.Parse(JsonSerializer.Serialize(request, ApiClient.JsonOptions)).RootElement.Clone();
 }
