@@ -62,7 +62,6 @@ public sealed partial class TaskStateMachine
         {
             case ConcurrencyStrategies.DropNewest:
                 task.KeyVerdict = KeyVerdict.Drop;
-                task.ClearHold();
                 task.End($"dropped: {full}; its strategy is dropNewest", "policy", "concurrency key full", now);
                 return;
             case ConcurrencyStrategies.CancelRunning when occupancy.UnderWay.Count > 0:
