@@ -11,7 +11,7 @@ namespace Supervisor.IntegrationTests.Limits;
 /// <c>/metrics</c>. The reports are real messages on the real broker; the test plays the worker that reports them. Tasks
 /// then run on a real worker: <c>metered</c> and <c>metered2</c> are shell agents on the accounts <c>metered/one</c> and
 /// <c>metered/two</c> (released over 3 s after a block), <c>capped</c> runs two at most on <c>capped/one</c> (a worker
-/// would run four), <c>spare</c> has no account, <c>lingering</c> runs a minute (for concurrency keys).
+/// would run four; freed slots released over 1 s), <c>spare</c> has no account, <c>lingering</c> runs a minute (for concurrency keys).
 /// </summary>
 public sealed class AccountBlocks : IAsyncLifetime
 {
@@ -32,6 +32,7 @@ public sealed class AccountBlocks : IAsyncLifetime
             ["Supervisor__Agents__metered2__Limits__Account"] = MeteredTwo,
             ["Supervisor__Agents__capped__Limits__Account"] = Capped,
             ["Supervisor__Agents__capped__Limits__MaxConcurrent"] = "2",
+            ["Supervisor__Agents__capped__Limits__ReleaseSpread"] = "1s",
         }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).Concat(Shell("capped", seconds: 2))
             .Concat(Shell("lingering", seconds: 60)).ToDictionary(), services: 1);
         await _stack.AddWorkerAsync("metered,metered2,spare,capped,lingering");
