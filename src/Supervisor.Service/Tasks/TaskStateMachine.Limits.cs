@@ -47,7 +47,8 @@ public sealed partial class TaskStateMachine
         var request = context.Message;
         var account = request.Account!;
         var agent = task.CurrentAgent!;
-        var options = _catalog.Get(agent).Limits;
+        var profile = _catalog.Get(agent);
+        var options = profile.Limits;
         var now = Now();
         var snapshot = await book.LockAsync(account, agent, task.CorrelationId, ReservationHold, now, context.CancellationToken);
         var waited = task.WaitSince is { } since ? new TaskWait(since, task.WaitWindows, task.WaitWindowSince) : null;
@@ -55,7 +56,7 @@ public sealed partial class TaskStateMachine
         var decision = LimitPlanner.DecideStart(snapshot, new StartRequest(task.CorrelationId, policy, task.CanFallBack(), waited), options.ToAccountLimits());
         // A release dispatches a new pass, whose job starts its redeliveries afresh: the turn's limit failures are counted
         // here instead, so that waiting never renews the agent's rate-limit retries (a provider that keeps refusing ends the turn).
-        var retries = _catalog.Get(agent).Retry.EffectiveRateLimitIntervals.Count;
+        var retries = profile.Retry.EffectiveRateLimitIntervals.Count;
         var hits = task.Attempts.Count(a => a.Pass >= task.TurnPass && a.Agent == agent && a.ErrorClass == ErrorClasses.RateLimited);
         if (decision.Action == StartAction.Park && hits > retries)
         {

@@ -19,18 +19,7 @@ sealed class PostgresAccountBook(SupervisorDbContext db) : IAccountBook
         await Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO accounts (id, agent, state, updated_at) VALUES (@account, @agent, 'ok', @now) ON CONFLICT (id) DO NOTHING
             """, new { account, agent, now = Pg.TimestampTz(now) }, Transaction, cancellationToken: cancellationToken));
-        // The lock first, then the read: in one statement the counts would come from the snapshot taken before the lock was
-        // granted, missing what the transaction that held it had just committed.
-        await Connection.ExecuteAsync(new CommandDefinition("SELECT 1 FROM accounts WHERE id = @account FOR UPDATE", new { account }, Transaction,
-            cancellationToken: cancellationToken));
-        var row = await Connection.QuerySingleAsync<AccountRows.Status>(new CommandDefinition($"""
-            SELECT {AccountRows.Status.Columns},
-                   (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL AND t.id <> @task)::int AS Running,
-                   (SELECT count(*) FROM account_waiters w
-                    WHERE w.account = a.id AND w.released_at > @reservedSince AND w.task_id <> @task)::int AS Reserved
-            FROM accounts a WHERE a.id = @account
-            """, new { account, task = askingTask, reservedSince = Pg.TimestampTz(now - reservationHold) }, Transaction,
-            cancellationToken: cancellationToken));
+        var row = await AccountRows.LockAndReadAsync(Connection, Transaction, account, askingTask, now - reservationHold, cancellationToken);
         return row.Snapshot(now);
     }
 

@@ -19,7 +19,7 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
             SELECT {AccountRow.Columns} FROM accounts a WHERE a.id = @id FOR UPDATE
             """, new { id = signal.Account }, transaction, cancellationToken: cancellationToken));
 
-        var snapshot = new AccountSnapshot { Id = signal.Account, Status = row.Status(), Running = 0, Reserved = 0, Now = now };
+        var snapshot = new AccountSnapshot { Id = signal.Account, Status = row.ToStatus(), Running = 0, Reserved = 0, Now = now };
         var outcome = LimitPlanner.OnSignal(snapshot, signal.Signal, signal.ObservedAt, limits);
         var status = outcome.Status;
         var evidence = new { kind = LimitNames.Of(signal.Signal.Kind), evidence = signal.Signal.Evidence, at = now, worker = signal.Worker, taskId = signal.TaskId };
@@ -91,15 +91,8 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // The lock first, then the reads, each with a snapshot taken after it (see PostgresAccountBook.LockAsync).
-        await connection.ExecuteAsync(new CommandDefinition("SELECT 1 FROM accounts WHERE id = @account FOR UPDATE", new { account }, transaction,
-            cancellationToken: cancellationToken));
-        var row = await connection.QuerySingleAsync<ReleaseRow>(new CommandDefinition($"""
-            SELECT {AccountRows.Status.Columns}, a.agent AS Agent,
-                   (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
-                   (SELECT count(*) FROM account_waiters w WHERE w.account = a.id AND w.released_at > @reservedSince)::int AS Reserved
-            FROM accounts a WHERE a.id = @account
-            """, new { account, reservedSince = Pg.TimestampTz(now - reservationHold) }, transaction, cancellationToken: cancellationToken));
+        // Nobody asks here: every running attempt and every reservation counts.
+        var row = await AccountRows.LockAndReadAsync(connection, transaction, account, Guid.Empty, now - reservationHold, cancellationToken);
         var waiters = await connection.QueryAsync<(Guid TaskId, DateTime Since)>(new CommandDefinition("""
             SELECT task_id, since FROM account_waiters WHERE account = @account AND released_at IS NULL ORDER BY since, task_id
             """, new { account }, transaction, cancellationToken: cancellationToken));
@@ -186,11 +179,6 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         return due.Select(d => new DueRelease(d.TaskId, d.Account, d.Probe)).ToList();
     }
 
-    sealed class ReleaseRow : AccountRows.Status
-    {
-        public string Agent { get; set; } = "";
-    }
-
     sealed class ProbeRow
     {
         public bool? Leased { get; set; }
@@ -213,11 +201,10 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         public bool Probe { get; set; }
     }
 
-    sealed class AccountRow
+    sealed class AccountRow : AccountRows.Status
     {
-        public const string Columns = """
-            a.id AS Id, a.agent AS Agent, a.state AS State, a.kind AS Kind, a.blocked_until AS BlockedUntil, a.block_since AS BlockSince,
-            a.probe_task AS ProbeTask, a.probe_since AS ProbeSince,
+        public new const string Columns = $"""
+            {AccountRows.Status.Columns},
             a.last_signal->>'evidence' AS LastEvidence, (a.last_signal->>'at')::timestamptz AS LastSignalAt,
             (SELECT count(*) FROM account_blocks b WHERE b.account = a.id)::int AS Blocks, a.updated_at AS UpdatedAt,
             (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
@@ -226,27 +213,9 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
              WHERE b.account = a.id AND x.started_at >= b.recorded_at AND x.started_at < b.until)::int AS StartedWhileBlocked
             """;
 
-        public string Id { get; set; } = "";
-
-        public string Agent { get; set; } = "";
-
-        public string State { get; set; } = "ok";
-
-        public string? Kind { get; set; }
-
-        public DateTime? BlockedUntil { get; set; }
-
-        public DateTime? BlockSince { get; set; }
-
         public string? LastEvidence { get; set; }
 
         public DateTime? LastSignalAt { get; set; }
-
-        public Guid? ProbeTask { get; set; }
-
-        public DateTime? ProbeSince { get; set; }
-
-        public int Running { get; set; }
 
         public int Waiting { get; set; }
 
@@ -256,11 +225,8 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
 
         public DateTime UpdatedAt { get; set; }
 
-        public AccountStatus Status() =>
-            new(LimitNames.State(State), Kind is null ? null : LimitNames.Kind(Kind), Utc(BlockedUntil), Utc(BlockSince), ProbeTask, Utc(ProbeSince));
-
-        public AccountRecord ToRecord() => new(Id, Agent, Status(), LastEvidence, Utc(LastSignalAt), Blocks, Utc(UpdatedAt)!.Value, Running, Waiting, StartedWhileBlocked);
-
-        static DateTime? Utc(DateTime? at) => at is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null;
+        public AccountRecord ToRecord() =>
+            new(Id, Agent, ToStatus(), LastEvidence, AccountRows.Utc(LastSignalAt), Blocks, AccountRows.Utc(UpdatedAt)!.Value, Running, Waiting,
+                StartedWhileBlocked);
     }
 }
