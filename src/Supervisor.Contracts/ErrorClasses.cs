@@ -11,5 +11,8 @@ public static class ErrorClasses
     public const string Fatal = nameof(Fatal);
     public const string Invalid = nameof(Invalid);
 
-    public static readonly IReadOnlyList<string> All = [Retryable, RateLimited, AgentFailure, Timeout, ContainerCrash, Fatal, Invalid];
+    /// <summary>The attempt spent more than its task's budget left it; never retried, the task's <c>onBudget</c> decides.</summary>
+    public const string BudgetExceeded = nameof(BudgetExceeded);
+
+    public static readonly IReadOnlyList<string> All = [Retryable, RateLimited, AgentFailure, Timeout, ContainerCrash, Fatal, Invalid, BudgetExceeded];
 }

@@ -12,6 +12,8 @@ namespace Supervisor.Contracts;
 /// blocked by a limit; unset, each agent's <c>Limits</c> defaults apply. <see cref="ConcurrencyKey"/> (a repository, say)
 /// lets at most <see cref="ConcurrencyLimit"/> (default 1) tasks of that key be under way at once; a task over it does
 /// what <see cref="ConcurrencyStrategy"/> says (<see cref="ConcurrencyStrategies"/>; default <c>queue</c>).
+/// <see cref="MaxCostUsd"/> and <see cref="MaxTokens"/> bound what the task's attempts may spend, summed over all of them;
+/// reaching one does what <see cref="OnBudget"/> says (<see cref="BudgetPolicies"/>; default <c>stop</c>).
 /// </summary>
 public sealed record SubmitTask(
     Guid TaskId,
@@ -32,4 +34,7 @@ public sealed record SubmitTask(
     int? MaxWindows = null,
     string? ConcurrencyKey = null,
     int? ConcurrencyLimit = null,
-    string? ConcurrencyStrategy = null);
+    string? ConcurrencyStrategy = null,
+    decimal? MaxCostUsd = null,
+    long? MaxTokens = null,
+    string? OnBudget = null);

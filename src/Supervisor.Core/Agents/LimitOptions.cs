@@ -43,6 +43,25 @@ public sealed partial class LimitOptions
     /// <summary>The interval over which tasks waiting on the account are released after a block, so they do not all call at once.</summary>
     public TimeSpan ReleaseSpread { get; set; } = new AccountLimits().ReleaseSpread;
 
+    /// <summary>
+    /// Dollars the account may spend per day (midnight to midnight in <c>Supervisor:Limits:BudgetTimeZone</c>), summed over
+    /// the attempts that finished on it; unset: no daily budget. An operator may set another at run time.
+    /// </summary>
+    public decimal? DailyBudgetUsd { get; set; }
+
+    /// <summary>Dollars the account may spend per calendar month, like <see cref="DailyBudgetUsd"/>; unset: no monthly budget.</summary>
+    public decimal? MonthlyBudgetUsd { get; set; }
+
+    /// <summary>How the account is paid for: <c>Subscription</c> (a flat plan with usage windows) or <c>Metered</c> (per token).</summary>
+    public Billing Billing { get; set; } = Billing.Subscription;
+
+    /// <summary>
+    /// The agent takes a task from the agent before it in the task's chain only while that one's account holds it back (a
+    /// block, a spent budget, its rate-limit retries used up), not when it failed for other reasons: metered accounts
+    /// take the overflow of subscription ones and nothing more.
+    /// </summary>
+    public bool SpillOnly { get; set; }
+
     /// <summary>The policy of a task on this agent: the task's own choices where it made them, these defaults otherwise.</summary>
     public TaskLimitPolicy PolicyFor(string? onLimit, int? maxWaitSeconds, int? maxWindows) =>
         new(LimitNames.OnLimitOrNull(onLimit) ?? OnLimit, maxWaitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : MaxWait, maxWindows ?? MaxWindows);
@@ -54,6 +73,8 @@ public sealed partial class LimitOptions
         ReleaseSpread = ReleaseSpread,
         MaxBlock = MaxBlock,
         DefaultBlock = new BlockDefaults(DefaultBlock.RateLimit, DefaultBlock.UsageWindow, DefaultBlock.Quota, DefaultBlock.Billing),
+        DailyBudgetUsd = DailyBudgetUsd,
+        MonthlyBudgetUsd = MonthlyBudgetUsd,
     };
 
     /// <summary>Whether <paramref name="account"/> is a usable account name (it appears in URLs and metric labels).</summary>
@@ -79,10 +100,26 @@ public sealed partial class LimitOptions
             yield return $"{key}:MaxConcurrent: must be at least 1 when set.";
         if (ReleaseSpread < TimeSpan.Zero || ReleaseSpread > TimeSpan.FromHours(1))
             yield return $"{key}:ReleaseSpread: must be between 0s and 1h.";
+        if (DailyBudgetUsd is < 0 or > LimitBounds.MaxAccountBudgetUsd)
+            yield return $"{key}:DailyBudgetUsd: must be between 0 and {LimitBounds.MaxAccountBudgetUsd} when set.";
+        if (MonthlyBudgetUsd is < 0 or > LimitBounds.MaxAccountBudgetUsd)
+            yield return $"{key}:MonthlyBudgetUsd: must be between 0 and {LimitBounds.MaxAccountBudgetUsd} when set.";
+        if (!Enum.IsDefined(Billing))
+            yield return $"{key}:Billing: must be Subscription or Metered.";
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,99}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AccountPattern();
+}
+
+/// <summary>How an account is paid for (<c>Limits:Billing</c>).</summary>
+public enum Billing
+{
+    /// <summary>A flat plan whose usage windows and limits the provider enforces.</summary>
+    Subscription,
+
+    /// <summary>Paid per token: no window runs out, every call costs.</summary>
+    Metered,
 }
 
 /// <summary>How long a signal without a reset blocks, per kind (<c>Limits:DefaultBlock</c>).</summary>

@@ -8,4 +8,7 @@ public static class LimitBounds
 
     /// <summary>The most blocks a task may wait through (<c>maxWindows</c>).</summary>
     public const int MaxWindows = 100;
+
+    /// <summary>The largest daily or monthly budget of an account, in dollars.</summary>
+    public const decimal MaxAccountBudgetUsd = 1_000_000m;
 }
