@@ -41,6 +41,7 @@ static class SupervisorCli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(DeadLettersCommand.Create());

@@ -75,6 +75,7 @@ public static class ServiceExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<TokenAuthentication>();
         app.MapTaskEndpoints();
+        app.MapTaskBudgetEndpoint();
         app.MapTaskCommandEndpoints();
         app.MapScheduleEndpoints();
         app.MapAgentEndpoints();

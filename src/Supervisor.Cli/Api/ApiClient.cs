@@ -81,6 +81,9 @@ sealed class ApiClient : IDisposable
     public Task<ApiResponse<TaskAccepted>> ActAsync(Guid id, string verb, TaskActionRequest request, CancellationToken ct) =>
         SendAsync<TaskAccepted>(ApiRoutes.TaskActions[verb], ApiRoutes.TaskActions[verb].Path(("id", id.ToString())), request, TaskNotFound(id), ct);
 
+    public Task<ApiResponse<TaskBudgetAccepted>> SetBudgetAsync(Guid id, TaskBudgetRequest request, CancellationToken ct) =>
+        SendAsync<TaskBudgetAccepted>(ApiRoutes.SetTaskBudget, ApiRoutes.SetTaskBudget.Path(("id", id.ToString())), request, TaskNotFound(id), ct);
+
     public Task<ApiResponse<IReadOnlyList<AgentView>>> GetAgentsAsync(CancellationToken ct) =>
         SendAsync<IReadOnlyList<AgentView>>(ApiRoutes.ListAgents, ApiRoutes.ListAgents.Path(), body: null, notFound: null, ct);
 

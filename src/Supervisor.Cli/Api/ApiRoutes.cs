@@ -45,6 +45,9 @@ static class ApiRoutes
         new[] { "cancel", "pause", "resume", "approve", "reject", "retry" }
             .ToDictionary(verb => verb, verb => new ApiRoute(HttpMethod.Post, $"api/tasks/{{id}}/{verb}"), StringComparer.Ordinal);
 
+    /// <summary>Sets a task's budget; a task its budget held goes on when it is raised.</summary>
+    public static readonly ApiRoute SetTaskBudget = new(HttpMethod.Post, "api/tasks/{id}/budget");
+
     public static readonly ApiRoute CreateSchedule = new(HttpMethod.Post, "api/schedules");
 
     /// <summary>Summaries of the schedules, newest first, with <c>limit=</c> (1–1000, default 100).</summary>
@@ -69,6 +72,7 @@ static class ApiRoutes
     [
         SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, ListDeadLetters, RedriveDeadLetters, PurgeDeadLetters,
         .. TaskActions.Values,
+        SetTaskBudget,
         CreateSchedule, ListSchedules, GetSchedule, DeleteSchedule, ListScheduleTasks, TriggerSchedule, .. ScheduleActions.Values,
     ];
 }

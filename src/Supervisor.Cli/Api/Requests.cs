@@ -26,7 +26,10 @@ sealed record SubmitRequest(
     int? MaxWindows,
     string? ConcurrencyKey,
     int? ConcurrencyLimit,
-    string? ConcurrencyStrategy);
+    string? ConcurrencyStrategy,
+    decimal? MaxCostUsd = null,
+    long? MaxTokens = null,
+    string? OnBudget = null);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
 sealed record TaskActionRequest(string? Reason, string? By);

@@ -26,7 +26,10 @@ sealed record TaskTemplate(
     int? TimeoutSeconds,
     string? Verify,
     bool? ExpectChanges,
-    IReadOnlyDictionary<string, string>? Labels);
+    IReadOnlyDictionary<string, string>? Labels,
+    decimal? MaxCostUsd = null,
+    long? MaxTokens = null,
+    string? OnBudget = null);
 
 /// <summary>Body of <c>POST /api/schedules</c>; exactly one of <see cref="Cron"/> and <see cref="Every"/>.</summary>
 sealed record ScheduleRequest(

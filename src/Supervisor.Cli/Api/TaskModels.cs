@@ -54,7 +54,20 @@ sealed record TaskDetail(
     string? Model = null,
     TaskLimits? Limits = null,
     TaskWaiting? Waiting = null,
-    TaskConcurrency? Concurrency = null);
+    TaskConcurrency? Concurrency = null,
+    TaskBudget? Budget = null);
+
+/// <summary>
+/// A task's budget: its bounds (null: none of that kind), what it does on reaching one, what its attempts spent, and why it may
+/// not spend more (null while it may).
+/// </summary>
+sealed record TaskBudget(decimal? MaxCostUsd, long? MaxTokens, string? OnBudget, decimal SpentUsd, long SpentTokens, string? Reached);
+
+/// <summary><c>202</c> answer of <c>POST /api/tasks/{id}/budget</c>: the task's state and budget.</summary>
+sealed record TaskBudgetAccepted(Guid Id, string State, TaskBudget? Budget);
+
+/// <summary>Body of <c>POST /api/tasks/{id}/budget</c>; null members are left out (unchanged).</summary>
+sealed record TaskBudgetRequest(decimal? MaxCostUsd, long? MaxTokens, string? By, string? Reason);
 
 /// <summary>What the task chose to do when its agent's account is blocked; each null where it left that to the agent.</summary>
 sealed record TaskLimits(string? OnLimit, string? MaxWait, int? MaxWindows);

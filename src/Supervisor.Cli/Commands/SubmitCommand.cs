@@ -112,6 +112,9 @@ static class SubmitCommand
             MaxWindows: task.MaxWindows,
             ConcurrencyKey: task.ConcurrencyKey,
             ConcurrencyLimit: task.ConcurrencyLimit,
-            ConcurrencyStrategy: task.ConcurrencyStrategy);
+            ConcurrencyStrategy: task.ConcurrencyStrategy,
+            MaxCostUsd: task.MaxCostUsd,
+            MaxTokens: task.MaxTokens,
+            OnBudget: task.OnBudget);
     }
 }

@@ -83,6 +83,28 @@ static partial class TaskTemplateOptions
         CustomParser = Validation.PositiveInt("--max-windows must be a positive number of blocks"),
     };
 
+    static readonly Option<decimal?> MaxCost = new("--max-cost")
+    {
+        Description = "Most dollars the task's attempts may spend, summed over all of them (as the agents report cost)",
+        HelpName = "USD",
+        CustomParser = Validation.PositiveDecimal("--max-cost must be a positive number of dollars", Contracts.BudgetPolicies.MaxCostUsd),
+    };
+
+    static readonly Option<long?> MaxTokens = new("--max-tokens")
+    {
+        Description = "Most tokens (input and output) the task's attempts may use, summed",
+        HelpName = "N",
+        CustomParser = Validation.PositiveLong("--max-tokens must be a positive number of tokens", Contracts.BudgetPolicies.MaxTokens),
+    };
+
+    static readonly Option<string> OnBudget = new("--on-budget")
+    {
+        Description = "When --max-cost or --max-tokens is reached: stop (the task fails) or park (it is paused until the budget is " +
+            "raised with `supervisor budget`); default stop",
+        HelpName = "stop|park",
+        CustomParser = Validation.OneOf("--on-budget", Contracts.BudgetPolicies.Stop, Contracts.BudgetPolicies.Park),
+    };
+
     static readonly Option<string> ConcurrencyKey = new("--concurrency-key")
     {
         Description = "At most --concurrency-limit tasks with this key (a repository, say) run at once; one over it does what " +
@@ -164,7 +186,7 @@ static partial class TaskTemplateOptions
 
     /// <summary>The options, in the order help lists them.</summary>
     public static IReadOnlyList<Option> All { get; } =
-        [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, ConcurrencyKey, ConcurrencyLimit, ConcurrencyStrategy,
+        [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, MaxCost, MaxTokens, OnBudget, ConcurrencyKey, ConcurrencyLimit, ConcurrencyStrategy,
         Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
@@ -210,7 +232,10 @@ static partial class TaskTemplateOptions
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),
             Verify: parse.GetValue(Verify),
             ExpectChanges: parse.GetValue(ExpectChanges) ? true : null,
-            Labels: labels);
+            Labels: labels,
+            MaxCostUsd: parse.GetValue(MaxCost),
+            MaxTokens: parse.GetValue(MaxTokens),
+            OnBudget: parse.GetValue(OnBudget));
     }
 
     static RepositorySpec? Repository(string? repo, string? baseRef)

@@ -20,6 +20,32 @@ static class Validation
         return null;
     };
 
+    /// <summary>A parser for a positive amount (dollars) at most <paramref name="max"/>; <paramref name="message"/> names the option.</summary>
+    public static Func<ArgumentResult, decimal?> PositiveDecimal(string message, decimal max) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (decimal.TryParse(token.TrimStart('$'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"{message}, at most {max.ToString(CultureInfo.InvariantCulture)} (got '{token}')");
+        return null;
+    };
+
+    /// <summary>A parser for a positive whole number at most <paramref name="max"/>; <paramref name="message"/> names the option.</summary>
+    public static Func<ArgumentResult, long?> PositiveLong(string message, long max) => result =>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"{message}, at most {max.ToString(CultureInfo.InvariantCulture)} (got '{token}')");
+        return null;
+    };
+
     /// <summary>A parser for a start time (see <see cref="StartTime"/>), read as UTC; messages name <paramref name="option"/>.</summary>
     public static Func<ArgumentResult, DateTimeOffset?> Time(string option) => result =>
     {

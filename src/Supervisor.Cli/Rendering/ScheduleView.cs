@@ -104,6 +104,11 @@ static class ScheduleView
             Row("Concurrency", Markup.Escape(key));
         }
 
+        if (BudgetView.Bounds(template.MaxCostUsd, template.MaxTokens, template.OnBudget) is { } bounds)
+        {
+            Row("Budget", Markup.Escape(bounds));
+        }
+
         Row("Repository", TaskView.Repository(template.Repository));
         if (template.Risk is { Length: > 0 } risk)
         {

@@ -56,6 +56,11 @@ static class TaskView
             Row("Concurrency", Markup.Escape(key));
         }
 
+        if (task.Budget is { } budget)
+        {
+            Row("Budget", BudgetView.Markup(budget));
+        }
+
         Row("Repository", Repository(task.Repository));
         if (task.Risk is { Length: > 0 } risk)
         {

@@ -197,7 +197,7 @@ public static class ScheduleEndpoints
             template = new TaskTemplate(task.Prompt ?? "", SubmitTaskValidator.Chain(task),
                 task.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef) : null, task.Risk, task.TimeoutSeconds, task.Verify,
                 task.ExpectChanges ?? false, task.Labels, task.Fallback, task.Model, task.OnLimit, SubmitTaskValidator.MaxWait(task), task.MaxWindows,
-                task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy);
+                task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy, task.MaxCostUsd, task.MaxTokens, task.OnBudget);
         }
 
         return (errors, spec, template);

@@ -40,6 +40,14 @@ public sealed record SubmitTaskRequest(
     [property: Description("What the task does when its key already has concurrencyLimit tasks under way: 'queue' (wait in Submitted, "
         + "in order; the default), 'cancelRunning' (cancel the oldest under way, then start) or 'dropNewest' (cancel this one). "
         + "Needs concurrencyKey.")]
-    string? ConcurrencyStrategy = null);
+    string? ConcurrencyStrategy = null,
+    [property: Description("The most dollars the task's attempts may spend, summed over all of them (above 0, at most 100000), as their agents "
+        + "report cost. A worker whose agent reports usage as it runs ends an attempt that goes past what is left. Omitted: no bound.")]
+    decimal? MaxCostUsd = null,
+    [property: Description("The most tokens (input and output) the task's attempts may use, summed (1 to 10000000000). Omitted: no bound.")]
+    long? MaxTokens = null,
+    [property: Description("What the task does when it reaches maxCostUsd or maxTokens: 'stop' (it fails; the default) or 'park' (it is paused "
+        + "until the budget is raised). Either way, raising the budget (POST /api/tasks/{id}/budget) lets it go on.")]
+    string? OnBudget = null);
 
 public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);

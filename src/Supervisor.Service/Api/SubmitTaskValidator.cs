@@ -73,6 +73,9 @@ public sealed partial class SubmitTaskValidator(
         if (request.MaxWindows is < 1 or > LimitBounds.MaxWindows)
             Add("maxWindows", $"{request.MaxWindows} is not between 1 and {LimitBounds.MaxWindows}.");
         ValidateConcurrency(request, Add);
+        ValidateBudget(request.MaxCostUsd, request.MaxTokens, Add);
+        if (request.OnBudget is not null && !BudgetPolicies.All.Contains(request.OnBudget, StringComparer.Ordinal))
+            Add("onBudget", $"'{request.OnBudget}' is not one of {string.Join(", ", BudgetPolicies.All)}.");
 
         if (request.Labels is { } labels)
         {
@@ -133,6 +136,15 @@ public sealed partial class SubmitTaskValidator(
         if (profile.Models.Count > 0 && !profile.Models.Contains(model, StringComparer.Ordinal))
             return $"'{model}' is not one of agent '{agent}''s models: {string.Join(", ", profile.Models)}.";
         return null;
+    }
+
+    /// <summary>A task's budget bounds, wherever they are given (submit, a budget change): <paramref name="add"/> names each field that is wrong.</summary>
+    public static void ValidateBudget(decimal? maxCostUsd, long? maxTokens, Action<string, string> add)
+    {
+        if (maxCostUsd is <= 0 or > BudgetPolicies.MaxCostUsd)
+            add("maxCostUsd", $"{maxCostUsd} is not above 0 and at most {BudgetPolicies.MaxCostUsd}.");
+        if (maxTokens is <= 0 or > BudgetPolicies.MaxTokens)
+            add("maxTokens", $"{maxTokens} is not between 1 and {BudgetPolicies.MaxTokens}.");
     }
 
     /// <summary>Whether <paramref name="key"/> is a valid label key (also the rule of a schedule's name).</summary>

@@ -90,7 +90,10 @@ public static class TaskEndpoints
             request.MaxWindows,
             request.ConcurrencyKey,
             request.ConcurrencyLimit,
-            request.ConcurrencyStrategy), cancellationToken);
+            request.ConcurrencyStrategy,
+            request.MaxCostUsd,
+            request.MaxTokens,
+            request.OnBudget), cancellationToken);
 
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, TaskStates.Submitted));
     }

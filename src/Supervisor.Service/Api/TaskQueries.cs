@@ -44,7 +44,8 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
             task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary),
             UsageView.Of(Sum(task.Attempts.Select(a => a.InputTokens)), Sum(task.Attempts.Select(a => a.OutputTokens)),
                 task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null),
-            LimitsView.Of(task.Limits), ConcurrencyView.Of(task.Concurrency), WaitingView.Of(task.Hold), task.Model);
+            LimitsView.Of(task.Limits), ConcurrencyView.Of(task.Concurrency), WaitingView.Of(task.Hold), task.Model,
+            BudgetView.Of(task.Budget, task.Attempts));
     }
 
     static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;

@@ -33,7 +33,24 @@ public sealed record TaskView(
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
     string? SubmittedBy, DateTime CreatedAt, DateTime? RunAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage,
-    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting, string? Model = null);
+    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting, string? Model = null, BudgetView? Budget = null);
+
+/// <summary>
+/// A task's budget: the bounds (null: none of that kind), what it does on reaching one (<c>stop</c> or <c>park</c>), what
+/// its attempts spent, summed, and <see cref="Reached"/>: why it may not spend more, null while it may.
+/// </summary>
+public sealed record BudgetView(decimal? MaxCostUsd, long? MaxTokens, string OnBudget, decimal SpentUsd, long SpentTokens, string? Reached)
+{
+    public static BudgetView? Of(Storage.TaskBudgetChoices? budget, IReadOnlyList<Storage.AttemptRecord> attempts)
+    {
+        if (budget is null)
+            return null;
+        var spent = new Rules.Limits.TaskSpend(attempts.Sum(a => a.CostUsd ?? 0), attempts.Sum(a => (a.InputTokens ?? 0) + (a.OutputTokens ?? 0)));
+        var bounds = new Rules.Limits.TaskBudget(budget.MaxCostUsd, budget.MaxTokens);
+        return new(budget.MaxCostUsd, budget.MaxTokens, budget.OnBudget ?? Contracts.BudgetPolicies.Stop, spent.CostUsd, spent.Tokens,
+            bounds.IsSet ? bounds.Reached(spent) : null);
+    }
+}
 
 /// <summary>
 /// What the task itself chose to do when its agent's account is blocked: <c>onLimit</c> (<c>wait</c> or <c>fallback</c>),

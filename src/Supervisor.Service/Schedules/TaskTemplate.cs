@@ -8,7 +8,8 @@ namespace Supervisor.Service.Schedules;
 /// What each fire of a schedule submits: a task submission without its id and time. Stored as JSON with the schedule;
 /// a schedule's definition never changes, so a fire decided earlier and published later submits what was decided.
 /// <see cref="OnLimit"/>, <see cref="MaxWait"/> and <see cref="MaxWindows"/> are the tasks' limit policy (null: the agent's);
-/// <see cref="ConcurrencyKey"/>, <see cref="ConcurrencyLimit"/> and <see cref="ConcurrencyStrategy"/> their concurrency key (null: none).
+/// <see cref="ConcurrencyKey"/>, <see cref="ConcurrencyLimit"/> and <see cref="ConcurrencyStrategy"/> their concurrency key (null: none);
+/// <see cref="MaxCostUsd"/>, <see cref="MaxTokens"/> and <see cref="OnBudget"/> each task's budget (null: none).
 /// </summary>
 public sealed record TaskTemplate(
     string Prompt,
@@ -26,7 +27,10 @@ public sealed record TaskTemplate(
     int? MaxWindows = null,
     string? ConcurrencyKey = null,
     int? ConcurrencyLimit = null,
-    string? ConcurrencyStrategy = null)
+    string? ConcurrencyStrategy = null,
+    decimal? MaxCostUsd = null,
+    long? MaxTokens = null,
+    string? OnBudget = null)
 {
     /// <summary>The label naming the schedule a task was made by (its id).</summary>
     public const string ScheduleLabel = "schedule";
@@ -50,6 +54,7 @@ public sealed record TaskTemplate(
         return new SubmitTask(taskId, Prompt, Agents, Repository, Risk, TimeoutSeconds, Verify, ExpectChanges, labels,
             $"schedule {scheduleName ?? scheduleId.ToString("D")}", FollowFallback: Fallback, Model: Model,
             OnLimit: OnLimit, MaxWait: MaxWait, MaxWindows: MaxWindows,
-            ConcurrencyKey: ConcurrencyKey, ConcurrencyLimit: ConcurrencyLimit, ConcurrencyStrategy: ConcurrencyStrategy);
+            ConcurrencyKey: ConcurrencyKey, ConcurrencyLimit: ConcurrencyLimit, ConcurrencyStrategy: ConcurrencyStrategy,
+            MaxCostUsd: MaxCostUsd, MaxTokens: MaxTokens, OnBudget: OnBudget);
     }
 }

@@ -84,7 +84,15 @@ public sealed record TaskRecord(
     string? Verify, bool ExpectChanges, string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     string? ResultAgent, string? ResultBranch, string? ResultCommit, string? ResultDiffStat, string? ResultSummary,
     IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt, TaskLimitChoices Limits, TaskHold? Hold,
-    TaskConcurrency? Concurrency, string? Model = null);
+    TaskConcurrency? Concurrency, string? Model = null, TaskBudgetChoices? Budget = null);
+
+/// <summary>A task's budget as submitted or set since; <see cref="Held"/>: the budget stopped or paused the task.</summary>
+public sealed record TaskBudgetChoices(decimal? MaxCostUsd, long? MaxTokens, string? OnBudget, bool Held)
+{
+    /// <summary>The budget of a task whose columns are these; null when it has none.</summary>
+    public static TaskBudgetChoices? Of(decimal? maxCostUsd, long? maxTokens, string? onBudget, bool held) =>
+        maxCostUsd is null && maxTokens is null && !held ? null : new(maxCostUsd, maxTokens, onBudget, held);
+}
 
 /// <summary>One run of one agent on a task; <see cref="Account"/>: the provider account it ran on (null for an agent without one).</summary>
 public sealed record AttemptRecord(

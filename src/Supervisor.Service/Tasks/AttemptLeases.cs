@@ -25,6 +25,9 @@ public enum StartDecision
 
     /// <summary>The account is blocked beyond what the task waits for, or the task falls back on a limit: the agent is left.</summary>
     LeaveForLimit,
+
+    /// <summary>The task's budget is spent: no attempt starts, and the task stops or parks as its <c>onBudget</c> says.</summary>
+    OverBudget,
 }
 
 /// <summary>How long a lease lasts without a heartbeat, and how many lost attempts make a job poison.</summary>
@@ -71,6 +74,9 @@ static class AttemptLeases
             return task.Answer(StartDecision.Wait, $"the retry is due at {allowed:O}",
                 waitSeconds: Math.Clamp((allowed - now).TotalSeconds, AskAgainSeconds, 30));
         }
+
+        if (task.OverBudget() is { } spent)
+            return task.Answer(StartDecision.OverBudget, spent);
 
         // An attempt on a provider account starts only if the account lets it (LimitGate, in the same transaction).
         if (request.Account is not null)
@@ -207,7 +213,7 @@ static class AttemptLeases
     {
         task.StartDecision = decision;
         task.StartAnswer = new AttemptStartResponse(task.CorrelationId, decision == StartDecision.Grant, task.CurrentState, reason, waitSeconds,
-            duplicate, attempt?.Number ?? 0, attempt?.Id);
+            duplicate, attempt?.Number ?? 0, attempt?.Id, attempt is null ? null : task.BudgetLeft());
         return decision;
     }
 }

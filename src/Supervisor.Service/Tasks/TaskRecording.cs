@@ -26,6 +26,9 @@ static class TaskRecording
         task.ConcurrencyKey = message.ConcurrencyKey;
         task.ConcurrencyLimit = message.ConcurrencyLimit;
         task.ConcurrencyStrategy = message.ConcurrencyStrategy;
+        task.MaxCostUsd = message.MaxCostUsd;
+        task.MaxTokens = message.MaxTokens;
+        task.OnBudget = message.OnBudget;
         task.ExpectChanges = message.ExpectChanges;
         task.Labels = message.Labels?.ToDictionary(StringComparer.Ordinal) ?? [];
         task.SubmittedBy = message.SubmittedBy;
@@ -54,6 +57,10 @@ static class TaskRecording
             $"concurrencyLimit {message.ConcurrencyLimit} is not between 1 and {ConcurrencyStrategies.MaxLimit}",
         { ConcurrencyStrategy: { } strategy } when !ConcurrencyStrategies.All.Contains(strategy, StringComparer.Ordinal) =>
             $"concurrencyStrategy '{strategy}' is not one of {string.Join(", ", ConcurrencyStrategies.All)}",
+        { MaxCostUsd: <= 0 or > BudgetPolicies.MaxCostUsd } => $"maxCostUsd {message.MaxCostUsd} is not above 0 and at most {BudgetPolicies.MaxCostUsd}",
+        { MaxTokens: <= 0 or > BudgetPolicies.MaxTokens } => $"maxTokens {message.MaxTokens} is not between 1 and {BudgetPolicies.MaxTokens}",
+        { OnBudget: { } onBudget } when !BudgetPolicies.All.Contains(onBudget, StringComparer.Ordinal) =>
+            $"onBudget '{onBudget}' is not one of {string.Join(", ", BudgetPolicies.All)}",
         _ => null,
     };
 
@@ -123,6 +130,7 @@ static class TaskRecording
         task.Error = last is { ErrorClass: not null }
             ? $"{task.CurrentAgent}: {last.ErrorClass}: {last.Message}"
             : $"{task.CurrentAgent}: {reason}";
+        task.LeavingForLimit = errorClass == ErrorClasses.RateLimited || last is { ErrorClass: ErrorClasses.RateLimited };
         if (last is { ErrorClass: ErrorClasses.Invalid } || errorClass == ErrorClasses.Invalid)
             task.ChainIndex = task.Agents.Count; // the task itself cannot run: no other agent would do better
         task.ClearLease();
@@ -182,12 +190,30 @@ static class TaskRecording
         task.Decision = (by, reason);
         task.ChainIndex = 0;
         task.ClearWait();
+        task.BudgetHeld = false;
         task.Error = null;
         task.FinishedAt = null;
         task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = null;
     }
 
-    public static bool CanFallBack(this TaskState task) => task.ChainIndex + 1 < task.Agents.Count;
+    /// <summary>
+    /// Whether the chain has an agent to take the task over from the current one. A spill-only agent (<c>Limits:SpillOnly</c>)
+    /// counts only when the current agent's account holds the task back (<paramref name="forLimit"/>, or
+    /// <see cref="TaskState.LeavingForLimit"/>).
+    /// </summary>
+    public static bool CanFallBack(this TaskState task, Func<string, bool> spillOnly, bool forLimit = false) =>
+        task.NextAgent(spillOnly, forLimit || task.LeavingForLimit) is not null;
+
+    static int? NextAgent(this TaskState task, Func<string, bool> spillOnly, bool forLimit)
+    {
+        for (var index = task.ChainIndex + 1; index < task.Agents.Count; index++)
+        {
+            if (forLimit || !spillOnly(task.Agents[index]))
+                return index;
+        }
+
+        return null;
+    }
 
     public static void Fail(this TaskState task, DateTime now)
     {
@@ -228,9 +254,9 @@ static class TaskRecording
     }
 
     /// <summary>The chain's next agent takes the task over (its first pass is the next one dispatched): its waits on the last agent's account no longer count.</summary>
-    public static void MoveToNextAgent(this TaskState task)
+    public static void MoveToNextAgent(this TaskState task, Func<string, bool> spillOnly)
     {
-        task.ChainIndex++;
+        task.ChainIndex = task.NextAgent(spillOnly, task.LeavingForLimit) ?? task.Agents.Count;
         task.ClearWait();
     }
 
@@ -280,6 +306,7 @@ static class TaskRecording
     public static void LeaveForLimit(this TaskState task, Rules.Limits.StartDecision decision, DateTime now)
     {
         task.ClearHold();
+        task.LeavingForLimit = true;
         task.Error = $"{task.CurrentAgent}: {ErrorClasses.RateLimited}: {decision.Message}";
         task.StartAllowedAt = null;
         task.UpdatedAt = now;

@@ -94,6 +94,18 @@ public sealed class TaskState : SagaStateMachineInstance
     /// <summary>What the task does when its key is full: <c>queue</c>, <c>cancelRunning</c>, <c>dropNewest</c> (default queue).</summary>
     public string? ConcurrencyStrategy { get; set; }
 
+    /// <summary>The most dollars the task's attempts may spend, summed; null: no bound.</summary>
+    public decimal? MaxCostUsd { get; set; }
+
+    /// <summary>The most tokens (input and output) the task's attempts may use, summed; null: no bound.</summary>
+    public long? MaxTokens { get; set; }
+
+    /// <summary>What the task does when its budget is reached: <c>stop</c> (null: the default) or <c>park</c>.</summary>
+    public string? OnBudget { get; set; }
+
+    /// <summary>Its budget stopped or paused the task: raising the budget resumes it (on the agent it stopped on).</summary>
+    public bool BudgetHeld { get; set; }
+
     /// <summary>The account the lease's attempt runs on (null for an agent without one): running attempts count against its cap.</summary>
     public string? LeaseAccount { get; set; }
 
@@ -150,6 +162,9 @@ public sealed class TaskState : SagaStateMachineInstance
 
     /// <summary>The attempt whose lease the message being handled took away, if any (not stored): its worker is told to stop it.</summary>
     public Guid? LostAttempt { get; set; }
+
+    /// <summary>The current agent is being left because its account holds the task back (not stored): a spill-only agent may take it.</summary>
+    public bool LeavingForLimit { get; set; }
 
     /// <summary>What the task's concurrency key said about the start being handled (not stored).</summary>
     public KeyVerdict KeyVerdict { get; set; }

@@ -19,6 +19,7 @@ public sealed partial class TaskStateMachine
                 .ThenAsync(c => AskAccountAsync(c, lease))
                 .If(c => c.Saga.StartDecision == StartDecision.Grant && c.Saga.CurrentState != Running.Name, granted => granted.TransitionTo(Running))
                 .If(c => c.Saga.StartDecision == StartDecision.Park && c.Saga.CurrentState != RetryScheduled.Name, parked => parked.TransitionTo(RetryScheduled))
+                .If(c => c.Saga.StartDecision == StartDecision.OverBudget, over => HoldForBudget(over, c => c.Saga.StartAnswer!.Reason!))
                 .If(c => c.Saga.StartDecision == StartDecision.LeaveForLimit, left => GiveUp(left))
                 .If(c => c.Saga.StartDecision == StartDecision.GiveUp, poison => GiveUp(poison
                     .Then(c => c.Saga.RecordGiveUp(ErrorClasses.ContainerCrash, "its attempts keep losing their worker", Now()))))
@@ -30,9 +31,11 @@ public sealed partial class TaskStateMachine
             When(AgentAttemptFailed).IfElse(c => c.Saga.Holds(c.Message.AttemptId),
                 holder => holder
                     .Then(c => c.Saga.RecordFailure(c.Message, Now()))
-                    .IfElse(c => c.Message.NextRetryAt is not null,
-                        retry => retry.TransitionTo(RetryScheduled),
-                        giveUp => GiveUp(giveUp.Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now())))),
+                    .IfElse(c => c.Saga.StoppedByBudget(c.Message),
+                        over => HoldForBudget(over, c => c.Saga.OverBudget() ?? c.Message.Message),
+                        within => within.IfElse(c => c.Message.NextRetryAt is not null,
+                            retry => retry.TransitionTo(RetryScheduled),
+                            giveUp => GiveUp(giveUp.Then(c => c.Saga.RecordGiveUp(c.Message.ErrorClass, c.Message.Message, Now()))))),
                 other => other.Then(c => c.Saga.RecordFailure(c.Message, Now()))),
             When(RunAgentJobFaulted, c => c.Saga.IsCurrentFault(c.Message))
                 .Then(c => c.Saga.RecordFault(c.Message, Now()))
@@ -79,6 +82,7 @@ public sealed partial class TaskStateMachine
                     again => again.Then(c => c.Saga.DispatchOnResume = true)),
             When(ResumeTask)
                 .Then(c => c.Saga.Decision = (c.Message.By, c.Message.Reason))
+                .Then(c => c.Saga.BudgetHeld = false)
                 .IfElse(c => c.Saga.DispatchOnResume,
                     dispatch => dispatch.Then(c => c.Saga.DispatchOnResume = false).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
                     back => back.IfElse(c => c.Saga.PausedFrom == RetryScheduled.Name,
@@ -102,15 +106,15 @@ public sealed partial class TaskStateMachine
         where T : class =>
         binder
             .Then(c => c.Saga.LastSendingMessageId = c.MessageId)
-            .IfElse(c => c.Saga.CanFallBack(),
-                next => next.Then(c => c.Saga.MoveToNextAgent()).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
+            .IfElse(c => c.Saga.CanFallBack(_spillOnly),
+                next => next.Then(c => c.Saga.MoveToNextAgent(_spillOnly)).ThenAsync(DispatchAsync).TransitionTo(Dispatched),
                 end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
 
     // The current agent gave up while the task is paused: the next agent of the chain is dispatched on resume, or the end.
     EventActivityBinder<TaskState, T> GiveUpWhilePaused<T>(EventActivityBinder<TaskState, T> binder)
         where T : class =>
-        binder.IfElse(c => c.Saga.CanFallBack(),
-            next => next.Then(c => c.Saga.MoveToNextAgent()).Then(c => c.Saga.DispatchOnResume = true),
+        binder.IfElse(c => c.Saga.CanFallBack(_spillOnly),
+            next => next.Then(c => c.Saga.MoveToNextAgent(_spillOnly)).Then(c => c.Saga.DispatchOnResume = true),
             end => end.Then(c => c.Saga.Fail(Now())).TransitionTo(Failed));
 
     // The job of the current pass again (its attempt was lost, or it never started): a copy that did survive is

@@ -53,7 +53,7 @@ public sealed partial class TaskStateMachine
         var snapshot = await book.LockAsync(account, agent, task.CorrelationId, ReservationHold, now, context.CancellationToken);
         var waited = task.WaitSince is { } since ? new TaskWait(since, task.WaitWindows, task.WaitWindowSince) : null;
         var policy = options.PolicyFor(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows);
-        var decision = LimitPlanner.DecideStart(snapshot, new StartRequest(task.CorrelationId, policy, task.CanFallBack(), waited), options.ToAccountLimits());
+        var decision = LimitPlanner.DecideStart(snapshot, new StartRequest(task.CorrelationId, policy, task.CanFallBack(_spillOnly, forLimit: true), waited), options.ToAccountLimits());
         // A release dispatches a new pass, whose job starts its redeliveries afresh: the turn's limit failures are counted
         // here instead, so that waiting never renews the agent's rate-limit retries (a provider that keeps refusing ends the turn).
         var retries = profile.Retry.EffectiveRateLimitIntervals.Count;
@@ -61,7 +61,7 @@ public sealed partial class TaskStateMachine
         if (decision.Action == StartAction.Park && hits > retries)
         {
             var message = $"{decision.Message}; its attempts met the account's limit {hits} times in this turn, more than the {retries} retries of Retry:RateLimitIntervals";
-            decision = task.CanFallBack()
+            decision = task.CanFallBack(_spillOnly, forLimit: true)
                 ? Rules.Limits.StartDecision.FallBack(decision.Reason!.Value, message)
                 : Rules.Limits.StartDecision.Fail(decision.Reason!.Value, message + "; no agent left to fall back to");
         }

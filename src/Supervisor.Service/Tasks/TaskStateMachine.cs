@@ -18,12 +18,16 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
     readonly TimeProvider _clock;
     readonly AgentCatalog _catalog;
 
+    /// <summary>Whether an agent takes over from the one before it only when that one's account holds the task back.</summary>
+    readonly Func<string, bool> _spillOnly;
+
     DateTime Now() => _clock.GetUtcNow().UtcDateTime;
 
     public TaskStateMachine(AgentCatalog catalog, IOptions<PolicyOptions> policyOptions, IOptions<FleetOptions> fleetOptions, TimeProvider clock)
     {
         _clock = clock;
         _catalog = catalog;
+        _spillOnly = agent => catalog.TryGet(agent, out var options) && options.Limits.SpillOnly;
         var policy = policyOptions.Value;
         var lease = new LeaseTerms(fleetOptions.Value.LostAfter, fleetOptions.Value.MaxLostAttempts);
 
@@ -51,6 +55,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
         Event(() => ApproveTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => RejectTask, x => ByTask(x, c => c.Message.TaskId));
         Event(() => RetryTask, x => ByTask(x, c => c.Message.TaskId));
+        Event(() => ChangeTaskBudget, x => ByTask(x, c => c.Message.TaskId));
 
         Schedule(() => ApprovalTimeout, x => x.ApprovalTimeoutTokenId, s =>
         {
@@ -104,6 +109,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
         DuringAttempts(lease);
         DuringLimits();
         DuringKeys(Start);
+        DuringBudgets();
 
         // Late events complete the record of a task that has already ended; they never change its state. A lease still
         // held (a cancelled task's attempt that has not yet confirmed it stopped) ends with its holder's report or expiry.

@@ -6,7 +6,9 @@ namespace Supervisor.IntegrationTests.Controls;
 /// One service with an approval policy (high risk waits, 4 s approval timeout) and two shell workers that beat every
 /// second, with a secret in the agent's environment, a pre-attempt hook that vetoes prompts containing "forbidden" and
 /// takes 6 s over prompts containing "slowhook",
-/// and repositories allowed only under the temporary directory.
+/// and repositories allowed only under the temporary directory. <c>costly</c> runs its prompt as a Claude Code JSON agent (the
+/// prompt prints the result and its cost), <c>spill</c> is a metered spill-only agent and <c>after</c> a plain one (each
+/// with <c>WHO</c> set to its name); one worker serves those three.
 /// </summary>
 public sealed class ControlsFixture : IAsyncLifetime
 {
@@ -45,7 +47,25 @@ public sealed class ControlsFixture : IAsyncLifetime
             ["Supervisor__Hooks__PreAttempt"] = hook,
             ["Supervisor__Api__AllowedRepositoryRoots__0"] = Path.GetTempPath(),
             ["Supervisor__Api__MaxLogFollowers"] = MaxLogFollowers.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, services: 1, ("shell", 2));
+        }.Concat(ShellAgent("costly", ("OutputFormat", "claude-json"), ("Retry__Intervals__0", "00:00:00.2"), ("Retry__Intervals__1", "00:00:00.2"),
+                ("Retry__Intervals__2", "00:00:00.2"), ("Retry__Jitter", "0")))
+            .Concat(ShellAgent("spill", ("Env__WHO", "spill"), ("Limits__SpillOnly", "true"), ("Limits__Billing", "Metered")))
+            .Concat(ShellAgent("after", ("Env__WHO", "after")))
+            .ToDictionary(), services: 1, ("shell", 2), ("costly,spill,after", 1));
+    }
+
+    /// <summary>An agent that runs its prompt with <c>/bin/sh -c</c>, with <paramref name="settings"/> under its profile.</summary>
+    static Dictionary<string, string> ShellAgent(string name, params (string Key, string Value)[] settings)
+    {
+        var profile = new Dictionary<string, string>
+        {
+            [$"Supervisor__Agents__{name}__Command"] = "/bin/sh",
+            [$"Supervisor__Agents__{name}__Args__0"] = "-c",
+            [$"Supervisor__Agents__{name}__Args__1"] = "{prompt}",
+        };
+        foreach (var (key, value) in settings)
+            profile[$"Supervisor__Agents__{name}__{key}"] = value;
+        return profile;
     }
 
     public async Task DisposeAsync()

@@ -72,7 +72,8 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
                 a.Model)).ToList(),
             transitions, task.RunAt, new TaskLimitChoices(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows),
             TaskHold.Of(task.HoldAccount, task.HoldReason, task.ConcurrencyKey, task.HoldUntil, task.HoldDeadline, task.WaitSince, task.HoldMessage),
-            TaskConcurrency.Of(task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy), task.Model);
+            TaskConcurrency.Of(task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy), task.Model,
+            TaskBudgetChoices.Of(task.MaxCostUsd, task.MaxTokens, task.OnBudget, task.BudgetHeld));
     }
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)

@@ -71,6 +71,11 @@ static class TaskStateMap
         task.Property(t => t.ConcurrencyKey).HasColumnName("concurrency_key");
         task.Property(t => t.ConcurrencyLimit).HasColumnName("concurrency_limit");
         task.Property(t => t.ConcurrencyStrategy).HasColumnName("concurrency_strategy");
+        task.Property(t => t.MaxCostUsd).HasColumnName("max_cost_usd");
+        task.Property(t => t.MaxTokens).HasColumnName("max_tokens");
+        task.Property(t => t.OnBudget).HasColumnName("on_budget");
+        task.Property(t => t.BudgetHeld).HasColumnName("budget_held");
+        task.Ignore(t => t.LeavingForLimit);
         task.Ignore(t => t.StartAnswer);
         task.Ignore(t => t.StartDecision);
         task.Ignore(t => t.KeyVerdict);
