@@ -70,8 +70,13 @@ public sealed record AccountSnapshot
     public required DateTime Now { get; init; }
 }
 
-/// <summary>A task parked on the account and not released yet, waiting since <paramref name="Since"/> (the FIFO order).</summary>
-public sealed record AccountWaiter(Guid TaskId, DateTime Since);
+/// <summary>
+/// A task parked on the account and not released yet, waiting since <paramref name="Since"/> (the FIFO order).
+/// <paramref name="LeavesOnBlock"/>: it waits for a slot under the cap, and would rather fall back to the next agent of its
+/// chain than wait out a block (<c>onLimit: fallback</c>): when the account is blocked it is released at once, so that its
+/// start check sends it on instead of leaving it queued behind the block.
+/// </summary>
+public sealed record AccountWaiter(Guid TaskId, DateTime Since, bool LeavesOnBlock = false);
 
 /// <summary>What the probe's task has done, as the caller reads it from the task and its attempts.</summary>
 public enum ProbeOutcome

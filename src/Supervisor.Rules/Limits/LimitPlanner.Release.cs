@@ -10,7 +10,8 @@ public static partial class LimitPlanner
     /// </summary>
     /// <remarks>
     /// <list type="bullet">
-    /// <item>A block in force: nothing, and a wake at its end.</item>
+    /// <item>A block in force: nothing but the waiters that leave on a block (parked for the cap, falling back on a limit),
+    /// released now for their start checks to send them on; and a wake at its end.</item>
     /// <item>A block past its end: the account probes, the oldest waiter released alone as the probe (none waiting, or the
     /// cap still full: the first start probes).</item>
     /// <item>Probing: a pending probe is awaited for <see cref="AccountLimits.ProbeHold"/> from its choice, then counts as
@@ -41,7 +42,8 @@ public static partial class LimitPlanner
         switch (status.State)
         {
             case AccountState.Cooling or AccountState.Blocked when status.InForceAt(now):
-                return new ReleasePlan(status, [], false, status.BlockedUntil);
+                return new ReleasePlan(status, [.. queue.Where(w => w.LeavesOnBlock).Select(w => new PlannedRelease(w.TaskId, now, Probe: false))], false,
+                    status.BlockedUntil);
             case AccountState.Cooling or AccountState.Blocked:
                 return ChooseProbe(status with { State = AccountState.Probing }, queue, except: null, snapshot, limits, budgetUntil);
             case AccountState.Probing when probe == ProbeOutcome.EndedWithoutSignal:

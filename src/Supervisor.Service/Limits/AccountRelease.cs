@@ -67,8 +67,11 @@ public sealed partial class AccountRelease(
     ReleasePlan Plan(AccountToRelease account)
     {
         // An agent removed from the configuration still releases its waiters, under the shipped defaults.
-        var limits = catalog.TryGet(account.Agent, out var profile) ? profile.Limits.ToAccountLimits() : new AccountLimits();
-        return LimitPlanner.PlanRelease(account.Snapshot, account.Waiters, limits with { ProbeHold = TaskStateMachine.ReservationHold }, account.Probe);
+        var options = catalog.TryGet(account.Agent, out var profile) ? profile.Limits : new LimitOptions();
+        var waiters = account.Waiters
+            .Select(w => new AccountWaiter(w.TaskId, w.Since, w.CappedWithNextAgent && (LimitNames.OnLimitOrNull(w.OnLimit) ?? options.OnLimit) == OnLimit.Fallback))
+            .ToList();
+        return LimitPlanner.PlanRelease(account.Snapshot, waiters, options.ToAccountLimits() with { ProbeHold = TaskStateMachine.ReservationHold }, account.Probe);
     }
 
     DateTime Now() => clock.GetUtcNow().UtcDateTime;

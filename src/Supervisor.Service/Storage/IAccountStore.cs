@@ -36,7 +36,13 @@ public interface IAccountStore
 }
 
 /// <summary>What the release step reads of an account under its lock: its agent, its state, its waiters and its probe's outcome.</summary>
-public sealed record AccountToRelease(string Agent, AccountSnapshot Snapshot, IReadOnlyList<AccountWaiter> Waiters, ProbeOutcome? Probe);
+public sealed record AccountToRelease(string Agent, AccountSnapshot Snapshot, IReadOnlyList<WaitingTask> Waiters, ProbeOutcome? Probe);
+
+/// <summary>
+/// A task parked on the account: since when, its own <c>onLimit</c> (null: its agent's), and whether it waits for a slot
+/// under the cap with another agent after this one in its chain.
+/// </summary>
+public sealed record WaitingTask(Guid TaskId, DateTime Since, string? OnLimit, bool CappedWithNextAgent);
 
 /// <summary>A parked task to let go now.</summary>
 public sealed record DueRelease(Guid TaskId, string Account, bool Probe);

@@ -68,10 +68,13 @@ public sealed class RealAgentsFixture : IAsyncLifetime
             new Dictionary<string, string> { ["Supervisor__Worker__MetricsUrl"] = WorkerMetricsUrl });
     }
 
-    void Profile(Dictionary<string, string> config, string name, string keyVariable)
+    void Profile(Dictionary<string, string> config, string name, string keyVariable) => Profile(config, Stub.Endpoint, name, keyVariable);
+
+    /// <summary>A profile's endpoint (the stub), a key of its own (so an account of its own), and quick retries.</summary>
+    internal static void Profile(Dictionary<string, string> config, Uri endpoint, string name, string keyVariable)
     {
         var key = $"Supervisor__Agents__{name}__";
-        config[key + "Endpoint"] = Stub.Endpoint.ToString();
+        config[key + "Endpoint"] = endpoint.ToString();
         config[key + "Env__" + keyVariable] = $"sk-test-{name}-0123456789abcdef";
         config[key + "Retry__Intervals__0"] = "00:00:00.3";
         config[key + "Retry__Intervals__1"] = "00:00:00.3";
@@ -81,7 +84,7 @@ public sealed class RealAgentsFixture : IAsyncLifetime
     }
 
     /// <summary>Another profile with the settings of a shipped one (from the agents.json the worker ships with).</summary>
-    static void CopyProfile(Dictionary<string, string> config, string from, string to)
+    internal static void CopyProfile(Dictionary<string, string> config, string from, string to)
     {
         var shipped = new ConfigurationBuilder().AddJsonFile(TestEnvironment.ProjectOutput("Supervisor.Worker", "agents.json")).Build();
         foreach (var (key, value) in shipped.GetSection($"Supervisor:Agents:{from}").AsEnumerable(makePathsRelative: true))

@@ -93,8 +93,11 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Nobody asks here: every running attempt and every reservation counts.
         var row = await AccountRows.LockAndReadAsync(connection, transaction, account, Guid.Empty, now - reservationHold, cancellationToken);
-        var waiters = await connection.QueryAsync<(Guid TaskId, DateTime Since)>(new CommandDefinition("""
-            SELECT task_id, since FROM account_waiters WHERE account = @account AND released_at IS NULL ORDER BY since, task_id
+        var waiters = await connection.QueryAsync<(Guid TaskId, DateTime Since, string? OnLimit, bool Capped)>(new CommandDefinition("""
+            SELECT w.task_id, w.since, t.on_limit,
+                   coalesce(t.hold_reason = 'cap' AND t.chain_index + 1 < cardinality(t.agents), false)
+            FROM account_waiters w LEFT JOIN tasks t ON t.id = w.task_id
+            WHERE w.account = @account AND w.released_at IS NULL ORDER BY w.since, w.task_id
             """, new { account }, transaction, cancellationToken: cancellationToken));
         var status = row.ToStatus();
         ProbeOutcome? probe = status is { State: AccountState.Probing, ProbeTask: { } probeTask, ProbeSince: { } probeSince }
@@ -102,7 +105,7 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
             : null;
 
         var decided = plan(new AccountToRelease(row.Agent, row.Snapshot(now),
-            [.. waiters.Select(w => new AccountWaiter(w.TaskId, DateTime.SpecifyKind(w.Since, DateTimeKind.Utc)))], probe));
+            [.. waiters.Select(w => new WaitingTask(w.TaskId, DateTime.SpecifyKind(w.Since, DateTimeKind.Utc), w.OnLimit, w.Capped))], probe));
 
         await connection.ExecuteAsync(new CommandDefinition(AccountRows.UpdateStatus, AccountRows.StatusParameters(account, decided.Status, now),
             transaction, cancellationToken: cancellationToken));

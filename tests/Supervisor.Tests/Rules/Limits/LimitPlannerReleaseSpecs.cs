@@ -37,6 +37,18 @@ public sealed class LimitPlannerReleaseSpecs
     }
 
     [Fact]
+    public void A_block_in_force_releases_at_once_the_waiters_that_leave_on_a_block_and_keeps_the_others()
+    {
+        var account = Blocked(At("14:05:00"));
+        AccountWaiter[] waiters = [new(A, At("13:41:00")), new(B, At("13:42:00"), LeavesOnBlock: true), new(C, At("13:43:00"), LeavesOnBlock: true)];
+
+        var plan = LimitPlanner.PlanRelease(account, waiters, Shipped, null);
+
+        Assert.Equal([new PlannedRelease(B, Now, Probe: false), new PlannedRelease(C, Now, Probe: false)], plan.Releases);
+        Assert.Equal((account.Status, account.Status.BlockedUntil), (plan.Status, plan.NextWakeAt));
+    }
+
+    [Fact]
     public void At_a_block_s_end_the_oldest_waiter_is_released_alone_as_the_probe()
     {
         var plan = LimitPlanner.PlanRelease(Lapsed, Waiters, Shipped, null);
