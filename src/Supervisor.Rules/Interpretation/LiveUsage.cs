@@ -26,6 +26,7 @@ public sealed class LiveUsage
     long? _output;
     decimal? _cost;
     bool _final;
+    bool _skipping;
 
     LiveUsage(string format) => _format = format;
 
@@ -53,24 +54,21 @@ public sealed class LiveUsage
         var start = 0;
         for (var end = text.IndexOf('\n', start); end >= 0; end = text.IndexOf('\n', start))
         {
-            string line;
-            if (_partial.Length > 0)
-            {
-                line = _partial.Append(text, start, end - start).ToString();
-                _partial.Clear();
-            }
+            if (_skipping)
+                _skipping = false;
+            else if (_partial.Length > 0)
+                changed |= ReadLine(_partial.Append(text, start, end - start).ToString());
             else
-            {
-                line = text[start..end];
-            }
-
-            changed |= ReadLine(line);
+                changed |= ReadLine(text[start..end]);
+            _partial.Clear();
             start = end + 1;
         }
 
-        if (start < text.Length)
+        if (start < text.Length && !_skipping)
         {
-            if (_partial.Length + text.Length - start > LongestLine)
+            // The rest of a runaway line is skipped up to its end, not read as a line of its own.
+            _skipping = _partial.Length + text.Length - start > LongestLine;
+            if (_skipping)
                 _partial.Clear();
             else
                 _partial.Append(text, start, text.Length - start);
