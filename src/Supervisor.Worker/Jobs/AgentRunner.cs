@@ -17,7 +17,8 @@ namespace Supervisor.Worker.Jobs;
 /// <summary>
 /// Runs the agent in the attempt's workspace: its process with the configured command and environment only, output
 /// streamed back redacted and capped, its provider limits signalled as they show (<see cref="AttemptLimitWatch"/>), its
-/// spending held to its task's budget (<see cref="BudgetWatch"/>), its outcome interpreted and classified, then the task's verify command and the commit of what the agent changed.
+/// spending held to its task's budget (<see cref="BudgetWatch"/>), its outcome interpreted and classified, then the task's
+/// verify command and the commit of what the agent changed.
 /// </summary>
 public sealed class AgentRunner(
     AgentCatalog catalog,
@@ -69,8 +70,9 @@ public sealed class AgentRunner(
             : idle.HasStalled && outcome.TimedOut
             ? new Classification(ErrorClasses.Timeout, $"the agent stalled: no output for {idle.Limit!.Value.TotalSeconds:0} s (IdleTimeoutSeconds), killed")
             : Classify(agent, outcome, report, collector);
-        // The limit of the agent's own run: a verify command that fails after the CLI waited out a rate limit did not fail on it.
-        var limit = failure is null ? null
+        // The limit of the agent's own run: a verify command that fails after the CLI waited out a rate limit did not fail on it,
+        // nor did an agent stopped on its budget.
+        var limit = failure is null or { ErrorClass: ErrorClasses.BudgetExceeded } ? null
             : limits.ForFailure(OutputInterpreter.FinalLimit(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail, LimitContext.At(clock)));
 
         if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
