@@ -10,7 +10,8 @@ public sealed record RetrySchedule(IReadOnlyList<TimeSpan> Intervals, IReadOnlyL
 
 /// <summary>
 /// Decides whether a failed attempt is redelivered to the same agent and after how long. Rate limits and other failures
-/// have separate budgets; <c>Fatal</c> and <c>Invalid</c> failures are never retried here. A budget used up means the
+/// have separate budgets; <c>Fatal</c>, <c>Invalid</c> and <c>BudgetExceeded</c> failures are never retried here (another
+/// attempt would only spend more of a spent budget: the saga applies the task's <c>onBudget</c>). A budget used up means the
 /// agent gives the task up (it falls back to the next agent of its chain).
 /// </summary>
 public static class Backoff
@@ -24,7 +25,7 @@ public static class Backoff
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(random);
-        if (errorClass is ErrorClasses.Fatal or ErrorClasses.Invalid)
+        if (errorClass is ErrorClasses.Fatal or ErrorClasses.Invalid or ErrorClasses.BudgetExceeded)
             return null;
 
         var rateLimited = errorClass == ErrorClasses.RateLimited;

@@ -7,7 +7,7 @@ namespace Supervisor.Worker.Jobs;
 /// <summary>
 /// One delivery of a job and the attempt it became on this worker once the saga granted it the task's lease: the job, its
 /// agent's profile, the attempt's id (the lease: every event of the attempt carries it) and number (the saga's), this
-/// delivery's claim, and the retry counters the job carries.
+/// delivery's claim, the retry counters the job carries, and what it may spend of its task's budget.
 /// </summary>
 /// <param name="Context">The delivery of the job.</param>
 /// <param name="Profile">The profile of the job's agent on this worker.</param>
@@ -27,6 +27,9 @@ public sealed record AgentAttempt(
     int Redelivery,
     RetryPolicy.Counters Counters)
 {
+    /// <summary>What the attempt may still spend of its task's budget, as the saga's start check granted it; null: no budget.</summary>
+    public AttemptBudget? Budget { get; init; }
+
     public RunAgentJob Job => Context.Message;
 
     public Guid TaskId => Job.TaskId;

@@ -10,7 +10,7 @@ namespace Supervisor.Worker.Jobs;
 
 /// <summary>
 /// What the agent's run left for the attempt's end: the process outcome, the agent's own report, the failure if any (and
-/// the provider limit it ran into), the commit and the collected output.
+/// the provider limit it ran into), what it spent, the commit and the collected output.
 /// </summary>
 public sealed class AgentRun(
     ProcessOutcome outcome,
@@ -19,7 +19,8 @@ public sealed class AgentRun(
     WorkspaceCommit? commit,
     OutputCollector output,
     RunningAttempts.Entry entry,
-    LimitReport? limit = null)
+    LimitReport? limit = null,
+    AttemptUsage? liveUsage = null)
 {
     /// <summary>The agent's outcome, or the verify command's when that was interrupted.</summary>
     public ProcessOutcome Outcome { get; } = outcome;
@@ -34,6 +35,12 @@ public sealed class AgentRun(
 
     /// <summary>The provider limit the agent's run failed on, for a profile with an account; null otherwise.</summary>
     public LimitReport? Limit { get; } = limit;
+
+    /// <summary>
+    /// What the agent spent: its own final report, else what its output showed as it ran (an agent stopped on its budget
+    /// never wrote its final report); null when neither says.
+    /// </summary>
+    public AttemptUsage? Usage { get; } = report?.Usage ?? liveUsage;
 
     public OutputCollector Output { get; } = output;
 

@@ -17,7 +17,8 @@ namespace Supervisor.Worker.Jobs;
 /// <summary>
 /// Runs the agent in the attempt's workspace: its process with the configured command and environment only, output
 /// streamed back redacted and capped, its provider limits signalled as they show (<see cref="AttemptLimitWatch"/>), its
-/// outcome interpreted and classified, then the task's verify command and the commit of what the agent changed.
+/// spending held to its task's budget (<see cref="BudgetWatch"/>), its outcome interpreted and classified, then the task's
+/// verify command and the commit of what the agent changed.
 /// </summary>
 public sealed class AgentRunner(
     AgentCatalog catalog,
@@ -43,6 +44,13 @@ public sealed class AgentRunner(
         using var limits = new AttemptLimitWatch(attempt, AccountIdentity.Of(attempt.Agent, agent), secrets, agent.Limits.EndAttemptWhenBlockedBeyond,
             collector.WriteAsync, events, metrics, clock);
         retries.LimitSeen += limits.Seen;
+        using var budget = BudgetWatch.For(attempt.Budget, agent.OutputFormat, collector.WriteAsync);
+        if (budget is null && BudgetOverrun.Bounds(attempt.Budget))
+        {
+            await collector.WriteAsync(OutputCollector.SystemStream,
+                $"[supervisor: {agent.OutputFormat} output reports no usage while the agent runs: the task's budget is not watched during this attempt]\n");
+        }
+
         var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
         var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout,
             MemoryMb: agent.Isolation == IsolationModes.Container ? null : agent.MemoryMb);
@@ -52,15 +60,19 @@ public sealed class AgentRunner(
         // the job meanwhile waits on this attempt's lease, which the heartbeats keep, and is dropped when the result is recorded.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.GraceExpired, entry.Cancelled);
         using var idle = new IdleWatch(agent.IdleTimeoutSeconds is { } idleSeconds ? TimeSpan.FromSeconds(idleSeconds) : null, clock);
-        var (outcome, stoppedOnLimit) = await RunAgentAsync(attempt, spec, entry, retries, limits, idle, stop.Token);
+        var (outcome, stoppedOnLimit) = await RunAgentAsync(attempt, spec, entry, retries, limits, idle, budget, stop.Token);
         var report = outcome.Cancelled ? null : OutputInterpreter.Interpret(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail);
-        var failure = stoppedOnLimit
+        // Over budget is final whether the watch stopped the agent or it exited by itself meanwhile; a cancelled attempt stays cancelled.
+        var failure = budget?.ExceededBecause is { } overrun && !outcome.Cancelled
+            ? new Classification(ErrorClasses.BudgetExceeded, overrun)
+            : stoppedOnLimit
             ? new Classification(ErrorClasses.RateLimited, limits.StoppedBecause!)
             : idle.HasStalled && outcome.TimedOut
             ? new Classification(ErrorClasses.Timeout, $"the agent stalled: no output for {idle.Limit!.Value.TotalSeconds:0} s (IdleTimeoutSeconds), killed")
             : Classify(agent, outcome, report, collector);
-        // The limit of the agent's own run: a verify command that fails after the CLI waited out a rate limit did not fail on it.
-        var limit = failure is null ? null
+        // The limit of the agent's own run: a verify command that fails after the CLI waited out a rate limit did not fail on it,
+        // nor did an agent stopped on its budget.
+        var limit = failure is null or { ErrorClass: ErrorClasses.BudgetExceeded } ? null
             : limits.ForFailure(OutputInterpreter.FinalLimit(agent.OutputFormat, outcome, collector.StdoutTail, collector.StderrTail, LimitContext.At(clock)));
 
         if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
@@ -83,20 +95,20 @@ public sealed class AgentRunner(
         }
 
         await collector.CompleteAsync();
-        return new AgentRun(outcome, report, failure, commit, collector, entry, limit);
+        return new AgentRun(outcome, report, failure, commit, collector, entry, limit, budget?.Seen);
     }
 
     /// <summary>
     /// The agent's process, traced, its output a sign of life for the heartbeat and the idle watch, counted for the
-    /// metrics and read for limits. A run the idle watch ended is a timeout, one the limit watch ended a failure (its
-    /// class is the watch's), not a cancellation.
+    /// metrics and read for limits and spending. A run the idle watch ended is a timeout, one the limit or budget watch
+    /// ended a failure (its class is the watch's), not a cancellation.
     /// </summary>
     async Task<(ProcessOutcome Outcome, bool StoppedOnLimit)> RunAgentAsync(AgentAttempt attempt, ProcessSpec spec, RunningAttempts.Entry entry,
-        RetryWatch retries, AttemptLimitWatch limits, IdleWatch idle, CancellationToken cancellationToken)
+        RetryWatch retries, AttemptLimitWatch limits, IdleWatch idle, BudgetWatch? budget, CancellationToken cancellationToken)
     {
         using var span = SupervisorTelemetry.Source.StartActivity($"agent {attempt.Agent}");
         span?.SetTag("supervisor.task_id", attempt.TaskId.ToString()).SetTag("supervisor.attempt", attempt.Number).SetTag("supervisor.agent", attempt.Agent);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled, limits.Stop);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Stalled, limits.Stop, budget?.Exceeded ?? CancellationToken.None);
         var outcome = await executor.RunAsync(attempt.Profile, spec, async (stream, text) =>
         {
             idle.Touch();
@@ -104,11 +116,14 @@ public sealed class AgentRunner(
             metrics.Output(attempt.Agent, System.Text.Encoding.UTF8.GetByteCount(text));
             await retries.WriteAsync(stream, text);
             await limits.AfterOutputAsync();
+            if (budget is not null)
+                await budget.WriteAsync(stream, text);
         }, run.Token);
         if (outcome.Cancelled && idle.HasStalled && !cancellationToken.IsCancellationRequested)
             outcome = outcome with { Cancelled = false, TimedOut = true };
         var stoppedOnLimit = outcome.Cancelled && limits.Stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
-        if (stoppedOnLimit)
+        var stoppedOnBudget = outcome.Cancelled && budget is { Exceeded.IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested;
+        if (stoppedOnLimit || stoppedOnBudget)
             outcome = outcome with { Cancelled = false };
         span?.SetTag("process.exit_code", outcome.ExitCode).SetTag("supervisor.timed_out", outcome.TimedOut);
         span?.Stop();

@@ -72,7 +72,7 @@ public sealed class AttemptPipeline(
             {
                 var summary = report?.Summary ?? Summary(output.StdoutTail);
                 var result = new TaskResult(attempt.Agent, run.Commit is null ? null : workspace.Branch, run.Commit?.Commit, run.Commit?.DiffStat, summary);
-                await events.CompletedAsync(attempt, result, output.Published, report?.Usage, start, outcome.Duration);
+                await events.CompletedAsync(attempt, result, output.Published, run.Usage, start, outcome.Duration);
                 finishedAs = "succeeded";
                 return;
             }
@@ -80,7 +80,7 @@ public sealed class AttemptPipeline(
             var retryAfter = report?.RetryAfter ?? RetryPolicy.RetryAfter(output.StderrTail + "\n" + output.StdoutTail);
             var delay = RetryPolicy.NextDelay(attempt.Profile.Retry, failure.ErrorClass, attempt.Counters, retryAfter, Random.Shared);
             finishedAs = failure.ErrorClass;
-            await events.FailedAsync(attempt, outcome.ExitCode, failure, delay, output.Published, report?.Usage, await start.TakeAsync(), run.Limit);
+            await events.FailedAsync(attempt, outcome.ExitCode, failure, delay, output.Published, run.Usage, await start.TakeAsync(), run.Limit);
             if (delay is null)
                 throw new AgentAttemptException(attempt.Id, failure.ErrorClass, failure.Message);
 

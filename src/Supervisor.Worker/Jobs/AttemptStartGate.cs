@@ -82,7 +82,7 @@ public sealed partial class AttemptStartGate(
             {
                 if (answer.Reason is { } note)
                     LogStartNote(job.TaskId, answer.Attempt, note);
-                return delivery with { Id = id, Number = answer.Attempt };
+                return delivery with { Id = id, Number = answer.Attempt, Budget = answer.Budget };
             }
 
             if (answer.AskAgainInSeconds is { } seconds)

@@ -42,7 +42,8 @@ public sealed class BackoffSpecs
     [Theory]
     [InlineData(ErrorClasses.Fatal)]
     [InlineData(ErrorClasses.Invalid)]
-    public void Fatal_and_Invalid_failures_are_never_retried_on_the_same_agent(string errorClass) =>
+    [InlineData(ErrorClasses.BudgetExceeded)]
+    public void Fatal_Invalid_and_BudgetExceeded_failures_are_never_retried_on_the_same_agent(string errorClass) =>
         Assert.Null(Backoff.NextDelay(Schedule(), errorClass, 0, 0, TimeSpan.FromSeconds(1), NoJitter));
 
     [Theory]
