@@ -68,6 +68,26 @@ public sealed class Budgets(ControlsFixture fixture)
     }
 
     [Fact]
+    public async Task A_worker_ends_an_attempt_whose_live_usage_goes_past_the_budget_and_the_task_stops_without_a_retry()
+    {
+        var marker = Path.Combine(fixture.State, $"{Guid.NewGuid():N}.finished");
+        // Ten messages of 500 tokens each, a third of a second apart, as Claude Code streams them; then a marker.
+        var prompt = "for i in 1 2 3 4 5 6 7 8 9 10; do echo '{\"type\":\"assistant\",\"message\":{\"id\":\"msg_'$i'\",\"usage\":"
+            + "{\"input_tokens\":250,\"output_tokens\":250}}}'; sleep 0.3; done; touch " + marker
+            + "; echo '{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"done\"}'";
+
+        var id = await _api.SubmitAsync(new { prompt, agent = "costly", maxTokens = 1200 });
+        var stopped = await _api.WaitForAsync(id, Timeout);
+
+        var attempt = Assert.Single(stopped["attempts"]!.AsArray())!;
+        Assert.Equal(("Failed", "BudgetExceeded"), (stopped["state"]!.GetValue<string>(), attempt["errorClass"]!.GetValue<string>()));
+        Assert.StartsWith("budget: the attempt used 1 500 tokens, more than the 1 200 left of the task's maxTokens", attempt["message"]!.GetValue<string>(),
+            StringComparison.Ordinal);
+        Assert.Equal("costly: budget: maxTokens 1 200 reached (1 500 used)", stopped["error"]!.GetValue<string>());
+        Assert.False(File.Exists(marker), "the agent ran to its end past the budget");
+    }
+
+    [Fact]
     public async Task Budget_bounds_out_of_range_are_refused_naming_the_field()
     {
         using var submit = await _api.Http.PostAsJsonAsync("/api/tasks", new { prompt = "true", maxCostUsd = -1, maxTokens = 0, onBudget = "later" });
