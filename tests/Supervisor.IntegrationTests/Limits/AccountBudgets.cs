@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Supervisor.Cli.Api;
 
 namespace Supervisor.IntegrationTests.Limits;
 
@@ -33,18 +34,21 @@ public sealed partial class AccountBlocks
         var detail = JsonNode.Parse(await _stack.Api.Http.GetStringAsync(BudgetedPath))!;
         Assert.Equal(parked, Assert.Single(detail["waitingTasks"]!.AsArray())!["taskId"]!.GetValue<Guid>());
 
-        var raise = await _stack.Api.Http.PostAsJsonAsync(BudgetedPath + "/budget", new { dailyUsd = 5, by = "integration test" });
-        Assert.Equal(HttpStatusCode.OK, raise.StatusCode);
-        var raised = JsonNode.Parse(await raise.Content.ReadAsStringAsync())!["account"]!;
-        Assert.Equal((5m, "operator", 1.2m, false), Budget(raised["budgets"]!["daily"]!));
+        // Raised as the CLI does it (supervisor accounts budget budgeted/one --daily 5): its client escapes the id's slash.
+        using var cli = new ApiClient(_stack.Api.Http.BaseAddress!, null);
+        var raised = (await cli.SetAccountBudgetAsync(BudgetedOne, new JsonObject { ["dailyUsd"] = 5, ["by"] = "integration test" }, default)).Value;
+        Assert.Equal(("ok", 5m, "operator", 1.2m), (raised.Account.State, raised.Account.Budgets!.Daily!.Usd, raised.Account.Budgets.Daily.Source,
+            raised.Account.Budgets.Daily.SpentUsd));
 
         // The release step sees the raised budget and lets the task go; it runs and succeeds.
         var succeeded = await _stack.Api.WaitForAsync(parked, TimeSpan.FromSeconds(60), "Succeeded");
         Assert.Equal(0.6m, Assert.Single(succeeded["attempts"]!.AsArray())!["usage"]!["costUsd"]!.GetValue<decimal>());
         Assert.Contains(Transitions(succeeded), r => r["event"]!.GetValue<string>() == "Released");
 
-        var back = await _stack.Api.Http.PostAsJsonAsync(BudgetedPath + "/budget", new { dailyUsd = (decimal?)null });
-        Assert.Equal("budgetReached", JsonNode.Parse(await back.Content.ReadAsStringAsync())!["account"]!["state"]!.GetValue<string>());
+        // --daily none: back to the configured $1.20, which the $1.80 spent has passed.
+        var back = (await cli.SetAccountBudgetAsync(BudgetedOne, new JsonObject { ["dailyUsd"] = null }, default)).Value;
+        Assert.Equal(("budgetReached", 1.2m, "config"), (back.Account.State, back.Account.Budgets!.Daily!.Usd, back.Account.Budgets.Daily.Source));
+        Assert.Equal("budgeted", (await cli.GetAccountAsync(BudgetedOne, default)).Value.Agent);
         var invalid = await _stack.Api.Http.PostAsJsonAsync(BudgetedPath + "/budget", new { monthlyUsd = -1 });
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("monthlyUsd", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
