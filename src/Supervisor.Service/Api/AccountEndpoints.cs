@@ -51,14 +51,7 @@ public static partial class AccountEndpoints
             return TypedResults.ValidationProblem(invalid);
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var agent = (await store.GetAsync(account, now, cancellationToken))?.Account.Agent;
-        if (agent is null && LimitOptions.IsValidAccount(account))
-        {
-            // An account no attempt has started on yet is known from the heartbeats of the workers that use it.
-            var workers = await fleet.WorkersAsync(cancellationToken);
-            agent = workers.SelectMany(w => w.Accounts).FirstOrDefault(a => a.Value == account).Key;
-        }
-
+        var agent = (await store.GetAsync(account, now, cancellationToken))?.Account.Agent ?? await AgentFromWorkersAsync(account, fleet, cancellationToken);
         if (agent is null)
             return NotFound(account);
         await store.SetBudgetAsync(account, agent, request!.Daily, request.Monthly, now, cancellationToken);
@@ -68,17 +61,31 @@ public static partial class AccountEndpoints
         return TypedResults.Ok(detail!);
     }
 
+    /// <summary>
+    /// The account with its waiting tasks; one no attempt has started on yet (no row) as the workers' heartbeats name it,
+    /// ok and with nothing spent; null when neither knows it.
+    /// </summary>
     static async Task<AccountDetail?> DetailAsync(string account, IAccountStore store, AgentCatalog catalog, FleetQueries fleet, LimitSettings settings,
         DateTime now, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(account, now, cancellationToken) is not { } found)
+        var found = await store.GetAsync(account, now, cancellationToken);
+        var agentName = found?.Account.Agent ?? await AgentFromWorkersAsync(account, fleet, cancellationToken);
+        if (agentName is null)
             return null;
-        var (record, waiting) = found;
         // An agent removed from the configuration: its account shows under the shipped defaults, as the release step sees it.
-        var limits = catalog.TryGet(record.Agent, out var agent) ? agent.Limits : new LimitOptions();
+        var limits = catalog.TryGet(agentName, out var agent) ? agent.Limits : new LimitOptions();
         var workers = (await fleet.WorkersAsync(cancellationToken)).Count(w => !w.Lost && w.Accounts.Values.Contains(account, StringComparer.Ordinal));
-        var view = AccountView.Of(account, record, workers, limits, settings.BudgetZone, now);
-        return new AccountDetail(record.Agent, view, [.. waiting.Select(w => new AccountWaiterView(w.TaskId, w.Since, w.Released))]);
+        var view = AccountView.Of(account, found?.Account, workers, limits, settings.BudgetZone, now);
+        return new AccountDetail(agentName, view, [.. (found?.Waiting ?? []).Select(w => new AccountWaiterView(w.TaskId, w.Since, w.Released))]);
+    }
+
+    /// <summary>The agent whose account a worker's heartbeat says <paramref name="account"/> is; null when none does.</summary>
+    static async Task<string?> AgentFromWorkersAsync(string account, FleetQueries fleet, CancellationToken cancellationToken)
+    {
+        if (!LimitOptions.IsValidAccount(account))
+            return null;
+        var workers = await fleet.WorkersAsync(cancellationToken);
+        return workers.SelectMany(w => w.Accounts).FirstOrDefault(a => a.Value == account).Key;
     }
 
     static ProblemHttpResult NotFound(string account) =>
