@@ -44,6 +44,7 @@ static class SupervisorCli
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(AgentsCommand.Create());
+        root.Subcommands.Add(AccountsCommand.Create());
         root.Subcommands.Add(DeadLettersCommand.Create());
 
         // Bare "supervisor": show what there is to do, as a usage error.

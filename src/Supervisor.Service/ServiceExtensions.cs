@@ -51,6 +51,7 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<QueueDepthProbe>();
         builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
         builder.Services.AddHostedService<Reconciler>();
+        builder.Services.AddValidatedOptions<LimitSettings>(LimitSettings.Section);
         builder.Services.AddHostedService<AccountRelease>();
         builder.Services.AddValidatedOptions<ScheduleOptions>(ScheduleOptions.Section);
         builder.Services.AddSingleton<ScheduleFiring>();
@@ -79,6 +80,7 @@ public static class ServiceExtensions
         app.MapTaskCommandEndpoints();
         app.MapScheduleEndpoints();
         app.MapAgentEndpoints();
+        app.MapAccountEndpoints();
         app.MapDeadLetterEndpoints();
         app.MapMetrics();
         app.MapSupervisorHealth();

@@ -29,7 +29,19 @@ sealed record AccountView(
     Guid? ProbeTask = null,
     int Running = 0,
     int? MaxConcurrent = null,
-    int Waiting = 0);
+    int Waiting = 0,
+    AccountBudgets? Budgets = null);
+
+/// <summary>An account's daily and monthly budgets, each with its spend (absent from an older service).</summary>
+sealed record AccountBudgets(BudgetView? Daily, BudgetView? Monthly);
+
+/// <summary>A budget window: the budget (null: none), <c>config</c> or <c>operator</c>, the spend, whether reached, when it renews.</summary>
+sealed record BudgetView(decimal? Usd, string? Source, decimal SpentUsd, bool Reached, DateTimeOffset? RenewsAt);
+
+/// <summary><c>GET /api/accounts/{id}</c>: the account's view, its agent, and the tasks parked on it.</summary>
+sealed record AccountDetail(string Agent, AccountView Account, IReadOnlyList<AccountWaiter>? WaitingTasks);
+
+sealed record AccountWaiter(Guid TaskId, DateTimeOffset Since, bool Released);
 
 sealed record WorkerView(
     string Id,

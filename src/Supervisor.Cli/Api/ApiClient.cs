@@ -87,6 +87,13 @@ sealed class ApiClient : IDisposable
     public Task<ApiResponse<IReadOnlyList<AgentView>>> GetAgentsAsync(CancellationToken ct) =>
         SendAsync<IReadOnlyList<AgentView>>(ApiRoutes.ListAgents, ApiRoutes.ListAgents.Path(), body: null, notFound: null, ct);
 
+    public Task<ApiResponse<AccountDetail>> GetAccountAsync(string id, CancellationToken ct) =>
+        SendAsync<AccountDetail>(ApiRoutes.GetAccount, ApiRoutes.GetAccount.Path(("id", id)), body: null, notFound: null, ct);
+
+    /// <summary><paramref name="body"/> is a JSON object: its nulls (back to the configured budget) are sent, unlike a record's.</summary>
+    public Task<ApiResponse<AccountDetail>> SetAccountBudgetAsync(string id, System.Text.Json.Nodes.JsonObject body, CancellationToken ct) =>
+        SendAsync<AccountDetail>(ApiRoutes.SetAccountBudget, ApiRoutes.SetAccountBudget.Path(("id", id)), body, notFound: null, ct);
+
     public Task<ApiResponse<IReadOnlyList<DeadLetterQueue>>> ListDeadLettersAsync(string? queue, int? limit, CancellationToken ct)
     {
         var query = new List<string>();

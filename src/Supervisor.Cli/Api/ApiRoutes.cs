@@ -33,6 +33,12 @@ static class ApiRoutes
 
     public static readonly ApiRoute ListAgents = new(HttpMethod.Get, "api/agents");
 
+    /// <summary>One provider account; its id's slashes are escaped by <see cref="ApiRoute.Path"/>.</summary>
+    public static readonly ApiRoute GetAccount = new(HttpMethod.Get, "api/accounts/{id}");
+
+    /// <summary>Set or clear an account's daily and monthly budgets.</summary>
+    public static readonly ApiRoute SetAccountBudget = new(HttpMethod.Post, "api/accounts/{id}/budget");
+
     /// <summary>The error and skipped queues, with <c>queue=</c> and <c>limit=</c>.</summary>
     public static readonly ApiRoute ListDeadLetters = new(HttpMethod.Get, "api/dead-letters");
 
@@ -70,7 +76,7 @@ static class ApiRoutes
 
     public static IEnumerable<ApiRoute> All =>
     [
-        SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, ListDeadLetters, RedriveDeadLetters, PurgeDeadLetters,
+        SubmitTask, ListTasks, GetTask, GetTaskLogs, ListAgents, GetAccount, SetAccountBudget, ListDeadLetters, RedriveDeadLetters, PurgeDeadLetters,
         .. TaskActions.Values,
         SetTaskBudget,
         CreateSchedule, ListSchedules, GetSchedule, DeleteSchedule, ListScheduleTasks, TriggerSchedule, .. ScheduleActions.Values,

@@ -11,7 +11,7 @@ static class AgentsCommand
     {
         var command = new Command("agents", "List agents with their queue depth and workers");
         command.SetApiAction(RunAsync);
-        return command.WithExamples("supervisor agents", "supervisor agents --json");
+        return command.WithExamples("supervisor agents", "supervisor agents --json", "supervisor accounts show claude/3fa9c2d1e0b4");
     }
 
     static async Task<int> RunAsync(ParseResult parse, ApiClient api, CancellationToken ct)

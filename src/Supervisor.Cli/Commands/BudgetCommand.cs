@@ -51,7 +51,7 @@ static class BudgetCommand
             }
             else
             {
-                var budget = accepted.Value.Budget is { } b ? " — budget " + BudgetView.Markup(b) : "";
+                var budget = accepted.Value.Budget is { } b ? " — budget " + TaskBudgetText.Markup(b) : "";
                 Output.Human.MarkupLine($"{Markup.Escape(accepted.Value.Id.ToString())}: {StateStyle.Markup(accepted.Value.State)}{budget}");
             }
 

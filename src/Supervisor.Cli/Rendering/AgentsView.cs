@@ -91,6 +91,11 @@ static class AgentsView
             return $"[yellow]probing[/] [dim](after a {Markup.Escape(kind)}; {probe})[/]";
         }
 
+        if (account.State == "budgetReached")
+        {
+            return $"[red]budget reached[/] [dim]({Markup.Escape(BudgetReached(account.Budgets))})[/]";
+        }
+
         if (account.State is not ("cooling" or "blocked") || account.Until is not { } until)
         {
             return "[green]ok[/]";
@@ -98,6 +103,15 @@ static class AgentsView
 
         var left = until > now ? $"in {Format.Countdown(until - now)}" : "ending";
         return $"[yellow]{account.State} until {Format.Moment(until, now)}[/] [dim]({left}, {Markup.Escape(kind)})[/]";
+    }
+
+    /// <summary>Which budget is reached, and its spend: <c>daily $1.20 of $1.20</c>.</summary>
+    static string BudgetReached(AccountBudgets? budgets)
+    {
+        var reached = new[] { ("daily", budgets?.Daily), ("monthly", budgets?.Monthly) }
+            .Where(b => b.Item2 is { Reached: true, Usd: not null })
+            .Select(b => $"{b.Item1} {AccountDetailView.Usd(b.Item2!.SpentUsd)} of {AccountDetailView.Usd(b.Item2.Usd!.Value)}");
+        return string.Join(", ", reached) is { Length: > 0 } text ? text : "spend at its budget";
     }
 
     static string LastLimit(AccountView account, DateTimeOffset now) =>

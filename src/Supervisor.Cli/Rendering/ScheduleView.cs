@@ -104,7 +104,7 @@ static class ScheduleView
             Row("Concurrency", Markup.Escape(key));
         }
 
-        if (BudgetView.Bounds(template.MaxCostUsd, template.MaxTokens, template.OnBudget) is { } bounds)
+        if (TaskBudgetText.Bounds(template.MaxCostUsd, template.MaxTokens, template.OnBudget) is { } bounds)
         {
             Row("Budget", Markup.Escape(bounds));
         }

@@ -58,7 +58,7 @@ static class TaskView
 
         if (task.Budget is { } budget)
         {
-            Row("Budget", BudgetView.Markup(budget));
+            Row("Budget", TaskBudgetText.Markup(budget));
         }
 
         Row("Repository", Repository(task.Repository));

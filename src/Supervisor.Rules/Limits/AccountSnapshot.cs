@@ -66,6 +66,15 @@ public sealed record AccountSnapshot
     /// <summary>Dollars spent in the current budget month.</summary>
     public decimal SpentMonth { get; init; }
 
+    /// <summary>
+    /// The daily budget an operator set on the account; it wins over <see cref="AccountLimits.DailyBudgetUsd"/> (the
+    /// configured one). Null: the configured one applies.
+    /// </summary>
+    public decimal? DailyBudgetUsd { get; init; }
+
+    /// <summary>The monthly budget an operator set, like <see cref="DailyBudgetUsd"/>.</summary>
+    public decimal? MonthlyBudgetUsd { get; init; }
+
     /// <summary>The service's clock (UTC): every decision is taken at this time.</summary>
     public required DateTime Now { get; init; }
 }

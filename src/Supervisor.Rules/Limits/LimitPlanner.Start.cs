@@ -109,14 +109,17 @@ public static partial class LimitPlanner
     static Obstacle Cap(AccountSnapshot snapshot, int cap) =>
         new(WaitReason.Cap, null, null, $"{snapshot.Id} is at MaxConcurrent {cap}: {snapshot.Running} running, {snapshot.Reserved} reserved");
 
-    /// <summary>The spent budget that renews last, if any: its window's end is the obstacle's until.</summary>
+    /// <summary>
+    /// The spent budget that renews last, if any: its window's end is the obstacle's until. An operator's budget on the
+    /// snapshot wins over the configured one.
+    /// </summary>
     static Obstacle? SpentBudget(AccountSnapshot snapshot, AccountLimits limits)
     {
         Obstacle? daily = null, monthly = null;
-        if (limits.DailyBudgetUsd is { } day && snapshot.SpentToday >= day)
-            daily = Budget(snapshot, "daily", day, snapshot.SpentToday, BudgetWindows.NextDayStart(snapshot.Now, limits.BudgetTimeZone));
-        if (limits.MonthlyBudgetUsd is { } month && snapshot.SpentMonth >= month)
-            monthly = Budget(snapshot, "monthly", month, snapshot.SpentMonth, BudgetWindows.NextMonthStart(snapshot.Now, limits.BudgetTimeZone));
+        if (AccountBudgets.Daily(snapshot, limits) is { Reached: true, Usd: { } day } today)
+            daily = Budget(snapshot, "daily", day, today.Spent, BudgetWindows.NextDayStart(snapshot.Now, limits.BudgetTimeZone));
+        if (AccountBudgets.Monthly(snapshot, limits) is { Reached: true, Usd: { } month } thisMonth)
+            monthly = Budget(snapshot, "monthly", month, thisMonth.Spent, BudgetWindows.NextMonthStart(snapshot.Now, limits.BudgetTimeZone));
         return Later(daily, monthly);
     }
 

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Service.Fleet;
+using Supervisor.Service.Limits;
 using Supervisor.Service.Storage;
 
 namespace Supervisor.Service.Api;
@@ -8,12 +10,13 @@ public static class AgentEndpoints
 {
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/agents", async (AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, IAccountStore accounts, TimeProvider clock,
-            CancellationToken cancellationToken) =>
+        app.MapGet("/api/agents", async (AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, IAccountStore accounts,
+            IOptions<LimitSettings> settings, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             var workers = await fleet.WorkersAsync(cancellationToken);
-            var stored = await accounts.ListAsync(cancellationToken);
             var now = clock.GetUtcNow().UtcDateTime;
+            var stored = await accounts.ListAsync(now, cancellationToken);
+            var zone = settings.Value.BudgetZone;
             var agents = new List<AgentView>();
             foreach (var (name, agent) in catalog.Agents.OrderBy(a => a.Key, StringComparer.CurrentCulture))
             {
@@ -23,7 +26,7 @@ public static class AgentEndpoints
                 var ids = named.Concat(stored.Where(a => string.Equals(a.Agent, name, StringComparison.OrdinalIgnoreCase)).Select(a => a.Id))
                     .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
                 var views = ids.Select(id => AccountView.Of(id, stored.FirstOrDefault(a => a.Id == id),
-                    serving.Count(w => !w.Lost && w.Accounts.GetValueOrDefault(name) == id), agent.Limits.MaxConcurrent, now)).ToList();
+                    serving.Count(w => !w.Lost && w.Accounts.GetValueOrDefault(name) == id), agent.Limits, zone, now)).ToList();
                 agents.Add(new AgentView(name, agent.Command, agent.Isolation, agent.Fallback, agent.Concurrency, agent.TimeoutSeconds,
                     await queues.DepthAsync(name, cancellationToken), serving, views));
             }

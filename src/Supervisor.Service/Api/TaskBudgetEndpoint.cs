@@ -90,4 +90,4 @@ public static class TaskBudgetEndpoint
 }
 
 /// <summary>The answer to a budget change: the task's state and its budget, with what it has spent.</summary>
-public sealed record TaskBudgetAccepted(Guid Id, string State, BudgetView? Budget);
+public sealed record TaskBudgetAccepted(Guid Id, string State, TaskBudgetView? Budget);

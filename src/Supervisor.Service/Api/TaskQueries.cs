@@ -45,7 +45,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
             UsageView.Of(Sum(task.Attempts.Select(a => a.InputTokens)), Sum(task.Attempts.Select(a => a.OutputTokens)),
                 task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null),
             LimitsView.Of(task.Limits), ConcurrencyView.Of(task.Concurrency), WaitingView.Of(task.Hold), task.Model,
-            BudgetView.Of(task.Budget, task.Attempts));
+            TaskBudgetView.Of(task.Budget, task.Attempts));
     }
 
     static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;

@@ -33,15 +33,15 @@ public sealed record TaskView(
     IReadOnlyDictionary<string, string> Labels, RepositoryView? Repository, int? TimeoutSeconds, string? Verify, bool ExpectChanges,
     string? SubmittedBy, DateTime CreatedAt, DateTime? RunAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     IReadOnlyList<AttemptView> Attempts, IReadOnlyList<TransitionView> Transitions, ResultView? Result, UsageView? Usage,
-    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting, string? Model = null, BudgetView? Budget = null);
+    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting, string? Model = null, TaskBudgetView? Budget = null);
 
 /// <summary>
 /// A task's budget: the bounds (null: none of that kind), what it does on reaching one (<c>stop</c> or <c>park</c>), what
 /// its attempts spent, summed, and <see cref="Reached"/>: why it may not spend more, null while it may.
 /// </summary>
-public sealed record BudgetView(decimal? MaxCostUsd, long? MaxTokens, string OnBudget, decimal SpentUsd, long SpentTokens, string? Reached)
+public sealed record TaskBudgetView(decimal? MaxCostUsd, long? MaxTokens, string OnBudget, decimal SpentUsd, long SpentTokens, string? Reached)
 {
-    public static BudgetView? Of(Storage.TaskBudgetChoices? budget, IReadOnlyList<Storage.AttemptRecord> attempts)
+    public static TaskBudgetView? Of(Storage.TaskBudgetChoices? budget, IReadOnlyList<Storage.AttemptRecord> attempts)
     {
         if (budget is null)
             return null;

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Rules.Limits;
 using Supervisor.Service.Storage;
@@ -16,7 +17,8 @@ namespace Supervisor.Service.Limits;
 /// queued on a concurrency key whose key has room is sent a <see cref="KeyReleased"/>.
 /// </summary>
 public sealed partial class AccountRelease(
-    IAccountStore accounts, IKeyWaiters keys, AgentCatalog catalog, IBus bus, TimeProvider clock, ILogger<AccountRelease> logger)
+    IAccountStore accounts, IKeyWaiters keys, AgentCatalog catalog, IOptions<LimitSettings> settings, IBus bus, TimeProvider clock,
+    ILogger<AccountRelease> logger)
     : BackgroundService
 {
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -71,7 +73,8 @@ public sealed partial class AccountRelease(
         var waiters = account.Waiters
             .Select(w => new AccountWaiter(w.TaskId, w.Since, w.CappedWithNextAgent && (LimitNames.OnLimitOrNull(w.OnLimit) ?? options.OnLimit) == OnLimit.Fallback))
             .ToList();
-        return LimitPlanner.PlanRelease(account.Snapshot, waiters, options.ToAccountLimits() with { ProbeHold = TaskStateMachine.ReservationHold }, account.Probe);
+        return LimitPlanner.PlanRelease(account.Snapshot, waiters,
+            options.ToAccountLimits() with { ProbeHold = TaskStateMachine.ReservationHold, BudgetTimeZone = settings.Value.BudgetZone }, account.Probe);
     }
 
     DateTime Now() => clock.GetUtcNow().UtcDateTime;

@@ -60,7 +60,7 @@ public static class MetricsEndpoint
                 text.Sample("supervisor_limit_waits_total", s.Value, ("account", s.Agent), ("reason", s.Label));
 
             var now = clock.GetUtcNow().UtcDateTime;
-            var stored = await accounts.ListAsync(cancellationToken);
+            var stored = await accounts.ListAsync(now, cancellationToken);
             text.Family("supervisor_account_running", "gauge", "Attempts running on each provider account.");
             text.Family("supervisor_account_waiting_tasks", "gauge", "Tasks parked on each provider account.");
             text.Family("supervisor_attempts_started_while_blocked_total", "counter",
@@ -70,6 +70,15 @@ public static class MetricsEndpoint
                 text.Sample("supervisor_account_running", account.Running, ("account", account.Id));
                 text.Sample("supervisor_account_waiting_tasks", account.Waiting, ("account", account.Id));
                 text.Sample("supervisor_attempts_started_while_blocked_total", account.StartedWhileBlocked, ("account", account.Id));
+            }
+
+            text.Family("supervisor_account_budget_spent_usd", "gauge",
+                "Dollars spent on each provider account in the current budget window (day, month; Supervisor:Limits:BudgetTimeZone).");
+            foreach (var account in stored)
+            {
+                var spend = account.Spend ?? AccountSpend.None;
+                text.Sample("supervisor_account_budget_spent_usd", (double)spend.SpentToday, ("account", account.Id), ("window", "day"));
+                text.Sample("supervisor_account_budget_spent_usd", (double)spend.SpentMonth, ("account", account.Id), ("window", "month"));
             }
 
             text.Family("supervisor_account_blocked_until_seconds", "gauge", "When the block of each cooling or blocked provider account ends (Unix seconds).");

@@ -9,9 +9,13 @@ namespace Supervisor.Service.Storage;
 /// </summary>
 public interface IAccountBook
 {
+    /// <summary>The zone whose days and months the spend on a snapshot is summed over (<c>Supervisor:Limits:BudgetTimeZone</c>).</summary>
+    TimeZoneInfo BudgetTimeZone { get; }
+
     /// <summary>
     /// Locks <paramref name="account"/> (creating it, ok, on its first start) and reads it at <paramref name="now"/>:
-    /// attempts running on it and released waiters not started yet, <paramref name="askingTask"/>'s own not counted.
+    /// attempts running on it and released waiters not started yet, <paramref name="askingTask"/>'s own not counted, its
+    /// spend in the current budget day and month, and the budgets an operator set on it.
     /// </summary>
     Task<AccountSnapshot> LockAsync(string account, string agent, Guid askingTask, TimeSpan reservationHold, DateTime now, CancellationToken cancellationToken);
 

@@ -12,8 +12,17 @@ public interface IAccountStore
     /// </summary>
     Task<SignalOutcome> RecordSignalAsync(AccountSignal signal, AccountLimits limits, DateTime now, CancellationToken cancellationToken);
 
-    /// <summary>Every account with a recorded signal, by id.</summary>
-    Task<IReadOnlyList<AccountRecord>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>Every account on record (one that started an attempt or had a signal), by id, with its spend at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<AccountRecord>> ListAsync(DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>One account as <see cref="ListAsync"/> reads it, with the tasks parked on it; null when none has that id.</summary>
+    Task<(AccountRecord Account, IReadOnlyList<AccountWaiting> Waiting)?> GetAsync(string account, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets or clears the operator's budgets of <paramref name="account"/> (creating its row, ok, for <paramref name="agent"/>
+    /// if it has none yet): a window whose change is null is left as it is.
+    /// </summary>
+    Task SetBudgetAsync(string account, string agent, BudgetChange? daily, BudgetChange? monthly, DateTime now, CancellationToken cancellationToken);
 
     /// <summary>The accounts the release step has work on: not ok, or with tasks parked on them and not released.</summary>
     Task<IReadOnlyList<string>> PendingReleaseAsync(CancellationToken cancellationToken);
@@ -57,4 +66,17 @@ public sealed record AccountSignal(
 /// </summary>
 public sealed record AccountRecord(
     string Id, string Agent, AccountStatus Status, string? LastEvidence, DateTime? LastSignalAt, int Blocks, DateTime UpdatedAt,
-    int Running = 0, int Waiting = 0, int StartedWhileBlocked = 0);
+    int Running = 0, int Waiting = 0, int StartedWhileBlocked = 0, AccountSpend? Spend = null);
+
+/// <summary>An account's spend in the current budget day and month, and the budgets an operator set on it (null: configured).</summary>
+public sealed record AccountSpend(decimal SpentToday, decimal SpentMonth, decimal? DailyBudgetUsd, decimal? MonthlyBudgetUsd)
+{
+    /// <summary>Nothing spent, no operator budget.</summary>
+    public static AccountSpend None { get; } = new(0, 0, null, null);
+}
+
+/// <summary>An operator's new budget of one window: <see cref="Usd"/>, or null to go back to the configured one.</summary>
+public sealed record BudgetChange(decimal? Usd);
+
+/// <summary>A task parked on an account since <paramref name="Since"/>; <paramref name="Released"/> once the release step let it go.</summary>
+public sealed record AccountWaiting(Guid TaskId, DateTime Since, bool Released);

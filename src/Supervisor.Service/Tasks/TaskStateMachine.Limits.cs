@@ -53,7 +53,8 @@ public sealed partial class TaskStateMachine
         var snapshot = await book.LockAsync(account, agent, task.CorrelationId, ReservationHold, now, context.CancellationToken);
         var waited = task.WaitSince is { } since ? new TaskWait(since, task.WaitWindows, task.WaitWindowSince) : null;
         var policy = options.PolicyFor(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows);
-        var decision = LimitPlanner.DecideStart(snapshot, new StartRequest(task.CorrelationId, policy, task.CanFallBack(_spillOnly, forLimit: true), waited), options.ToAccountLimits());
+        var decision = LimitPlanner.DecideStart(snapshot, new StartRequest(task.CorrelationId, policy, task.CanFallBack(_spillOnly, forLimit: true), waited),
+            options.ToAccountLimits() with { BudgetTimeZone = book.BudgetTimeZone });
         // A release dispatches a new pass, whose job starts its redeliveries afresh: the turn's limit failures are counted
         // here instead, so that waiting never renews the agent's rate-limit retries (a provider that keeps refusing ends the turn).
         var retries = profile.Retry.EffectiveRateLimitIntervals.Count;

@@ -19,7 +19,7 @@ public sealed partial class DescribingTheApi(CoreLoopFixture fixture)
         var operations = routes.Select(r => (Route: $"{r.Method} /{r.Template}", Operation: paths["/" + r.Template]?[r.Method.Method.ToLowerInvariant()]))
             .ToList();
 
-        Assert.Equal(22, routes.Count);
+        Assert.Equal(25, routes.Count);
         Assert.Empty(operations.Where(o => o.Operation is null).Select(o => o.Route));
         foreach (var (route, operation) in operations)
         {

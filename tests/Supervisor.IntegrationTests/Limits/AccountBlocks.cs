@@ -11,9 +11,10 @@ namespace Supervisor.IntegrationTests.Limits;
 /// <c>/metrics</c>. The reports are real messages on the real broker; the test plays the worker that reports them. Tasks
 /// then run on a real worker: <c>metered</c> and <c>metered2</c> are shell agents on the accounts <c>metered/one</c> and
 /// <c>metered/two</c> (released over 3 s after a block), <c>capped</c> runs two at most on <c>capped/one</c> (a worker
-/// would run four; freed slots released over 1 s), <c>spare</c> has no account, <c>lingering</c> runs a minute (for concurrency keys).
+/// would run four; freed slots released over 1 s), <c>spare</c> has no account, <c>lingering</c> runs a minute (for concurrency keys),
+/// <c>budgeted</c> reports a cost on <c>budgeted/one</c> (AccountBudgets.cs).
 /// </summary>
-public sealed class AccountBlocks : IAsyncLifetime
+public sealed partial class AccountBlocks : IAsyncLifetime
 {
     const string MeteredOne = "metered/one";
     const string MeteredTwo = "metered/two";
@@ -34,8 +35,8 @@ public sealed class AccountBlocks : IAsyncLifetime
             ["Supervisor__Agents__capped__Limits__MaxConcurrent"] = "2",
             ["Supervisor__Agents__capped__Limits__ReleaseSpread"] = "1s",
         }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).Concat(Shell("capped", seconds: 2))
-            .Concat(Shell("lingering", seconds: 60)).ToDictionary(), services: 1);
-        await _stack.AddWorkerAsync("metered,metered2,spare,capped,lingering");
+            .Concat(Shell("lingering", seconds: 60)).Concat(Budgeted()).ToDictionary(), services: 1);
+        await _stack.AddWorkerAsync("metered,metered2,spare,capped,lingering,budgeted");
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _bus.StartAsync(timeout.Token);

@@ -6,9 +6,14 @@ using Supervisor.Rules.Limits;
 
 namespace Supervisor.Service.Storage.Postgres;
 
-/// <summary><see cref="IAccountBook"/> on the saga's <see cref="SupervisorDbContext"/>: its connection and its transaction.</summary>
-sealed class PostgresAccountBook(SupervisorDbContext db) : IAccountBook
+/// <summary>
+/// <see cref="IAccountBook"/> on the saga's <see cref="SupervisorDbContext"/>: its connection and its transaction. Spend is
+/// summed over the budget days and months of <paramref name="budgetTimeZone"/>.
+/// </summary>
+sealed class PostgresAccountBook(SupervisorDbContext db, TimeZoneInfo budgetTimeZone) : IAccountBook
 {
+    public TimeZoneInfo BudgetTimeZone => budgetTimeZone;
+
     DbConnection Connection => db.Database.GetDbConnection();
 
     DbTransaction? Transaction => db.Database.CurrentTransaction?.GetDbTransaction();
@@ -19,7 +24,8 @@ sealed class PostgresAccountBook(SupervisorDbContext db) : IAccountBook
         await Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO accounts (id, agent, state, updated_at) VALUES (@account, @agent, 'ok', @now) ON CONFLICT (id) DO NOTHING
             """, new { account, agent, now = Pg.TimestampTz(now) }, Transaction, cancellationToken: cancellationToken));
-        var row = await AccountRows.LockAndReadAsync(Connection, Transaction, account, askingTask, now - reservationHold, cancellationToken);
+        var row = await AccountRows.LockAndReadAsync(Connection, Transaction, account, askingTask, now - reservationHold,
+            SpendWindows.At(now, budgetTimeZone), cancellationToken);
         return row.Snapshot(now);
     }
 

@@ -1,13 +1,20 @@
 using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Supervisor.Rules.Limits;
+using Supervisor.Service.Limits;
 
 namespace Supervisor.Service.Storage.Postgres;
 
-/// <summary><c>accounts</c> and <c>account_blocks</c> (Migrations/0011_accounts.sql), with plain SQL.</summary>
-sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
+/// <summary>
+/// <c>accounts</c> and <c>account_blocks</c> (Migrations/0011_accounts.sql), with plain SQL; an account's spend is summed
+/// over the budget windows of <c>Supervisor:Limits:BudgetTimeZone</c>.
+/// </summary>
+sealed partial class PostgresAccountStore(NpgsqlDataSource dataSource, IOptions<LimitSettings> settings) : IAccountStore
 {
+    SpendWindows Windows(DateTime now) => SpendWindows.At(now, settings.Value.BudgetZone);
+
     public async Task<SignalOutcome> RecordSignalAsync(AccountSignal signal, AccountLimits limits, DateTime now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -66,12 +73,12 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         return outcome;
     }
 
-    public async Task<IReadOnlyList<AccountRecord>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AccountRecord>> ListAsync(DateTime now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<AccountRow>(new CommandDefinition($"""
-            SELECT {AccountRow.Columns} FROM accounts a ORDER BY a.id
-            """, cancellationToken: cancellationToken));
+            SELECT {AccountRow.Columns}, {AccountRows.Spend} FROM accounts a ORDER BY a.id
+            """, AccountRows.SpendParameters(Windows(now)), cancellationToken: cancellationToken));
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
@@ -92,7 +99,7 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Nobody asks here: every running attempt and every reservation counts.
-        var row = await AccountRows.LockAndReadAsync(connection, transaction, account, Guid.Empty, now - reservationHold, cancellationToken);
+        var row = await AccountRows.LockAndReadAsync(connection, transaction, account, Guid.Empty, now - reservationHold, Windows(now), cancellationToken);
         var waiters = await connection.QueryAsync<(Guid TaskId, DateTime Since, string? OnLimit, bool Capped)>(new CommandDefinition("""
             SELECT w.task_id, w.since, t.on_limit,
                    coalesce(t.hold_reason = 'cap' AND t.chain_index + 1 < cardinality(t.agents), false)
@@ -230,6 +237,6 @@ sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccountStore
 
         public AccountRecord ToRecord() =>
             new(Id, Agent, ToStatus(), LastEvidence, AccountRows.Utc(LastSignalAt), Blocks, AccountRows.Utc(UpdatedAt)!.Value, Running, Waiting,
-                StartedWhileBlocked);
+                StartedWhileBlocked, new AccountSpend(SpentToday, SpentMonth, DailyBudgetUsd, MonthlyBudgetUsd));
     }
 }

@@ -16,8 +16,8 @@ sealed class TaskSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>
     readonly ISagaConsumeContextFactory<SupervisorDbContext, TaskState> _factory;
 
     public TaskSagaRepositoryContext(SupervisorDbContext db, ConsumeContext<TMessage> consumeContext,
-        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory)
-        : base(consumeContext, db, new PostgresAccountBook(db), new PostgresKeyBook(db))
+        ISagaConsumeContextFactory<SupervisorDbContext, TaskState> factory, TimeZoneInfo budgetTimeZone)
+        : base(consumeContext, db, new PostgresAccountBook(db, budgetTimeZone), new PostgresKeyBook(db))
     {
         _db = db;
         _factory = factory;

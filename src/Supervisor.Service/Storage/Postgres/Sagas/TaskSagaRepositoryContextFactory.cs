@@ -2,6 +2,8 @@ using System.Data;
 using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Supervisor.Service.Limits;
 using Supervisor.Service.Tasks;
 
 namespace Supervisor.Service.Storage.Postgres.Sagas;
@@ -15,7 +17,8 @@ namespace Supervisor.Service.Storage.Postgres.Sagas;
 /// </summary>
 sealed class TaskSagaRepositoryContextFactory(
     IDbContextFactory<SupervisorDbContext> dbContextFactory,
-    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory) :
+    ISagaConsumeContextFactory<SupervisorDbContext, TaskState> consumeContextFactory,
+    IOptions<LimitSettings> limitSettings) :
     ISagaRepositoryContextFactory<TaskState>,
     ILoadSagaRepositoryContextFactory<TaskState>,
     IQuerySagaRepositoryContextFactory<TaskState>
@@ -27,7 +30,7 @@ sealed class TaskSagaRepositoryContextFactory(
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
-        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory));
+        await next.Send(new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, limitSettings.Value.BudgetZone));
 
         await transaction.CommitAsync(context.CancellationToken);
     }
@@ -40,7 +43,7 @@ sealed class TaskSagaRepositoryContextFactory(
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
         var ids = await db.Tasks.Where(query.FilterExpression).Select(t => t.CorrelationId).ToListAsync(context.CancellationToken);
-        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory);
+        var repositoryContext = new TaskSagaRepositoryContext<T>(db, context, consumeContextFactory, limitSettings.Value.BudgetZone);
         await next.Send(new DefaultSagaRepositoryQueryContext<TaskState, T>(repositoryContext, ids));
 
         await transaction.CommitAsync(context.CancellationToken);

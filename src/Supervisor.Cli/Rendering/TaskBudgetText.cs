@@ -4,7 +4,7 @@ using Supervisor.Cli.Api;
 namespace Supervisor.Cli.Rendering;
 
 /// <summary>A task's budget as <c>show</c>, <c>budget</c> and <c>schedule show</c> say it.</summary>
-static class BudgetView
+static class TaskBudgetText
 {
     /// <summary><c>$1.00, 50 000 tokens, then park</c>: the bounds and the policy (plain text); null without a bound.</summary>
     public static string? Bounds(decimal? maxCostUsd, long? maxTokens, string? onBudget)
