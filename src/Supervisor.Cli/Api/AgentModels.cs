@@ -30,7 +30,9 @@ sealed record AccountView(
     int Running = 0,
     int? MaxConcurrent = null,
     int Waiting = 0,
-    AccountBudgets? Budgets = null);
+    AccountBudgets? Budgets = null,
+    string? Billing = null,
+    bool SpillOnly = false);
 
 /// <summary>An account's daily and monthly budgets, each with its spend (absent from an older service).</summary>
 sealed record AccountBudgets(BudgetView? Daily, BudgetView? Monthly);

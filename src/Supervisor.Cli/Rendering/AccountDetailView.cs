@@ -16,6 +16,11 @@ static class AccountDetailView
         Row("Account", Markup.Escape(account.Id));
         Row("Agent", Markup.Escape(detail.Agent));
         Row("State", AgentsView.AccountState(account, now));
+        if (account.Billing is { } billing)
+        {
+            Row("Billing", Markup.Escape(billing) + (account.SpillOnly ? " [dim](spill-only: takes a chain's overflow while the agent before it is held back)[/]" : ""));
+        }
+
         Row("Daily budget", Budget(account.Budgets?.Daily, "today", now));
         Row("Monthly budget", Budget(account.Budgets?.Monthly, "this month", now));
         Row("Running", account.MaxConcurrent is { } cap ? $"{account.Running} of {cap}" : $"{account.Running} [dim](no cap)[/]");

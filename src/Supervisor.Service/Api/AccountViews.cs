@@ -13,11 +13,14 @@ namespace Supervisor.Service.Api;
 /// evidence of the last limit reported, at <see cref="LastSignalAt"/>; <see cref="Blocks"/> how many block episodes it
 /// has had. <see cref="Running"/>: attempts running on it, against <see cref="MaxConcurrent"/> (null: no cap);
 /// <see cref="Waiting"/>: tasks parked on it. <see cref="Workers"/>: the live workers whose heartbeats name the account.
-/// <see cref="Budgets"/>: its daily and monthly budgets with their spend.
+/// <see cref="Budgets"/>: its daily and monthly budgets with their spend. <see cref="Billing"/>: <c>subscription</c> or
+/// <c>metered</c> (its agent's <c>Limits:Billing</c>); <see cref="SpillOnly"/>: its agent takes only the overflow of the one
+/// before it in a chain.
 /// </summary>
 public sealed record AccountView(
     string Id, string State, string? Kind, DateTime? Until, DateTime? Since, string? LastSignal, DateTime? LastSignalAt, int Blocks, int Workers,
-    Guid? ProbeTask = null, int Running = 0, int? MaxConcurrent = null, int Waiting = 0, AccountBudgetsView? Budgets = null)
+    Guid? ProbeTask = null, int Running = 0, int? MaxConcurrent = null, int Waiting = 0, AccountBudgetsView? Budgets = null,
+    string Billing = "subscription", bool SpillOnly = false)
 {
     /// <summary>The state of an account whose spend has reached one of its budgets, nothing else holding it back.</summary>
     public const string BudgetReached = "budgetReached";
@@ -30,15 +33,16 @@ public sealed record AccountView(
     {
         ArgumentNullException.ThrowIfNull(limits);
         var budgets = AccountBudgetsView.Of(record?.Spend ?? AccountSpend.None, limits, zone, now);
+        var billing = limits.Billing == Agents.Billing.Metered ? "metered" : "subscription";
         if (record is null)
         {
             return new AccountView(id, budgets.Reached ? BudgetReached : "ok", null, null, null, null, null, 0, workers, MaxConcurrent: limits.MaxConcurrent,
-                Budgets: budgets);
+                Budgets: budgets, Billing: billing, SpillOnly: limits.SpillOnly);
         }
 
         var status = record.Status;
         var view = new AccountView(id, "ok", null, null, null, record.LastEvidence, record.LastSignalAt, record.Blocks, workers, null,
-            record.Running, limits.MaxConcurrent, record.Waiting, budgets);
+            record.Running, limits.MaxConcurrent, record.Waiting, budgets, billing, limits.SpillOnly);
         if (status.InForceAt(now))
             return view with { State = LimitNames.Of(status.State), Kind = LimitNames.Of(status.Kind!.Value), Until = status.BlockedUntil, Since = status.BlockSince };
         if (status.State != AccountState.Ok)
