@@ -87,11 +87,11 @@ public sealed class DatabaseOutage(ITestOutputHelper output)
             // (the rest of the outage: longer than a service used to wait).
             service = await stack.RestartServiceAsync(stack.Services[1], waitUntilReady: false);
             Log($"second service stopped and started again (pid {service.Pid}) while PostgreSQL is down");
+            Assert.True(back - DateTime.UtcNow > FormerStartupWait, "the restarted service would not wait longer than a service used to");
 
             // Messages (the agents' output among them) have waited longer than StuckAfter: the service is waiting, not wedged.
             await Task.Delay(stopped + FirstServiceAliveFor - DateTime.UtcNow is { Ticks: > 0 } until ? until : TimeSpan.Zero);
             Assert.False(first.HasExited, $"the service exited during the outage:\n{first.RecentOutput}");
-            Assert.True(back - DateTime.UtcNow > FormerStartupWait, "the restarted service would not wait longer than a service used to");
 
             await Task.Delay(back - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         }
