@@ -38,8 +38,8 @@ public static class LimitText
         _ => kind.ToString(),
     };
 
-    /// <summary>Dollars with two decimals: <c>$3.10</c>.</summary>
-    public static string Usd(decimal amount) => "$" + amount.ToString("0.00", CultureInfo.InvariantCulture);
+    /// <summary>Dollars with two decimals, or up to four for fractions of a cent: <c>$3.10</c>, <c>$0.0868</c>.</summary>
+    public static string Usd(decimal amount) => "$" + amount.ToString("0.00##", CultureInfo.InvariantCulture);
 
     static void Append(StringBuilder text, int value, string unit)
     {

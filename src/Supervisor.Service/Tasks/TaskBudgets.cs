@@ -65,9 +65,17 @@ static class TaskBudgets
         task.MaxTokens = change.MaxTokens ?? task.MaxTokens;
         task.UpdatedAt = now;
         var spent = task.Spent();
-        task.Note("BudgetChanged", $"maxCostUsd {Usd(task.MaxCostUsd)}, maxTokens {Tokens(task.MaxTokens)} by {change.By ?? "someone"}"
-            + (string.IsNullOrWhiteSpace(change.Reason) ? "" : $": {change.Reason}")
-            + $" ({LimitText.Usd(spent.CostUsd)} and {TaskBudget.Tokens(spent.Tokens)} tokens spent)", now);
+        task.Transitions.Add(new TaskTransition
+        {
+            TaskId = task.CorrelationId,
+            From = task.CurrentState,
+            To = task.CurrentState,
+            Event = "BudgetChanged",
+            At = now,
+            By = change.By ?? "someone",
+            Reason = $"maxCostUsd {Usd(task.MaxCostUsd)}, maxTokens {Tokens(task.MaxTokens)}" + (string.IsNullOrWhiteSpace(change.Reason) ? "" : $": {change.Reason}")
+                + $" ({LimitText.Usd(spent.CostUsd)} and {TaskBudget.Tokens(spent.Tokens)} tokens spent)",
+        });
     }
 
     /// <summary>Whether a raised budget lets a task its budget held go on.</summary>

@@ -35,8 +35,8 @@ public sealed class Budgets(ControlsFixture fixture)
         var done = await _api.WaitForAsync(id, Timeout, "Succeeded");
         Assert.Equal(["costly", "costly", "costly"], done["attempts"]!.AsArray().Select(a => a!["agent"]!.GetValue<string>()));
         Assert.Null(done["budget"]!["reached"]);
-        Assert.Contains(done["transitions"]!.AsArray(), t => t!["event"]!.GetValue<string>() == "BudgetChanged"
-            && t["reason"]!.GetValue<string>().StartsWith("maxCostUsd $5.00, maxTokens none by dana: worth it", StringComparison.Ordinal));
+        Assert.Contains(done["transitions"]!.AsArray(), t => t!["event"]!.GetValue<string>() == "BudgetChanged" && t["by"]!.GetValue<string>() == "dana"
+            && t["reason"]!.GetValue<string>() == "maxCostUsd $5.00, maxTokens none: worth it ($1.20 and 200 tokens spent)");
     }
 
     [Fact]

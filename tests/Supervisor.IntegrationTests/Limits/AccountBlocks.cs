@@ -14,39 +14,14 @@ namespace Supervisor.IntegrationTests.Limits;
 /// would run four; freed slots released over 1 s), <c>spare</c> has no account, <c>lingering</c> runs a minute (for concurrency keys),
 /// <c>budgeted</c> reports a cost on <c>budgeted/one</c> (AccountBudgets.cs).
 /// </summary>
-public sealed partial class AccountBlocks : IAsyncLifetime
+public sealed partial class AccountBlocks(AccountBlocksFixture fixture) : IClassFixture<AccountBlocksFixture>
 {
-    const string MeteredOne = "metered/one";
-    const string MeteredTwo = "metered/two";
-    const string Capped = "capped/one";
+    const string MeteredOne = AccountBlocksFixture.MeteredOne;
+    const string MeteredTwo = AccountBlocksFixture.MeteredTwo;
+    const string Capped = AccountBlocksFixture.Capped;
 
-    SupervisorStack _stack = null!;
-    IBusControl _bus = null!;
-
-    public async Task InitializeAsync()
-    {
-        _stack = await SupervisorStack.StartAsync("limits", new Dictionary<string, string>
-        {
-            ["Supervisor__Agents__codex__Limits__MaxBlock"] = "1h",
-            ["Supervisor__Agents__metered__Limits__Account"] = MeteredOne,
-            ["Supervisor__Agents__metered__Limits__ReleaseSpread"] = "3s",
-            ["Supervisor__Agents__metered2__Limits__Account"] = MeteredTwo,
-            ["Supervisor__Agents__capped__Limits__Account"] = Capped,
-            ["Supervisor__Agents__capped__Limits__MaxConcurrent"] = "2",
-            ["Supervisor__Agents__capped__Limits__ReleaseSpread"] = "1s",
-        }.Concat(Shell("metered")).Concat(Shell("metered2")).Concat(Shell("spare")).Concat(Shell("capped", seconds: 2))
-            .Concat(Shell("lingering", seconds: 60)).Concat(Budgeted()).ToDictionary(), services: 1);
-        await _stack.AddWorkerAsync("metered,metered2,spare,capped,lingering,budgeted");
-        _bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(_stack.Resources.RabbitMq)));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _bus.StartAsync(timeout.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _bus.StopAsync();
-        await _stack.DisposeAsync();
-    }
+    readonly SupervisorStack _stack = fixture.Stack;
+    readonly IBusControl _bus = fixture.Bus;
 
     [Fact]
     public async Task A_usage_window_blocks_the_account_until_its_reset_is_never_shortened_and_survives_a_restart()
@@ -285,16 +260,6 @@ public sealed partial class AccountBlocks : IAsyncLifetime
             await Task.Delay(200);
         }
     }
-
-    /// <summary>A shell agent that takes <paramref name="seconds"/> and succeeds.</summary>
-    static Dictionary<string, string> Shell(string name, int seconds = 1) => new()
-    {
-        [$"Supervisor__Agents__{name}__Command"] = "/bin/sh",
-        [$"Supervisor__Agents__{name}__Args__0"] = "-c",
-        [$"Supervisor__Agents__{name}__Args__1"] = $"sleep {seconds}; echo \"done: $0\"",
-        [$"Supervisor__Agents__{name}__Args__2"] = "{prompt}",
-        [$"Supervisor__Agents__{name}__Concurrency"] = "4",
-    };
 
     Task SignalAsync(string agent, string account, string kind, DateTime? resetAt = null, double? resetIn = null, string evidence = "") =>
         _bus.Publish(new AccountLimitSignalled(Guid.NewGuid(), Guid.NewGuid(), agent, "test-worker",

@@ -11,7 +11,7 @@ namespace Supervisor.IntegrationTests.Limits;
 /// </summary>
 public sealed partial class AccountBlocks
 {
-    const string BudgetedOne = "budgeted/one";
+    const string BudgetedOne = AccountBlocksFixture.BudgetedOne;
 
     /// <summary>The escaped id, as it goes in a path.</summary>
     static readonly string BudgetedPath = "/api/accounts/" + Uri.EscapeDataString(BudgetedOne);
@@ -60,17 +60,4 @@ public sealed partial class AccountBlocks
 
     static (decimal? Usd, string Source, decimal Spent, bool Reached) Budget(JsonNode budget) =>
         (budget["usd"]?.GetValue<decimal>(), budget["source"]!.GetValue<string>(), budget["spentUsd"]!.GetValue<decimal>(), budget["reached"]!.GetValue<bool>());
-
-    /// <summary>A shell agent that prints Claude's JSON result of a run that cost $0.60, on <see cref="BudgetedOne"/> ($1.20 a day).</summary>
-    static Dictionary<string, string> Budgeted() => new()
-    {
-        ["Supervisor__Agents__budgeted__Command"] = "/bin/sh",
-        ["Supervisor__Agents__budgeted__Args__0"] = "-c",
-        ["Supervisor__Agents__budgeted__Args__1"] = """echo '{"type":"result","subtype":"success","is_error":false,"result":"ok","total_cost_usd":0.6}'""",
-        ["Supervisor__Agents__budgeted__Args__2"] = "{prompt}",
-        ["Supervisor__Agents__budgeted__OutputFormat"] = "claude-json",
-        ["Supervisor__Agents__budgeted__Concurrency"] = "4",
-        ["Supervisor__Agents__budgeted__Limits__Account"] = BudgetedOne,
-        ["Supervisor__Agents__budgeted__Limits__DailyBudgetUsd"] = "1.2",
-    };
 }
