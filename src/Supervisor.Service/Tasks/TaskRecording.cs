@@ -307,7 +307,9 @@ static class TaskRecording
     {
         task.ClearHold();
         task.LeavingForLimit = true;
-        task.Error = $"{task.CurrentAgent}: {ErrorClasses.RateLimited}: {decision.Message}";
+        // A spent account budget is no provider limit: said as what it is.
+        var errorClass = decision.Reason == WaitReason.Budget ? ErrorClasses.BudgetExceeded : ErrorClasses.RateLimited;
+        task.Error = $"{task.CurrentAgent}: {errorClass}: {decision.Message}";
         task.StartAllowedAt = null;
         task.UpdatedAt = now;
         task.Note(decision.Action == StartAction.FallBack ? "LimitFallback" : "LimitGaveUp", decision.Message!, now);

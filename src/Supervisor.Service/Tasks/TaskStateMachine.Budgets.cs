@@ -15,14 +15,8 @@ public sealed partial class TaskStateMachine
     {
         During([Submitted, AwaitingApproval, Dispatched, Running, RetryScheduled],
             When(ChangeTaskBudget).Then(c => c.Saga.ChangeBudget(c.Message, Now())));
-        During(Paused,
-            When(ChangeTaskBudget)
-                .Then(c => c.Saga.ChangeBudget(c.Message, Now()))
-                .If(c => c.Saga.ReleasedByBudget(), released => released
-                    .Then(c => c.Saga.ContinueAfterBudget(c.Message))
-                    .ThenAsync(DispatchAsync)
-                    .TransitionTo(Dispatched)));
-        During(Failed,
+        // Paused or failed by its budget: a budget above what it spent lets it go on, on the same agent.
+        During(Paused, Failed,
             When(ChangeTaskBudget)
                 .Then(c => c.Saga.ChangeBudget(c.Message, Now()))
                 .If(c => c.Saga.ReleasedByBudget(), released => released

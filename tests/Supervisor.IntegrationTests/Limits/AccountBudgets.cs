@@ -49,6 +49,12 @@ public sealed partial class AccountBlocks
         var back = (await cli.SetAccountBudgetAsync(BudgetedOne, new JsonObject { ["dailyUsd"] = null }, default)).Value;
         Assert.Equal(("budgetReached", 1.2m, "config"), (back.Account.State, back.Account.Budgets!.Daily!.Usd, back.Account.Budgets.Daily.Source));
         Assert.Equal("budgeted", (await cli.GetAccountAsync(BudgetedOne, default)).Value.Agent);
+        // A task that will not wait for tomorrow, with no agent to fall back to, fails naming the budget, as a budget.
+        var impatient = await _stack.Api.WaitForAsync(await _stack.Api.SubmitAsync(new { prompt = "no wait", agent = "budgeted", maxWait = "0s" }),
+            TimeSpan.FromSeconds(60));
+        Assert.Equal("Failed", impatient["state"]!.GetValue<string>());
+        Assert.StartsWith($"budgeted: BudgetExceeded: {BudgetedOne} reached its daily budget of $1.20 ($1.80 spent)", impatient["error"]!.GetValue<string>(),
+            StringComparison.Ordinal);
         var invalid = await _stack.Api.Http.PostAsJsonAsync(BudgetedPath + "/budget", new { monthlyUsd = -1 });
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("monthlyUsd", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
