@@ -6,6 +6,14 @@ namespace Supervisor.Rules.Limits;
 public sealed record TaskSpend(decimal CostUsd, long Tokens)
 {
     public static TaskSpend None { get; } = new(0, 0);
+
+    /// <summary>The sum over <paramref name="attempts"/>' reported usage: input and output tokens, and cost where reported.</summary>
+    public static TaskSpend Of(IEnumerable<(long? InputTokens, long? OutputTokens, decimal? CostUsd)> attempts)
+    {
+        ArgumentNullException.ThrowIfNull(attempts);
+        var spent = attempts.ToList();
+        return new(spent.Sum(a => a.CostUsd ?? 0), spent.Sum(a => (a.InputTokens ?? 0) + (a.OutputTokens ?? 0)));
+    }
 }
 
 /// <summary>

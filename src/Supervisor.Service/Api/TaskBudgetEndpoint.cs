@@ -81,12 +81,14 @@ public static class TaskBudgetEndpoint
         return TypedResults.Accepted($"/api/tasks/{id}", new TaskBudgetAccepted(id, now.State, now.Budget));
     }
 
-    /// <summary>Whether the task's budget is what the request sets, and a task it held has moved on if it could.</summary>
+    /// <summary>
+    /// Whether the task's budget is what the request sets: the saga writes the budget and what it lets the task do (go on,
+    /// if its budget held it) in one transaction, so the state read with it is already the answer.
+    /// </summary>
     static bool Taken(TaskView task, TaskBudgetRequest request) =>
         task.Budget is { } budget
         && (request.MaxCostUsd is null || budget.MaxCostUsd == request.MaxCostUsd)
-        && (request.MaxTokens is null || budget.MaxTokens == request.MaxTokens)
-        && !(budget.Reached is null && task.State is TaskStates.Paused or TaskStates.Failed && task.Error?.Contains("budget:", StringComparison.Ordinal) == true);
+        && (request.MaxTokens is null || budget.MaxTokens == request.MaxTokens);
 }
 
 /// <summary>The answer to a budget change: the task's state and its budget, with what it has spent.</summary>

@@ -45,7 +45,7 @@ public sealed record TaskBudgetView(decimal? MaxCostUsd, long? MaxTokens, string
     {
         if (budget is null)
             return null;
-        var spent = new Rules.Limits.TaskSpend(attempts.Sum(a => a.CostUsd ?? 0), attempts.Sum(a => (a.InputTokens ?? 0) + (a.OutputTokens ?? 0)));
+        var spent = Rules.Limits.TaskSpend.Of(attempts.Select(a => (a.InputTokens, a.OutputTokens, a.CostUsd)));
         var bounds = new Rules.Limits.TaskBudget(budget.MaxCostUsd, budget.MaxTokens);
         return new(budget.MaxCostUsd, budget.MaxTokens, budget.OnBudget ?? Contracts.BudgetPolicies.Stop, spent.CostUsd, spent.Tokens,
             bounds.IsSet ? bounds.Reached(spent) : null);

@@ -15,8 +15,7 @@ static class TaskBudgets
     public static TaskBudget Budget(this TaskState task) => new(task.MaxCostUsd, task.MaxTokens);
 
     /// <summary>Dollars and tokens over all the task's attempts, as their agents reported them.</summary>
-    public static TaskSpend Spent(this TaskState task) =>
-        new(task.Attempts.Sum(a => a.CostUsd ?? 0), task.Attempts.Sum(a => (a.InputTokens ?? 0) + (a.OutputTokens ?? 0)));
+    public static TaskSpend Spent(this TaskState task) => TaskSpend.Of(task.Attempts.Select(a => (a.InputTokens, a.OutputTokens, a.CostUsd)));
 
     /// <summary>Why the task may not start another attempt, or null when its budget (if any) has room.</summary>
     public static string? OverBudget(this TaskState task) => task.Budget() is { IsSet: true } budget ? budget.Reached(task.Spent()) : null;

@@ -191,7 +191,7 @@ public sealed partial class AccountBlocks(AccountBlocksFixture fixture) : IClass
 
         var runs = tasks.Select(t => Assert.Single(t["attempts"]!.AsArray())!)
             .Select(a => (Start: a["startedAt"]!.GetValue<DateTime>(), End: a["finishedAt"]!.GetValue<DateTime>())).ToList();
-        var most = runs.Max(run => runs.Count(other => other.Start <= run.Start && run.Start < other.End));
+        var most = Runs.MostAtOnce(runs);
         Assert.True(most <= 2, $"{most} attempts ran at once on {Capped}: {string.Join(", ", runs.Select(r => $"{r.Start:HH:mm:ss.fff}-{r.End:HH:mm:ss.fff}"))}");
         Assert.Contains(tasks.SelectMany(Transitions), r => r["event"]!.GetValue<string>() == "Waiting"
             && r["reason"]!.GetValue<string>().Contains("MaxConcurrent 2", StringComparison.Ordinal));

@@ -114,7 +114,8 @@ public sealed class FleetLimits : IAsyncLifetime
         Assert.True(Time(afterReset[1], "startedAt") >= Time(probe, "finishedAt"),
             $"a second attempt started at {Time(afterReset[1], "startedAt"):O}, before the probe ended at {Time(probe, "finishedAt"):O}");
         Assert.True(Time(afterReset[^1], "startedAt") - Time(afterReset[1], "startedAt") >= ReleaseSpread / 2, "the released tasks all started at once");
-        Assert.True(MostAtOnce(claude) <= Cap, $"{MostAtOnce(claude)} claude attempts ran at once, above the cap of {Cap}");
+        var most = Runs.MostAtOnce([.. claude.Select(a => (Time(a, "startedAt"), Time(a, "finishedAt")))]);
+        Assert.True(most <= Cap, $"{most} claude attempts ran at once, above the cap of {Cap}");
 
         // wait: on claude after the reset; fallback: on codex at once, without waiting for the reset.
         foreach (var (id, _, waits, task) in ended)
@@ -188,10 +189,4 @@ public sealed class FleetLimits : IAsyncLifetime
 
         return latest;
     }
-
-    /// <summary>The most attempts that ran at once, from their start and end times (an end at the instant of a start frees its slot first).</summary>
-    static int MostAtOnce(IEnumerable<JsonNode> attempts) =>
-        attempts.SelectMany(a => new[] { (At: Time(a, "startedAt"), Delta: 1), (At: Time(a, "finishedAt"), Delta: -1) })
-            .OrderBy(e => e.At).ThenBy(e => e.Delta)
-            .Aggregate((Now: 0, Most: 0), (s, e) => (s.Now + e.Delta, Math.Max(s.Most, s.Now + e.Delta))).Most;
 }
