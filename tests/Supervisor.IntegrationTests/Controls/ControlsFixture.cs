@@ -47,25 +47,11 @@ public sealed class ControlsFixture : IAsyncLifetime
             ["Supervisor__Hooks__PreAttempt"] = hook,
             ["Supervisor__Api__AllowedRepositoryRoots__0"] = Path.GetTempPath(),
             ["Supervisor__Api__MaxLogFollowers"] = MaxLogFollowers.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Concat(ShellAgent("costly", ("OutputFormat", "claude-json"), ("Retry__Intervals__0", "00:00:00.2"), ("Retry__Intervals__1", "00:00:00.2"),
+        }.Concat(ShellAgents.Profile("costly", "{prompt}", ("OutputFormat", "claude-json"), ("Retry__Intervals__0", "00:00:00.2"), ("Retry__Intervals__1", "00:00:00.2"),
                 ("Retry__Intervals__2", "00:00:00.2"), ("Retry__Jitter", "0")))
-            .Concat(ShellAgent("spill", ("Env__WHO", "spill"), ("Limits__SpillOnly", "true"), ("Limits__Billing", "Metered")))
-            .Concat(ShellAgent("after", ("Env__WHO", "after")))
+            .Concat(ShellAgents.Profile("spill", "{prompt}", ("Env__WHO", "spill"), ("Limits__SpillOnly", "true"), ("Limits__Billing", "Metered")))
+            .Concat(ShellAgents.Profile("after", "{prompt}", ("Env__WHO", "after")))
             .ToDictionary(), services: 1, ("shell", 2), ("costly,spill,after", 1));
-    }
-
-    /// <summary>An agent that runs its prompt with <c>/bin/sh -c</c>, with <paramref name="settings"/> under its profile.</summary>
-    static Dictionary<string, string> ShellAgent(string name, params (string Key, string Value)[] settings)
-    {
-        var profile = new Dictionary<string, string>
-        {
-            [$"Supervisor__Agents__{name}__Command"] = "/bin/sh",
-            [$"Supervisor__Agents__{name}__Args__0"] = "-c",
-            [$"Supervisor__Agents__{name}__Args__1"] = "{prompt}",
-        };
-        foreach (var (key, value) in settings)
-            profile[$"Supervisor__Agents__{name}__{key}"] = value;
-        return profile;
     }
 
     public async Task DisposeAsync()

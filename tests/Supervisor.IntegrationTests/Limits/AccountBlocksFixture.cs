@@ -45,25 +45,11 @@ public sealed class AccountBlocksFixture : IAsyncLifetime
     }
 
     /// <summary>A shell agent that prints Claude's JSON result of a run that cost $0.60, on <see cref="BudgetedOne"/> ($1.20 a day).</summary>
-    static Dictionary<string, string> Budgeted() => new()
-    {
-        ["Supervisor__Agents__budgeted__Command"] = "/bin/sh",
-        ["Supervisor__Agents__budgeted__Args__0"] = "-c",
-        ["Supervisor__Agents__budgeted__Args__1"] = """echo '{"type":"result","subtype":"success","is_error":false,"result":"ok","total_cost_usd":0.6}'""",
-        ["Supervisor__Agents__budgeted__Args__2"] = "{prompt}",
-        ["Supervisor__Agents__budgeted__OutputFormat"] = "claude-json",
-        ["Supervisor__Agents__budgeted__Concurrency"] = "4",
-        ["Supervisor__Agents__budgeted__Limits__Account"] = BudgetedOne,
-        ["Supervisor__Agents__budgeted__Limits__DailyBudgetUsd"] = "1.2",
-    };
+    static Dictionary<string, string> Budgeted() =>
+        ShellAgents.Profile("budgeted", """echo '{"type":"result","subtype":"success","is_error":false,"result":"ok","total_cost_usd":0.6}'""",
+            ("OutputFormat", "claude-json"), ("Concurrency", "4"), ("Limits__Account", BudgetedOne), ("Limits__DailyBudgetUsd", "1.2"));
 
     /// <summary>A shell agent that takes <paramref name="seconds"/> and succeeds.</summary>
-    static Dictionary<string, string> Shell(string name, int seconds = 1) => new()
-    {
-        [$"Supervisor__Agents__{name}__Command"] = "/bin/sh",
-        [$"Supervisor__Agents__{name}__Args__0"] = "-c",
-        [$"Supervisor__Agents__{name}__Args__1"] = $"sleep {seconds}; echo \"done: $0\"",
-        [$"Supervisor__Agents__{name}__Args__2"] = "{prompt}",
-        [$"Supervisor__Agents__{name}__Concurrency"] = "4",
-    };
+    static Dictionary<string, string> Shell(string name, int seconds = 1) =>
+        ShellAgents.Profile(name, $"sleep {seconds}; echo \"done: $0\"", ("Concurrency", "4"));
 }
