@@ -74,8 +74,11 @@ sealed class ServiceContainers : IAsyncDisposable
         await RemoveLeftoversAsync();
         var labels = new Dictionary<string, string> { [Label] = purpose, [OwnerLabel] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
         var managementPort = SupervisorStack.FreePort();
+        // Agents in the tests run on this machine and reach its loopback: the builders' well-known passwords would be
+        // credentials any agent could guess, so each run has its own.
         var postgres = new PostgreSqlBuilder(PostgresImage)
             .WithLabel(labels)
+            .WithPassword(RandomSecret())
             .WithPortBinding(SupervisorStack.FreePort(), PostgresPort)
             // every test's stack holds connections of its own: the default 100 is too few for them all at once
             .WithCommand("-c", "max_connections=300")
@@ -85,6 +88,7 @@ sealed class ServiceContainers : IAsyncDisposable
             .Build();
         var rabbitMq = new RabbitMqBuilder(RabbitMqImage)
             .WithLabel(labels)
+            .WithPassword(RandomSecret())
             .WithPortBinding(SupervisorStack.FreePort(), AmqpPort)
             .WithPortBinding(managementPort, ManagementPort)
             .WithCreateParameterModifier(Configure)
@@ -107,10 +111,12 @@ sealed class ServiceContainers : IAsyncDisposable
     {
         if (parameters.HostConfig?.PortBindings is not { } bindings)
             return;
-        // only this machine: the credentials are the well-known test ones
+        // only this machine
         foreach (var binding in bindings.Values.SelectMany(b => b))
             binding.HostIP = "127.0.0.1";
     }
+
+    static string RandomSecret() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(32, lowercase: true);
 
     /// <summary><c>docker stop</c>, then <c>docker start</c>: a clean shutdown and a restart at the same address.</summary>
     public static async Task RestartAsync(IContainer container)
