@@ -81,7 +81,8 @@ public static class WorkerExtensions
         builder.Services.AddOptions<MassTransitHostOptions>()
             .PostConfigure<IOptions<WorkerOptions>>((o, worker) => o.StopTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton(sp => new WorkspaceManager(
-            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>()));
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>(),
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots));
 
         builder.Services.AddSupervisorBus(
             x =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
+using Supervisor.Paths;
 using Supervisor.Rules.Limits;
 using Supervisor.Settings;
 
@@ -213,33 +214,30 @@ public sealed partial class SubmitTaskValidator(
         }
 
         // Whether it is allowed comes first: a path outside the roots is refused the same whether it exists or not, so
-        // the API tells nobody what lies outside them.
-        if (_options.AllowedRepositoryRoots.Count > 0 && !UnderAllowedRoot(repository.Path))
+        // the API tells nobody what lies outside them. What follows looks at the real path that was checked, not at the
+        // links the submitter named (the worker checks again before it makes the worktree).
+        if (RealPaths.UnderAllowedRoot(repository.Path, _options.AllowedRepositoryRoots) is not { } path)
         {
             add("repository.path", $"'{repository.Path}' is not under an allowed repository root ({string.Join(", ", _options.AllowedRepositoryRoots)}).");
             return;
         }
 
-        if (!Directory.Exists(repository.Path))
+        if (!Directory.Exists(path))
         {
             add("repository.path", $"'{repository.Path}' does not exist.");
             return;
         }
 
-        if (!await git.IsRepositoryAsync(repository.Path, cancellationToken))
+        if (!await git.IsRepositoryAsync(path, cancellationToken))
         {
             add("repository.path", $"'{repository.Path}' is not a git repository.");
             return;
         }
 
         var baseRef = repository.BaseRef ?? "HEAD";
-        if (baseRef.StartsWith('-') || !await git.RefExistsAsync(repository.Path, baseRef, cancellationToken))
+        if (baseRef.StartsWith('-') || !await git.RefExistsAsync(path, baseRef, cancellationToken))
             add("repository.baseRef", $"'{baseRef}' does not name a commit in '{repository.Path}'.");
     }
-
-    bool UnderAllowedRoot(string path) =>
-        RealPaths.Resolve(path) is { } real
-        && _options.AllowedRepositoryRoots.Select(root => RealPaths.Resolve(Path.GetFullPath(root))).OfType<string>().Any(root => RealPaths.IsUnder(real, root));
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LabelKey();

@@ -57,6 +57,12 @@ public sealed class WorkerOptions : IValidatedOptions
     /// </summary>
     public string? MetricsUrl { get; set; }
 
+    /// <summary>
+    /// Directories a task's repository must lie in (its real path, every link followed), checked again here before the
+    /// worktree is made; a job outside them fails as Invalid. Empty: any directory.
+    /// </summary>
+    public List<string> AllowedRepositoryRoots { get; set; } = [];
+
     /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
     public List<string> Agents { get; set; } = [];
 
@@ -80,6 +86,8 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:EngineCallTimeout: must be between 1s and 10m (it is {EngineCallTimeout}).");
         if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
+        foreach (var root in AllowedRepositoryRoots.Where(r => !Path.IsPathFullyQualified(r)))
+            errors.Add($"{Section}:AllowedRepositoryRoots: '{root}' must be an absolute path.");
         if (string.IsNullOrWhiteSpace(Id))
             errors.Add($"{Section}:Id: must not be empty.");
         return errors;

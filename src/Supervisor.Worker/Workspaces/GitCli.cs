@@ -15,6 +15,9 @@ sealed record GitResult(int ExitCode, string Output, string Error)
 /// <summary>
 /// Runs git as a plain program: argument lists, no prompts, English messages, and a retry when another process
 /// holds one of the repository's lock files (workers in other processes add and remove worktrees of the same repository).
+/// Every command runs without hooks and without fsmonitor: an agent of an earlier attempt may have planted either in the
+/// repository, and git would run them here, as the worker. Commands on an attempt's workspace go through
+/// <see cref="WorkspaceGit"/>, which shuts out the rest of what the agent could plant.
 /// </summary>
 static class GitCli
 {
@@ -22,12 +25,23 @@ static class GitCli
     static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
     static readonly IReadOnlyDictionary<string, string?> Environment = BuildEnvironment();
 
-    public static async Task<GitResult> RunAsync(string directory, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    /// <summary>Configuration every command gets: the command line outranks every config file.</summary>
+    static readonly string[] Guards = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+
+    /// <summary>Runs git on the repository at <paramref name="directory"/> (found from there, as git finds it).</summary>
+    public static Task<GitResult> RunAsync(string directory, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync(directory, ["-C", directory, .. Guards, .. arguments], Environment, cancellationToken);
+
+    /// <summary>
+    /// Runs git with exactly <paramref name="arguments"/> (no <c>-C</c>, no guards added) in <paramref name="directory"/>, with
+    /// the worker's environment changed by <paramref name="environment"/>: for <see cref="WorkspaceGit"/>.
+    /// </summary>
+    public static async Task<GitResult> RunAsync(
+        string directory, string[] arguments, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
-        string[] argumentList = ["-C", directory, .. arguments];
         for (var attempt = 1; ; attempt++)
         {
-            var result = await RunOnceAsync(directory, argumentList, cancellationToken);
+            var result = await RunOnceAsync(directory, arguments, environment, cancellationToken);
             if (result.Succeeded || attempt == LockAttempts || !IsLockContention(result.Error))
             {
                 return result;
@@ -37,7 +51,8 @@ static class GitCli
         }
     }
 
-    static async Task<GitResult> RunOnceAsync(string directory, string[] arguments, CancellationToken cancellationToken)
+    static async Task<GitResult> RunOnceAsync(
+        string directory, string[] arguments, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
         var output = new StringBuilder();
         var error = new StringBuilder();
@@ -50,7 +65,7 @@ static class GitCli
             var result = await Cli.Wrap("git")
                 .WithArguments(arguments)
                 .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
-                .WithEnvironmentVariables(Environment)
+                .WithEnvironmentVariables(environment)
                 .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error))
                 .WithValidation(CommandResultValidation.None)
@@ -74,6 +89,8 @@ static class GitCli
         || error.Contains("unable to lock", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What changes in the worker's environment for git: CliWrap passes everything else on as it is.</summary>
+    public static IReadOnlyDictionary<string, string?> BaseEnvironment => Environment;
+
     static Dictionary<string, string?> BuildEnvironment()
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -89,6 +106,21 @@ static class GitCli
             ["GIT_NAMESPACE"] = null,
             ["GIT_PREFIX"] = null,
             ["GIT_TERMINAL_PROMPT"] = "0",
+
+            // Configuration and programs handed down through the environment would outrank or bypass the guards
+            // above (GIT_CONFIG_PARAMETERS is what `-c` itself becomes in git's children).
+            ["GIT_CONFIG_PARAMETERS"] = null,
+            ["GIT_CONFIG_COUNT"] = null,
+            ["GIT_CONFIG"] = null,
+            ["GIT_EXEC_PATH"] = null,
+            ["GIT_EXTERNAL_DIFF"] = null,
+            ["GIT_DIFF_OPTS"] = null,
+            ["GIT_PAGER"] = null,
+            ["GIT_EDITOR"] = null,
+            ["GIT_SSH"] = null,
+            ["GIT_SSH_COMMAND"] = null,
+            ["GIT_ASKPASS"] = null,
+            ["GIT_TEMPLATE_DIR"] = null,
 
             // Lock contention is recognised by git's English messages.
             ["LC_ALL"] = "C",

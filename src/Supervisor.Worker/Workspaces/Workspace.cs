@@ -2,9 +2,11 @@ namespace Supervisor.Worker.Workspaces;
 
 /// <summary>
 /// Where one attempt runs. Without a repository it is a fresh empty directory and the other members are null;
-/// with one it is a git worktree of <see cref="RepositoryPath"/> on <see cref="Branch"/>, created at <see cref="BaseCommit"/>.
+/// with one it is a git worktree of <see cref="RepositoryPath"/> on <see cref="Branch"/>, created at <see cref="BaseCommit"/>,
+/// whose git directory (in the repository's <c>.git/worktrees</c>) is <see cref="GitDirectory"/>, recorded before the
+/// agent had the workspace: the worker's git uses it, never the <c>.git</c> the workspace holds by then.
 /// </summary>
-public sealed record Workspace(string Path, string? RepositoryPath, string? Branch, string? BaseCommit);
+public sealed record Workspace(string Path, string? RepositoryPath, string? Branch, string? BaseCommit, string? GitDirectory = null);
 
 /// <summary>The attempt's result on its branch: the commit and <c>git diff --stat</c> from the base commit.</summary>
 public sealed record WorkspaceCommit(string Commit, string DiffStat);

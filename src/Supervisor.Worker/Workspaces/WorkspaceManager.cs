@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
+using Supervisor.Paths;
 
 namespace Supervisor.Worker.Workspaces;
 
@@ -21,12 +22,15 @@ public sealed partial class WorkspaceManager
 
     readonly string _root;
     readonly ILogger<WorkspaceManager> _logger;
+    readonly IReadOnlyCollection<string> _allowedRepositoryRoots;
 
-    public WorkspaceManager(string root, ILogger<WorkspaceManager> logger)
+    /// <summary>Workspaces go under <paramref name="root"/>; a task's repository must lie under one of <paramref name="allowedRepositoryRoots"/> (real paths compared; none: anywhere).</summary>
+    public WorkspaceManager(string root, ILogger<WorkspaceManager> logger, IReadOnlyCollection<string>? allowedRepositoryRoots = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         _root = Path.GetFullPath(root);
         _logger = logger;
+        _allowedRepositoryRoots = allowedRepositoryRoots ?? [];
         Directory.CreateDirectory(_root);
     }
 
@@ -43,7 +47,7 @@ public sealed partial class WorkspaceManager
             return new Workspace(path, null, null, null);
         }
 
-        var repository = Path.GetFullPath(repositoryPath);
+        var repository = AllowedRepository(repositoryPath);
         var (lockKey, problem) = await RepositoryKeyAsync(repository, ct);
         if (lockKey is null)
         {
@@ -78,8 +82,28 @@ public sealed partial class WorkspaceManager
             }
         }
 
+        // Asked now, before the agent has the workspace: afterwards its .git file says whatever the agent wrote.
+        var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
         LogCreated(path, repository, branch);
-        return new Workspace(path, repository, branch, baseCommit);
+        return new Workspace(path, repository, branch, baseCommit, gitDirectory.Output.Trim());
+    }
+
+    /// <summary>
+    /// The real path of the task's repository, refused (as the task's own fault) when it is not absolute or, every link
+    /// followed, lies outside the allowed roots: the job may not come from a service that checked it, and links may have
+    /// changed since. Git then works on the real path, so a link swapped later does not move the worktree.
+    /// </summary>
+    string AllowedRepository(string repositoryPath)
+    {
+        if (!Path.IsPathFullyQualified(repositoryPath))
+        {
+            throw new WorkspaceException($"repository.path '{repositoryPath}' is not an absolute path");
+        }
+
+        return RealPaths.UnderAllowedRoot(repositoryPath, _allowedRepositoryRoots)
+            ?? throw new WorkspaceException(
+                $"repository.path '{repositoryPath}' is not under an allowed repository root of this worker "
+                + $"(Supervisor:Worker:AllowedRepositoryRoots: {string.Join(", ", _allowedRepositoryRoots)})");
     }
 
     public async Task<WorkspaceCommit?> CommitAsync(Workspace workspace, string message, CancellationToken ct)
@@ -92,28 +116,38 @@ public sealed partial class WorkspaceManager
             return null;
         }
 
-        await GitAsync(workspace.Path, ["add", "-A"], ct);
-        var status = await GitAsync(workspace.Path, ["status", "--porcelain"], ct);
-        if (status.Output.Trim().Length > 0)
+        // Everything below reads the workspace the agent had: WorkspaceGit keeps what it planted from deciding what git runs.
+        var git = await WorkspaceGit.OpenAsync(
+            workspace.GitDirectory ?? throw new InvalidOperationException($"workspace {workspace.Path} has no recorded git directory"),
+            workspace.Path, ct);
+        Check(await git.AddAllAsync(ct), workspace.Path, "add");
+
+        // Index against HEAD, not `git status`: status looks inside repositories nested in the workspace by running git
+        // there, with their configuration. Exit 1 means staged changes.
+        var staged = await git.RunAsync(["diff", "--cached", "--quiet", "--no-ext-diff", "--no-textconv"], ct);
+        if (staged.ExitCode == 1)
         {
-            // Identity and signing come from here, not from whoever configured the machine; hooks are the
-            // repository's business, not the attempt's (and an agent may have planted some); and a background
-            // `gc --auto` would be maintenance started in the middle of someone else's repository.
-            await GitAsync(
-                workspace.Path,
-                ["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "-c", "commit.gpgsign=false",
-                    "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "commit", "--quiet", "--no-verify", "-m", message],
-                ct);
+            // Identity comes from here, not from whoever configured the machine; WorkspaceGit has hooks, signing and
+            // background maintenance (gc --auto in the middle of someone else's repository) off.
+            Check(
+                await git.RunAsync(["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "commit", "--quiet", "--no-verify", "-m", message], ct),
+                workspace.Path, "commit");
+        }
+        else
+        {
+            Check(staged, workspace.Path, "diff --cached");
         }
 
         // The agent may have committed by itself; its commits count as changes as much as ours.
-        var head = (await GitAsync(workspace.Path, ["rev-parse", "HEAD"], ct)).Output.Trim();
+        var head = Check(await git.RunAsync(["rev-parse", "--verify", "HEAD"], ct), workspace.Path, "rev-parse").Output.Trim();
         if (head == workspace.BaseCommit)
         {
             return null;
         }
 
-        var diffStat = await GitAsync(workspace.Path, ["diff", "--stat", workspace.BaseCommit, head], ct);
+        var diffStat = Check(
+            await git.RunAsync(["diff", "--stat", "--no-ext-diff", "--no-textconv", workspace.BaseCommit, head, "--"], ct),
+            workspace.Path, "diff --stat");
         LogCommitted(workspace.Branch, head);
         return new WorkspaceCommit(head, diffStat.Output.TrimEnd());
     }
@@ -128,14 +162,14 @@ public sealed partial class WorkspaceManager
                 var (lockKey, _) = await RepositoryKeyAsync(repository, CancellationToken.None);
                 using (await LockAsync(lockKey ?? repository, CancellationToken.None))
                 {
-                    var removed = await GitCli.RunAsync(repository, ["worktree", "remove", "--force", "--force", workspace.Path], CancellationToken.None);
-                    if (!removed.Succeeded && Directory.Exists(workspace.Path))
+                    // Not `git worktree remove`: it reads the workspace's .git (the agent's by now) to validate it. The
+                    // directory goes first; prune then drops the worktree's entry, whose directory is gone.
+                    DirectoryRemover.Remove(workspace.Path);
+                    var pruned = await GitCli.RunAsync(repository, ["worktree", "prune"], CancellationToken.None);
+                    if (!pruned.Succeeded)
                     {
-                        LogRemoveFallback(workspace.Path, removed.Reason);
-                        DirectoryRemover.Remove(workspace.Path);
+                        LogPruneFailed(repository, pruned.Reason);
                     }
-
-                    await GitCli.RunAsync(repository, ["worktree", "prune"], CancellationToken.None);
                 }
             }
             else
@@ -198,39 +232,17 @@ public sealed partial class WorkspaceManager
         }
 
         LogRemovingStale(holder, branch);
-        var removed = await GitCli.RunAsync(repository, ["worktree", "remove", "--force", "--force", holder], ct);
-        if (!removed.Succeeded)
-        {
-            DirectoryRemover.Remove(holder);
-            await GitCli.RunAsync(repository, ["worktree", "prune"], ct);
-        }
-
+        // As in RemoveAsync: the stale workspace was an agent's, so git does not read it.
+        DirectoryRemover.Remove(holder);
+        await GitCli.RunAsync(repository, ["worktree", "prune"], ct);
         return true;
     }
 
-    static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken ct)
-    {
-        var result = await GitCli.RunAsync(directory, arguments, ct);
-        return result.Succeeded ? result : throw new InvalidOperationException($"git {Subcommand(arguments)} in {directory} failed: {result.Reason}");
-    }
+    static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken ct) =>
+        Check(await GitCli.RunAsync(directory, arguments, ct), directory, arguments[0]);
 
-    /// <summary>The subcommand's name, skipping global options such as <c>-c name=value</c>, so messages stay short.</summary>
-    static string Subcommand(string[] arguments)
-    {
-        for (var i = 0; i < arguments.Length; i++)
-        {
-            if (arguments[i] == "-c")
-            {
-                i++;
-            }
-            else if (!arguments[i].StartsWith('-'))
-            {
-                return arguments[i];
-            }
-        }
-
-        return string.Join(' ', arguments);
-    }
+    static GitResult Check(GitResult result, string directory, string subcommand) =>
+        result.Succeeded ? result : throw new InvalidOperationException($"git {subcommand} in {directory} failed: {result.Reason}");
 
     sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
@@ -246,8 +258,8 @@ public sealed partial class WorkspaceManager
     [LoggerMessage(Level = LogLevel.Debug, Message = "Workspace {Path} removed")]
     private partial void LogRemoved(string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "git worktree remove {Path} failed ({Reason}); deleting the directory instead")]
-    private partial void LogRemoveFallback(string path, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "git worktree prune in {Repository} failed ({Reason}); its entry for a removed workspace stays until the next prune")]
+    private partial void LogPruneFailed(string repository, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removing stale worktree {Path} that still holds branch {Branch}")]
     private partial void LogRemovingStale(string path, string branch);

@@ -8,10 +8,14 @@ namespace Supervisor.Tests.Workspaces;
 public sealed class WorkspaceManagerSpecs : IDisposable
 {
     readonly TestRepository _repository = new();
+    readonly TestOutputLogger<WorkspaceManager> _logger;
     readonly WorkspaceManager _manager;
 
-    public WorkspaceManagerSpecs(ITestOutputHelper output) =>
-        _manager = new WorkspaceManager(_repository.WorkspaceRoot, new TestOutputLogger<WorkspaceManager>(output));
+    public WorkspaceManagerSpecs(ITestOutputHelper output)
+    {
+        _logger = new TestOutputLogger<WorkspaceManager>(output);
+        _manager = new WorkspaceManager(_repository.WorkspaceRoot, _logger);
+    }
 
     public void Dispose() => _repository.Dispose();
 
@@ -142,6 +146,31 @@ public sealed class WorkspaceManagerSpecs : IDisposable
 
         Assert.Equal($"repository.path '{missing}' is not a git repository", noDirectory.Message);
         Assert.Equal($"repository.path '{plain}' is not a git repository", notARepository.Message);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task A_repository_outside_the_workers_allowed_roots_is_refused_before_git_looks_at_it()
+    {
+        var allowed = Directory.CreateDirectory(Path.Combine(_repository.Root, "allowed")).FullName;
+        var manager = new WorkspaceManager(_repository.WorkspaceRoot, _logger, [allowed]);
+        // A link inside the allowed root that leads to the (real, existing) repository outside it.
+        var escape = Path.Combine(allowed, "escape");
+        File.CreateSymbolicLink(escape, _repository.Path);
+        var linked = Path.Combine(_repository.Root, "linked-root");
+        File.CreateSymbolicLink(linked, _repository.Root);
+
+        var outside = await Assert.ThrowsAsync<WorkspaceException>(() => manager.CreateAsync(Guid.NewGuid(), 1, escape, null, CancellationToken.None));
+        var relative = await Assert.ThrowsAsync<WorkspaceException>(() => manager.CreateAsync(Guid.NewGuid(), 1, "repo", null, CancellationToken.None));
+        var inside = await new WorkspaceManager(_repository.WorkspaceRoot, _logger, [linked])
+            .CreateAsync(Guid.NewGuid(), 1, escape, null, CancellationToken.None);
+
+        Assert.Equal($"repository.path '{escape}' is not under an allowed repository root of this worker (Supervisor:Worker:AllowedRepositoryRoots: {allowed})", outside.Message);
+        Assert.Equal("repository.path 'repo' is not an absolute path", relative.Message);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_repository.WorkspaceRoot), p => p != inside.Path);
+        // Allowed through the linked root: git works on the real path the check resolved.
+        Assert.Equal(_repository.Path, inside.RepositoryPath);
+        await _manager.RemoveAsync(inside);
     }
 
     [Theory]

@@ -1,6 +1,6 @@
-using Supervisor.Service.Api;
+using Supervisor.Paths;
 
-namespace Supervisor.Tests.Api;
+namespace Supervisor.Tests.Paths;
 
 /// <summary>Real paths on the real file system: symbolic links made in a temporary directory and followed as the kernel does.</summary>
 public sealed class RealPathsSpecs : IDisposable
@@ -61,6 +61,41 @@ public sealed class RealPathsSpecs : IDisposable
         Link("alias", real);
 
         Assert.Equal(real + "/missing/repo", RealPaths.Resolve(Path.Combine(_root, "alias/missing/repo")));
+    }
+
+    [Fact]
+    public void A_link_inside_an_allowed_root_that_points_outside_it_is_not_allowed()
+    {
+        var root = Dir("roots/allowed");
+        var outside = Dir("outside/repo");
+        Link("roots/allowed/escape", outside);
+
+        Assert.Null(RealPaths.UnderAllowedRoot(Path.Combine(root, "escape"), [root]));
+        Assert.Null(RealPaths.UnderAllowedRoot(Path.Combine(root, "escape", "missing"), [root]));
+        Assert.Null(RealPaths.UnderAllowedRoot(Path.Combine(root, "..", "..", "outside", "repo"), [root]));
+        Assert.Equal(outside, RealPaths.UnderAllowedRoot(Path.Combine(root, "escape"), []));
+    }
+
+    [Fact]
+    public void A_root_named_through_a_link_allows_what_lies_under_its_target_as_a_real_path()
+    {
+        var real = Dir("real-root");
+        var repository = Dir("real-root/app");
+        var alias = Link("alias-root", real);
+        Link("real-root/app-link", repository);
+
+        Assert.Equal(repository, RealPaths.UnderAllowedRoot(Path.Combine(alias, "app"), [alias]));
+        Assert.Equal(repository, RealPaths.UnderAllowedRoot(Path.Combine(real, "app-link"), [alias]));
+        Assert.Equal(repository + "/not-yet", RealPaths.UnderAllowedRoot(Path.Combine(alias, "app", "not-yet"), [Path.Combine(_root, "nowhere"), alias]));
+    }
+
+    [Fact]
+    public void A_path_whose_links_loop_is_not_allowed_under_any_root()
+    {
+        Link("ping", Path.Combine(_root, "pong"));
+        Link("pong", Path.Combine(_root, "ping"));
+
+        Assert.Null(RealPaths.UnderAllowedRoot(Path.Combine(_root, "ping", "repo"), [_root]));
     }
 
     [Theory]

@@ -1,9 +1,11 @@
-namespace Supervisor.Service.Api;
+namespace Supervisor.Paths;
 
 /// <summary>
 /// A path as the kernel would walk it: every symbolic link along it followed, however many hops, and each <c>..</c> taken
 /// from where the links led (not struck out of the text first). What does not exist is kept as written. Used to tell
-/// whether a repository lies under an allowed root: a link must not lead out of one.
+/// whether a repository lies under an allowed root: a link must not lead out of one. The service checks a submission
+/// with it and the worker checks again before it makes a worktree (the filesystem may have changed in between, and a
+/// job may come from elsewhere than the service).
 /// </summary>
 public static class RealPaths
 {
@@ -57,6 +59,21 @@ public static class RealPaths
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// The real path of the absolute <paramref name="path"/> when it lies under one of <paramref name="roots"/> (absolute
+    /// paths, resolved here too); null when it does not, or its links loop. No roots means any path: then the real path,
+    /// or the path as given when its links loop (whatever uses it will find nothing there).
+    /// </summary>
+    public static string? UnderAllowedRoot(string path, IReadOnlyCollection<string> roots)
+    {
+        var real = Resolve(path);
+        if (roots.Count == 0)
+            return real ?? path;
+        return real is not null && roots.Select(root => Resolve(Path.GetFullPath(root))).OfType<string>().Any(root => IsUnder(real, root))
+            ? real
+            : null;
     }
 
     /// <summary>Whether <paramref name="path"/> is <paramref name="root"/> or inside it (both real paths).</summary>

@@ -1,0 +1,114 @@
+namespace Supervisor.Worker.Workspaces;
+
+/// <summary>
+/// Git on an attempt's workspace after its agent had it: everything in the workspace is the agent's, so nothing git
+/// would read from there decides what git runs. The repository metadata is the worktree's git directory recorded when the
+/// worktree was made (<c>--git-dir</c>, <c>--work-tree</c>: a <c>.git</c> file or directory the agent rewrote is never
+/// read); system and global configuration are off (the agent may share the worker's HOME until it runs as a user of
+/// its own); and on the command line, which outranks the repository's configuration: no hooks, no fsmonitor, no
+/// untracked cache, no submodule recursion, no background maintenance, and every filter driver the repository defines
+/// turned into no filter (a planted <c>.gitattributes</c> can only name filters the configuration defines).
+/// </summary>
+sealed class WorkspaceGit
+{
+    static readonly IReadOnlyDictionary<string, string?> ConfigFilesOff = new Dictionary<string, string?>(GitCli.BaseEnvironment, StringComparer.Ordinal)
+    {
+        ["GIT_CONFIG_NOSYSTEM"] = "1",
+        ["GIT_CONFIG_GLOBAL"] = "/dev/null",
+    };
+
+    readonly IReadOnlyDictionary<string, string?> _environment;
+
+    WorkspaceGit(string gitDirectory, string workTree, IReadOnlyDictionary<string, string?> environment)
+    {
+        GitDirectory = gitDirectory;
+        WorkTree = workTree;
+        _environment = environment;
+    }
+
+    public string GitDirectory { get; }
+
+    public string WorkTree { get; }
+
+    /// <summary>
+    /// Git for the workspace at <paramref name="workTree"/> whose git directory is <paramref name="gitDirectory"/>. Every
+    /// command turns off the filters the configuration defines (read now): not only <c>add</c> hashes files, <c>commit</c>
+    /// does too when it refreshes the index.
+    /// </summary>
+    public static async Task<WorkspaceGit> OpenAsync(string gitDirectory, string workTree, CancellationToken ct)
+    {
+        var git = new WorkspaceGit(gitDirectory, workTree, ConfigFilesOff);
+        var overrides = await git.FilterOverridesAsync(ct);
+        var environment = new Dictionary<string, string?>(ConfigFilesOff, StringComparer.Ordinal)
+        {
+            // GIT_CONFIG_COUNT rather than -c: a filter's name may hold any character, '=' included, which -c would split on.
+            ["GIT_CONFIG_COUNT"] = overrides.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < overrides.Count; i++)
+        {
+            environment[$"GIT_CONFIG_KEY_{i}"] = overrides[i].Key;
+            environment[$"GIT_CONFIG_VALUE_{i}"] = overrides[i].Value;
+        }
+
+        return new WorkspaceGit(gitDirectory, workTree, environment);
+    }
+
+    /// <summary>
+    /// The guards before each subcommand. <c>safe.directory</c> names exactly this workspace: once agents run as users of
+    /// their own, the workspace is not the worker's and git would refuse it as of "dubious ownership" (with an explicit
+    /// <c>--git-dir</c> git 2.39 does not check, but a command that finds its repository would; command-line
+    /// configuration counts as protected, so the setting is honoured from here).
+    /// </summary>
+    string[] Guards() =>
+    [
+        "--git-dir=" + GitDirectory, "--work-tree=" + WorkTree,
+        "-c", "safe.directory=" + WorkTree,
+        "-c", "core.hooksPath=/dev/null",
+        "-c", "core.fsmonitor=false",
+        "-c", "core.untrackedCache=false",
+        "-c", "submodule.recurse=false",
+        "-c", "gc.auto=0",
+        "-c", "maintenance.auto=false",
+        "-c", "commit.gpgsign=false",
+    ];
+
+    public Task<GitResult> RunAsync(IEnumerable<string> arguments, CancellationToken ct) =>
+        GitCli.RunAsync(Directory.Exists(WorkTree) ? WorkTree : GitDirectory, [.. Guards(), .. arguments], _environment, ct);
+
+    /// <summary>
+    /// <c>git add -A</c> of whatever the agent left, byte for byte (no filter driver runs: none could be trusted with
+    /// content the agent chose), and repositories the agent nested in the workspace are recorded by their HEAD without
+    /// git running <c>git status</c> inside them (that child would read their configuration, fsmonitor and filters
+    /// included); <c>diff.ignoreSubmodules=all</c> only stops that look inside, the new HEAD is still staged.
+    /// </summary>
+    public Task<GitResult> AddAllAsync(CancellationToken ct) => RunAsync(["-c", "diff.ignoreSubmodules=all", "add", "-A"], ct);
+
+    /// <summary>
+    /// For every filter the configuration git reads here defines: empty clean, smudge and process commands (git then
+    /// runs none and keeps the content) and <c>required=false</c> (an empty required filter would fail the add).
+    /// </summary>
+    async Task<IReadOnlyList<KeyValuePair<string, string>>> FilterOverridesAsync(CancellationToken ct)
+    {
+        var listed = await RunAsync(["config", "--null", "--name-only", "--get-regexp", @"^filter\."], ct);
+        var overrides = new List<KeyValuePair<string, string>>();
+        // Exit 1 means no such key; anything else is a failure the add itself will report.
+        if (!listed.Succeeded)
+        {
+            return overrides;
+        }
+
+        var names = listed.Output.Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Where(key => key.LastIndexOf('.') > "filter.".Length)
+            .Select(key => key["filter.".Length..key.LastIndexOf('.')])
+            .Distinct(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            overrides.Add(new($"filter.{name}.clean", ""));
+            overrides.Add(new($"filter.{name}.smudge", ""));
+            overrides.Add(new($"filter.{name}.process", ""));
+            overrides.Add(new($"filter.{name}.required", "false"));
+        }
+
+        return overrides;
+    }
+}
