@@ -1,0 +1,48 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Supervisor.Cli.Commands;
+
+namespace Supervisor.Cli.Api;
+
+/// <summary>
+/// Which server certificates the CLI accepts for an https:// API: the system's trusted authorities by default; with
+/// <c>--ca-cert</c> (<c>SUPERVISOR_CA_CERT</c>) only chains to the certificates in that PEM file — a private authority, or
+/// the service's self-signed certificate itself. The host name is checked either way.
+/// </summary>
+static class ApiTrust
+{
+    public static HttpMessageHandler Handler(string? caCertificateFile)
+    {
+        var handler = new SocketsHttpHandler();
+        if (caCertificateFile is null)
+            return handler;
+
+        X509Certificate2Collection authorities;
+        try
+        {
+            authorities = [];
+            authorities.ImportFromPemFile(caCertificateFile);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--ca-cert '{caCertificateFile}': not a readable PEM certificate file ({e.Message.TrimEnd('.')}).");
+        }
+
+        if (authorities.Count == 0)
+            throw new UsageException($"--ca-cert '{caCertificateFile}': holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
+
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            // The name must match whatever the chain; only the chain's anchor is ours to choose.
+            if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+                return false;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(new X509Certificate2(certificate));
+        };
+        return handler;
+    }
+}
