@@ -21,6 +21,8 @@ static class TestTokens
         ["dana"] = "admin",
         ["dave"] = "admin",
         ["erin"] = "admin",
+        ["frank"] = "admin",
+        ["test"] = "admin",
         ["viewer"] = "viewer",
         ["submitter"] = "submitter",
         ["approver"] = "approver",
