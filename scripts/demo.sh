@@ -32,6 +32,11 @@ say "building (Release)"
 dotnet build Supervisor.sln -c Release -v quiet -nologo >"$DEMO/build.log" 2>&1 || { tail -30 "$DEMO/build.log"; die "build failed"; }
 BIN() { echo "$REPO/src/$1/bin/Release/net10.0/$2"; }
 supervisor() { dotnet "$(BIN Supervisor.Cli supervisor.dll)" "$@"; }
+# Every API call needs a token (loopback too): one admin token for this demo, its hash for the service, itself for the CLI.
+TOKEN_JSON=$(supervisor tokens new demo --role admin --json)
+json_field() { printf '%s' "$TOKEN_JSON" | grep -o "\"$1\": *\"[^\"]*\"" | head -1 | cut -d'"' -f4; }
+export Supervisor__Api__Tokens__demo__Hash="$(json_field hash)" Supervisor__Api__Tokens__demo__Role=admin
+export SUPERVISOR_TOKEN="$(json_field token)"
 state_of() { supervisor show "$1" --json 2>/dev/null | grep -o '"state": *"[A-Za-z]*"' | head -1 | grep -o '[A-Za-z]*"$' | tr -d '"'; }
 wait_for() {
     for _ in $(seq 1 120); do
@@ -136,7 +141,7 @@ curl -fsS -XPOST "$STUB/_stub/scripts" -H 'content-type: application/json' \
     -d "{\"match\":\"$CASE\",\"api\":\"anthropic\",\"file\":\"WINDOW.md\",\"content\":\"Written after the window.\\n\"}" >/dev/null
 first=$(supervisor submit --repo "$REPO_DIR" --agent claude "Write WINDOW.md. ($CASE)")
 for _ in $(seq 1 60); do
-    curl -fsS "$SUPERVISOR_API/api/agents" | grep -q '"state":"cooling"\|"state":"blocked"' && break
+    curl -fsS -H "Authorization: Bearer $SUPERVISOR_TOKEN" "$SUPERVISOR_API/api/agents" | grep -q '"state":"cooling"\|"state":"blocked"' && break
     sleep 0.5
 done
 say "claude met it and said when it resets; the service blocked its account for the whole fleet. Three more tasks:"

@@ -30,6 +30,7 @@ static class SupervisorCli
         {
             GlobalOptions.Api,
             GlobalOptions.Token,
+            GlobalOptions.CaCert,
             GlobalOptions.Json,
             SubmitCommand.Create(),
             ListCommand.Create(),
@@ -46,6 +47,7 @@ static class SupervisorCli
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(AccountsCommand.Create());
         root.Subcommands.Add(DeadLettersCommand.Create());
+        root.Subcommands.Add(TokensCommand.Create());
 
         // Bare "supervisor": show what there is to do, as a usage error.
         root.SetAction(parse =>

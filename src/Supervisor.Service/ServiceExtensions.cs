@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Supervisor.Hosting;
@@ -23,12 +24,29 @@ public static class ServiceExtensions
     {
         builder.AddSupervisorDefaults("supervisor-service");
 
+        // Watched, unlike the other sources: a token added to this file works without a restart.
+        if (builder.Configuration[ApiOptions.Section + ":TokensFile"] is { Length: > 0 } tokensFile && Path.IsPathFullyQualified(tokensFile))
+            builder.Configuration.AddJsonFile(tokensFile, optional: true, reloadOnChange: true);
         builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
         builder.Services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBytes + 1);
+            .Configure<IOptions<ApiOptions>>((kestrel, api) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBytes + 1;
+                if (api.Value.Certificate.Path is { Length: > 0 })
+                {
+                    var certificate = ApiCertificate.Load(api.Value.Certificate);
+                    kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+                }
+            });
+        builder.Services.AddSingleton<ApiTokens>();
+        builder.Services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        builder.Services.AddAuthorization(o => o.AddRolePolicies());
+        builder.Services.AddApiRateLimits();
 
         // Before the scheduler and the bus, so that the schema exists before the first message is consumed.
         builder.Services.AddPostgresStorage(builder.Configuration);
+        builder.Services.AddPostgresLogFollowerReads(builder.Configuration, sp => sp.GetRequiredService<IOptions<ApiOptions>>().Value.LogFollowerConnections);
 
         builder.Services.AddSupervisorScheduler(q => q.UsePostgresJobStore(builder.Configuration));
         builder.Services.AddSupervisorBus(x =>
@@ -74,17 +92,28 @@ public static class ServiceExtensions
             app.Urls.Add(url);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<TokenAuthentication>();
-        app.MapTaskEndpoints();
-        app.MapTaskBudgetEndpoint();
-        app.MapTaskCommandEndpoints();
-        app.MapScheduleEndpoints();
-        app.MapAgentEndpoints();
-        app.MapAccountEndpoints();
-        app.MapDeadLetterEndpoints();
-        app.MapMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        // Every endpoint of the API and the metrics needs a token whose role ApiRoles gives it.
+        var api = app.MapGroup("");
+        api.RequireRoles();
+        api.MapTaskEndpoints();
+        api.MapTaskBudgetEndpoint();
+        api.MapTaskCommandEndpoints();
+        api.MapScheduleEndpoints();
+        api.MapAgentEndpoints();
+        api.MapAccountEndpoints();
+        api.MapDeadLetterEndpoints();
+        api.MapMetrics();
+
+        // Open: probes carry no token, and the API's description holds no data.
         app.MapSupervisorHealth();
         app.MapApiDescription();
+
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.AllowAnonymous)
+            ApiStartLog.AnonymousAllowed(app.Logger, ApiOptions.Section, ApiOptions.AnonymousName);
         return app;
     }
 }

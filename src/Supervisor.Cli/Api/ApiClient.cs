@@ -23,10 +23,10 @@ sealed class ApiClient : IDisposable
 
     readonly HttpClient _http;
 
-    public ApiClient(Uri baseUri, string? token)
+    public ApiClient(Uri baseUri, string? token, string? caCertificate = null)
     {
         BaseUri = baseUri;
-        _http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(ApiTrust.Handler(caCertificate)) { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("supervisor-cli", typeof(ApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         if (token is not null)

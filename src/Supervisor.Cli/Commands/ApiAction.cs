@@ -13,7 +13,7 @@ static class ApiAction
         {
             try
             {
-                using var api = new ApiClient(GlobalOptions.ApiFrom(parse), GlobalOptions.TokenFrom(parse));
+                using var api = new ApiClient(GlobalOptions.ApiFrom(parse), GlobalOptions.TokenFrom(parse), GlobalOptions.CaCertFrom(parse));
                 return await body(parse, api, ct);
             }
             catch (UsageException e)

@@ -24,6 +24,14 @@ static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string> CaCert = new("--ca-cert")
+    {
+        Description = "PEM file of the certificate authority (or the self-signed certificate) to trust for an https:// API, "
+            + "instead of the system's (env SUPERVISOR_CA_CERT)",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Print the API's JSON instead of formatted output",
@@ -33,6 +41,11 @@ static class GlobalOptions
     public static string? TokenFrom(ParseResult parse) =>
         parse.GetValue(Token) is { Length: > 0 } token ? token
         : Environment.GetEnvironmentVariable("SUPERVISOR_TOKEN") is { Length: > 0 } fromEnv ? fromEnv
+        : null;
+
+    public static string? CaCertFrom(ParseResult parse) =>
+        parse.GetValue(CaCert) is { Length: > 0 } file ? file
+        : Environment.GetEnvironmentVariable("SUPERVISOR_CA_CERT") is { Length: > 0 } fromEnv ? fromEnv
         : null;
 
     public static Uri ApiFrom(ParseResult parse)

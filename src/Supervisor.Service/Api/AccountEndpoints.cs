@@ -55,7 +55,7 @@ public static partial class AccountEndpoints
         if (agent is null)
             return NotFound(account);
         await store.SetBudgetAsync(account, agent, request!.Daily, request.Monthly, now, cancellationToken);
-        var by = request.By ?? http.HttpContext.User.Identity?.Name ?? "api";
+        var by = Caller.Name(http.HttpContext);
         LogBudgetSet(loggers.CreateLogger(typeof(AccountEndpoints).FullName!), account, Said(request.Daily), Said(request.Monthly), by);
         var detail = await DetailAsync(account, store, catalog, fleet, settings.Value, now, cancellationToken);
         return TypedResults.Ok(detail!);
@@ -106,7 +106,7 @@ public static partial class AccountEndpoints
 /// <summary>
 /// The body of <c>POST /api/accounts/{id}/budget</c>: <c>dailyUsd</c> and <c>monthlyUsd</c>, each a number of dollars
 /// (0 to <see cref="LimitBounds.MaxAccountBudgetUsd"/>) or null to go back to the configured budget; a field left out is
-/// unchanged. <c>by</c> names who sets it, for the log.
+/// unchanged. <c>by</c> is ignored: the log names the token that set it.
 /// </summary>
 public sealed record BudgetRequest(decimal? DailyUsd, decimal? MonthlyUsd, string? By)
 {

@@ -22,12 +22,12 @@ static class RequestBodies
         }
     }
 
-    /// <summary>A verb's <c>{by?, reason?}</c>, checked for length.</summary>
+    /// <summary>A verb's <c>{reason?}</c>, checked for length (a <c>by</c> is accepted and ignored: the caller is the token's name).</summary>
     public static async Task<(TaskCommandRequest? Body, ValidationProblem? Invalid)> ReadCommandAsync(HttpRequest http, CancellationToken cancellationToken)
     {
         var (body, invalid) = await ReadOptionalAsync<TaskCommandRequest>(http, cancellationToken);
-        if (body?.Reason is { Length: > 2000 } || body?.By is { Length: > 200 })
-            invalid = Invalid(body.Reason is { Length: > 2000 } ? "reason" : "by", "is too long (reason: 2000, by: 200 characters at most).");
+        if (body?.Reason is { Length: > 2000 })
+            invalid = Invalid("reason", "is too long (2000 characters at most).");
         return (body, invalid);
     }
 

@@ -108,8 +108,8 @@ public static class ScheduleEndpoints
         var evaluatedUntil = ScheduleSpec.Microseconds(now);
         var record = new ScheduleRecord(
             request.Id ?? Guid.NewGuid(), request.Name, spec!.Cron, spec.Every, spec.TimeZoneId, template!.ToJson(), overlap.ToText(),
-            CatchUpWindow(request), catchUp.ToText(), spec.StartAt, spec.EndAt, paused, paused ? http.HttpContext.User.Identity?.Name : null, null,
-            evaluatedUntil, null, paused ? null : spec.NextAfter(evaluatedUntil), 0, 0, 0, http.HttpContext.User.Identity?.Name ?? "api",
+            CatchUpWindow(request), catchUp.ToText(), spec.StartAt, spec.EndAt, paused, paused ? Caller.Name(http.HttpContext) : null, null,
+            evaluatedUntil, null, paused ? null : spec.NextAfter(evaluatedUntil), 0, 0, 0, Caller.Name(http.HttpContext),
             evaluatedUntil, evaluatedUntil);
         var created = await store.CreateAsync(record, cancellationToken);
         if (!created.Created)
@@ -257,7 +257,7 @@ public static class ScheduleEndpoints
         var (body, invalid) = await RequestBodies.ReadCommandAsync(http, cancellationToken);
         if (invalid is not null)
             return invalid;
-        var schedule = await firing.SetPausedAsync(id, paused, body?.By ?? http.HttpContext.User.Identity?.Name ?? "api", body?.Reason, cancellationToken);
+        var schedule = await firing.SetPausedAsync(id, paused, Caller.Name(http.HttpContext), body?.Reason, cancellationToken);
         return schedule is null ? NotFound(id) : TypedResults.Ok(await ViewAsync(schedule, store, cancellationToken));
     }
 

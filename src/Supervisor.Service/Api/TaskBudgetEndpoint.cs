@@ -10,6 +10,7 @@ public sealed record TaskBudgetRequest(
     decimal? MaxCostUsd,
     [property: Description("The most tokens the task's attempts may use, summed (1 to 10000000000). Omitted: unchanged.")]
     long? MaxTokens,
+    [property: Description("Ignored: the change is recorded as made by the token's name.")]
     string? By,
     string? Reason);
 
@@ -52,8 +53,6 @@ public static class TaskBudgetEndpoint
             SubmitTaskValidator.ValidateBudget(body.MaxCostUsd, body.MaxTokens, Add);
         if (body?.Reason is { Length: > 2000 })
             Add("reason", "is too long (2000 characters at most).");
-        if (body?.By is { Length: > 200 })
-            Add("by", "is too long (200 characters at most).");
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
 
@@ -66,8 +65,8 @@ public static class TaskBudgetEndpoint
                 detail: $"The task is {before.State}; a budget applies to a task that is {string.Join(", ", From)}.");
         }
 
-        var by = body!.By ?? http.HttpContext.User.Identity?.Name ?? "api";
-        await publish.Publish(new ChangeTaskBudget(id, body.MaxCostUsd, body.MaxTokens, by, body.Reason), cancellationToken);
+        var by = Caller.Name(http.HttpContext);
+        await publish.Publish(new ChangeTaskBudget(id, body!.MaxCostUsd, body.MaxTokens, by, body.Reason), cancellationToken);
 
         // The saga takes the change within milliseconds; answer with what it made of it when that comes quickly.
         var deadline = DateTime.UtcNow.AddSeconds(3);

@@ -69,7 +69,8 @@ public static class TaskCommandEndpoints
                 detail: $"The task is {state}; {verb} applies to a task that is {string.Join(", ", command.From)}.");
         }
 
-        var by = body?.By ?? http.HttpContext.User.Identity?.Name ?? "api";
+        // The caller is the token's name; a `by` in the body is ignored (older clients send one).
+        var by = Caller.Name(http.HttpContext);
         await publish.Publish(command.Command(id, by, body?.Reason), cancellationToken);
 
         // The saga handles the command within milliseconds; answer with its result when it comes quickly.

@@ -81,7 +81,7 @@ public static class TaskEndpoints
             request.Verify,
             request.ExpectChanges ?? false,
             request.Labels,
-            http.HttpContext.User.Identity?.Name,
+            Caller.Name(http.HttpContext),
             request.RunAt is { } at && SubmitTaskValidator.TryParseRunAt(at, out var runAt) ? runAt.UtcDateTime : null,
             request.Fallback,
             request.Model,
@@ -130,9 +130,10 @@ public static class TaskEndpoints
                     + $"{options.Value.MaxLogFollowers}); try again in a few seconds, or read the stored output without follow.");
         }
 
-        // A follower may arrive right after its submit was accepted, before the saga has recorded the task.
+        // A follower may arrive right after its submit was accepted, before the saga has recorded the task. Followers ask
+        // through their own pool, as they read.
         var waitUntil = DateTime.UtcNow.AddSeconds(follow == true ? 10 : 0);
-        while (await queries.GetStateAsync(id, cancellationToken) is null)
+        while (follow == true ? !await follower.ExistsAsync(id, cancellationToken) : await queries.GetStateAsync(id, cancellationToken) is null)
         {
             if (DateTime.UtcNow >= waitUntil)
                 return NotFound(id);

@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Supervisor.Contracts;
 using Supervisor.Service.Storage;
 
@@ -8,11 +9,18 @@ namespace Supervisor.Service.Logs;
 /// <summary>
 /// A task's output as server-sent events (written by ASP.NET Core's <c>TypedResults.ServerSentEvents</c>) as it is stored:
 /// a <c>chunk</c> event per chunk, in order per attempt (a chunk is sent only after its predecessor), and an <c>end</c>
-/// event once the task has ended and every chunk its attempts reported has been sent. Wakes when the log store appends
-/// chunks, with a slow timer as a safety net.
+/// event once the task has ended and every chunk its attempts reported has been sent.
+/// <para>
+/// One feed per followed task reads the database (through the followers' own pool, <see cref="ILogFollowerReads"/>) and
+/// fans what it reads out to all that task's followers in memory: 500 followers of a task cost the reads of one. A feed
+/// wakes when the log store appends chunks, with a slow timer as a safety net, and stops when its task has ended or its
+/// last follower has left. A follower who joins late is sent what the feed has sent so far first.
+/// </para>
 /// </summary>
-public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFollower> logger)
+public sealed partial class LogFollower(ILogFollowerReads reads, ILogStore logs, ILogger<LogFollower> logger)
 {
+    readonly Lock _lock = new();
+    readonly Dictionary<Guid, Feed> _feeds = [];
     int _following;
 
     /// <summary>Streams being served now.</summary>
@@ -23,6 +31,10 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
     public const string EndEvent = "end";
 
     static readonly TimeSpan EndGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether the task exists, read through the followers' pool.</summary>
+    public async Task<bool> ExistsAsync(Guid taskId, CancellationToken cancellationToken) =>
+        await reads.ProgressAsync(taskId, cancellationToken) is not null;
 
     /// <summary>
     /// The events of <paramref name="taskId"/>'s stream. Enumerated by the result once it has set the content type, so the
@@ -36,78 +48,169 @@ public sealed class LogFollower(ILogStore logs, ITaskReads tasks, ILogger<LogFol
         await response.Body.FlushAsync(cancellationToken);
 
         Interlocked.Increment(ref _following);
+        var (feed, inbox) = Join(taskId);
         try
         {
-            await foreach (var item in FollowAsync(taskId, cancellationToken))
-                yield return item;
+            while (await WaitToReadAsync(inbox.Reader, taskId, cancellationToken))
+            {
+                while (inbox.Reader.TryRead(out var item))
+                    yield return item;
+            }
         }
         finally
         {
+            Leave(feed, inbox);
             Interlocked.Decrement(ref _following);
         }
     }
 
-    async IAsyncEnumerable<SseItem<object>> FollowAsync(Guid taskId, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var appends = await logs.ListenAsync(cancellationToken);
-        var sent = new Dictionary<Guid, long>();
-        DateTime? endedSeen = null;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            // Read the task's state before the chunks: when it has ended, every chunk stored by now is final.
-            var task = await tasks.GetAsync(taskId, cancellationToken);
-            foreach (var (attemptId, chunk) in await NewChunksAsync(taskId, sent, cancellationToken))
-            {
-                yield return new SseItem<object>(chunk, ChunkEvent);
-                sent[attemptId] = chunk.Sequence;
-            }
-
-            if (task is null || TaskStates.Terminal.Contains(task.State, StringComparer.Ordinal))
-            {
-                endedSeen ??= DateTime.UtcNow;
-                var complete = task is null || task.Attempts.All(a => a.FinishedAt is not null && a.OutputChunks is not null)
-                    && task.Attempts.Sum(a => a.OutputChunks ?? 0) <= sent.Values.Sum();
-                if (complete || DateTime.UtcNow - endedSeen > EndGrace)
-                {
-                    yield return new SseItem<object>(new LogStreamEnd(task?.State), EndEvent);
-                    yield break;
-                }
-            }
-
-            if (!await WaitAsync(appends, taskId, cancellationToken))
-                yield break;
-        }
-    }
-
-    /// <summary>Until chunks are appended (or a second passes); false when the client has gone.</summary>
-    async Task<bool> WaitAsync(ILogAppends appends, Guid taskId, CancellationToken cancellationToken)
+    /// <summary>Until there is something to send; false once the feed has ended or the client has gone.</summary>
+    async ValueTask<bool> WaitToReadAsync(ChannelReader<SseItem<object>> reader, Guid taskId, CancellationToken cancellationToken)
     {
         try
         {
-            await appends.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-            return true;
+            return await reader.WaitToReadAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {
-            if (logger.IsEnabled(LogLevel.Debug))
-                logger.LogDebug("Log follower of {TaskId} left", taskId);
+            LogFollowerLeft(taskId);
             return false;
         }
     }
 
-    /// <summary>Chunks after the last one sent of each attempt, stopping at a gap (a chunk not stored yet).</summary>
-    async Task<List<(Guid AttemptId, LogChunkView Chunk)>> NewChunksAsync(Guid taskId, IReadOnlyDictionary<Guid, long> sent, CancellationToken cancellationToken)
+    (Feed Feed, Channel<SseItem<object>> Inbox) Join(Guid taskId)
     {
-        var chunks = new List<(Guid, LogChunkView)>();
-        var next = new Dictionary<Guid, long>(sent);
-        foreach (var chunk in await logs.ReadAfterAsync(taskId, sent, cancellationToken))
+        var inbox = Channel.CreateUnbounded<SseItem<object>>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_lock)
         {
-            if (chunk.Sequence != next.GetValueOrDefault(chunk.AttemptId) + 1)
+            if (!_feeds.TryGetValue(taskId, out var feed))
+            {
+                feed = new Feed(taskId);
+                _feeds[taskId] = feed;
+                feed.Run = Task.Run(() => RunAsync(feed));
+            }
+
+            foreach (var item in feed.Sent)
+                inbox.Writer.TryWrite(item);
+            feed.Followers.Add(inbox);
+            return (feed, inbox);
+        }
+    }
+
+    void Leave(Feed feed, Channel<SseItem<object>> inbox)
+    {
+        lock (_lock)
+        {
+            feed.Followers.Remove(inbox);
+            if (feed.Followers.Count == 0 && _feeds.GetValueOrDefault(feed.TaskId) == feed)
+            {
+                // Nobody left to read it: the feed stops, and the next follower starts a new one.
+                _feeds.Remove(feed.TaskId);
+                feed.Stop.Cancel();
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="items"/> to every follower of the feed; <paramref name="last"/>: and ends them.</summary>
+    void Send(Feed feed, List<SseItem<object>> items, bool last)
+    {
+        lock (_lock)
+        {
+            feed.Sent.AddRange(items);
+            foreach (var inbox in feed.Followers)
+            {
+                foreach (var item in items)
+                    inbox.Writer.TryWrite(item);
+                if (last)
+                    inbox.Writer.TryComplete();
+            }
+
+            if (last && _feeds.GetValueOrDefault(feed.TaskId) == feed)
+                _feeds.Remove(feed.TaskId);
+        }
+    }
+
+    async Task RunAsync(Feed feed)
+    {
+        var cancellationToken = feed.Stop.Token;
+        try
+        {
+            await using var appends = await logs.ListenAsync(cancellationToken);
+            var sent = new Dictionary<Guid, long>();
+            DateTime? endedSeen = null;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    // Read the task's progress before the chunks: when it has ended, every chunk stored by now is final.
+                    var progress = await reads.ProgressAsync(feed.TaskId, cancellationToken);
+                    var items = new List<SseItem<object>>();
+                    foreach (var chunk in NewChunks(await reads.ReadAfterAsync(feed.TaskId, sent, cancellationToken), sent))
+                        items.Add(new SseItem<object>(chunk, ChunkEvent));
+
+                    var ended = false;
+                    if (progress is null || TaskStates.Terminal.Contains(progress.State, StringComparer.Ordinal))
+                    {
+                        endedSeen ??= DateTime.UtcNow;
+                        var complete = progress is null || (progress.AllReported && progress.ReportedChunks <= sent.Values.Sum());
+                        if (complete || DateTime.UtcNow - endedSeen > EndGrace)
+                        {
+                            items.Add(new SseItem<object>(new LogStreamEnd(progress?.State), EndEvent));
+                            ended = true;
+                        }
+                    }
+
+                    Send(feed, items, ended);
+                    if (ended)
+                        return;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The database going away: followers keep their stream and get the rest once it is back.
+                    LogFeedReadFailed(feed.TaskId, e.Message);
+                }
+
+                await appends.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The last follower left.
+        }
+    }
+
+    /// <summary>Chunks after the last one sent of each attempt, stopping at a gap (a chunk not stored yet); <paramref name="sent"/> advances.</summary>
+    static List<LogChunkView> NewChunks(IReadOnlyList<StoredLogChunk> stored, Dictionary<Guid, long> sent)
+    {
+        var chunks = new List<LogChunkView>();
+        foreach (var chunk in stored)
+        {
+            if (chunk.Sequence != sent.GetValueOrDefault(chunk.AttemptId) + 1)
                 continue;
-            next[chunk.AttemptId] = chunk.Sequence;
-            chunks.Add((chunk.AttemptId, new LogChunkView(chunk.Attempt, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At)));
+            sent[chunk.AttemptId] = chunk.Sequence;
+            chunks.Add(new LogChunkView(chunk.Attempt, chunk.Sequence, chunk.Stream, chunk.Text, chunk.At));
         }
 
         return chunks;
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Log follower of {TaskId} left")]
+    partial void LogFollowerLeft(Guid taskId);
+
+    [LoggerMessage(LogLevel.Warning, "Reading the output of {TaskId} for its followers failed ({Reason}); trying again")]
+    partial void LogFeedReadFailed(Guid taskId, string reason);
+
+    /// <summary>One followed task: what has been sent, to whom, and how to stop reading it.</summary>
+    sealed class Feed(Guid taskId)
+    {
+        public Guid TaskId { get; } = taskId;
+
+        public List<SseItem<object>> Sent { get; } = [];
+
+        public HashSet<Channel<SseItem<object>>> Followers { get; } = [];
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public Task? Run { get; set; }
     }
 }

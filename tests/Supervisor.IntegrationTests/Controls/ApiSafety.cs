@@ -10,12 +10,13 @@ public sealed class ApiSafety(ControlsFixture fixture)
     [Fact]
     public async Task Listening_beyond_loopback_without_a_token_refuses_to_start_naming_the_setting()
     {
-        var service = fixture.Stack.LaunchService($"http://0.0.0.0:{SupervisorStack.FreePort()}", new Dictionary<string, string>());
+        var service = fixture.Stack.LaunchService($"http://0.0.0.0:{SupervisorStack.FreePort()}", TestTokens.None());
 
         for (var waited = 0; !service.HasExited && waited < 300; waited++)
             await Task.Delay(100);
 
         Assert.True(service.HasExited, "the service started although it listens beyond loopback without a token");
+        Assert.Contains("Supervisor:Api:Tokens: no API token is configured", service.RecentOutput);
         Assert.Contains("Supervisor:Api:Token", service.RecentOutput);
     }
 
@@ -50,7 +51,7 @@ public sealed class ApiSafety(ControlsFixture fixture)
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
-        // The API's description holds no data: readable without the token, like /health and /metrics.
+        // The API's description holds no data: readable without the token, like /health (/metrics needs one).
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
     }

@@ -133,7 +133,7 @@ public sealed class DeadLetters(ITestOutputHelper output) : IAsyncLifetime
     {
         var cli = TestEnvironment.ProjectOutput("Supervisor.Cli", "supervisor.dll");
         var (exitCode, stdout, stderr) = await Containers.Commands.TryRunAsync("dotnet", [cli, .. arguments, "--api", _stack.Api.Http.BaseAddress!.ToString()],
-            new Dictionary<string, string>(), TimeSpan.FromSeconds(60));
+            new Dictionary<string, string> { ["SUPERVISOR_TOKEN"] = TestTokens.Of(TestTokens.Admin) }, TimeSpan.FromSeconds(60));
         output.WriteLine($"supervisor {string.Join(' ', arguments)} → {exitCode}\n{stdout}{stderr}");
         Assert.True(exitCode == 0, $"supervisor {string.Join(' ', arguments)} exited with {exitCode}: {stderr}");
         return (stdout, stderr);

@@ -4,12 +4,29 @@ using System.Text.Json.Nodes;
 
 namespace Supervisor.IntegrationTests.Infrastructure;
 
-/// <summary>Talks to the service's public HTTP API the way any client would.</summary>
-sealed class ApiClient(Uri baseAddress) : IDisposable
+/// <summary>
+/// Talks to the service's public HTTP API the way any client would, with the bearer token of <paramref name="caller"/>
+/// (one of <see cref="TestTokens"/>; none when null).
+/// </summary>
+sealed class ApiClient(Uri baseAddress, string? caller = TestTokens.Admin) : IDisposable
 {
     public static readonly string[] Terminal = ["Succeeded", "Failed", "Cancelled", "Rejected"];
 
-    public HttpClient Http { get; } = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient Http { get; } = Client(baseAddress, caller);
+
+    /// <summary>The name the service knows this client by (its token's name).</summary>
+    public string? Caller => caller;
+
+    /// <summary>Another client of the same service, acting as <paramref name="name"/>.</summary>
+    public ApiClient As(string name) => new(Http.BaseAddress!, name);
+
+    static HttpClient Client(Uri baseAddress, string? caller)
+    {
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (caller is not null)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Of(caller));
+        return http;
+    }
 
     /// <summary>A runAt this far from now, in whole milliseconds so that it reads back as given (PostgreSQL keeps microseconds).</summary>
     public static DateTime RunAt(TimeSpan ahead)
@@ -27,10 +44,16 @@ sealed class ApiClient(Uri baseAddress) : IDisposable
         return JsonNode.Parse(text)!["id"]!.GetValue<Guid>();
     }
 
-    /// <summary>POST /api/tasks/{id}/{verb}; returns the status code and the body.</summary>
+    /// <summary>
+    /// POST /api/tasks/{id}/{verb} as <paramref name="by"/> (its token; this client's when null); returns the status code
+    /// and the body. The service records the token's name, so that is the <c>by</c> the task's trail shows.
+    /// </summary>
     public async Task<(int Status, JsonNode? Body)> CommandAsync(Guid id, string verb, string? by = null, string? reason = null)
     {
-        using var response = await Http.PostAsJsonAsync($"/api/tasks/{id}/{verb}", new { by, reason });
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{id}/{verb}") { Content = JsonContent.Create(new { reason }) };
+        if (by is not null)
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Of(by));
+        using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
     }

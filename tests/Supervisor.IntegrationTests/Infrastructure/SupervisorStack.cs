@@ -50,12 +50,18 @@ sealed class SupervisorStack : IAsyncDisposable
         int services, params (string Agent, int Count)[] workers)
     {
         var resources = await IsolatedResources.CreateAsync(name, containers);
-        var env = new Dictionary<string, string>(config)
+        // Every stack requires tokens, as a deployment does (TestTokens); its clients are not to be slowed by the per-token
+        // rate limit, which TrustBoundary/Identities tests on a service of its own.
+        var env = new Dictionary<string, string>(TestTokens.Environment())
         {
-            ["ConnectionStrings__Postgres"] = resources.Postgres,
-            ["ConnectionStrings__RabbitMq"] = resources.RabbitMq,
-            ["Supervisor__Worker__WorkspaceRoot"] = Path.Combine(Path.GetTempPath(), "supervisor-tests", resources.Name),
+            ["Supervisor__Api__RateLimit__PermitsPerSecond"] = "100000",
+            ["Supervisor__Api__RateLimit__Burst"] = "100000",
         };
+        foreach (var (key, value) in config)
+            env[key] = value;
+        env["ConnectionStrings__Postgres"] = resources.Postgres;
+        env["ConnectionStrings__RabbitMq"] = resources.RabbitMq;
+        env["Supervisor__Worker__WorkspaceRoot"] = Path.Combine(Path.GetTempPath(), "supervisor-tests", resources.Name);
         var stack = new SupervisorStack(name, resources, env);
         try
         {
@@ -90,12 +96,21 @@ sealed class SupervisorStack : IAsyncDisposable
         return waitUntilReady ? await StartServiceAsync(url) : LaunchService(url, new Dictionary<string, string>());
     }
 
-    /// <summary>Starts a service process with extra configuration and does not wait for it (it may be meant to refuse to start).</summary>
+    /// <summary>
+    /// Starts a service process with extra configuration (an empty value removes a key) and does not wait for it (it may be
+    /// meant to refuse to start).
+    /// </summary>
     public HostProcess LaunchService(string url, IReadOnlyDictionary<string, string> extra)
     {
         var env = new Dictionary<string, string>(_config) { ["Supervisor__Api__Urls"] = url };
         foreach (var (key, value) in extra)
-            env[key] = value;
+        {
+            if (value.Length == 0)
+                env.Remove(key);
+            else
+                env[key] = value;
+        }
+
         var service = HostProcess.Start($"{Name}-service{_services.Count + 1}", TestEnvironment.ProjectOutput("Supervisor.Service", "Supervisor.Service.dll"), env);
         _services.Add(service);
         _logFiles.Add(service.LogFile);
@@ -119,7 +134,7 @@ sealed class SupervisorStack : IAsyncDisposable
     async Task<HostProcess> StartServiceAsync(string url)
     {
         var service = LaunchService(url, new Dictionary<string, string>());
-        using var api = new ApiClient(new Uri(url));
+        using var api = new ApiClient(new Uri(url), caller: null);
         await WaitUntilAsync(service, async () =>
         {
             try

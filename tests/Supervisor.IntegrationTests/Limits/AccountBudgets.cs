@@ -35,7 +35,7 @@ public sealed partial class AccountBlocks
         Assert.Equal(parked, Assert.Single(detail["waitingTasks"]!.AsArray())!["taskId"]!.GetValue<Guid>());
 
         // Raised as the CLI does it (supervisor accounts budget budgeted/one --daily 5): its client escapes the id's slash.
-        using var cli = new ApiClient(_stack.Api.Http.BaseAddress!, null);
+        using var cli = new ApiClient(_stack.Api.Http.BaseAddress!, Infrastructure.TestTokens.Of(Infrastructure.TestTokens.Admin));
         var raised = (await cli.SetAccountBudgetAsync(BudgetedOne, new JsonObject { ["dailyUsd"] = 5, ["by"] = "integration test" }, default)).Value;
         Assert.Equal(("ok", 5m, "operator", 1.2m), (raised.Account.State, raised.Account.Budgets!.Daily!.Usd, raised.Account.Budgets.Daily.Source,
             raised.Account.Budgets.Daily.SpentUsd));

@@ -9,7 +9,8 @@ namespace Supervisor.IntegrationTests.Nemesis;
 /// </summary>
 sealed class FleetApi(IReadOnlyList<Uri> urls) : IDisposable
 {
-    readonly HttpClient[] _clients = [.. urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(10) })];
+    readonly HttpClient[] _clients = [.. urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(10),
+        DefaultRequestHeaders = { Authorization = new("Bearer", Infrastructure.TestTokens.Of(Infrastructure.TestTokens.Admin)) } })];
     int _next;
 
     /// <summary>POST /api/tasks with <paramref name="body"/>; true once an instance answered 202.</summary>

@@ -83,7 +83,8 @@ public sealed class RecurringSchedules(SchedulesFixture fixture)
         var id = await CreateAsync(new { every = "2s", overlap = "allow", template = new { prompt = "true", agent = "shell" } });
         await WaitUntilAsync(async () => (await _api.ScheduleTasksAsync(id)).Count >= 2);
 
-        var (status, paused) = await _api.ScheduleCommandAsync(id, "pause", new { by = "alice", reason = "maintenance" });
+        using var alice = _api.As("alice");
+        var (status, paused) = await alice.ScheduleCommandAsync(id, "pause", new { reason = "maintenance" });
         var pausedAt = DateTime.UtcNow;
         Assert.Equal((200, true, "alice", "maintenance"),
             (status, paused!["paused"]!.GetValue<bool>(), paused["pausedBy"]!.GetValue<string>(), paused["pauseReason"]!.GetValue<string>()));

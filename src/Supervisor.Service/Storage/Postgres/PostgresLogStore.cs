@@ -7,7 +7,7 @@ namespace Supervisor.Service.Storage.Postgres;
 
 /// <summary>
 /// Output chunks in <c>task_logs</c>. An append raises a <c>task_logs</c> notification per task; followers are woken by
-/// the instance's one listener (<see cref="PostgresLogAppends"/>), with a slow timer as a safety net (see the log follower).
+/// the instance's one listener (<see cref="PostgresLogAppends"/>), with a slow timer as a safety net (see the log follower, which reads through a pool of its own).
 /// </summary>
 sealed class PostgresLogStore(NpgsqlDataSource dataSource, PostgresLogAppends appends) : ILogStore
 {

@@ -47,6 +47,24 @@ public static class PostgresStorageExtensions
         return services;
     }
 
+    /// <summary>
+    /// The log followers' reads on a data source of their own, at most <paramref name="maxConnections"/> connections (read
+    /// when first used), so that followers wait for each other rather than take the saga's connections.
+    /// </summary>
+    public static IServiceCollection AddPostgresLogFollowerReads(this IServiceCollection services, IConfiguration configuration,
+        Func<IServiceProvider, int> maxConnections)
+    {
+        var connectionString = ConnectionString(configuration);
+        services.AddSingleton<ILogFollowerReads>(sp =>
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxConnections(sp), ApplicationName = "supervisor-log-followers" };
+            if (builder.MinPoolSize > builder.MaxPoolSize)
+                builder.MinPoolSize = builder.MaxPoolSize;
+            return new PostgresLogFollowerReads(CreateDataSource(builder.ConnectionString), sp.GetRequiredService<PostgresLogAppends>());
+        });
+        return services;
+    }
+
     /// <summary>The task saga in <c>tasks</c>, <c>task_attempts</c> and <c>task_transitions</c> (see <see cref="TaskSagaRepositoryContextFactory"/>).</summary>
     public static void UsePostgres(this ISagaRepositoryRegistrationConfigurator<TaskState> repository)
     {
