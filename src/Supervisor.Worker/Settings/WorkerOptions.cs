@@ -57,6 +57,13 @@ public sealed class WorkerOptions : IValidatedOptions
     /// </summary>
     public string? MetricsUrl { get; set; }
 
+    /// <summary>
+    /// Who agents run as: a range of numeric user ids (<c>61000-61999</c>, the default), one of which each running attempt
+    /// takes for its duration (its group id is the same number, no supplementary groups; no passwd entries needed), or
+    /// <c>worker</c>: agents run as the worker's own user (development only: they can read the worker's secrets).
+    /// </summary>
+    public string AgentUsers { get; set; } = AgentUserRange.Default;
+
     /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
     public List<string> Agents { get; set; } = [];
 
@@ -80,6 +87,8 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:EngineCallTimeout: must be between 1s and 10m (it is {EngineCallTimeout}).");
         if (MetricsUrl is { } metricsUrl && !(Uri.TryCreate(metricsUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp))
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
+        if (AgentUserRange.Problem(AgentUsers) is { } agentUsers)
+            errors.Add($"{Section}:AgentUsers: {agentUsers}");
         if (string.IsNullOrWhiteSpace(Id))
             errors.Add($"{Section}:Id: must not be empty.");
         return errors;
