@@ -64,7 +64,12 @@ timing docker "$t"
 
 # --- agent CLIs (pinned, from npm) for the real-agent integration tests; a failure shows there, named
 t=$(now_ms)
-"$REPO/scripts/install-agent-clis.sh" || warn "scripts/install-agent-clis.sh failed; the real-agent tests will fail"
+# The tests look for the CLIs where the script put them (it prints their bin directory last).
+if cli_bin=$("$REPO/scripts/install-agent-clis.sh" | tail -1) && [ -n "$cli_bin" ]; then
+    export SUPERVISOR_AGENT_CLIS="${cli_bin%/bin}"
+else
+    warn "scripts/install-agent-clis.sh failed; the real-agent tests will fail"
+fi
 timing agent-clis "$t"
 
 # --- Debian's faketime: the fault campaign (Nemesis/) starts a worker with its clock skewed

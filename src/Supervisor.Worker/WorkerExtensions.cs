@@ -45,6 +45,21 @@ public static class WorkerExtensions
         builder.Services.AddValidatedOptions<HookOptions>(HookOptions.Section);
         builder.AddWorkerHealthChecks();
 
+        builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, AgentUsersValidator>();
+        builder.Services.AddSingleton<AgentUsers>();
+        builder.Services.AddHostedService<AgentSandboxCheck>();
+        // A sandboxed agent's HOME is always the attempt's own: the worker's HOME is root's, with the worker's credentials.
+        // Read from the configuration, not IOptions<WorkerOptions>: validating those reads the agent catalog, built from these.
+        var configuration = builder.Configuration;
+        builder.Services.AddOptions<SupervisorOptions>().PostConfigure(o =>
+        {
+            var agentUsers = configuration[$"{WorkerOptions.Section}:{nameof(WorkerOptions.AgentUsers)}"] ?? AgentUserRange.Default;
+            if (AgentUserRange.Problem(agentUsers) is null && AgentUserRange.Parse(agentUsers) is not null)
+            {
+                foreach (var agent in o.Agents.Values)
+                    agent.Home = HomeModes.Attempt;
+            }
+        });
         builder.Services.AddSingleton<AgentProcessLedger>();
         // Before anything that starts processes: the reaper kills what this worker started when it dies, however it dies.
         builder.Services.AddHostedService<AgentReaper>();

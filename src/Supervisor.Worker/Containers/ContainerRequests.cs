@@ -22,7 +22,8 @@ public static class ContainerRequests
     /// The container for one run of <paramref name="spec"/>: its program as the entrypoint (whatever the image's own),
     /// the host directory <see cref="ProcessSpec.WorkingDirectory"/> mounted read-write at <see cref="ContainerPaths.Workspace"/> (and,
     /// for <c>Home: attempt</c>, the attempt's own HOME at <see cref="ContainerPaths.Home"/>) and nothing else of the host, exactly the spec's environment, the agent's memory / CPU / pids limits and network,
-    /// all capabilities dropped and no privilege escalation. The agent's program is PID 1 (no init: with one, a command
+    /// all capabilities dropped and no privilege escalation, a read-only root filesystem with a tmpfs at <c>/tmp</c>, and (for a
+    /// sandboxed worker, <see cref="ProcessSpec.RunAs"/>) the attempt's uid and gid as the container's user. The agent's program is PID 1 (no init: with one, a command
     /// missing from the image would be an exit code of the init rather than the engine's refusal to start).
     /// </summary>
     public static CreateContainerParameters Create(AgentOptions agent, ProcessSpec spec, IReadOnlyDictionary<string, string> labels, string defaultUser)
@@ -42,7 +43,8 @@ public static class ContainerRequests
             Cmd = [.. spec.Arguments],
             Env = [.. spec.Environment.Select(kv => $"{kv.Key}={kv.Value}")],
             WorkingDir = ContainerPaths.Workspace,
-            User = limits.User ?? defaultUser,
+            // A sandboxed attempt's container runs as the attempt's uid: the owner of the bind-mounted workspace and HOME.
+            User = spec.RunAs is { } uid ? string.Create(CultureInfo.InvariantCulture, $"{uid}:{uid}") : limits.User ?? defaultUser,
             Labels = new Dictionary<string, string>(labels, StringComparer.Ordinal),
             AttachStdout = true,
             AttachStderr = true,
@@ -58,6 +60,10 @@ public static class ContainerRequests
                 MemorySwap = memory,
                 NanoCPUs = limits.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : 0,
                 PidsLimit = limits.PidsLimit,
+                // Nothing of the image can be changed: what the agent writes goes to its workspace, its HOME or /tmp (memory,
+                // counted in the container's memory limit, gone with the container).
+                ReadonlyRootfs = true,
+                Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal) { ["/tmp"] = "rw,exec,nosuid,nodev,mode=1777" },
                 CapDrop = ["ALL"],
                 SecurityOpt = ["no-new-privileges"],
                 Privileged = false,

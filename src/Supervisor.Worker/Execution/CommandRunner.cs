@@ -46,8 +46,9 @@ public sealed partial class CommandRunner(ILogger<CommandRunner> logger, AgentPr
         CommandTask<CommandResult> execution;
         try
         {
+            var (program, arguments) = ProcessRunner.Launch(spec, executable);
             execution = Cli.Wrap(SetSid)
-                .WithArguments([Env, "--default-signal", "--", executable, .. spec.Arguments])
+                .WithArguments([Env, "--default-signal", "--", program, .. arguments])
                 .WithWorkingDirectory(spec.WorkingDirectory)
                 .WithStandardInputPipe(spec.StandardInput is null ? PipeSource.Null : PipeSource.FromString(spec.StandardInput, new UTF8Encoding(false)))
                 .WithStandardOutputPipe(Pump(0, "stdout"))

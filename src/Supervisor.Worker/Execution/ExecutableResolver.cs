@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Supervisor.Worker.Execution;
 
 /// <summary>
@@ -67,6 +69,61 @@ static class ExecutableResolver
             : $"command '{fileName}' cannot be run: {firstReason}";
         return false;
     }
+
+    /// <summary>
+    /// Why user <paramref name="uid"/> (group the same, no other groups) cannot run <paramref name="path"/>: the first
+    /// directory on the way to it (or to the file a link leads to) that it may not search, or the file itself not executable
+    /// by it; null when it can. The worker runs as root and sees everything: a CLI installed under a private directory
+    /// (a clone in <c>/root</c>, <c>mktemp -d</c>) would otherwise fail inside the agent with a bare "permission denied".
+    /// </summary>
+    public static string? WhyNotExecutableBy(string fileName, string path, int uid)
+    {
+        foreach (var target in new[] { path, Path.GetFullPath(File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path) }.Distinct(StringComparer.Ordinal))
+        {
+            for (var directory = Path.GetDirectoryName(target); directory is not null; directory = Path.GetDirectoryName(directory))
+            {
+                if (!Allows(directory, uid, UnixFileMode.UserExecute, UnixFileMode.GroupExecute, UnixFileMode.OtherExecute))
+                    return $"cannot start '{fileName}' as agent user {uid}: directory '{directory}' on the way to {target} is not searchable by it (it needs o+x)";
+            }
+
+            if (!Allows(target, uid, UnixFileMode.UserExecute, UnixFileMode.GroupExecute, UnixFileMode.OtherExecute))
+                return $"cannot start '{fileName}' as agent user {uid}: '{target}' is not executable by it (it needs o+x)";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="uid"/> (its gid the same) has the permission: the owner's bit if it owns the file, else the group's or others'.</summary>
+    internal static bool Allows(string path, int uid, UnixFileMode user, UnixFileMode group, UnixFileMode other)
+    {
+        if (OperatingSystem.IsWindows() || Owner(path) is not { } owner)
+            return true;
+        var mode = File.GetUnixFileMode(path);
+        return owner.Uid == uid ? (mode & user) != UnixFileMode.None : owner.Gid == uid ? (mode & group) != UnixFileMode.None : (mode & other) != UnixFileMode.None;
+    }
+
+    /// <summary>
+    /// The owner and group of <paramref name="path"/> (links followed), or null when it cannot be read. .NET has no public
+    /// API for them; this is the runtime's own stat (System.Native's FileStatus begins Flags, Mode, Uid, Gid).
+    /// </summary>
+    static (long Uid, long Gid)? Owner(string path)
+    {
+        var status = Marshal.AllocHGlobal(512);
+        try
+        {
+            if (SystemNativeStat(path, status) != 0)
+                return null;
+            return ((uint)Marshal.ReadInt32(status, 8), (uint)Marshal.ReadInt32(status, 12));
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(status);
+        }
+    }
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
+    static extern int SystemNativeStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr status);
 
     static bool IsExecutableFile(string candidate, out string reason)
     {

@@ -48,13 +48,10 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
 
         // The child gets its own session, and so its own process group whose id is its pid. A memory limit costs one exec
-        // in front of the program: prlimit sets it on itself, then becomes the program (same pid).
-        IReadOnlyList<string> arguments = spec.Arguments;
-        if (spec.MemoryMb is { } memoryMb)
-        {
-            arguments = [string.Create(CultureInfo.InvariantCulture, $"--as={memoryMb * 1024L * 1024L}"), "--", executable, .. spec.Arguments];
-            executable = Prlimit;
-        }
+        // in front of the program: prlimit sets it on itself, then becomes the program (same pid); so does the switch to the
+        // attempt's user (setpriv).
+        var (launcher, arguments) = Launch(spec, executable);
+        executable = launcher;
 
         SpawnedProcess process;
         try
@@ -203,6 +200,25 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
         }
     }
 
+    /// <summary>The program to exec and its arguments: <paramref name="executable"/>, behind prlimit and setpriv when the spec asks for them.</summary>
+    internal static (string Executable, IReadOnlyList<string> Arguments) Launch(ProcessSpec spec, string executable)
+    {
+        IReadOnlyList<string> arguments = spec.Arguments;
+        if (spec.RunAs is { } uid)
+        {
+            arguments = [.. AgentUsers.SwitchTo(uid), executable, .. arguments];
+            executable = AgentUsers.SetPriv;
+        }
+
+        if (spec.MemoryMb is { } memoryMb)
+        {
+            arguments = [string.Create(CultureInfo.InvariantCulture, $"--as={memoryMb * 1024L * 1024L}"), "--", executable, .. arguments];
+            executable = Prlimit;
+        }
+
+        return (executable, arguments);
+    }
+
     internal static void KillTree(int pid)
     {
         // Process.Kill(true) first: it walks parent links, so it also reaches descendants that left the group
@@ -236,7 +252,9 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
             return $"cannot start '{spec.FileName}': working directory '{spec.WorkingDirectory}' does not exist";
         }
 
-        return ExecutableResolver.TryResolve(spec.FileName, spec.WorkingDirectory, spec.Environment, out executable, out var error) ? null : error;
+        if (!ExecutableResolver.TryResolve(spec.FileName, spec.WorkingDirectory, spec.Environment, out executable, out var error))
+            return error;
+        return spec.RunAs is { } uid ? ExecutableResolver.WhyNotExecutableBy(spec.FileName, executable, uid) : null;
     }
 
     ProcessOutcome StartFailed(string error, Stopwatch stopwatch)

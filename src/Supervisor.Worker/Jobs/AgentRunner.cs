@@ -31,7 +31,11 @@ public sealed class AgentRunner(
     AttemptEvents events,
     TimeProvider clock)
 {
-    public async Task<AgentRun> RunAsync(AgentAttempt attempt, Workspace workspace, RunningAttempts.Entry entry)
+    /// <param name="attempt">The attempt, holding its task's lease.</param>
+    /// <param name="workspace">Its fresh workspace.</param>
+    /// <param name="entry">Where a cancellation of the task reaches the attempt.</param>
+    /// <param name="user">The attempt's own uid, which its agent and verify command run as; null when the sandbox is off.</param>
+    public async Task<AgentRun> RunAsync(AgentAttempt attempt, Workspace workspace, RunningAttempts.Entry entry, AgentUser? user)
     {
         var job = attempt.Job;
         var agent = attempt.Profile;
@@ -40,6 +44,9 @@ public sealed class AgentRunner(
             chunk => events.OutputAsync(attempt, chunk));
         var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
         AgentHome.Create(agent, workspace.Path);
+        // The agent's directories are its uid's alone, so another attempt's agent (another uid) cannot read them.
+        user?.Hand(workspace.Path);
+        user?.Hand(AgentHome.PathFor(agent, workspace.Path));
         var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries, clock);
         using var limits = new AttemptLimitWatch(attempt, AccountIdentity.Of(attempt.Agent, agent), secrets, agent.Limits.EndAttemptWhenBlockedBeyond,
             collector.WriteAsync, events, metrics, clock);
@@ -53,7 +60,7 @@ public sealed class AgentRunner(
 
         var timeout = TimeSpan.FromSeconds(job.TimeoutSeconds ?? agent.TimeoutSeconds);
         var spec = new ProcessSpec(agent.Command!, AgentEnvironment.Arguments(agent, job.Prompt, workspace.Path), workspace.Path, environment, timeout,
-            MemoryMb: agent.Isolation == IsolationModes.Container ? null : agent.MemoryMb);
+            MemoryMb: agent.Isolation == IsolationModes.Container ? null : agent.MemoryMb, RunAs: user?.Uid);
 
         // Not the consume token: MassTransit cancels it when the broker connection drops, and the attempt must not die with
         // the connection. It carries on and publishes its result once the broker is back; the broker's redelivered copy of
@@ -77,7 +84,7 @@ public sealed class AgentRunner(
 
         if (failure is null && !outcome.Cancelled && job.Verify is { } verify)
         {
-            var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, collector, stop.Token);
+            var verified = await VerifyAsync(agent, verify, workspace.Path, environment, timeout, user, collector, stop.Token);
             outcome = verified.Cancelled ? verified : outcome;
             failure = verified is { Cancelled: false, ExitCode: not 0 } or { TimedOut: true }
                 ? new Classification(verified.Crash is null ? ErrorClasses.AgentFailure : ErrorClasses.ContainerCrash,
@@ -85,6 +92,8 @@ public sealed class AgentRunner(
                 : null;
         }
 
+        // Back to the worker before its git reads the workspace, with nothing of the agent's uid left running to change it meanwhile.
+        user?.Reclaim(workspace.Path);
         WorkspaceCommit? commit = null;
         if (failure is null && !outcome.Cancelled)
         {
@@ -145,10 +154,10 @@ public sealed class AgentRunner(
     /// in a container of its own for a container agent, else with CliWrap. Its output joins the attempt's.
     /// </summary>
     async Task<ProcessOutcome> VerifyAsync(AgentOptions agent, string verify, string workspace, IReadOnlyDictionary<string, string> environment,
-        TimeSpan timeout, OutputCollector collector, CancellationToken cancellationToken)
+        TimeSpan timeout, AgentUser? user, OutputCollector collector, CancellationToken cancellationToken)
     {
         await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: running verify: {verify}]\n");
-        var spec = new ProcessSpec("/bin/sh", ["-c", verify], workspace, environment, timeout);
+        var spec = new ProcessSpec("/bin/sh", ["-c", verify], workspace, environment, timeout, RunAs: user?.Uid);
         var outcome = agent.Isolation == IsolationModes.Container
             ? await executor.RunAsync(agent, spec, collector.WriteAsync, cancellationToken)
             : await commands.RunAsync(spec, collector.WriteAsync, cancellationToken);

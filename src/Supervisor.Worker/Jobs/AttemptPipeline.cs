@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
 using Supervisor.Rules.Failures;
 using Supervisor.Worker.Attempts;
+using Supervisor.Worker.Execution;
 using Supervisor.Worker.Metrics;
 using Supervisor.Worker.Settings;
 using Supervisor.Worker.Workspaces;
@@ -22,6 +23,7 @@ public sealed class AttemptPipeline(
     WorkspaceManager workspaces,
     WorkerShutdown shutdown,
     WorkerMetrics metrics,
+    AgentUsers users,
     TimeProvider clock)
 {
     /// <param name="attempt">The attempt, holding the task's lease.</param>
@@ -30,11 +32,13 @@ public sealed class AttemptPipeline(
     public async Task RunAsync(AgentAttempt attempt, Workspace workspace, RunningAttempts.Entry entry)
     {
         var finishedAs = "error";
+        AgentUser? user = null;
         var start = new DeferredStart(events.Started(attempt, workspace.Branch), options.Value.AnnounceStartAfter, clock,
             started => events.PublishAsync(attempt.Context, started, CancellationToken.None));
         try
         {
             metrics.AttemptStarted(attempt.Agent);
+            user = users.Claim();
             var veto = await PreAttemptVetoAsync(attempt, workspace, entry);
             if (entry.Cancelled.IsCancellationRequested)
             {
@@ -51,7 +55,7 @@ public sealed class AttemptPipeline(
                 throw new AgentAttemptException(attempt.Id, ErrorClasses.Invalid, veto);
             }
 
-            var run = await runner.RunAsync(attempt, workspace, entry);
+            var run = await runner.RunAsync(attempt, workspace, entry, user);
             var (outcome, report, failure, output) = (run.Outcome, run.Report, run.Failure, run.Output);
             if (outcome.Cancelled && run.CancelReason is { } reason)
             {
@@ -90,6 +94,8 @@ public sealed class AttemptPipeline(
         {
             await start.DisposeAsync();
             metrics.AttemptFinished(attempt.Agent, finishedAs);
+            // Kills whatever still runs as the attempt's uid, then frees the uid for another attempt.
+            user?.Dispose();
             AgentHome.Remove(attempt.Profile, workspace.Path);
             await workspaces.RemoveAsync(workspace);
         }

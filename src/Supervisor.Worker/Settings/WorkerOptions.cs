@@ -63,6 +63,13 @@ public sealed class WorkerOptions : IValidatedOptions
     /// </summary>
     public List<string> AllowedRepositoryRoots { get; set; } = [];
 
+    /// <summary>
+    /// Who agents run as: a range of numeric user ids (<c>61000-61999</c>, the default), one of which each running attempt
+    /// takes for its duration (its group id is the same number, no supplementary groups; no passwd entries needed), or
+    /// <c>worker</c>: agents run as the worker's own user (development only: they can read the worker's secrets).
+    /// </summary>
+    public string AgentUsers { get; set; } = AgentUserRange.Default;
+
     /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
     public List<string> Agents { get; set; } = [];
 
@@ -88,6 +95,8 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:MetricsUrl: '{metricsUrl}' is not an absolute http:// URL (e.g. http://127.0.0.1:9465).");
         foreach (var root in AllowedRepositoryRoots.Where(r => !Path.IsPathFullyQualified(r)))
             errors.Add($"{Section}:AllowedRepositoryRoots: '{root}' must be an absolute path.");
+        if (AgentUserRange.Problem(AgentUsers) is { } agentUsers)
+            errors.Add($"{Section}:AgentUsers: {agentUsers}");
         if (string.IsNullOrWhiteSpace(Id))
             errors.Add($"{Section}:Id: must not be empty.");
         return errors;

@@ -135,7 +135,8 @@ public sealed class Budgets(ControlsFixture fixture)
         var counter = Path.Combine(fixture.State, $"{Guid.NewGuid():N}.runs");
         var usage = $"\"total_cost_usd\":{costUsd.ToString(System.Globalization.CultureInfo.InvariantCulture)},"
             + $"\"usage\":{{\"input_tokens\":{tokens / 2},\"output_tokens\":{tokens - (tokens / 2)}}}";
-        return $"n=$(($(cat {counter} 2>/dev/null || echo 0) + 1)); echo $n > {counter}; "
+        // umask 0: each run is an agent user of its own, and the next one rewrites the counter.
+        return $"umask 0; n=$(($(cat {counter} 2>/dev/null || echo 0) + 1)); echo $n > {counter}; "
             + $"if [ $n -le {failures} ]; then echo '{{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"api_error_status\":500,"
             + $"\"result\":\"API Error: 500 overloaded\",{usage}}}'; exit 1; fi; "
             + $"echo '{{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"done\",{usage}}}'";

@@ -16,7 +16,7 @@ public sealed class ControlsFixture : IAsyncLifetime
 
     internal SupervisorStack Stack { get; private set; } = null!;
 
-    public string State { get; } = Directory.CreateTempSubdirectory("supervisor-controls-").FullName;
+    public string State { get; } = TestEnvironment.SharedDirectory("supervisor-controls-");
 
     /// <summary>The service's cap on log followers (<c>Supervisor:Api:MaxLogFollowers</c>).</summary>
     public const int MaxLogFollowers = 12;

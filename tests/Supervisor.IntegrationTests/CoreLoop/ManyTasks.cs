@@ -11,7 +11,11 @@ public sealed class ManyTasks(CoreLoopFixture fixture)
     [Fact]
     public async Task A_hundred_tasks_over_two_workers_and_two_service_instances_all_succeed_each_exactly_once()
     {
+        // Appended to by attempts of many agent users: created writable by all.
         var ledger = Path.Combine(Path.GetTempPath(), $"supervisor-ledger-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(ledger, "");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(ledger, (UnixFileMode)0b110_110_110);
         var ids = new List<Guid>();
         foreach (var i in Enumerable.Range(0, 100))
             ids.Add(await _api.SubmitAsync(new { prompt = $"echo $SUPERVISOR_TASK_ID >> {ledger}" }));

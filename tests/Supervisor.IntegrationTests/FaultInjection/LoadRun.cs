@@ -39,7 +39,7 @@ sealed class LoadRun : IAsyncDisposable
     /// <summary>Starts the stack on <paramref name="services"/> (containers of the test's own) or on the shared ones, and submits the tasks.</summary>
     public static async Task<LoadRun> StartAsync(string name, ITestOutputHelper output, ServiceContainers? services = null)
     {
-        var state = Directory.CreateTempSubdirectory("supervisor-load-").FullName;
+        var state = TestEnvironment.SharedDirectory("supervisor-load-");
         var script = Path.Combine(AppContext.BaseDirectory, "TestAgents", "load-agent.sh");
         var config = new Dictionary<string, string>
         {

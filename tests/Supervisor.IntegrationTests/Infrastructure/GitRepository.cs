@@ -12,7 +12,11 @@ sealed class GitRepository : IDisposable
 
     public static async Task<GitRepository> CreateAsync()
     {
-        var repo = new GitRepository(Directory.CreateTempSubdirectory("supervisor-repo-").FullName);
+        // Readable by agents (0755): they run as users of their own and read the repository through their worktree.
+        var directory = Directory.CreateTempSubdirectory("supervisor-repo-");
+        if (!OperatingSystem.IsWindows())
+            directory.UnixFileMode = (UnixFileMode)0b111_101_101;
+        var repo = new GitRepository(directory.FullName);
         await repo.GitAsync("init", "-q", "-b", "main");
         await repo.GitAsync("config", "user.email", "test@example.com");
         await repo.GitAsync("config", "user.name", "Test");

@@ -27,6 +27,20 @@ static class TestEnvironment
             await (await shared).RemoveAsync();
     }
 
+    /// <summary>
+    /// A new temporary directory that agents may write into (mode 0777): agents run as users of their own (one uid per
+    /// attempt), and <see cref="Directory.CreateTempSubdirectory(string)"/> makes a directory only its owner can enter.
+    /// What agents create there is their uid's; the tests (root) read it all the same. State that several attempts update
+    /// must be created writable by all (the test agents set <c>umask 0</c>).
+    /// </summary>
+    public static string SharedDirectory(string prefix)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        if (!OperatingSystem.IsWindows())
+            directory.UnixFileMode = (UnixFileMode)0b111_111_111;
+        return directory.FullName;
+    }
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Release or Debug, whichever the tests themselves were built as.</summary>

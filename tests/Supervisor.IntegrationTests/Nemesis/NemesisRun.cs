@@ -26,7 +26,7 @@ sealed class NemesisRun : IAsyncDisposable
         var random = new Random(profile.Seed);
         _plan = FaultPlan.Make(random, profile);
         _tasks = Workload.Plan(random, profile);
-        _state = Directory.CreateTempSubdirectory("supervisor-nemesis-").FullName;
+        _state = TestEnvironment.SharedDirectory("supervisor-nemesis-");
     }
 
     public static async Task<NemesisRun> StartAsync(CampaignProfile profile, ITestOutputHelper output)

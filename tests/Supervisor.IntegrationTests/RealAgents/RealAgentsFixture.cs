@@ -15,8 +15,16 @@ public sealed class RealAgentsFixture : IAsyncLifetime
 {
     public static readonly string[] Clis = ["claude", "codex", "gemini", "copilot"];
 
+    /// <summary>
+    /// Where scripts/install-agent-clis.sh put them: <c>SUPERVISOR_AGENT_CLIS</c>, else its system prefix (root's default,
+    /// reachable by agent users), else the project-local <c>.data/agent-clis</c>.
+    /// </summary>
     public static string CliDirectory { get; } = Path.Combine(
-        Environment.GetEnvironmentVariable("SUPERVISOR_AGENT_CLIS") ?? Path.Combine(TestEnvironment.RepositoryRoot, ".data", "agent-clis"), "bin");
+        Environment.GetEnvironmentVariable("SUPERVISOR_AGENT_CLIS") is { Length: > 0 } configured ? configured
+        : Directory.Exists(SystemPrefix) ? SystemPrefix
+        : Path.Combine(TestEnvironment.RepositoryRoot, ".data", "agent-clis"), "bin");
+
+    const string SystemPrefix = "/opt/supervisor/agent-clis";
 
     public static readonly TimeSpan RateLimitInterval = TimeSpan.FromSeconds(1);
 

@@ -12,7 +12,7 @@ public sealed class ReliabilityFixture : IAsyncLifetime
 {
     internal SupervisorStack Stack { get; private set; } = null!;
 
-    public string State { get; } = Directory.CreateTempSubdirectory("supervisor-flaky-").FullName;
+    public string State { get; } = TestEnvironment.SharedDirectory("supervisor-flaky-");
 
     public static readonly TimeSpan RateLimitInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(300);

@@ -7,6 +7,8 @@
 # of its own (setsid), out of the agent's process group, and records its pid too.
 # Attempts are counted per task and agent in $FLAKY_STATE.
 set -u
+# Each attempt runs as an agent user of its own; the state it shares with the next attempts is writable by all.
+umask 0
 spec=$(printf '%s\n' "$1" | tr ';' '\n' | grep "^$SUPERVISOR_AGENT=" | head -n 1 | cut -d= -f2-)
 counter="$FLAKY_STATE/$SUPERVISOR_TASK_ID-$SUPERVISOR_AGENT"
 n=$(cat "$counter" 2>/dev/null || echo 0)

@@ -2,6 +2,8 @@
 # An agent for load tests: the prompt is "SECONDS FAILURES"; the agent sleeps SECONDS, and its first FAILURES attempts
 # of the task then fail the way an overloaded API does (Retryable). Attempts are counted per task in $LOAD_STATE.
 set -u
+# Each attempt runs as an agent user of its own; the state it shares with the next attempts is writable by all.
+umask 0
 seconds=${1%% *}
 failures=${1##* }
 counter="$LOAD_STATE/$SUPERVISOR_TASK_ID"

@@ -9,6 +9,8 @@
 #   flaky      fails the task's first run as an overloaded API does (Retryable), later runs succeed.
 # The agent "doomed" always fails Fatal (the head of a fallback chain).
 set -u
+# Each attempt runs as an agent user of its own; the state it shares with the next attempts is writable by all.
+umask 0
 now() { env -u LD_PRELOAD -u FAKETIME date +%s.%N; }
 runs="$NEMESIS_STATE/runs.log"
 printf 'start %s %s %s %s %s\n' "$SUPERVISOR_TASK_ID" "$SUPERVISOR_ATTEMPT" "$SUPERVISOR_AGENT" "$$" "$(now)" >>"$runs"

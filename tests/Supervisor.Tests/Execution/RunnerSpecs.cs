@@ -290,6 +290,40 @@ public abstract class RunnerSpecs : IDisposable
         Assert.Contains("has no PATH", outcome.StartError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_program_run_as_an_agent_user_has_that_uid_alone_no_capabilities_and_cannot_read_what_is_roots()
+    {
+        var sink = new OutputSink();
+        var script = $"id -u; id -g; id -G; cat /proc/1/environ >/dev/null 2>&1 && echo read-environ || echo no-environ; "
+            + $"ls {_directory} >/dev/null 2>&1 && echo listed || echo not-listed; grep -E '^(CapEff|CapPrm|NoNewPrivs):' /proc/self/status";
+
+        var outcome = await RunAsync(Sh(script) with { WorkingDirectory = "/", RunAs = 61990 }, sink.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(["61990", "61990", "61990", "no-environ", "not-listed", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000", "NoNewPrivs:\t1"],
+            sink.Text("stdout").Trim().Split('\n'));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_program_under_a_directory_the_agent_user_cannot_enter_does_not_start_and_the_error_names_that_directory()
+    {
+        // The runner's directory is 0700 and root's, like a clone in mktemp -d.
+        var tool = Path.Combine(_directory, "tool.sh");
+        await File.WriteAllTextAsync(tool, "#!/bin/sh\necho ran\n");
+        File.SetUnixFileMode(tool, (UnixFileMode)0b111_101_101);
+        var spec = new ProcessSpec(tool, [], "/", new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, TimeSpan.FromMinutes(1));
+        var asWorker = new OutputSink();
+
+        var blocked = await RunAsync(spec with { RunAs = 61991 }, new OutputSink().WriteAsync, CancellationToken.None);
+        var ran = await RunAsync(spec, asWorker.WriteAsync, CancellationToken.None);
+
+        Assert.Null(blocked.ExitCode);
+        Assert.Contains($"directory '{_directory}'", blocked.StartError, StringComparison.Ordinal);
+        Assert.Contains("agent user 61991", blocked.StartError, StringComparison.Ordinal);
+        Assert.Equal("ran", asWorker.Text("stdout").Trim());
+    }
+
     ProcessSpec Sh(string script) =>
         new("sh", ["-c", script], _directory, new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, TimeSpan.FromMinutes(1));
 }

@@ -7,7 +7,11 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../../../../.." && pwd)"
-PATH="$REPO/.data/agent-clis/bin:$PATH"
+# Where scripts/install-agent-clis.sh puts them: $SUPERVISOR_AGENT_CLIS, the system prefix, or the project-local one.
+for clis in "${SUPERVISOR_AGENT_CLIS:-}" /opt/supervisor/agent-clis "$REPO/.data/agent-clis"; do
+    [ -n "$clis" ] && [ -d "$clis/bin" ] && break
+done
+PATH="$clis/bin:$PATH"
 STUB_DLL=$(ls "$REPO"/tests/Supervisor.ProviderStub/bin/*/net10.0/Supervisor.ProviderStub.dll | head -1)
 WORK=$(mktemp -d)
 trap 'kill "$STUB_PID" 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -1,0 +1,93 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
+
+namespace Supervisor.Worker.Execution;
+
+/// <summary>
+/// At start-up, for a sandboxed worker (<c>Supervisor:Worker:AgentUsers</c> a range): that it can switch users at all (root,
+/// or the capabilities to set uids and gids, change owners and kill), that setpriv is there, and that agent users can reach
+/// the workspace root. Otherwise the worker refuses to start and says what to do: it never runs agents as itself unasked.
+/// </summary>
+sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
+{
+    // linux/capability.h
+    static readonly (int Bit, string Name)[] Needed = [(0, "CAP_CHOWN"), (5, "CAP_KILL"), (6, "CAP_SETGID"), (7, "CAP_SETUID")];
+
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        if (AgentUserRange.Problem(options.AgentUsers) is not null || AgentUserRange.Parse(options.AgentUsers) is not { } range)
+            return ValidateOptionsResult.Success;
+        var key = $"{WorkerOptions.Section}:AgentUsers";
+        var errors = new List<string>();
+        if (MissingCapabilities() is { Count: > 0 } missing)
+        {
+            errors.Add($"{key}: agents run as users {range}, but this worker (uid {NativeMethods.EffectiveUserId()}) cannot switch users "
+                + $"(it lacks {string.Join(", ", missing)}). Run the worker as root (or with those capabilities), "
+                + $"or set {key} to '{AgentUserRange.Worker}' to run agents as the worker itself (development only: they can read its secrets).");
+        }
+
+        if (!File.Exists(AgentUsers.SetPriv))
+            errors.Add($"{key}: {AgentUsers.SetPriv} (util-linux) is missing; it starts agents as their users. Install util-linux.");
+
+        var root = Path.GetFullPath(options.WorkspaceRoot);
+        for (var directory = Path.GetDirectoryName(root); directory is not null; directory = Path.GetDirectoryName(directory))
+        {
+            if (Directory.Exists(directory) && !ExecutableResolver.Allows(directory, range.First, UnixFileMode.UserExecute, UnixFileMode.GroupExecute, UnixFileMode.OtherExecute))
+            {
+                errors.Add($"{WorkerOptions.Section}:WorkspaceRoot: '{root}' is inside '{directory}', which agent users cannot enter (it needs o+x); "
+                    + "choose a workspace root they can reach, e.g. under /var/lib or /tmp.");
+                break;
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The capabilities of <see cref="Needed"/> this process's effective set lacks (/proc/self/status, CapEff).</summary>
+    static List<string> MissingCapabilities()
+    {
+        if (OperatingSystem.IsWindows())
+            return ["a Linux kernel"];
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+        var effective = line is null ? 0UL : ulong.Parse(line["CapEff:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        return [.. Needed.Where(c => (effective & (1UL << c.Bit)) == 0).Select(c => c.Name)];
+    }
+}
+
+/// <summary>
+/// Before the first attempt: a sandboxed worker's workspace root is the worker's and only traversable by others (0711), so
+/// that an agent can reach its own workspace but not list the others; an unsandboxed worker says loudly what that means.
+/// </summary>
+sealed partial class AgentSandboxCheck(AgentUsers users, IOptions<WorkerOptions> options, ILogger<AgentSandboxCheck> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(options.Value.WorkspaceRoot);
+        if (users.Range is not { } range || OperatingSystem.IsWindows())
+        {
+            LogNotSandboxed(options.Value.Id, $"{WorkerOptions.Section}:AgentUsers");
+            return Task.CompletedTask;
+        }
+
+        Directory.CreateDirectory(root);
+        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        foreach (var own in new[] { ".uids", ".agent-processes" })
+        {
+            var directory = Directory.CreateDirectory(Path.Combine(root, own));
+            directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        }
+
+        LogSandboxed(range.ToString(), root);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Information, "Agents run as user ids {Range}, one per attempt; workspaces under {Root}")]
+    partial void LogSandboxed(string range, string root);
+
+    [LoggerMessage(LogLevel.Warning, "!!! Worker {WorkerId}: {Key} is 'worker': agents run as this worker's own user and can read its environment, "
+        + "its broker credentials and every other attempt's workspace. Development only. !!!")]
+    partial void LogNotSandboxed(string workerId, string key);
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Supervisor.Worker.Settings;
+
+namespace Supervisor.Worker.Execution;
+
+/// <summary>
+/// The user ids agents run as (<c>Supervisor:Worker:AgentUsers</c>). Each running attempt claims one of the range for
+/// itself, like systemd's DynamicUser: a lock file <c>&lt;WorkspaceRoot&gt;/.uids/&lt;uid&gt;.lock</c> held open with an
+/// exclusive lock (released by the kernel if the worker dies), so that no two attempts on this host, of this worker or
+/// another sharing the workspace root, ever share a uid and read each other's workspaces. Null <see cref="Range"/>: the
+/// sandbox is off (<c>worker</c>) and agents run as the worker.
+/// </summary>
+public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<AgentUsers> logger)
+{
+    /// <summary>util-linux's setpriv: switches to the attempt's uid and gid, drops groups and capabilities, then execs the program.</summary>
+    public const string SetPriv = "/usr/bin/setpriv";
+
+    const string Kill = "/bin/kill";
+
+    public AgentUserRange? Range { get; } = AgentUserRange.Parse(options.Value.AgentUsers);
+
+    public bool Sandboxed => Range is not null;
+
+    string LockFolder => Path.Combine(Path.GetFullPath(options.Value.WorkspaceRoot), ".uids");
+
+    /// <summary>
+    /// A free uid of the range, held until the returned lease is disposed; null when the sandbox is off. Whatever a former
+    /// holder of the uid left running (an agent that escaped its worker's reaper) is killed before the uid is handed out.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Every uid of the range is taken.</exception>
+    public AgentUser? Claim()
+    {
+        if (Range is not { } range)
+            return null;
+        Directory.CreateDirectory(LockFolder);
+        // From a random point, so that concurrent claimants rarely collide on the same file.
+        var offset = Random.Shared.Next(range.Count);
+        for (var i = 0; i < range.Count; i++)
+        {
+            var uid = range.First + ((offset + i) % range.Count);
+            FileStream held;
+            try
+            {
+                // FileShare.None takes an exclusive advisory lock (flock) on Unix, which other processes see too.
+                held = new FileStream(Path.Combine(LockFolder, uid.ToString(CultureInfo.InvariantCulture) + ".lock"),
+                    FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            var user = new AgentUser(uid, held);
+            user.KillAll();
+            LogClaimed(uid);
+            return user;
+        }
+
+        throw new InvalidOperationException(
+            $"every agent user id of {WorkerOptions.Section}:AgentUsers ({range}) is taken by a running attempt on this host; widen the range");
+    }
+
+    /// <summary>setpriv's arguments that run the program after them as <paramref name="uid"/> (gid the same), nothing more.</summary>
+    public static IReadOnlyList<string> SwitchTo(int uid) =>
+    [
+        string.Create(CultureInfo.InvariantCulture, $"--reuid={uid}"),
+        string.Create(CultureInfo.InvariantCulture, $"--regid={uid}"),
+        "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--",
+    ];
+
+    /// <summary>Kills every process of <paramref name="uid"/>: <c>kill -KILL -1</c> run as that user reaches exactly its processes.</summary>
+    internal static void KillAllOf(int uid)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(SetPriv) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in SwitchTo(uid).Append(Kill).Append("-KILL").Append("-1"))
+            start.ArgumentList.Add(argument);
+        // Nothing of the worker's environment: the kill runs as the uid, whose processes could read it until they die.
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        using var process = System.Diagnostics.Process.Start(start);
+        if (process is null)
+            return;
+        // "no such process" when nothing runs as the uid: not an error.
+        _ = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Claimed agent user id {Uid}")]
+    partial void LogClaimed(int uid);
+}
+
+/// <summary>One attempt's hold on its uid; disposing it kills whatever still runs as the uid, then frees it.</summary>
+public sealed class AgentUser(int uid, FileStream held) : IDisposable
+{
+    public int Uid { get; } = uid;
+
+    /// <summary>Kills every process running as this attempt's uid (its agent, anything it left in the background).</summary>
+    public void KillAll() => AgentUsers.KillAllOf(Uid);
+
+    /// <summary>Gives <paramref name="directory"/> and everything in it to the attempt's uid, readable by it alone (0700).</summary>
+    public void Hand(string? directory)
+    {
+        if (directory is null || !Directory.Exists(directory) || OperatingSystem.IsWindows())
+            return;
+        Ownership.Give(directory, Uid, Uid);
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="directory"/> back for the worker once the agent is done: everything of the uid is killed first,
+    /// so nothing the agent left behind changes the files while the worker's git reads them.
+    /// </summary>
+    public void Reclaim(string directory)
+    {
+        KillAll();
+        if (Directory.Exists(directory))
+            Ownership.Give(directory, (int)NativeMethods.EffectiveUserId(), (int)NativeMethods.EffectiveGroupId());
+    }
+
+    public void Dispose()
+    {
+        KillAll();
+        held.Dispose();
+    }
+}

@@ -1,0 +1,43 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Supervisor.Worker.Execution;
+
+/// <summary>
+/// Changes the owner of a directory tree without following a symbolic link anywhere in it (<c>lchown</c>, and no descent
+/// into a link to a directory): a tree an agent wrote can point anywhere, and the worker runs as root.
+/// </summary>
+static class Ownership
+{
+    public static void Give(string directory, int uid, int gid)
+    {
+        Change(directory, uid, gid);
+        var pending = new Stack<string>();
+        pending.Push(directory);
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.None, IgnoreInaccessible = false };
+        while (pending.TryPop(out var current))
+        {
+            foreach (var entry in new DirectoryInfo(current).EnumerateFileSystemInfos("*", options))
+            {
+                Change(entry.FullName, uid, gid);
+                if (entry is DirectoryInfo && entry.LinkTarget is null)
+                    pending.Push(entry.FullName);
+            }
+        }
+    }
+
+    static void Change(string path, int uid, int gid)
+    {
+        if (lchown(path, uid, gid) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            // ENOENT: removed meanwhile (a git lock file, say): nothing left to own.
+            if (error != 2)
+                throw new IOException($"cannot give '{path}' to uid {uid}: {new Win32Exception(error).Message}");
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
+    static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int owner, int group);
+}

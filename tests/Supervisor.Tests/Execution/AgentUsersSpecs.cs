@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Supervisor.Worker.Execution;
+using Supervisor.Worker.Settings;
+
+namespace Supervisor.Tests.Execution;
+
+/// <summary>Agent user ids: the setting, one uid per running attempt, and nothing of a uid surviving its attempt.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class AgentUsersSpecs : IDisposable
+{
+    readonly string _root = Directory.CreateTempSubdirectory("agent-users-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    AgentUsers Users(string range) =>
+        new(Options.Create(new WorkerOptions { WorkspaceRoot = _root, AgentUsers = range }), NullLogger<AgentUsers>.Instance);
+
+    [Theory]
+    [InlineData("61000-61999", 61000, 61999)]
+    [InlineData(" 70000-70000 ", 70000, 70000)]
+    [InlineData("1000", 1000, 1000)]
+    public void A_range_of_user_ids_is_read(string value, int first, int last) =>
+        Assert.Equal(new AgentUserRange(first, last), AgentUserRange.Parse(value));
+
+    [Fact]
+    public void Worker_turns_the_sandbox_off() => Assert.Null(AgentUserRange.Parse("worker"));
+
+    [Theory]
+    [InlineData("0-999", "user id 0 (root)")]
+    [InlineData("0", "user id 0 (root)")]
+    [InlineData("62000-61000", "above the last")]
+    [InlineData("nobody", "neither a range")]
+    [InlineData("-5", "neither a range")]
+    [InlineData("1-2-3", "neither a range")]
+    [InlineData("", "neither a range")]
+    public void A_bad_value_is_refused_naming_the_key_and_the_reason(string value, string reason)
+    {
+        var errors = new WorkerOptions { AgentUsers = value }.Validate();
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Supervisor:Worker:AgentUsers: ", error, StringComparison.Ordinal);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Running_attempts_never_share_a_uid_and_a_freed_uid_is_claimed_again()
+    {
+        var users = Users("61970-61971");
+        using var first = users.Claim()!;
+        var second = users.Claim()!;
+
+        var full = Assert.Throws<InvalidOperationException>(() => Users("61970-61971").Claim());
+        second.Dispose();
+        using var third = Users("61970-61971").Claim()!;
+
+        Assert.NotEqual(first.Uid, second.Uid);
+        Assert.Contains("Supervisor:Worker:AgentUsers (61970-61971)", full.Message, StringComparison.Ordinal);
+        Assert.Equal(second.Uid, third.Uid);
+    }
+
+    [Fact]
+    public void Whatever_runs_as_a_uid_is_killed_before_the_uid_is_handed_out_and_when_its_attempt_ends()
+    {
+        using var leftover = StartAs(61972);
+        Process escaped;
+        using (Users("61972").Claim())
+        {
+            Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(10)), "a process left running as the uid was not killed when the uid was claimed");
+            // An agent's daemon, out of its session and group.
+            escaped = StartAs(61972);
+        }
+
+        using (escaped)
+            Assert.True(escaped.WaitForExit(TimeSpan.FromSeconds(10)), "a process of the attempt's uid outlived the attempt");
+        Assert.Null(Users("worker").Claim());
+    }
+
+    [Fact]
+    public void A_directory_handed_to_the_attempt_is_its_alone_and_comes_back_to_the_worker_whole()
+    {
+        var workspace = Directory.CreateDirectory(Path.Combine(_root, "ws"));
+        Directory.CreateDirectory(Path.Combine(workspace.FullName, "a", "b"));
+        File.WriteAllText(Path.Combine(workspace.FullName, "a", "b", "f"), "x");
+        File.CreateSymbolicLink(Path.Combine(workspace.FullName, "etc"), "/etc");
+        using var user = Users("61973").Claim()!;
+
+        user.Hand(workspace.FullName);
+        var handed = OwnerOf(Path.Combine(workspace.FullName, "a", "b", "f"));
+        var mode = File.GetUnixFileMode(workspace.FullName);
+        user.Reclaim(workspace.FullName);
+
+        Assert.Equal("61973:61973", handed);
+        Assert.Equal((UnixFileMode)0b111_000_000, mode);
+        Assert.Equal("0:0", OwnerOf(Path.Combine(workspace.FullName, "a", "b", "f")));
+        // The link itself changed hands, never what it points at.
+        Assert.Equal("0:0", OwnerOf("/etc"));
+    }
+
+    static string OwnerOf(string path) => Run("stat", "-c", "%u:%g", path).Trim();
+
+    static Process StartAs(int uid)
+    {
+        var start = new ProcessStartInfo(AgentUsers.SetPriv) { UseShellExecute = false };
+        foreach (var argument in AgentUsers.SwitchTo(uid).Concat(["setsid", "sleep", "300"]))
+            start.ArgumentList.Add(argument);
+        return Process.Start(start)!;
+    }
+
+    static string Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output;
+    }
+}
