@@ -75,6 +75,11 @@ timing agent-clis "$t"
 # --- Debian's faketime: the fault campaign (Nemesis/) starts a worker with its clock skewed
 ensure_faketime
 
+# --- what the trust-boundary tests' agents try with (TrustBoundary/AgentSandbox): a try with a missing tool would prove nothing
+for tool in curl:curl psql:postgresql-client python3:python3; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || apt_install "${tool#*:}" || warn "apt-get install ${tool#*:} failed; the sandbox tests will fail"
+done
+
 # --- test projects
 projects=()
 if [ -n "${SUPERVISOR_TEST_PROJECTS:-}" ]; then

@@ -40,7 +40,7 @@ sealed class LoadRun : IAsyncDisposable
     public static async Task<LoadRun> StartAsync(string name, ITestOutputHelper output, ServiceContainers? services = null)
     {
         var state = TestEnvironment.SharedDirectory("supervisor-load-");
-        var script = Path.Combine(AppContext.BaseDirectory, "TestAgents", "load-agent.sh");
+        var script = TestEnvironment.AgentScript("load-agent.sh");
         var config = new Dictionary<string, string>
         {
             ["Supervisor__Agents__load__Command"] = "/bin/sh",

@@ -41,6 +41,33 @@ static class TestEnvironment
         return directory.FullName;
     }
 
+    /// <summary>
+    /// TestAgents/<paramref name="name"/>, copied where agents' users can read it: the clone the tests run from may sit in
+    /// a directory only root can enter (mktemp -d, /root), and agents run as users of their own.
+    /// </summary>
+    public static string AgentScript(string name)
+    {
+        var copy = Path.Combine(AgentScripts.Value, name);
+        lock (AgentScripts)
+        {
+            if (File.Exists(copy))
+                return copy;
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "TestAgents", name), copy, overwrite: true);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(copy, (UnixFileMode)0b111_101_101);
+        }
+
+        return copy;
+    }
+
+    static readonly Lazy<string> AgentScripts = new(() =>
+    {
+        var directory = Directory.CreateTempSubdirectory("supervisor-test-agents-");
+        if (!OperatingSystem.IsWindows())
+            directory.UnixFileMode = (UnixFileMode)0b111_101_101;
+        return directory.FullName;
+    });
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Release or Debug, whichever the tests themselves were built as.</summary>

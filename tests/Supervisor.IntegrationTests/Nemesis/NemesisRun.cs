@@ -57,7 +57,7 @@ sealed class NemesisRun : IAsyncDisposable
 
     static Dictionary<string, string> Configuration(string state)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "TestAgents", "nemesis-agent.sh");
+        var script = TestEnvironment.AgentScript("nemesis-agent.sh");
         var config = new Dictionary<string, string>
         {
             ["Supervisor__Fleet__LostAfter"] = CampaignProfile.LostAfter.ToString(),

@@ -19,7 +19,7 @@ public sealed class ReliabilityFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "TestAgents", "flaky-agent.sh");
+        var script = TestEnvironment.AgentScript("flaky-agent.sh");
         var config = new Dictionary<string, string>();
         void Agent(string name, string? fallback = null, string rateLimit = "00:00:01", int timeout = 60)
         {

@@ -8,12 +8,17 @@ namespace Supervisor.IntegrationTests.TrustBoundary;
 /// service's environment (the broker's and the database's credentials), any root process's, another running attempt's
 /// workspace, the list of workspaces, the Docker socket and the worker's HOME. Every try fails on a sandboxed worker
 /// (the default), and the same tries succeed on a worker with <c>AgentUsers: worker</c>, so the probes can tell.
+/// Whatever the agent's user, it cannot approve a task over the loopback API without a token, nor reach the database or
+/// the broker with the credentials it could guess. (The other tries of issue 15's red team: git plants in
+/// <see cref="HostileWorkspace"/>, prompts made of flags in <see cref="PromptsStayPrompts"/>, forged messages with the
+/// worker's own broker credentials in <see cref="BusPermissions"/>.)
 /// </summary>
 [Collection(AgentSandboxCollection.Name)]
 public sealed class AgentSandbox(AgentSandboxFixture fixture)
 {
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
     readonly ApiClient _api = fixture.Stack.Api;
+    Guid? _waiting;
 
     [Fact]
     public async Task A_sandboxed_agent_reads_no_secret_of_the_supervisor_and_no_other_attempts_workspace()
@@ -30,6 +35,11 @@ public sealed class AgentSandbox(AgentSandboxFixture fixture)
         Assert.Equal("denied", found["docker-socket"]);
         Assert.Equal("denied", found["worker-home"]);
         Assert.Equal("absent", found["broker-in-env"]);
+        Assert.Equal("present", found["tools"]);
+        Assert.Equal("denied", found["api-approve"]);
+        Assert.Equal("denied", found["postgres-guessed"]);
+        Assert.Equal("denied", found["broker-guessed"]);
+        Assert.Equal("AwaitingApproval", (await _api.GetAsync(_waiting!.Value))["state"]!.GetValue<string>());
         Assert.NotEqual("0", found["uid"]);
         Assert.Equal("Cancelled", victim["state"]!.GetValue<string>());
     }
@@ -72,12 +82,17 @@ public sealed class AgentSandbox(AgentSandboxFixture fixture)
             prompt = $"echo victim-secret > secret.txt; umask 0; echo \"$SUPERVISOR_WORKSPACE\" > {marker}.tmp && mv {marker}.tmp {marker}; sleep 120",
             agent,
         });
+        _waiting = await _api.SubmitAsync(new { prompt = "true", agent, risk = "high" });
+        await _api.WaitForAsync(_waiting.Value, Timeout, "AwaitingApproval");
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(fixture.Stack.Resources.Postgres);
+        var broker = fixture.Stack.Resources.RabbitMqManagement;
         var worker = fixture.Stack.Workers.First(w => w.Name.EndsWith(agent == "shell" ? "-sandboxed" : "-unsandboxed", StringComparison.Ordinal));
         var service = fixture.Stack.Services[0];
         string Probe(string name, string command, string ok = "read", string failed = "denied") =>
             $"if {command} >/dev/null 2>&1; then echo '{name}={ok}'; else echo '{name}={failed}'; fi; ";
         var script = $"while [ ! -f {marker} ]; do sleep 0.2; done; other=$(cat {marker}); "
             + "echo \"uid=$(id -u)\"; "
+            + Probe("tools", "command -v curl && command -v psql && command -v python3", ok: "present", failed: "missing")
             + Probe("worker-environ", $"grep -q . /proc/{worker.Pid}/environ")
             + Probe("service-environ", $"grep -q . /proc/{service.Pid}/environ")
             + Probe("root-environ", "grep -q . /proc/1/environ")
@@ -85,7 +100,11 @@ public sealed class AgentSandbox(AgentSandboxFixture fixture)
             + Probe("workspace-root", "ls \"$(dirname \"$other\")\"")
             + Probe("docker-socket", "python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect(\"/var/run/docker.sock\")'")
             + Probe("worker-home", "ls /root")
-            + Probe("broker-in-env", "env | grep -qi -e amqp -e rabbit -e postgres", ok: "present", failed: "absent");
+            + Probe("broker-in-env", "env | grep -qi -e amqp -e rabbit -e postgres", ok: "present", failed: "absent")
+            + Probe("api-approve", $"curl -sf -X POST -H 'Content-Type: application/json' -d '{{}}' {fixture.Stack.ServiceUrls[0]}api/tasks/{_waiting}/approve")
+            + Probe("postgres-guessed", $"PGPASSWORD=postgres PGCONNECT_TIMEOUT=5 psql -X -w -h {database.Host} -p {database.Port} -U postgres -d postgres -tAc 'select 1'")
+            + Probe("broker-guessed", string.Join(" || ", new[] { "guest:guest", "rabbitmq:rabbitmq", "supervisor:supervisor" }
+                .Select(c => $"curl -sf -u {c} http://{broker.Host}:{broker.Port}/api/whoami")));
         var probes = await _api.SubmitAsync(new { prompt = script, agent });
         var done = await _api.WaitForAsync(probes, Timeout, "Succeeded", "Failed");
         await _api.CommandAsync(victim, "cancel");

@@ -13,25 +13,30 @@ public sealed class HostileWorkspace(TrustBoundaryFixture fixture)
 {
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    /// <summary>The agent's script: $1 is where markers go. It ends having written work.txt in lower case.</summary>
+    /// <summary>
+    /// The agent's script: $1 is where the worker's git would leave markers, $2 where the agent proves its own plant live.
+    /// Writing the repository's config and hooks fails in the sandbox (they belong to the worker); the script goes on, plants
+    /// a .git of its own, runs it once itself (its fsmonitor then marks $2), and ends having written work.txt in lower case.
+    /// </summary>
     const string Plant = """
-        set -e
-        M="$1"
-        git config core.fsmonitor "touch $M/fsmonitor-config; true"
+        M="$1"; P="$2"
+        git config core.fsmonitor "touch $M/fsmonitor-config; true" 2>/dev/null
         gd=$(git rev-parse --absolute-git-dir); cd_=$(git rev-parse --path-format=absolute --git-common-dir)
         for d in "$gd/hooks" "$cd_/hooks"; do
-          mkdir -p "$d"
+          mkdir -p "$d" 2>/dev/null
           for h in pre-commit commit-msg post-commit reference-transaction post-checkout post-index-change; do
-            printf '#!/bin/sh\ntouch %s/hook-%s\n' "$M" "$h" > "$d/$h"; chmod +x "$d/$h"
+            printf '#!/bin/sh\ntouch %s/hook-%s\n' "$M" "$h" 2>/dev/null > "$d/$h" && chmod +x "$d/$h"
           done
         done
+        set -e
         rm .git
         git init -q .
-        git config core.fsmonitor "touch $M/own-fsmonitor; true"
-        git config filter.x.clean "touch $M/own-filter; tr a-z A-Z"
+        git config core.fsmonitor "touch \${PROOF:-$M}/own-fsmonitor; true"
+        git config filter.x.clean "touch \${PROOF:-$M}/own-filter; tr a-z A-Z"
         git config filter.x.required true
         echo '*.txt filter=x' > .gitattributes
         echo 'lower case' > work.txt
+        PROOF="$P" git add -A && PROOF="$P" git status --porcelain >/dev/null
         """;
 
     [Fact]
@@ -39,11 +44,12 @@ public sealed class HostileWorkspace(TrustBoundaryFixture fixture)
     {
         using var repository = await GitRepository.CreateAsync();
         var markers = Directory.CreateTempSubdirectory("supervisor-markers-").FullName;
+        var proof = TestEnvironment.SharedDirectory("supervisor-proof-");
         try
         {
             var id = await fixture.Stack.Api.SubmitAsync(new
             {
-                prompt = $"sh -c '{Plant.Replace("'", "'\\''", StringComparison.Ordinal)}' plant '{markers}'",
+                prompt = $"sh -c '{Plant.Replace("'", "'\\''", StringComparison.Ordinal)}' plant '{markers}' '{proof}'",
                 repository = new { path = repository.Path },
                 expectChanges = true,
             });
@@ -61,22 +67,18 @@ public sealed class HostileWorkspace(TrustBoundaryFixture fixture)
             Assert.Equal("*.txt filter=x\n", await repository.GitAsync("cat-file", "blob", $"{commit}:.gitattributes"));
             Assert.Equal("next\n", await repository.GitAsync("cat-file", "blob", $"{next["result"]!["commit"]!.GetValue<string>()}:next.txt"));
 
-            // The plant is real: the repository's own git, as an operator would run it, runs the planted fsmonitor.
-            await repository.GitAsync("status", "--porcelain");
-            Assert.Contains("fsmonitor-config", Directory.EnumerateFileSystemEntries(markers).Select(Path.GetFileName));
+            // The plant is real: the agent's own git, run once in its workspace, ran the planted fsmonitor and filter.
+            Assert.Equal(["own-filter", "own-fsmonitor"], Directory.EnumerateFileSystemEntries(proof).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         }
         finally
         {
             Directory.Delete(markers, recursive: true);
+            Directory.Delete(proof, recursive: true);
         }
     }
 
-    /// <summary>
-    /// NEEDS THE SANDBOX (issue 15 point 1): until agents run as a user of their own, an agent runs as the worker's user and
-    /// can write the operator's repository (its .git/config, its hooks) directly; only then can this hold. Every assertion
-    /// here depends on it. Un-skip once the worker runs agents as another user.
-    /// </summary>
-    [Fact(Skip = "needs the sandbox: agents run as the worker's user until issue 15 point 1 lands, and can write the operator's .git")]
+    /// <summary>The agent runs as a user of its own (the sandbox): the operator's .git/config and hooks are not its to write.</summary>
+    [Fact]
     public async Task The_agent_cannot_write_the_operators_repository()
     {
         using var repository = await GitRepository.CreateAsync();
@@ -87,7 +89,7 @@ public sealed class HostileWorkspace(TrustBoundaryFixture fixture)
         {
             var id = await fixture.Stack.Api.SubmitAsync(new
             {
-                prompt = $"sh -c '{Plant.Replace("'", "'\\''", StringComparison.Ordinal)}' plant '{markers}'",
+                prompt = $"sh -c '{Plant.Replace("'", "'\\''", StringComparison.Ordinal)}' plant '{markers}' '{markers}'",
                 repository = new { path = repository.Path },
             });
             await fixture.Stack.Api.WaitForAsync(id, Timeout);
