@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Supervisor.Cli.Commands;
 
 namespace Supervisor.Cli.Api;
 
@@ -25,11 +24,11 @@ static class ApiTrust
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"--ca-cert '{caCertificateFile}': not a readable PEM certificate file ({e.Message.TrimEnd('.')}).");
+            throw new TrustFileException($"--ca-cert '{caCertificateFile}': not a readable PEM certificate file ({e.Message.TrimEnd('.')}).");
         }
 
         if (authorities.Count == 0)
-            throw new UsageException($"--ca-cert '{caCertificateFile}': holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
+            throw new TrustFileException($"--ca-cert '{caCertificateFile}': holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
 
         // The chain must end at one of these; the host name is checked as always.
         handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
@@ -37,3 +36,6 @@ static class ApiTrust
         return handler;
     }
 }
+
+/// <summary>The <c>--ca-cert</c> file cannot be used; the message names the option and the reason.</summary>
+sealed class TrustFileException(string message) : Exception(message);

@@ -16,7 +16,7 @@ static class ApiAction
                 using var api = new ApiClient(GlobalOptions.ApiFrom(parse), GlobalOptions.TokenFrom(parse), GlobalOptions.CaCertFrom(parse));
                 return await body(parse, api, ct);
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or TrustFileException)
             {
                 Output.ErrorLine(e.Message);
                 return ExitCodes.Usage;

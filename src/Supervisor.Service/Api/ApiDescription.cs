@@ -6,8 +6,8 @@ namespace Supervisor.Service.Api;
 
 /// <summary>
 /// The API's OpenAPI document at <c>/openapi/v1.json</c> and a browsable reference of it (Scalar) at <c>/scalar</c>. Both
-/// are readable without the bearer token, like <c>/metrics</c> and <c>/health</c>: they describe the API and hold no data
-/// (the token guards <c>/api</c> only). The reference is served whole from the service (no CDN, no fonts, no telemetry):
+/// are readable without a token, like <c>/health</c>: they describe the API and hold no data (tokens guard <c>/api</c>
+/// and <c>/metrics</c>). The reference is served whole from the service (no CDN, no fonts, no telemetry):
 /// it must work where the machine reaches nothing else.
 /// </summary>
 public static class ApiDescription
@@ -36,8 +36,9 @@ public static class ApiDescription
                 {
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
-                    Description = "Required on every /api request when Supervisor:Api:Token is set (always, when the API listens beyond loopback). "
-                        + "The CLI sends SUPERVISOR_TOKEN.",
+                    Description = "A named token, required on every /api request and on /metrics (loopback included); its role decides "
+                        + "what it may call (viewer < submitter < approver < admin; 403 otherwise) and its name is the `by` of the audit trail. "
+                        + "The CLI sends SUPERVISOR_TOKEN; `supervisor tokens new NAME --role ROLE` makes one.",
                 };
                 return Task.CompletedTask;
             });
@@ -50,7 +51,7 @@ public static class ApiDescription
                 operation.Responses ??= [];
                 operation.Responses.TryAdd("401", new OpenApiResponse
                 {
-                    Description = "A token is configured and the request did not carry it.",
+                    Description = "The request carried no token, or one that is not configured.",
                     Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
                     {
                         ["application/problem+json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: cancellationToken) },

@@ -18,6 +18,7 @@ static class TestTokens
         [Admin] = "admin",
         ["alice"] = "admin",
         ["bob"] = "admin",
+        ["carol"] = "admin",
         ["dana"] = "admin",
         ["dave"] = "admin",
         ["erin"] = "admin",
