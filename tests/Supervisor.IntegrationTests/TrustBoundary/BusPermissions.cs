@@ -14,16 +14,22 @@ namespace Supervisor.IntegrationTests.TrustBoundary;
 /// credentials would use them: raw AMQP, with envelopes written by hand, so nothing in MassTransit stands in the way.
 /// Each refusal has its control: the same message with the service's credentials does what it says.
 /// </summary>
-public sealed class BusPermissions : IAsyncLifetime
+public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixture<BusPermissions.Fixture>
 {
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    SupervisorStack _stack = null!;
+    readonly SupervisorStack _stack = fixture.Stack;
 
-    public async Task InitializeAsync() =>
-        _stack = await SupervisorStack.StartAsync("buspermissions", new Dictionary<string, string>(), services: 1, ("shell", 1));
+    /// <summary>One stack for these tests: each works on tasks of its own.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        internal SupervisorStack Stack { get; private set; } = null!;
 
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
+        public async Task InitializeAsync() =>
+            Stack = await SupervisorStack.StartAsync("buspermissions", new Dictionary<string, string>(), services: 1, ("shell", 1));
+
+        public async Task DisposeAsync() => await Stack.DisposeAsync();
+    }
 
     [Fact]
     public async Task With_the_workers_credentials_a_forged_ApproveTask_is_refused_by_the_broker_and_the_task_still_waits()
@@ -41,6 +47,23 @@ public sealed class BusPermissions : IAsyncLifetime
         // The control: the same envelope with the service's credentials approves it.
         await PublishRawAsync(_stack.Resources.RabbitMq, "Supervisor.Contracts:ApproveTask", new ApproveTask(id, "service", "control"));
         Assert.Equal("Succeeded", (await _stack.Api.WaitForAsync(id, Timeout))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_ApproveTask_envelope_published_through_a_worker_exchange_goes_to_the_error_queue_and_approves_nothing()
+    {
+        var id = await _stack.Api.SubmitAsync(new { prompt = "echo deploying", risk = "high" });
+        await _stack.Api.WaitForAsync(id, Timeout, "AwaitingApproval");
+
+        // The broker lets the worker write to AgentJobStarted's exchange, which the saga's queue is bound to; the body
+        // says ApproveTask. The service consumes what comes through that exchange as AgentJobStarted only.
+        await PublishRawAsync(_stack.Resources.WorkerRabbitMq, "Supervisor.Contracts:AgentJobStarted", new ApproveTask(id, "agent", "forged"),
+            "Supervisor.Contracts:ApproveTask");
+
+        await WaitForMessagesAsync("task-state_error");
+        var task = await _stack.Api.GetAsync(id);
+        Assert.Equal("AwaitingApproval", task["state"]!.GetValue<string>());
+        Assert.DoesNotContain(task["transitions"]!.AsArray(), t => t!["by"]?.GetValue<string>() == "agent");
     }
 
     [Theory]
@@ -113,13 +136,31 @@ public sealed class BusPermissions : IAsyncLifetime
         Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(id))["state"]!.GetValue<string>());
     }
 
+    /// <summary>Waits until <paramref name="queue"/> of this stack's virtual host holds a message (the management API's count).</summary>
+    async Task WaitForMessagesAsync(string queue)
+    {
+        using var management = IsolatedResources.ManagementClient(_stack.Resources.RabbitMqManagement);
+        using var deadline = new CancellationTokenSource(Timeout);
+        while (true)
+        {
+            using var response = await management.GetAsync($"api/queues/{_stack.Resources.Name}/{queue}", deadline.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(deadline.Token));
+                if (body.RootElement.TryGetProperty("messages", out var messages) && messages.GetInt64() > 0)
+                    return;
+            }
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
     /// <summary>A MassTransit envelope published to <paramref name="exchange"/> as is, confirmed by the broker.</summary>
-    static async Task PublishRawAsync(string uri, string exchange, object message)
+    static async Task PublishRawAsync(string uri, string exchange, object message, string? claimedType = null)
     {
         var factory = new ConnectionFactory { Uri = new Uri(uri) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var type = exchange.Contains(':', StringComparison.Ordinal) ? exchange : "Supervisor.Contracts:" + message.GetType().Name;
+        var type = claimedType ?? (exchange.Contains(':', StringComparison.Ordinal) ? exchange : "Supervisor.Contracts:" + message.GetType().Name);
         var envelope = new
         {
             messageId = NewId.NextGuid(),
