@@ -25,6 +25,9 @@ DEMO="$REPO/.data/demo"
 mkdir -p "$DEMO"
 
 "$REPO/scripts/services.sh" up
+# Each role its own broker user (scripts/services.sh made them): the service's, and the workers' narrower one.
+export ConnectionStrings__RabbitMq="$("$REPO/scripts/services.sh" broker-uri service)"
+WORKER_RABBIT="$("$REPO/scripts/services.sh" broker-uri worker)"
 CLI_BIN="$("$REPO/scripts/install-agent-clis.sh" claude codex | tail -1)"
 export PATH="$CLI_BIN:$PATH"
 
@@ -83,10 +86,10 @@ say "starting the service on $SUPERVISOR_API, two workers of the 'shell' agent a
 dotnet "$(BIN Supervisor.Service Supervisor.Service.dll)" >"$DEMO/service.log" 2>&1 &
 echo $! >>"$DEMO/pids"
 for i in 1 2; do
-    Supervisor__Worker__Id="demo-shell-$i" dotnet "$(BIN Supervisor.Worker Supervisor.Worker.dll)" --agent shell >"$DEMO/worker-$i.log" 2>&1 &
+    ConnectionStrings__RabbitMq="$WORKER_RABBIT" Supervisor__Worker__Id="demo-shell-$i" dotnet "$(BIN Supervisor.Worker Supervisor.Worker.dll)" --agent shell >"$DEMO/worker-$i.log" 2>&1 &
     echo $! >>"$DEMO/pids"
 done
-Supervisor__Worker__Id="demo-agents" dotnet "$(BIN Supervisor.Worker Supervisor.Worker.dll)" --agent claude,codex >"$DEMO/worker-agents.log" 2>&1 &
+ConnectionStrings__RabbitMq="$WORKER_RABBIT" Supervisor__Worker__Id="demo-agents" dotnet "$(BIN Supervisor.Worker Supervisor.Worker.dll)" --agent claude,codex >"$DEMO/worker-agents.log" 2>&1 &
 echo $! >>"$DEMO/pids"
 for _ in $(seq 1 120); do
     curl -fsS "$SUPERVISOR_API/health/ready" >/dev/null 2>&1 && break

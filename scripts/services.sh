@@ -8,6 +8,12 @@
 #   scripts/services.sh docker up|down|status   the Docker engine alone (see scripts/docker-engine.sh)
 #   scripts/services.sh restart postgres|rabbitmq   stop and start one of them (fault-injection tests);
 #                                only one this script started: a shared external service is never restarted
+#   scripts/services.sh broker-uri service|worker|submitter   the broker connection string of that role (see below)
+#
+# Broker users (issue 15; docs/operations.md, "Broker users"): "up" creates, idempotently, supervisor-service (everything
+# on the virtual host "/"), supervisor-worker and supervisor-submitter with the permissions of
+# compose/rabbitmq/permissions.conf, through the management API. Their passwords are generated once and kept in
+# .data/broker-users.env (root only, mode 600); "broker-uri ROLE" prints the role's amqp:// URI from it.
 #
 # Everything listens on 127.0.0.1 only. Data lives in <repo>/.data/{postgres,rabbitmq} (git-ignored),
 # or, when the repository path is not traversable by the postgres/rabbitmq users, in
@@ -46,6 +52,7 @@ START_TIMEOUT="${SUPERVISOR_SERVICES_TIMEOUT:-90}"   # seconds to wait for each 
 usage() {
     cat >&2 <<EOF
 usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|down|status | restart postgres|rabbitmq
+                          | broker-uri service|worker|submitter
   up      install (apt-get) if needed and start PostgreSQL 15 (127.0.0.1:$PG_PORT)
           and RabbitMQ (127.0.0.1:$RMQ_PORT, management 127.0.0.1:$RMQ_MGMT_PORT); idempotent
   down    stop the services this script started (data in .data/ is kept)
@@ -54,6 +61,8 @@ usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|
   docker up|down|status   only the Docker engine
   restart postgres|rabbitmq
           stop and start one service this script started (refuses one it did not start)
+  broker-uri service|worker|submitter
+          the broker connection string of that role (users and passwords made by "up", kept in .data/broker-users.env)
 EOF
     exit 2
 }
@@ -88,6 +97,52 @@ wait_for_port() {   # wait_for_port PORT SECONDS PID -> 0 when open, 1 on timeou
         sleep 0.5
     done
     return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Broker users: one per role, permissions from compose/rabbitmq/permissions.conf
+
+BROKER_USERS_FILE="$DATA/broker-users.env"
+BROKER_ROLES=(service worker submitter)
+
+broker_password() {   # broker_password ROLE: the role's password, generated and stored the first time
+    local role="$1" var line
+    var="SUPERVISOR_BROKER_${role^^}_PASSWORD"
+    install -d -m 755 "$DATA"
+    ( umask 077; touch "$BROKER_USERS_FILE" )
+    chmod 600 "$BROKER_USERS_FILE"
+    line="$(grep -E "^$var=" "$BROKER_USERS_FILE" | tail -n 1 || true)"
+    if [ -z "$line" ]; then
+        line="$var=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+        printf '%s\n' "$line" >>"$BROKER_USERS_FILE"
+    fi
+    printf '%s' "${line#*=}"
+}
+
+broker_permission() {   # broker_permission ROLE configure|write|read: the regex of compose/rabbitmq/permissions.conf
+    [ "$1" = service ] && { printf '.*'; return 0; }
+    awk -v role="$1" -v kind="$2" '$1 == role && $2 == kind { print $3; found = 1 } END { exit !found }' \
+        "$REPO/compose/rabbitmq/permissions.conf" || die "rabbitmq: compose/rabbitmq/permissions.conf has no '$1 $2' line"
+}
+
+broker_users_up() {   # creates or updates the three users on vhost "/" through the management API (ours or external)
+    local role user json mgmt="${SUPERVISOR_RABBIT_MGMT%/}/api"
+    for role in "${BROKER_ROLES[@]}"; do
+        user="supervisor-$role"
+        json="$(jq -n --arg p "$(broker_password "$role")" '{password: $p, tags: ""}')"
+        curl -fsS -o /dev/null -X PUT -H 'content-type: application/json' --data "$json" "$mgmt/users/$user" ||
+            die "rabbitmq: could not create broker user $user through $mgmt"
+        json="$(jq -n --arg c "$(broker_permission "$role" configure)" --arg w "$(broker_permission "$role" write)" \
+            --arg r "$(broker_permission "$role" read)" '{configure: $c, write: $w, read: $r}')"
+        curl -fsS -o /dev/null -X PUT -H 'content-type: application/json' --data "$json" "$mgmt/permissions/%2F/$user" ||
+            die "rabbitmq: could not set the permissions of $user through $mgmt"
+    done
+    say "rabbitmq: broker users supervisor-service, supervisor-worker, supervisor-submitter ready (passwords in $BROKER_USERS_FILE; scripts/services.sh broker-uri ROLE)"
+}
+
+broker_uri() {   # broker_uri ROLE: amqp URI of the role on 127.0.0.1, vhost "/"
+    case "$1" in service | worker | submitter) ;; *) usage ;; esac
+    printf 'amqp://supervisor-%s:%s@127.0.0.1:%s/\n' "$1" "$(broker_password "$1")" "$RMQ_PORT"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -484,7 +539,7 @@ if [ "${1:-}" = docker ]; then
     esac
     exit 0
 fi
-if [ "${1:-}" != restart ]; then
+if [ "${1:-}" != restart ] && [ "${1:-}" != broker-uri ]; then
     case "${2:-}" in
         "") ;;
         --docker) WITH_DOCKER=true ;;
@@ -498,10 +553,13 @@ case "${1:-}" in
         t0=$(now_ms)
         pg_up
         rmq_up
+        broker_users_up
         ! $WITH_DOCKER || docker_up
         say "services up in $(fmt_ms $(($(now_ms) - t0)))"
         echo "ConnectionStrings__Postgres=$SUPERVISOR_PG_CONN"
-        echo "ConnectionStrings__RabbitMq=$SUPERVISOR_RABBIT_CONN"
+        echo "ConnectionStrings__RabbitMq=$(broker_uri service)   # the service's"
+        echo "ConnectionStrings__RabbitMq=$(broker_uri worker)   # workers'"
+        echo "ConnectionStrings__RabbitMq=$(broker_uri submitter)   # submit-only applications'"
         ;;
     down)
         require_root "$@"
@@ -527,6 +585,11 @@ case "${1:-}" in
                 ;;
             *) usage ;;
         esac
+        ;;
+    broker-uri)
+        require_root "$@"
+        [ -f "$BROKER_USERS_FILE" ] || die "no broker users yet: run scripts/services.sh up"
+        broker_uri "${2:-}"
         ;;
     status)
         rc=0

@@ -8,6 +8,7 @@ using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Limits;
 using Supervisor.Service.Logs;
+using Supervisor.Service.Messaging;
 using Supervisor.Service.Metrics;
 using Supervisor.Service.Schedules;
 using Supervisor.Service.Scheduling;
@@ -58,7 +59,10 @@ public static class ServiceExtensions
             x.AddSchedulerConsumers();
             x.AddConsumer<ScheduleWakeConsumer, ScheduleWakeConsumerDefinition>();
             x.AddConsumer<AccountSignalConsumer, AccountSignalConsumerDefinition>();
-        });
+        },
+        // Every endpoint: what comes through a message type's exchange is that type only (a worker's credentials can
+        // write to the worker messages' exchanges).
+        (_, bus) => bus.UseFilter(new PublishedTypeFilter()));
 
         builder.Services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
         builder.Services.AddValidatedOptions<FleetOptions>(FleetOptions.Section);

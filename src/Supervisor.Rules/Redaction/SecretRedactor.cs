@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace Supervisor.Rules.Redaction;
@@ -37,6 +38,20 @@ public sealed class SecretRedactor
             .Distinct(StringComparer.Ordinal)
             .ToArray();
         _maxHold = Math.Max(MaxHoldChars, _knownSecrets.Length == 0 ? 0 : _knownSecrets.Max(s => s.Length));
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with every credential-shaped token (<see cref="CredentialShapes"/>) replaced by
+    /// <see cref="Marker"/>: for texts that are stored whole (a task's prompt, an error text), by the same rules as the
+    /// agents' output. Null stays null.
+    /// </summary>
+    [return: NotNullIfNotNull(nameof(text))]
+    public static string? RedactCredentials(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+            return text;
+        var redactor = new SecretRedactor([]);
+        return redactor.Push(text) + redactor.Flush();
     }
 
     /// <summary>Adds <paramref name="chunk"/> and returns the redacted text that is safe to emit now.</summary>

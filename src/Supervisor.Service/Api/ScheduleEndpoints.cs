@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Rules.Redaction;
 using Supervisor.Service.Schedules;
 using Supervisor.Service.Storage;
 using Supervisor.Settings;
@@ -194,7 +195,7 @@ public static class ScheduleEndpoints
                     Add($"template.{field}", message);
             }
 
-            template = new TaskTemplate(task.Prompt ?? "", SubmitTaskValidator.Chain(task),
+            template = new TaskTemplate(SecretRedactor.RedactCredentials(task.Prompt ?? ""), SubmitTaskValidator.Chain(task),
                 task.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef) : null, task.Risk, task.TimeoutSeconds, task.Verify,
                 task.ExpectChanges ?? false, task.Labels, task.Fallback, task.Model, task.OnLimit, SubmitTaskValidator.MaxWait(task), task.MaxWindows,
                 task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy, task.MaxCostUsd, task.MaxTokens, task.OnBudget);

@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
+using Supervisor.Rules.Redaction;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Storage;
 
@@ -73,7 +74,7 @@ public static class TaskEndpoints
 
         await publish.Publish(new SubmitTask(
             id,
-            request.Prompt!,
+            SecretRedactor.RedactCredentials(request.Prompt!),
             SubmitTaskValidator.Chain(request),
             request.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef) : null,
             request.Risk,

@@ -2,6 +2,7 @@ using MassTransit;
 using Supervisor.Contracts;
 using Supervisor.Rules.Chains;
 using Supervisor.Rules.Limits;
+using Supervisor.Rules.Redaction;
 
 namespace Supervisor.Service.Tasks;
 
@@ -10,7 +11,8 @@ static class TaskRecording
 {
     public static void Accept(this TaskState task, SubmitTask message, ChainResolution chain, DateTime now)
     {
-        task.Prompt = message.Prompt ?? "";
+        // Stored, shown and given to the agent without the credentials it may carry (docs/security.md).
+        task.Prompt = SecretRedactor.RedactCredentials(message.Prompt ?? "");
         task.Agents = [.. chain.Chain];
         task.ChainIndex = 0;
         task.RepositoryPath = message.Repository?.Path;
@@ -87,7 +89,7 @@ static class TaskRecording
             attempt.FinishedAt = message.FinishedAt;
             attempt.ExitCode = message.ExitCode;
             attempt.ErrorClass = message.ErrorClass;
-            attempt.Message = message.Message;
+            attempt.Message = SecretRedactor.RedactCredentials(message.Message);
             attempt.NextRetryAt = message.NextRetryAt;
             attempt.OutputChunks = message.OutputChunks;
             attempt.RecordUsage(message.Usage);
@@ -127,9 +129,9 @@ static class TaskRecording
     public static void RecordGiveUp(this TaskState task, string? errorClass, string reason, DateTime now)
     {
         var last = task.Attempts.Where(a => a.Pass == task.Pass).MaxBy(a => a.Number);
-        task.Error = last is { ErrorClass: not null }
+        task.Error = SecretRedactor.RedactCredentials(last is { ErrorClass: not null }
             ? $"{task.CurrentAgent}: {last.ErrorClass}: {last.Message}"
-            : $"{task.CurrentAgent}: {reason}";
+            : $"{task.CurrentAgent}: {reason}");
         task.LeavingForLimit = errorClass == ErrorClasses.RateLimited || last is { ErrorClass: ErrorClasses.RateLimited };
         if (last is { ErrorClass: ErrorClasses.Invalid } || errorClass == ErrorClasses.Invalid)
             task.ChainIndex = task.Agents.Count; // the task itself cannot run: no other agent would do better
@@ -148,7 +150,7 @@ static class TaskRecording
     /// <summary>The holder's attempt, when its failure report was lost: ended by the fault.</summary>
     public static void RecordFault(this TaskState task, Fault<RunAgentJob> fault, DateTime now)
     {
-        var reason = fault.Exceptions?.FirstOrDefault(e => e is not null)?.Message ?? "the agent gave up";
+        var reason = SecretRedactor.RedactCredentials(fault.Exceptions?.FirstOrDefault(e => e is not null)?.Message) ?? "the agent gave up";
         if (task.Attempts.FirstOrDefault(a => a.Id == task.LeaseId) is { FinishedAt: null } held)
         {
             held.FinishedAt = now;
@@ -171,7 +173,7 @@ static class TaskRecording
     public static void End(this TaskState task, string why, string? by, string? reason, DateTime now)
     {
         task.Decision = (by, reason);
-        task.Error = why;
+        task.Error = SecretRedactor.RedactCredentials(why);
         task.FinishedAt = now;
         task.StartAllowedAt = null; // the lease, if one is held, stays until its holder confirms it stopped
         task.ClearHold(); // an ended task waits on no account and no key (its waiter row goes with the next release step)

@@ -1,4 +1,5 @@
 using MassTransit;
+using Supervisor.Rules.Redaction;
 
 namespace Supervisor.Service.Tasks;
 
@@ -17,7 +18,8 @@ sealed class TransitionRecorder(TimeProvider clock) : IStateObserver<TaskState>
             Event = context.Event.Name,
             At = now,
             By = context.Saga.Decision.By,
-            Reason = context.Saga.Decision.Reason,
+            // A reason may quote an agent's error text or a person's words: stored without credentials.
+            Reason = SecretRedactor.RedactCredentials(context.Saga.Decision.Reason),
         });
         return Task.CompletedTask;
     }

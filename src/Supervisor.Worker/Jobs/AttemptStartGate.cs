@@ -1,6 +1,5 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Worker.Attempts;
@@ -42,7 +41,7 @@ public sealed partial class AttemptStartGate(
         var notSent = false; // the last check could not be sent (logged once in a row)
         // The account the attempt would use: the saga's start check is where a blocked account keeps attempts from starting.
         var account = AccountIdentity.Of(job.Agent, delivery.Profile);
-        var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.TaskStateAddress);
+        var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context);
         while (true)
         {
             if (silent > 0 && silent % UnansweredBeforeRenewal == 0)
@@ -50,7 +49,7 @@ public sealed partial class AttemptStartGate(
                 // The service answers within milliseconds once it is up: answers that keep getting lost point at the
                 // reply queue (a killed broker loses temporary queues). Ask again on a fresh one.
                 replies.Renew(endpoint);
-                (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context, AgentQueues.TaskStateAddress);
+                (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context);
             }
 
             AttemptStartResponse answer;
@@ -111,7 +110,8 @@ public sealed partial class AttemptStartGate(
             using var window = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             try
             {
-                await BrokerCalls.RetryAsync(async token => await (await bus.GetSendEndpoint(AgentQueues.TaskStateAddress)).Send(release, token),
+                // Published, as the start check is: the saga's queue is bound to this exchange, and it is one a worker may write.
+                await BrokerCalls.RetryAsync(token => bus.Publish(release, token),
                     $"task {release.TaskId}: giving back the lease of attempt {release.Attempt}", logger, window.Token);
                 LogReleased(release.TaskId, release.Attempt);
             }

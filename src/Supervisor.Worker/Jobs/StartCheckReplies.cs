@@ -20,8 +20,12 @@ public sealed partial class StartCheckReplies(IBus bus, TimeProvider clock, ILog
     readonly SemaphoreSlim _gate = new(1, 1);
     Replies? _current;
 
-    /// <summary>A request client for <paramref name="context"/>'s start check, answered on this worker's reply queue.</summary>
-    public async Task<(IRequestClient<T> Client, object Endpoint)> ClientAsync<T>(ConsumeContext context, Uri destination)
+    /// <summary>
+    /// A request client for <paramref name="context"/>'s start check, answered on this worker's reply queue. Requests are
+    /// published (to the exchange of <typeparamref name="T"/>), not sent to the saga's queue: a worker's broker user may
+    /// write to the exchanges of worker messages only (docs/operations.md, "Broker users").
+    /// </summary>
+    public async Task<(IRequestClient<T> Client, object Endpoint)> ClientAsync<T>(ConsumeContext context)
         where T : class
     {
         var replies = _current;
@@ -38,7 +42,7 @@ public sealed partial class StartCheckReplies(IBus bus, TimeProvider clock, ILog
             }
         }
 
-        return (replies.Factory.CreateRequestClient<T>(context, destination), replies);
+        return (replies.Factory.CreateRequestClient<T>(context), replies);
     }
 
     /// <summary>

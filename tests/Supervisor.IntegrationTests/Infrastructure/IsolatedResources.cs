@@ -19,7 +19,18 @@ sealed class IsolatedResources : IAsyncDisposable
         Postgres = new NpgsqlConnectionStringBuilder(services.PostgresConnectionString) { Database = name }.ConnectionString;
         var rabbit = new UriBuilder(services.RabbitMqUri) { Path = "/" + name };
         RabbitMq = rabbit.Uri.ToString();
+        WorkerRabbitMq = new UriBuilder(rabbit.Uri) { UserName = RoleUser(name, "worker"), Password = RoleUser(name, "worker") }.Uri.ToString();
+        SubmitterRabbitMq = new UriBuilder(rabbit.Uri) { UserName = RoleUser(name, "submitter"), Password = RoleUser(name, "submitter") }.Uri.ToString();
     }
+
+    /// <summary>The broker user of <paramref name="role"/> on this virtual host, with the production permissions (compose/rabbitmq/permissions.conf).</summary>
+    static string RoleUser(string vhost, string role) => $"{vhost}-{role}";
+
+    /// <summary>The worker role's broker URI: it may publish worker messages and consume its own queues only.</summary>
+    public string WorkerRabbitMq { get; }
+
+    /// <summary>The submit-only role's broker URI: it may publish SubmitTask only.</summary>
+    public string SubmitterRabbitMq { get; }
 
     public string Name { get; }
 
@@ -51,6 +62,13 @@ sealed class IsolatedResources : IAsyncDisposable
         (await management.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
         var user = services.RabbitMqUri.UserInfo.Split(':')[0];
         (await management.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        foreach (var (role, permissions) in BrokerPermissions())
+        {
+            var roleUser = RoleUser(name, role);
+            (await management.PutAsJsonAsync($"api/users/{roleUser}", new { password = roleUser, tags = "" })).EnsureSuccessStatusCode();
+            (await management.PutAsJsonAsync($"api/permissions/{name}/{roleUser}", permissions)).EnsureSuccessStatusCode();
+        }
+
         return new IsolatedResources(name, services, management);
     }
 
@@ -72,6 +90,8 @@ sealed class IsolatedResources : IAsyncDisposable
         try
         {
             await _management.DeleteAsync($"api/vhosts/{Name}");
+            foreach (var role in BrokerPermissions().Keys)
+                await _management.DeleteAsync($"api/users/{RoleUser(Name, role)}");
             await using var connection = new NpgsqlConnection(Admin);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
@@ -81,6 +101,25 @@ sealed class IsolatedResources : IAsyncDisposable
         {
             _management.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The roles' permissions as production sets them: compose/rabbitmq/permissions.conf, the one source that
+    /// scripts/services.sh and the compose stack read too ("role kind regex" lines).
+    /// </summary>
+    public static IReadOnlyDictionary<string, Dictionary<string, string>> BrokerPermissions()
+    {
+        var roles = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(Path.Combine(TestEnvironment.RepositoryRoot, "compose", "rabbitmq", "permissions.conf")))
+        {
+            if (line.StartsWith('#') || line.Split(' ', 3) is not [var role, var kind, var regex])
+                continue;
+            if (!roles.TryGetValue(role, out var permissions))
+                roles[role] = permissions = new Dictionary<string, string>(StringComparer.Ordinal);
+            permissions[kind] = regex;
+        }
+
+        return roles;
     }
 
     static string AdminOf(ServiceContainers services) =>

@@ -155,7 +155,8 @@ sealed class SupervisorStack : IAsyncDisposable
     {
         var names = agents.Split(',');
         id ??= $"{names[0]}-w{_workers.Count + 1}";
-        var env = new Dictionary<string, string>(_config) { ["Supervisor__Worker__Id"] = id };
+        // Workers connect as the worker role, with the production broker permissions (compose/rabbitmq/permissions.conf).
+        var env = new Dictionary<string, string>(_config) { ["Supervisor__Worker__Id"] = id, ["ConnectionStrings__RabbitMq"] = Resources.WorkerRabbitMq };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             env[key] = value;
         var worker = HostProcess.Start($"{Name}-{id}", TestEnvironment.ProjectOutput("Supervisor.Worker", "Supervisor.Worker.dll"), env,

@@ -187,6 +187,28 @@ public sealed class SecretRedactorSpecs
         Assert.True(released.Length > 50_000, $"only {released.Length} characters released");
     }
 
+    [Theory]
+    [MemberData(nameof(Secrets))]
+    public void A_stored_text_keeps_no_credential_shaped_token(string secret)
+    {
+        var redacted = SecretRedactor.RedactCredentials($"prompt: use {secret} here");
+
+        if (secret == Configured)
+            Assert.Equal($"prompt: use {secret} here", redacted); // a configured value is the worker's to know; stored texts know shapes only
+        else
+            Assert.Equal("prompt: use [REDACTED] here", redacted);
+    }
+
+    [Fact]
+    public void A_stored_text_longer_than_the_hold_back_is_redacted_whole_and_null_stays_null()
+    {
+        var text = new string('x', 40_000) + " ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " + new string('y', 40_000);
+
+        Assert.Equal(new string('x', 40_000) + " [REDACTED] " + new string('y', 40_000), SecretRedactor.RedactCredentials(text));
+        Assert.Null(SecretRedactor.RedactCredentials(null));
+        Assert.Equal("risk-assessment-document", SecretRedactor.RedactCredentials("risk-assessment-document"));
+    }
+
     static string Run(IEnumerable<string> chunks, string[]? secrets = null)
     {
         var redactor = new SecretRedactor(secrets ?? [Configured]);
