@@ -11,7 +11,7 @@ namespace Supervisor.IntegrationTests.TrustBoundary;
 /// Whatever the agent's user, it cannot approve a task over the loopback API without a token, nor reach the database or
 /// the broker with the credentials it could guess. (The other tries of issue 15's red team: git plants in
 /// <see cref="HostileWorkspace"/>, prompts made of flags in <see cref="PromptsStayPrompts"/>, forged messages with the
-/// worker's own broker credentials in BusPermissions.)
+/// worker's own broker credentials in <see cref="BusPermissions"/>.)
 /// </summary>
 [Collection(AgentSandboxCollection.Name)]
 public sealed class AgentSandbox(AgentSandboxFixture fixture)
