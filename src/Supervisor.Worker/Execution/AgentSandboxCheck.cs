@@ -72,11 +72,8 @@ sealed partial class AgentSandboxCheck(AgentUsers users, IOptions<WorkerOptions>
 
         Directory.CreateDirectory(root);
         File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        foreach (var own in new[] { ".uids", ".agent-processes" })
-        {
-            var directory = Directory.CreateDirectory(Path.Combine(root, own));
-            directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        }
+        Directory.CreateDirectory(Path.Combine(root, ".agent-processes")).UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(AgentUsers.LockFolder).UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
         LogSandboxed(range.ToString(), root);
         return Task.CompletedTask;

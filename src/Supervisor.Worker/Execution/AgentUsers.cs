@@ -6,9 +6,10 @@ namespace Supervisor.Worker.Execution;
 
 /// <summary>
 /// The user ids agents run as (<c>Supervisor:Worker:AgentUsers</c>). Each running attempt claims one of the range for
-/// itself, like systemd's DynamicUser: a lock file <c>&lt;WorkspaceRoot&gt;/.uids/&lt;uid&gt;.lock</c> held open with an
-/// exclusive lock (released by the kernel if the worker dies), so that no two attempts on this host, of this worker or
-/// another sharing the workspace root, ever share a uid and read each other's workspaces. Null <see cref="Range"/>: the
+/// itself, like systemd's DynamicUser: a lock file <c>/run/supervisor/agent-users/&lt;uid&gt;.lock</c> held open with an
+/// exclusive lock (released by the kernel if the worker dies), so that no two attempts on this machine, of any worker,
+/// ever share a uid and read each other's workspaces. The folder is machine-wide (not under a workspace root, which
+/// differs between workers) and under <c>/run</c>, where only root creates anything (not the world-writable /tmp). Null <see cref="Range"/>: the
 /// sandbox is off (<c>worker</c>) and agents run as the worker.
 /// </summary>
 public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<AgentUsers> logger)
@@ -22,7 +23,8 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
 
     public bool Sandboxed => Range is not null;
 
-    string LockFolder => Path.Combine(Path.GetFullPath(options.Value.WorkspaceRoot), ".uids");
+    /// <summary>Where the claims are held: one lock file per uid in use on this machine.</summary>
+    public const string LockFolder = "/run/supervisor/agent-users";
 
     /// <summary>
     /// A free uid of the range, held until the returned lease is disposed; null when the sandbox is off. Whatever a former
@@ -33,7 +35,8 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     {
         if (Range is not { } range)
             return null;
-        Directory.CreateDirectory(LockFolder);
+        if (!Directory.Exists(LockFolder) && !OperatingSystem.IsWindows())
+            Directory.CreateDirectory(LockFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // From a random point, so that concurrent claimants rarely collide on the same file.
         var offset = Random.Shared.Next(range.Count);
         for (var i = 0; i < range.Count; i++)
@@ -58,7 +61,7 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
         }
 
         throw new InvalidOperationException(
-            $"every agent user id of {WorkerOptions.Section}:AgentUsers ({range}) is taken by a running attempt on this host; widen the range");
+            $"every agent user id of {WorkerOptions.Section}:AgentUsers ({range}) is taken by a running attempt on this machine; widen the range");
     }
 
     /// <summary>setpriv's arguments that run the program after them as <paramref name="uid"/> (gid the same), nothing more.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Supervisor.Agents;
 using Supervisor.Worker.Containers;
 using Supervisor.Worker.Execution;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.IntegrationTests.Containers;
 
@@ -47,6 +48,26 @@ public sealed class ContainerRunning : IDisposable
         Assert.Equal("hello from /workspace\né€😀", output.Text("stdout"));
         Assert.Equal("oops\n", output.Text("stderr"));
         Assert.Equal("made\n", await File.ReadAllTextAsync(Path.Combine(_workspace, "made.txt")));
+        await DockerEngine.AssertNoContainerLeftAsync(_taskId);
+    }
+
+    [Fact]
+    public async Task A_sandboxed_attempt_runs_as_its_uid_on_a_read_only_root_and_writes_only_its_workspace_and_tmp()
+    {
+        var output = new Output();
+        var users = new AgentUsers(Microsoft.Extensions.Options.Options.Create(new WorkerOptions { WorkspaceRoot = _workspace + ".users", AgentUsers = "61960-61969" }),
+            NullLogger<AgentUsers>.Instance);
+        using var user = users.Claim()!;
+        user.Hand(_workspace);
+        string Try(string name, string command) => $"if {command} 2>/dev/null; then echo {name}=yes; else echo {name}=no; fi; ";
+
+        var outcome = await _runner.RunAsync(Agent(), Sh("echo uid=$(id -u):$(id -g); " + Try("root", "touch /x") + Try("etc", "touch /etc/x") + Try("tmp", "touch /tmp/x")
+            + Try("workspace", "touch /workspace/x") + Try("docker", "test -e /var/run/docker.sock")) with
+        { RunAs = user.Uid }, output.WriteAsync, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal($"uid={user.Uid}:{user.Uid}\nroot=no\netc=no\ntmp=yes\nworkspace=yes\ndocker=no\n", output.Text("stdout"));
+        Directory.Delete(_workspace + ".users", recursive: true);
         await DockerEngine.AssertNoContainerLeftAsync(_taskId);
     }
 

@@ -31,9 +31,10 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         var branch = task["result"]!["branch"]!.GetValue<string>();
         Assert.Equal(branch, task["attempts"]![0]!["branch"]!.GetValue<string>());
         Assert.Equal("written in a container\n", await repo.GitAsync("show", $"{branch}:NOTES.md"));
-        Assert.Equal(["bin", "dev", "etc", "proc", "root", "sys", "tmp", "workspace"], Lines(await repo.GitAsync("show", $"{branch}:seen-root.txt")));
+        // home: the attempt's own HOME, mounted there (a sandboxed attempt's HOME is always its own).
+        Assert.Equal(["bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "workspace"], Lines(await repo.GitAsync("show", $"{branch}:seen-root.txt")));
         Assert.Equal(
-            ["BOXED_MARK", "HOME", "HOSTNAME", "PATH", "PWD", "SHLVL", "SUPERVISOR_AGENT", "SUPERVISOR_ATTEMPT", "SUPERVISOR_TASK_ID", "SUPERVISOR_WORKSPACE"],
+            ["BOXED_MARK", "HOME", "HOSTNAME", "PATH", "PWD", "SHLVL", "SUPERVISOR_AGENT", "SUPERVISOR_ATTEMPT", "SUPERVISOR_TASK_ID", "SUPERVISOR_WORKSPACE", "TMPDIR"],
             Lines(await repo.GitAsync("show", $"{branch}:seen-env-names.txt")));
         var env = Lines(await repo.GitAsync("show", $"{branch}:seen-env.txt"));
         Assert.Contains("BOXED_MARK=configured", env);
@@ -41,6 +42,7 @@ public sealed class IsolatedAttempts(ContainerFixture fixture)
         Assert.Contains($"SUPERVISOR_TASK_ID={id}", env);
         Assert.Contains("PATH=/bin", env);
         Assert.Contains("PWD=/workspace", env);
+        Assert.Contains("HOME=/home/supervisor", env);
         Assert.DoesNotContain(env, line => line.Contains("must-not-leak", StringComparison.Ordinal));
         Assert.Equal("", await repo.GitAsync("ls-tree", "--name-only", branch, "repository-visible.txt"));
         var logs = string.Concat((await _api.CompleteLogsAsync(id)).Select(c => c!["text"]!.GetValue<string>()));
