@@ -55,7 +55,7 @@ public sealed class ContainerRunning : IDisposable
     public async Task A_sandboxed_attempt_runs_as_its_uid_on_a_read_only_root_and_writes_only_its_workspace_and_tmp()
     {
         var output = new Output();
-        var users = new AgentUsers(Microsoft.Extensions.Options.Options.Create(new WorkerOptions { WorkspaceRoot = _workspace + ".users", AgentUsers = "61960-61969" }),
+        var users = new AgentUsers(Microsoft.Extensions.Options.Options.Create(new WorkerOptions { AgentUsers = "61960-61969" }),
             NullLogger<AgentUsers>.Instance);
         using var user = users.Claim()!;
         user.Hand(_workspace);
@@ -67,7 +67,6 @@ public sealed class ContainerRunning : IDisposable
 
         Assert.Equal(0, outcome.ExitCode);
         Assert.Equal($"uid={user.Uid}:{user.Uid}\nroot=no\netc=no\ntmp=yes\nworkspace=yes\ndocker=no\n", output.Text("stdout"));
-        Directory.Delete(_workspace + ".users", recursive: true);
         await DockerEngine.AssertNoContainerLeftAsync(_taskId);
     }
 
