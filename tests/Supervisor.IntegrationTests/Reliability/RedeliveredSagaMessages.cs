@@ -78,9 +78,7 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
         var (applied, token) = await ReadAsync(task);
 
         // The schedule lost (as if the outbox never sent it): removed from the scheduler before it fires.
-        await WaitUntilScheduledAsync(token!.Value);
-        var scheduler = await _bus.GetSendEndpoint(new Uri("queue:scheduler"));
-        await scheduler.Send<CancelScheduledMessage>(new { CorrelationId = NewId.NextGuid(), Timestamp = DateTime.UtcNow, TokenId = token!.Value });
+        await CancelScheduledAsync(token!.Value);
         await Task.Delay(TimeSpan.FromSeconds(12));
         Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
 
@@ -94,16 +92,15 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
     [Fact]
     public async Task A_redelivered_submit_whose_delayed_start_was_lost_schedules_it_again()
     {
-        // Ten seconds: time enough, on a busy machine, to read the token and cancel the start before it is due.
-        var runAt = ApiClient.RunAt(TimeSpan.FromSeconds(10));
+        // Twenty seconds: time enough, on a busy machine, to read the token and cancel the start before it is due.
+        var runAt = ApiClient.RunAt(TimeSpan.FromSeconds(20));
         var task = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "shell", runAt = runAt.ToString("O") });
         await _stack.Api.WaitForAsync(task, TimeSpan.FromSeconds(30), "Submitted");
         var (applied, token) = await ReadAsync(task, "run_at_token");
 
         // The start lost (as if the outbox never sent it): removed from the scheduler before its time.
-        await WaitUntilScheduledAsync(token!.Value);
-        var scheduler = await _bus.GetSendEndpoint(new Uri("queue:scheduler"));
-        await scheduler.Send<CancelScheduledMessage>(new { CorrelationId = NewId.NextGuid(), Timestamp = DateTime.UtcNow, TokenId = token!.Value });
+        await CancelScheduledAsync(token!.Value);
+        Assert.True(DateTime.UtcNow < runAt, $"the scheduler removed the start only after its time ({runAt:O}): too late to test its loss");
         await Task.Delay(runAt - DateTime.UtcNow + TimeSpan.FromSeconds(4));
         Assert.Equal("Submitted", (await _stack.Api.GetAsync(task))["state"]!.GetValue<string>());
 
@@ -129,18 +126,27 @@ public sealed class RedeliveredSagaMessages : IAsyncLifetime
     /// Waits until the scheduler has stored <paramref name="token"/>'s message: the saga's outbox sends it after its commit,
     /// so on a busy machine a cancel sent at once could overtake it and find nothing to cancel.
     /// </summary>
-    async Task WaitUntilScheduledAsync(Guid token)
+    async Task WaitUntilScheduledAsync(Guid token, bool stored = true)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         await using var connection = new NpgsqlConnection(_stack.Resources.InspectionPostgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM qrtz_job_details WHERE job_name = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = token.ToString("N") });
-        while ((long)(await command.ExecuteScalarAsync())! == 0)
+        while ((long)(await command.ExecuteScalarAsync())! == 0 == stored)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the scheduler did not store {token} within 15 s");
+            Assert.True(DateTime.UtcNow < deadline, $"the scheduler did not {(stored ? "store" : "remove")} {token} within 15 s");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Cancels <paramref name="token"/>'s message and waits until the scheduler has removed it.</summary>
+    async Task CancelScheduledAsync(Guid token)
+    {
+        await WaitUntilScheduledAsync(token);
+        var scheduler = await _bus.GetSendEndpoint(new Uri("queue:scheduler"));
+        await scheduler.Send<CancelScheduledMessage>(new { CorrelationId = NewId.NextGuid(), Timestamp = DateTime.UtcNow, TokenId = token });
+        await WaitUntilScheduledAsync(token, stored: false);
     }
 
     async Task<RunAgentJob> NextJobAsync()
