@@ -106,7 +106,8 @@ public static class WorkerExtensions
                 // Cancellations fan out to every worker: each has a durable queue of its own.
                 x.AddConsumer<CancelAttemptsConsumer, CancelAttemptsConsumerDefinition>();
             },
-            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents));
+            (context, bus) => AgentJobEndpoints.Configure(context, bus, context.GetRequiredService<IOptions<WorkerOptions>>().Value.Agents),
+            SupervisorHostExtensions.WorkerRedeliveries);
         // After the bus: it starts beating once the bus is up and says goodbye before the bus stops.
         builder.Services.AddHostedService<HeartbeatService>();
         return builder;

@@ -17,6 +17,16 @@ public static class SupervisorHostExtensions
     public static readonly Uri SchedulerQueue = new("queue:scheduler");
 
     /// <summary>
+    /// Where workers send their delayed retries: an exchange of its own, bound by the service to its
+    /// <c>scheduler-redeliveries</c> queue, which takes <c>RunAgentJob</c>s for agent queues only. A worker's broker user may
+    /// write to this exchange but to no scheduler queue.
+    /// </summary>
+    public const string WorkerRedeliveriesExchange = "worker-redeliveries";
+
+    /// <inheritdoc cref="WorkerRedeliveriesExchange"/>
+    public static readonly Uri WorkerRedeliveries = new($"exchange:{WorkerRedeliveriesExchange}");
+
+    /// <summary>
     /// The service's and the worker's host settings: configuration files (appsettings.json) are read from beside the
     /// program, wherever it is started from, and are not watched. A watched content root is watched with every directory
     /// below it, which from a working directory of / or of a checkout holding the database's files costs a
@@ -83,11 +93,13 @@ public static class SupervisorHostExtensions
 
     /// <summary>
     /// The bus on the configured transport. Only RabbitMQ exists today; a single-process mode adds its transport here.
+    /// Delays go to <paramref name="scheduler"/> (default: the service's <see cref="SchedulerQueue"/>).
     /// </summary>
     public static IServiceCollection AddSupervisorBus(
         this IServiceCollection services,
         Action<IBusRegistrationConfigurator> register,
-        Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureBus = null)
+        Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureBus = null,
+        Uri? scheduler = null)
     {
         services.AddMassTransit(x =>
         {
@@ -98,7 +110,7 @@ public static class SupervisorHostExtensions
                 cfg.Host(context.GetRequiredService<IOptions<TransportOptions>>().Value.RabbitMqUri, h => h.PublisherConfirmation = true);
                 // Delays (scheduled redelivery, saga schedules) go through the Quartz scheduler hosted by the service:
                 // RabbitMQ here has no delayed-message plugin.
-                cfg.UseMessageScheduler(SchedulerQueue);
+                cfg.UseMessageScheduler(scheduler ?? SchedulerQueue);
                 configureBus?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });

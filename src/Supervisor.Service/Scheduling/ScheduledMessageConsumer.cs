@@ -17,20 +17,23 @@ namespace Supervisor.Service.Scheduling;
 public sealed class ScheduledMessageConsumer(ISchedulerFactory schedulerFactory, ILogger<ScheduledMessageConsumer> logger)
     : IConsumer<ScheduleMessage>, IConsumer<CancelScheduledMessage>
 {
-    public async Task Consume(ConsumeContext<ScheduleMessage> context)
+    public Task Consume(ConsumeContext<ScheduleMessage> context) => StoreAsync(context, ScheduledMessageJob.Group, schedulerFactory, logger);
+
+    /// <summary>Stores <paramref name="context"/>'s message as a job of <paramref name="group"/>, keyed by its token.</summary>
+    internal static async Task StoreAsync(ConsumeContext<ScheduleMessage> context, string group, ISchedulerFactory schedulerFactory, ILogger logger)
     {
         var tokenId = context.Message.CorrelationId;
         var envelope = ScheduledEnvelope.FromScheduleMessage(context);
         var fireAt = AsUtc(context.Message.ScheduledTime);
 
         var job = JobBuilder.Create<ScheduledMessageJob>()
-            .WithIdentity(ScheduledMessageJob.JobKeyFor(tokenId))
+            .WithIdentity(ScheduledMessageJob.JobKeyFor(tokenId, group))
             .RequestRecovery()
             .UsingJobData(ScheduledMessageJob.DestinationKey, context.Message.Destination.ToString())
             .UsingJobData(ScheduledMessageJob.EnvelopeKey, envelope)
             .Build();
         var trigger = TriggerBuilder.Create()
-            .WithIdentity(ScheduledMessageJob.TriggerKeyFor(tokenId))
+            .WithIdentity(ScheduledMessageJob.TriggerKeyFor(tokenId, group))
             .ForJob(job)
             .StartAt(fireAt)
             // A fire time missed while no scheduler ran (all instances down) fires as soon as one is back.
@@ -92,17 +95,23 @@ public sealed class ScheduledMessageConsumerDefinition : ConsumerDefinition<Sche
         IConsumerConfigurator<ScheduledMessageConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = Concurrency * 2;
-
-        // A scheduled message that reaches the error queue is a redelivery that never happens: wait out a database outage
-        // (Quartz's store is that database) before giving up. Malformed messages fail at once.
-        var faults = context.GetRequiredService<IStorageFaults>();
-        endpointConfigurator.UseStorageRideOut(context,
-            e => e is JobPersistenceException or TimeoutException || faults.IsStoreError(e) || faults.IsRetryable(e), TimeSpan.FromMilliseconds(200));
+        RideOutStorage(endpointConfigurator, context);
 
         // A schedule and a cancel of one token are handled one at a time, in arrival order, so a cancel never overtakes
         // the schedule it cancels within this instance.
         var partition = endpointConfigurator.CreatePartitioner(Concurrency);
         consumerConfigurator.Message<ScheduleMessage>(m => m.UsePartitioner(partition, c => c.Message.CorrelationId));
         consumerConfigurator.Message<CancelScheduledMessage>(m => m.UsePartitioner(partition, c => c.Message.TokenId));
+    }
+
+    /// <summary>
+    /// A scheduled message that reaches the error queue is a redelivery that never happens: wait out a database outage
+    /// (Quartz's store is that database) before giving up. Malformed messages fail at once.
+    /// </summary>
+    internal static void RideOutStorage(IReceiveEndpointConfigurator endpointConfigurator, IRegistrationContext context)
+    {
+        var faults = context.GetRequiredService<IStorageFaults>();
+        endpointConfigurator.UseStorageRideOut(context,
+            e => e is JobPersistenceException or TimeoutException || faults.IsStoreError(e) || faults.IsRetryable(e), TimeSpan.FromMilliseconds(200));
     }
 }

@@ -26,26 +26,34 @@ namespace Supervisor.Service.Scheduling;
 [RetryPolicy(1000, "00:00:01", 2, MaxDelay = "00:01:30", Jitter = 0.2)]
 public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> logger) : IJob
 {
+    /// <summary>The group of what the service's own scheduler queue stores (saga schedules, schedules' fires).</summary>
     public const string Group = "scheduled-messages";
-    public const string SentGroup = "scheduled-messages-sent";
+
+    /// <summary>
+    /// The group of workers' delayed retries (<see cref="WorkerRedeliveryConsumer"/>): a token a worker chooses never names
+    /// a job of the service's, so it can neither replace nor pre-empt one.
+    /// </summary>
+    public const string WorkerGroup = "worker-redeliveries";
+
+    const string SentSuffix = "-sent";
     internal const string DestinationKey = "Destination";
     internal const string EnvelopeKey = "Envelope";
 
     /// <summary>How long a sent message's job outlives it; a ScheduleMessage redelivered later than this is sent again.</summary>
     static readonly TimeSpan SentRetention = TimeSpan.FromHours(1);
 
-    /// <summary>One job and one trigger per scheduling token.</summary>
-    public static JobKey JobKeyFor(Guid tokenId) => new(tokenId.ToString("N"), Group);
+    /// <summary>One job and one trigger per scheduling token and group.</summary>
+    public static JobKey JobKeyFor(Guid tokenId, string group = Group) => new(tokenId.ToString("N"), group);
 
-    public static TriggerKey TriggerKeyFor(Guid tokenId) => new(tokenId.ToString("N"), Group);
+    public static TriggerKey TriggerKeyFor(Guid tokenId, string group = Group) => new(tokenId.ToString("N"), group);
 
     /// <summary>The trigger that keeps the job of a sent message, and does nothing when it fires.</summary>
-    public static TriggerKey SentKeyFor(Guid tokenId) => new(tokenId.ToString("N"), SentGroup);
+    static TriggerKey SentKeyFor(JobKey job) => new(job.Name, job.Group + SentSuffix);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         // The marker's firing (or its recovery after a crash) has nothing to send.
-        if ((context.Recovering ? context.RecoveringTriggerKey : context.Trigger.Key)?.Group == SentGroup)
+        if ((context.Recovering ? context.RecoveringTriggerKey : context.Trigger.Key)?.Group.EndsWith(SentSuffix, StringComparison.Ordinal) == true)
             return;
 
         var data = context.MergedJobDataMap;
@@ -74,7 +82,7 @@ public sealed class ScheduledMessageJob(IBus bus, ILogger<ScheduledMessageJob> l
     async Task MarkSentAsync(IJobExecutionContext context, Guid tokenId, CancellationToken cancellationToken)
     {
         var marker = TriggerBuilder.Create()
-            .WithIdentity(SentKeyFor(tokenId))
+            .WithIdentity(SentKeyFor(context.JobDetail.Key))
             .ForJob(context.JobDetail.Key)
             .StartAt(context.FireTimeUtc + SentRetention)
             .WithSchedule(SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))

@@ -42,7 +42,13 @@ public static class SchedulerExtensions
         return services;
     }
 
-    /// <summary>The consumer of the scheduler protocol, on receive endpoint <c>scheduler</c> (created by <c>ConfigureEndpoints</c>).</summary>
-    public static void AddSchedulerConsumers(this IBusRegistrationConfigurator bus) =>
+    /// <summary>
+    /// The consumers of the scheduler protocol, on receive endpoints <c>scheduler</c> (the service's own) and
+    /// <c>scheduler-redeliveries</c> (workers' delayed retries), created by <c>ConfigureEndpoints</c>.
+    /// </summary>
+    public static void AddSchedulerConsumers(this IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<ScheduledMessageConsumer, ScheduledMessageConsumerDefinition>();
+        bus.AddConsumer<WorkerRedeliveryConsumer, WorkerRedeliveryConsumerDefinition>();
+    }
 }

@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using MassTransit;
+using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
+using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.IntegrationTests.Infrastructure;
 
@@ -26,7 +28,11 @@ public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixtu
         internal SupervisorStack Stack { get; private set; } = null!;
 
         public async Task InitializeAsync() =>
-            Stack = await SupervisorStack.StartAsync("buspermissions", new Dictionary<string, string>(), services: 1, ("shell", 1));
+            Stack = await SupervisorStack.StartAsync("buspermissions", new Dictionary<string, string>
+            {
+                // A schedule of the saga's own, for a worker's retry to try to take over.
+                ["Supervisor__Policy__ApprovalTimeout"] = "1h",
+            }, services: 1, ("shell", 1));
 
         public async Task DisposeAsync() => await Stack.DisposeAsync();
     }
@@ -74,6 +80,8 @@ public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixtu
     [InlineData("Supervisor.Contracts:ChangeTaskBudget")]
     [InlineData("Supervisor.Contracts:CancelAttempts")]
     [InlineData("task-state")]
+    [InlineData("scheduler")]
+    [InlineData("scheduler-redeliveries")]
     public async Task With_the_workers_credentials_commands_and_the_sagas_own_exchange_are_refused(string exchange)
     {
         var refused = await Assert.ThrowsAnyAsync<OperationInterruptedException>(() =>
@@ -95,6 +103,8 @@ public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixtu
     [InlineData("schedule-wakes")]
     [InlineData("worker-heartbeats")]
     [InlineData("task-logs")]
+    [InlineData("scheduler")]
+    [InlineData("scheduler-redeliveries")]
     public async Task A_worker_user_cannot_consume_the_services_queues(string queue)
     {
         var factory = new ConnectionFactory { Uri = new Uri(_stack.Resources.WorkerRabbitMq) };
@@ -105,6 +115,54 @@ public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixtu
             channel.BasicConsumeAsync(queue, autoAck: true, new AsyncEventingBasicConsumer(channel)));
 
         Assert.Contains("ACCESS_REFUSED", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_workers_credentials_only_a_job_for_an_agent_queue_can_be_scheduled_and_a_scheduled_ApproveTask_approves_nothing()
+    {
+        var id = await _stack.Api.SubmitAsync(new { prompt = "echo deploying", risk = "high" });
+        await _stack.Api.WaitForAsync(id, Timeout, "AwaitingApproval");
+        var approve = Schedule(NewId.NextGuid(), new ApproveTask(id, "agent", "forged"), "ApproveTask", AgentQueues.TaskState, DateTime.UtcNow);
+
+        // The scheduler's own queue is not the worker's to write.
+        var refused = await Assert.ThrowsAnyAsync<OperationInterruptedException>(() =>
+            PublishRawAsync(_stack.Resources.WorkerRabbitMq, "scheduler", approve, ScheduleMessageType));
+        Assert.Contains("ACCESS_REFUSED", refused.Message, StringComparison.Ordinal);
+
+        // The workers' retries exchange takes a job for an agent's queue only: an ApproveTask, or a job for the saga's
+        // queue, goes to the error queue, due now and never sent.
+        await PublishRawAsync(_stack.Resources.WorkerRabbitMq, "worker-redeliveries", approve, ScheduleMessageType);
+        await PublishRawAsync(_stack.Resources.WorkerRabbitMq, "worker-redeliveries",
+            Schedule(NewId.NextGuid(), new { taskId = id }, "RunAgentJob", AgentQueues.TaskState, DateTime.UtcNow), ScheduleMessageType);
+        await WaitForMessagesAsync("scheduler-redeliveries_error", 2);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(id))["state"]!.GetValue<string>());
+
+        // The control: the same ScheduleMessage, with the service's credentials, to the scheduler's queue approves it.
+        await PublishRawAsync(_stack.Resources.RabbitMq, "scheduler", approve, ScheduleMessageType);
+        Assert.Equal("Succeeded", (await _stack.Api.WaitForAsync(id, Timeout))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_workers_retry_with_the_token_of_a_sagas_schedule_neither_replaces_nor_cancels_it()
+    {
+        var id = await _stack.Api.SubmitAsync(new { prompt = "echo deploying", risk = "high" });
+        await _stack.Api.WaitForAsync(id, Timeout, "AwaitingApproval");
+        var token = await ScalarAsync<Guid>("SELECT approval_timeout_token FROM tasks WHERE id = $1", id);
+        var fireAt = await ScalarAsync<long>("SELECT t.next_fire_time FROM qrtz_triggers t WHERE t.trigger_name = $1 AND t.trigger_group = 'scheduled-messages'", token.ToString("N"));
+
+        // A job for an agent's queue is what a worker may schedule: stored, but in the workers' group, under the same token.
+        await PublishRawAsync(_stack.Resources.WorkerRabbitMq, "worker-redeliveries",
+            Schedule(token, new { taskId = id }, "RunAgentJob", AgentQueues.Name("shell"), DateTime.UtcNow.AddHours(1)), ScheduleMessageType);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (await ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_name = $1 AND job_group = 'worker-redeliveries'", token.ToString("N")) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the worker's retry was not stored in the workers' group within {Timeout.TotalSeconds} s");
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(fireAt, await ScalarAsync<long>("SELECT t.next_fire_time FROM qrtz_triggers t WHERE t.trigger_name = $1 AND t.trigger_group = 'scheduled-messages'", token.ToString("N")));
+        Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(id))["state"]!.GetValue<string>());
     }
 
     [Fact]
@@ -136,8 +194,33 @@ public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixtu
         Assert.Equal("AwaitingApproval", (await _stack.Api.GetAsync(id))["state"]!.GetValue<string>());
     }
 
-    /// <summary>Waits until <paramref name="queue"/> of this stack's virtual host holds a message (the management API's count).</summary>
-    async Task WaitForMessagesAsync(string queue)
+    const string ScheduleMessageType = "MassTransit.Scheduling:ScheduleMessage";
+
+    /// <summary>MassTransit's ScheduleMessage of <paramref name="payload"/> (said to be Supervisor.Contracts:<paramref name="type"/>) for <paramref name="queue"/>.</summary>
+    object Schedule(Guid token, object payload, string type, string queue, DateTime at)
+    {
+        var broker = new Uri(_stack.Resources.RabbitMq);
+        return new
+        {
+            correlationId = token,
+            scheduledTime = at,
+            payloadType = new[] { "urn:message:Supervisor.Contracts:" + type },
+            destination = $"rabbitmq://{broker.Host}:{broker.Port}/{_stack.Resources.Name}/{queue}",
+            payload,
+        };
+    }
+
+    async Task<T> ScalarAsync<T>(string sql, object parameter)
+    {
+        await using var connection = new NpgsqlConnection(_stack.Resources.InspectionPostgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits until <paramref name="queue"/> of this stack's virtual host holds <paramref name="count"/> messages (the management API's count).</summary>
+    async Task WaitForMessagesAsync(string queue, int count = 1)
     {
         using var management = IsolatedResources.ManagementClient(_stack.Resources.RabbitMqManagement);
         using var deadline = new CancellationTokenSource(Timeout);
@@ -147,7 +230,7 @@ public sealed class BusPermissions(BusPermissions.Fixture fixture) : IClassFixtu
             if (response.IsSuccessStatusCode)
             {
                 using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(deadline.Token));
-                if (body.RootElement.TryGetProperty("messages", out var messages) && messages.GetInt64() > 0)
+                if (body.RootElement.TryGetProperty("messages", out var messages) && messages.GetInt64() >= count)
                     return;
             }
             await Task.Delay(200, deadline.Token);
