@@ -56,9 +56,8 @@ RAW_VHOST=supervisor-bench-raw
 MEM_VHOST=supervisor-bench-mem
 PORT=5097
 API="http://127.0.0.1:$PORT"
-PG_BASE='Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres'
 MGMT='http://127.0.0.1:15672/api'
-PSQL=(env PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
+PSQL=(true)   # psql with the database's password, once scripts/services.sh has made it
 PGBENCH=/usr/lib/postgresql/15/bin/pgbench
 CLK_TCK="$(getconf CLK_TCK)"
 
@@ -109,6 +108,9 @@ LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- services and build
 "$REPO/scripts/services.sh" up >/dev/null
+PG_CONN="$("$REPO/scripts/services.sh" postgres-conn)"
+PG_PASSWORD="$(printf '%s' "$PG_CONN" | sed -n 's/.*;Password=\([^;]*\).*/\1/p')"
+PSQL=(env PGPASSWORD="$PG_PASSWORD" psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
 if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
     say "build: Release"
     dotnet build Supervisor.sln -c Release -nodeReuse:false -v quiet -clp:ErrorsOnly >/dev/null ||
@@ -118,7 +120,7 @@ fi
 # --- 1 + 2: the real stack
 fresh_db "$DB"
 fresh_vhost "$VHOST"
-export ConnectionStrings__Postgres="$PG_BASE;Database=$DB"
+export ConnectionStrings__Postgres="${PG_CONN%;Database=*};Database=$DB"
 export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:5672/$VHOST"
 export Supervisor__Api__Urls="$API"
 export Supervisor__Agents__shell__Concurrency="$SHELL_CONCURRENCY"
@@ -211,7 +213,7 @@ SELECT n FROM bench_rows WHERE id = :id FOR UPDATE;
 UPDATE bench_rows SET n = n + 1 WHERE id = :id;
 COMMIT;
 EOF
-PGPASSWORD=postgres "$PGBENCH" -h 127.0.0.1 -U postgres -n -f "$OUT/pgbench.sql" -c "$PG_CLIENTS" -j 2 -T "$PG_SECONDS" "$PGDB" \
+PGPASSWORD="$PG_PASSWORD" "$PGBENCH" -h 127.0.0.1 -U postgres -n -f "$OUT/pgbench.sql" -c "$PG_CLIENTS" -j 2 -T "$PG_SECONDS" "$PGDB" \
     >"$OUT/pgbench.log" 2>&1 || die "pgbench failed (log: $OUT/pgbench.log)"
 result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$OUT/pgbench.log")"
 

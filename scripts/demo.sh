@@ -13,8 +13,6 @@ cd "$REPO"
 KEEP=false
 [ "${1:-}" = "--keep" ] && KEEP=true
 
-export ConnectionStrings__Postgres="$SUPERVISOR_PG_CONN"
-export ConnectionStrings__RabbitMq="$SUPERVISOR_RABBIT_CONN"
 export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 API_PORT="${SUPERVISOR_DEMO_PORT:-5080}"
 export SUPERVISOR_API="http://127.0.0.1:$API_PORT"
@@ -25,7 +23,9 @@ DEMO="$REPO/.data/demo"
 mkdir -p "$DEMO"
 
 "$REPO/scripts/services.sh" up
-# Each role its own broker user (scripts/services.sh made them): the service's, and the workers' narrower one.
+# The database's generated password, and each role its own broker user (scripts/services.sh made them): the
+# service's, and the workers' narrower one.
+export ConnectionStrings__Postgres="$("$REPO/scripts/services.sh" postgres-conn)"
 export ConnectionStrings__RabbitMq="$("$REPO/scripts/services.sh" broker-uri service)"
 WORKER_RABBIT="$("$REPO/scripts/services.sh" broker-uri worker)"
 CLI_BIN="$("$REPO/scripts/install-agent-clis.sh" claude codex | tail -1)"

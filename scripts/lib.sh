@@ -3,8 +3,6 @@
 
 SUPERVISOR_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
-SUPERVISOR_PG_CONN='Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=supervisor'
-SUPERVISOR_RABBIT_CONN='amqp://guest:guest@127.0.0.1:5672/'
 SUPERVISOR_RABBIT_MGMT='http://guest:guest@127.0.0.1:15672'
 
 say()  { printf '==> %s\n' "$*"; }

@@ -9,6 +9,11 @@
 #   scripts/services.sh restart postgres|rabbitmq   stop and start one of them (fault-injection tests);
 #                                only one this script started: a shared external service is never restarted
 #   scripts/services.sh broker-uri service|worker|submitter   the broker connection string of that role (see below)
+#   scripts/services.sh postgres-conn    the database's connection string (the postgres role's generated password)
+#
+# PostgreSQL's postgres role gets a password generated once and kept in .data/postgres.env (root only, mode 600); on
+# the socket only the OS user postgres is postgres (peer authentication). A cluster made before either is changed
+# to both by "up".
 #
 # Broker users (issue 15; docs/operations.md, "Broker users"): "up" creates, idempotently, supervisor-service (everything
 # on the virtual host "/"), supervisor-worker and supervisor-submitter with the permissions of
@@ -52,7 +57,7 @@ START_TIMEOUT="${SUPERVISOR_SERVICES_TIMEOUT:-90}"   # seconds to wait for each 
 usage() {
     cat >&2 <<EOF
 usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|down|status | restart postgres|rabbitmq
-                          | broker-uri service|worker|submitter
+                          | broker-uri service|worker|submitter | postgres-conn
   up      install (apt-get) if needed and start PostgreSQL 15 (127.0.0.1:$PG_PORT)
           and RabbitMQ (127.0.0.1:$RMQ_PORT, management 127.0.0.1:$RMQ_MGMT_PORT); idempotent
   down    stop the services this script started (data in .data/ is kept)
@@ -63,6 +68,8 @@ usage: scripts/services.sh up [--docker] | down [--docker] | status | docker up|
           stop and start one service this script started (refuses one it did not start)
   broker-uri service|worker|submitter
           the broker connection string of that role (users and passwords made by "up", kept in .data/broker-users.env)
+  postgres-conn
+          the database's connection string (the password made by "up", kept in .data/postgres.env)
 EOF
     exit 2
 }
@@ -105,18 +112,21 @@ wait_for_port() {   # wait_for_port PORT SECONDS PID -> 0 when open, 1 on timeou
 BROKER_USERS_FILE="$DATA/broker-users.env"
 BROKER_ROLES=(service worker submitter)
 
-broker_password() {   # broker_password ROLE: the role's password, generated and stored the first time
-    local role="$1" var line
-    var="SUPERVISOR_BROKER_${role^^}_PASSWORD"
+stored_secret() {   # stored_secret FILE VAR: VAR's value in FILE (root only, mode 600), generated and stored the first time
+    local file="$1" var="$2" line
     install -d -m 755 "$DATA"
-    ( umask 077; touch "$BROKER_USERS_FILE" )
-    chmod 600 "$BROKER_USERS_FILE"
-    line="$(grep -E "^$var=" "$BROKER_USERS_FILE" | tail -n 1 || true)"
+    ( umask 077; touch "$file" )
+    chmod 600 "$file"
+    line="$(grep -E "^$var=" "$file" | tail -n 1 || true)"
     if [ -z "$line" ]; then
         line="$var=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
-        printf '%s\n' "$line" >>"$BROKER_USERS_FILE"
+        printf '%s\n' "$line" >>"$file"
     fi
     printf '%s' "${line#*=}"
+}
+
+broker_password() {   # broker_password ROLE: the role's password, generated and stored the first time
+    stored_secret "$BROKER_USERS_FILE" "SUPERVISOR_BROKER_${1^^}_PASSWORD"
 }
 
 broker_permission() {   # broker_permission ROLE configure|write|read: the regex of compose/rabbitmq/permissions.conf
@@ -186,9 +196,29 @@ pg_ours_running() {
         as_user postgres "$PG_BIN/pg_ctl" status -D "$PGDATA_DIR" >/dev/null 2>&1
 }
 
+# The postgres role's password: generated once, kept in .data/postgres.env (root only, mode 600); "postgres-conn" prints
+# the connection string. Local socket connections use peer authentication (only the OS user postgres is postgres).
+PG_PASSWORD_FILE="$DATA/postgres.env"
+pg_password() { stored_secret "$PG_PASSWORD_FILE" SUPERVISOR_POSTGRES_PASSWORD; }
+pg_conn() { printf 'Host=127.0.0.1;Port=%s;Username=postgres;Password=%s;Database=supervisor\n' "$PG_PORT" "$(pg_password)"; }
+
 pg_psql() {   # psql over TCP with the project's credentials
-    PGPASSWORD=postgres PGCONNECT_TIMEOUT=5 "$PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 \
+    PGPASSWORD="$(pg_password)" PGCONNECT_TIMEOUT=5 "$PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 \
         -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"
+}
+
+pg_secure() {   # a cluster made before the generated password: peer authentication on the socket, the password set
+    local hba="$PGDATA_DIR/pg_hba.conf"
+    if grep -Eq '^local[[:space:]].*[[:space:]]trust[[:space:]]*$' "$hba"; then
+        say "postgres: local socket connections now use peer authentication (were trusted)"
+        sed -i -E 's/^(local[[:space:]].*[[:space:]])trust[[:space:]]*$/\1peer/' "$hba"
+        as_user postgres "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" reload >/dev/null
+    fi
+    pg_psql -d postgres -c 'select 1' >/dev/null 2>&1 && return 0
+    [ -n "$PG_SOCK" ] || return 0
+    say "postgres: setting the postgres role's password (kept in $PG_PASSWORD_FILE)"
+    printf "ALTER ROLE postgres PASSWORD '%s'" "$(pg_password)" |
+        as_user postgres "$PG_BIN/psql" -X -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres >/dev/null
 }
 
 pg_stop_debian_clusters() {   # stop clusters apt's postinst may just have started
@@ -219,9 +249,9 @@ pg_initdb() {
     say "postgres: initdb in $PGDATA_DIR"
     install -d -o postgres -g postgres -m 700 "$PGDATA_DIR"
     local pw="$PG_ROOT/.pwfile"
-    printf 'postgres\n' >"$pw"; chown postgres:postgres "$pw"; chmod 600 "$pw"
+    ( umask 077; pg_password >"$pw"; printf '\n' >>"$pw" ); chown postgres:postgres "$pw"
     if ! as_user postgres "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres --pwfile="$pw" -E UTF8 --no-locale \
-            --auth-local=trust --auth-host=md5 >"$PG_ROOT/initdb.log" 2>&1; then
+            --auth-local=peer --auth-host=scram-sha-256 >"$PG_ROOT/initdb.log" 2>&1; then
         rm -f "$pw"; tail -n 20 "$PG_ROOT/initdb.log" >&2
         die "postgres: initdb failed (log: $PG_ROOT/initdb.log)"
     fi
@@ -271,18 +301,12 @@ pg_up() {
     fi
 
     # credentials + database
-    if ! pg_psql -d postgres -c 'select 1' >/dev/null 2>"$DATA/psql.err"; then
-        if [ "$external" = 0 ] && [ -n "$PG_SOCK" ]; then
-            say "postgres: resetting the postgres role password"
-            as_user postgres "$PG_BIN/psql" -X -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres \
-                -c "ALTER ROLE postgres PASSWORD 'postgres'" >/dev/null
-        fi
-        pg_psql -d postgres -c 'select 1' >/dev/null 2>"$DATA/psql.err" || {
-            cat "$DATA/psql.err" >&2
-            die "postgres: cannot log in as postgres/postgres on 127.0.0.1:$PG_PORT$([ "$external" = 1 ] &&
-                echo " (the server there was not started by this script; stop it, e.g. 'pg_ctlcluster 15 main stop', and re-run)")"
-        }
-    fi
+    [ "$external" = 1 ] || pg_secure
+    pg_psql -d postgres -c 'select 1' >/dev/null 2>"$DATA/psql.err" || {
+        cat "$DATA/psql.err" >&2
+        die "postgres: cannot log in as postgres with the password in $PG_PASSWORD_FILE on 127.0.0.1:$PG_PORT$([ "$external" = 1 ] &&
+            echo " (the server there was not started by this script; stop it, e.g. 'pg_ctlcluster 15 main stop', and re-run)")"
+    }
     rm -f "$DATA/psql.err"
     if [ "$(pg_psql -d postgres -c "select 1 from pg_database where datname = 'supervisor'")" != 1 ]; then
         say "postgres: creating database supervisor"
@@ -539,7 +563,7 @@ if [ "${1:-}" = docker ]; then
     esac
     exit 0
 fi
-if [ "${1:-}" != restart ] && [ "${1:-}" != broker-uri ]; then
+if [ "${1:-}" != restart ] && [ "${1:-}" != broker-uri ] && [ "${1:-}" != postgres-conn ]; then
     case "${2:-}" in
         "") ;;
         --docker) WITH_DOCKER=true ;;
@@ -556,7 +580,7 @@ case "${1:-}" in
         broker_users_up
         ! $WITH_DOCKER || docker_up
         say "services up in $(fmt_ms $(($(now_ms) - t0)))"
-        echo "ConnectionStrings__Postgres=$SUPERVISOR_PG_CONN"
+        echo "ConnectionStrings__Postgres=$(pg_conn)"
         echo "ConnectionStrings__RabbitMq=$(broker_uri service)   # the service's"
         echo "ConnectionStrings__RabbitMq=$(broker_uri worker)   # workers'"
         echo "ConnectionStrings__RabbitMq=$(broker_uri submitter)   # submit-only applications'"
@@ -585,6 +609,11 @@ case "${1:-}" in
                 ;;
             *) usage ;;
         esac
+        ;;
+    postgres-conn)
+        require_root "$@"
+        [ -f "$PG_PASSWORD_FILE" ] || die "no postgres password yet: run scripts/services.sh up"
+        pg_conn
         ;;
     broker-uri)
         require_root "$@"
