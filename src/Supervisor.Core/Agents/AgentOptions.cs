@@ -29,6 +29,13 @@ public sealed class AgentOptions
     /// </summary>
     public List<string> Models { get; set; } = [];
 
+    /// <summary>
+    /// Whether a prompt that starts with <c>-</c> could be read as an option: <c>{prompt}</c> is a whole argument with no
+    /// <c>--</c> before it. Part of an argument (<c>--prompt={prompt}</c>), or after <c>--</c>, it stays the prompt.
+    /// </summary>
+    public bool PromptMayBeOption =>
+        Args.TakeWhile(a => a != "--").Any(a => a == "{prompt}");
+
     /// <summary>Whether the profile passes a model to its agent (uses <c>{model}</c> in Args, Env or Files).</summary>
     public bool UsesModel =>
         Args.Concat(Env.Values).Concat(Files.Values).Any(t => t.Contains("{model}", StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Supervisor.Agents;
 using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Execution;
@@ -59,10 +60,14 @@ sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
 /// Before the first attempt: a sandboxed worker's workspace root is the worker's and only traversable by others (0711), so
 /// that an agent can reach its own workspace but not list the others; an unsandboxed worker says loudly what that means.
 /// </summary>
-sealed partial class AgentSandboxCheck(AgentUsers users, IOptions<WorkerOptions> options, ILogger<AgentSandboxCheck> logger) : IHostedService
+sealed partial class AgentSandboxCheck(AgentUsers users, IOptions<WorkerOptions> options, AgentCatalog catalog, ILogger<AgentSandboxCheck> logger)
+    : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        foreach (var agent in options.Value.Agents.Where(a => catalog.TryGet(a, out var profile) && profile.PromptMayBeOption))
+            LogPromptMayBeOption(agent, $"{SupervisorOptions.Section}:Agents:{agent}:Args");
+
         var root = Path.GetFullPath(options.Value.WorkspaceRoot);
         if (users.Range is not { } range || OperatingSystem.IsWindows())
         {
@@ -80,6 +85,11 @@ sealed partial class AgentSandboxCheck(AgentUsers users, IOptions<WorkerOptions>
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Warning, "Agent {Agent}: {Key} passes {{prompt}} as a whole argument with no '--' before it: a prompt that starts "
+        + "with '-' may be read as an option of the command. Put '--' before it or pass it as --flag={{prompt}}, unless the command reads no "
+        + "options there (after a script's name, for one)")]
+    partial void LogPromptMayBeOption(string agent, string key);
 
     [LoggerMessage(LogLevel.Information, "Agents run as user ids {Range}, one per attempt; workspaces under {Root}")]
     partial void LogSandboxed(string range, string root);

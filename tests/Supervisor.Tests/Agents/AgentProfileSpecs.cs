@@ -41,6 +41,23 @@ public sealed class AgentProfileSpecs : IDisposable
     }
 
     [Fact]
+    public void No_shipped_profile_lets_a_prompt_become_an_option()
+    {
+        var options = Shipped();
+
+        Assert.All(options.Agents, a => Assert.False(a.Value.PromptMayBeOption, $"{a.Key}: {string.Join(' ', a.Value.Args)}"));
+    }
+
+    [Theory]
+    [InlineData(true, "-c", "{prompt}")]
+    [InlineData(true, "-p", "{prompt}", "--", "x")]
+    [InlineData(false, "-c", "--", "{prompt}")]
+    [InlineData(false, "--prompt={prompt}")]
+    [InlineData(false, "run")]
+    public void A_whole_argument_prompt_before_any_double_dash_may_be_read_as_an_option(bool mayBe, params string[] args) =>
+        Assert.Equal(mayBe, new AgentOptions { Command = "x", Args = [.. args] }.PromptMayBeOption);
+
+    [Fact]
     public void A_placeholder_without_a_value_fails_validation_naming_its_key()
     {
         var options = Shipped(("Supervisor:Agents:claude:Endpoint", ""), ("Supervisor:Agents:gemini:Home", "worker"));
