@@ -1,4 +1,5 @@
 using System.Globalization;
+using CliWrap;
 using Microsoft.Extensions.Options;
 using Supervisor.Worker.Settings;
 
@@ -31,7 +32,7 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     /// holder of the uid left running (an agent that escaped its worker's reaper) is killed before the uid is handed out.
     /// </summary>
     /// <exception cref="InvalidOperationException">Every uid of the range is taken.</exception>
-    public AgentUser? Claim()
+    public async Task<AgentUser?> ClaimAsync()
     {
         if (Range is not { } range)
             return null;
@@ -55,7 +56,7 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
             }
 
             var user = new AgentUser(uid, held);
-            user.KillAll();
+            await user.KillAllAsync();
             LogClaimed(uid);
             return user;
         }
@@ -73,20 +74,21 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     ];
 
     /// <summary>Kills every process of <paramref name="uid"/>: <c>kill -KILL -1</c> run as that user reaches exactly its processes.</summary>
-    internal static void KillAllOf(int uid)
+    internal static async Task KillAllOfAsync(int uid) =>
+        await Cli.Wrap(SetPriv)
+            .WithArguments([.. SwitchTo(uid), Kill, "-KILL", "-1"])
+            // "no such process" when nothing runs as the uid: not an error.
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(NothingOfTheWorkers, null, CancellationToken.None, CancellationToken.None);
+
+    /// <summary>
+    /// The kill runs as the uid, whose processes could read its environment until they die: none of the worker's (CliWrap
+    /// copies it and can only override names one by one; its raw start info clears it).
+    /// </summary>
+    static void NothingOfTheWorkers(System.Diagnostics.ProcessStartInfo start)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(SetPriv) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in SwitchTo(uid).Append(Kill).Append("-KILL").Append("-1"))
-            start.ArgumentList.Add(argument);
-        // Nothing of the worker's environment: the kill runs as the uid, whose processes could read it until they die.
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/bin:/bin";
-        using var process = System.Diagnostics.Process.Start(start);
-        if (process is null)
-            return;
-        // "no such process" when nothing runs as the uid: not an error.
-        _ = process.StandardError.ReadToEnd();
-        process.WaitForExit();
     }
 
     [LoggerMessage(LogLevel.Debug, "Claimed agent user id {Uid}")]
@@ -94,12 +96,12 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
 }
 
 /// <summary>One attempt's hold on its uid; disposing it kills whatever still runs as the uid, then frees it.</summary>
-public sealed class AgentUser(int uid, FileStream held) : IDisposable
+public sealed class AgentUser(int uid, FileStream held) : IAsyncDisposable
 {
     public int Uid { get; } = uid;
 
     /// <summary>Kills every process running as this attempt's uid (its agent, anything it left in the background).</summary>
-    public void KillAll() => AgentUsers.KillAllOf(Uid);
+    public Task KillAllAsync() => AgentUsers.KillAllOfAsync(Uid);
 
     /// <summary>Gives <paramref name="directory"/> and everything in it to the attempt's uid, readable by it alone (0700).</summary>
     public void Hand(string? directory)
@@ -114,16 +116,16 @@ public sealed class AgentUser(int uid, FileStream held) : IDisposable
     /// Takes <paramref name="directory"/> back for the worker once the agent is done: everything of the uid is killed first,
     /// so nothing the agent left behind changes the files while the worker's git reads them.
     /// </summary>
-    public void Reclaim(string directory)
+    public async Task ReclaimAsync(string directory)
     {
-        KillAll();
+        await KillAllAsync();
         if (Directory.Exists(directory))
             Ownership.Give(directory, (int)NativeMethods.EffectiveUserId(), (int)NativeMethods.EffectiveGroupId());
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        KillAll();
-        held.Dispose();
+        await KillAllAsync();
+        await held.DisposeAsync();
     }
 }

@@ -93,7 +93,8 @@ public sealed class AgentRunner(
         }
 
         // Back to the worker before its git reads the workspace, with nothing of the agent's uid left running to change it meanwhile.
-        user?.Reclaim(workspace.Path);
+        if (user is not null)
+            await user.ReclaimAsync(workspace.Path);
         WorkspaceCommit? commit = null;
         if (failure is null && !outcome.Cancelled)
         {

@@ -38,7 +38,7 @@ public sealed class AttemptPipeline(
         try
         {
             metrics.AttemptStarted(attempt.Agent);
-            user = users.Claim();
+            user = await users.ClaimAsync();
             var veto = await PreAttemptVetoAsync(attempt, workspace, entry);
             if (entry.Cancelled.IsCancellationRequested)
             {
@@ -95,7 +95,8 @@ public sealed class AttemptPipeline(
             await start.DisposeAsync();
             metrics.AttemptFinished(attempt.Agent, finishedAs);
             // Kills whatever still runs as the attempt's uid, then frees the uid for another attempt.
-            user?.Dispose();
+            if (user is not null)
+                await user.DisposeAsync();
             AgentHome.Remove(attempt.Profile, workspace.Path);
             await workspaces.RemoveAsync(workspace);
         }

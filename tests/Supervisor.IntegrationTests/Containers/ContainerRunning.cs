@@ -57,7 +57,7 @@ public sealed class ContainerRunning : IDisposable
         var output = new Output();
         var users = new AgentUsers(Microsoft.Extensions.Options.Options.Create(new WorkerOptions { AgentUsers = "61960-61969" }),
             NullLogger<AgentUsers>.Instance);
-        using var user = users.Claim()!;
+        await using var user = (await users.ClaimAsync())!;
         user.Hand(_workspace);
         string Try(string name, string command) => $"if {command} 2>/dev/null; then echo {name}=yes; else echo {name}=no; fi; ";
 

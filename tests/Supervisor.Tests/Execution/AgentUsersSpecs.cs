@@ -45,15 +45,15 @@ public sealed class AgentUsersSpecs : IDisposable
     }
 
     [Fact]
-    public void Running_attempts_never_share_a_uid_and_a_freed_uid_is_claimed_again()
+    public async Task Running_attempts_never_share_a_uid_and_a_freed_uid_is_claimed_again()
     {
         var users = Users("61970-61971");
-        using var first = users.Claim()!;
-        var second = users.Claim()!;
+        await using var first = (await users.ClaimAsync())!;
+        var second = (await users.ClaimAsync())!;
 
-        var full = Assert.Throws<InvalidOperationException>(() => Users("61970-61971").Claim());
-        second.Dispose();
-        using var third = Users("61970-61971").Claim()!;
+        var full = await Assert.ThrowsAsync<InvalidOperationException>(() => Users("61970-61971").ClaimAsync());
+        await second.DisposeAsync();
+        await using var third = (await Users("61970-61971").ClaimAsync())!;
 
         Assert.NotEqual(first.Uid, second.Uid);
         Assert.Contains("Supervisor:Worker:AgentUsers (61970-61971)", full.Message, StringComparison.Ordinal);
@@ -61,11 +61,11 @@ public sealed class AgentUsersSpecs : IDisposable
     }
 
     [Fact]
-    public void Whatever_runs_as_a_uid_is_killed_before_the_uid_is_handed_out_and_when_its_attempt_ends()
+    public async Task Whatever_runs_as_a_uid_is_killed_before_the_uid_is_handed_out_and_when_its_attempt_ends()
     {
         using var leftover = StartAs(61972);
         Process escaped;
-        using (Users("61972").Claim())
+        await using ((await Users("61972").ClaimAsync())!)
         {
             Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(10)), "a process left running as the uid was not killed when the uid was claimed");
             // An agent's daemon, out of its session and group.
@@ -74,22 +74,22 @@ public sealed class AgentUsersSpecs : IDisposable
 
         using (escaped)
             Assert.True(escaped.WaitForExit(TimeSpan.FromSeconds(10)), "a process of the attempt's uid outlived the attempt");
-        Assert.Null(Users("worker").Claim());
+        Assert.Null(await Users("worker").ClaimAsync());
     }
 
     [Fact]
-    public void A_directory_handed_to_the_attempt_is_its_alone_and_comes_back_to_the_worker_whole()
+    public async Task A_directory_handed_to_the_attempt_is_its_alone_and_comes_back_to_the_worker_whole()
     {
         var workspace = Directory.CreateDirectory(Path.Combine(_root, "ws"));
         Directory.CreateDirectory(Path.Combine(workspace.FullName, "a", "b"));
-        File.WriteAllText(Path.Combine(workspace.FullName, "a", "b", "f"), "x");
+        await File.WriteAllTextAsync(Path.Combine(workspace.FullName, "a", "b", "f"), "x");
         File.CreateSymbolicLink(Path.Combine(workspace.FullName, "etc"), "/etc");
-        using var user = Users("61973").Claim()!;
+        await using var user = (await Users("61973").ClaimAsync())!;
 
         user.Hand(workspace.FullName);
         var handed = OwnerOf(Path.Combine(workspace.FullName, "a", "b", "f"));
         var mode = File.GetUnixFileMode(workspace.FullName);
-        user.Reclaim(workspace.FullName);
+        await user.ReclaimAsync(workspace.FullName);
 
         Assert.Equal("61973:61973", handed);
         Assert.Equal((UnixFileMode)0b111_000_000, mode);
