@@ -9,7 +9,7 @@ namespace Supervisor.Service.DeadLetters;
 /// <c>/api/dead-letters</c>: what reached an error or skipped queue, and the operator's two answers to it — redrive
 /// (back to the queue it came from) and purge.
 /// </summary>
-public static class DeadLetterEndpoints
+public static partial class DeadLetterEndpoints
 {
     const int DefaultLimit = 10, MaxLimit = 1000;
 
@@ -22,10 +22,13 @@ public static class DeadLetterEndpoints
             .Produces<List<DeadLetterQueueView>>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapPost("/api/dead-letters/redrive", (HttpRequest http, DeadLetterQueues queues, CancellationToken cancellationToken) =>
+        app.MapPost("/api/dead-letters/redrive", (HttpRequest http, DeadLetterQueues queues, ILogger<DeadLetterQueues> logger, CancellationToken cancellationToken) =>
                 ActAsync(http, queues, async (queue, id) =>
-                    TypedResults.Ok(new DeadLettersRedriven(queue, DeadLetterQueues.SourceOf(queue), await queues.RedriveAsync(queue, id, cancellationToken))),
-                    cancellationToken))
+                {
+                    var redriven = await queues.RedriveAsync(queue, id, cancellationToken);
+                    LogRedriven(logger, redriven, queue, id ?? "all", Caller.Name(http.HttpContext));
+                    return TypedResults.Ok(new DeadLettersRedriven(queue, DeadLetterQueues.SourceOf(queue), redriven));
+                }, cancellationToken))
             .WithTags("Operations")
             .WithName("RedriveDeadLetters")
             .WithSummary("Move one dead letter (id) or all of a queue's (all) back to the queue they came from, body and headers unchanged")
@@ -33,9 +36,13 @@ public static class DeadLetterEndpoints
             .Produces<DeadLettersRedriven>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapPost("/api/dead-letters/purge", (HttpRequest http, DeadLetterQueues queues, CancellationToken cancellationToken) =>
+        app.MapPost("/api/dead-letters/purge", (HttpRequest http, DeadLetterQueues queues, ILogger<DeadLetterQueues> logger, CancellationToken cancellationToken) =>
                 ActAsync(http, queues, async (queue, id) =>
-                    TypedResults.Ok(new DeadLettersPurged(queue, await queues.PurgeAsync(queue, id, cancellationToken))), cancellationToken))
+                {
+                    var purged = await queues.PurgeAsync(queue, id, cancellationToken);
+                    LogPurged(logger, purged, queue, id ?? "all", Caller.Name(http.HttpContext));
+                    return TypedResults.Ok(new DeadLettersPurged(queue, purged));
+                }, cancellationToken))
             .WithTags("Operations")
             .WithName("PurgeDeadLetters")
             .WithSummary("Delete one dead letter (id) or all of a queue's (all)")
@@ -97,6 +104,13 @@ public static class DeadLetterEndpoints
 
     static ValidationProblem UnknownQueue(DeadLetterQueues queues, string queue) =>
         Invalid("queue", $"'{queue}' is not a dead-letter queue of Supervisor; one of {string.Join(", ", queues.Candidates)}.");
+
+    // Dead letters belong to no task: the service's log is their audit trail, naming the caller's token as a task's trail does.
+    [LoggerMessage(LogLevel.Information, "Redrove {Count} dead letter(s) of {Queue} (message {MessageId}) by {By}")]
+    static partial void LogRedriven(ILogger logger, long count, string queue, string messageId, string by);
+
+    [LoggerMessage(LogLevel.Information, "Purged {Count} dead letter(s) of {Queue} (message {MessageId}) by {By}")]
+    static partial void LogPurged(ILogger logger, long count, string queue, string messageId, string by);
 
     static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] }, title: "The request is not valid.");

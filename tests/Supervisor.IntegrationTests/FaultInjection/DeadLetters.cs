@@ -60,6 +60,11 @@ public sealed class DeadLetters(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("1 message(s) deleted", purged, StringComparison.Ordinal);
         Assert.Equal(0, (await WaitForCountAsync(0))["count"]!.GetValue<long>());
         Assert.Contains($"supervisor_dead_letters{{queue=\"{ErrorQueue}\"}} 0", await _stack.Api.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // Who did it, on the service's log: the token's name.
+        var log = await File.ReadAllTextAsync(_stack.Services[0].LogFile);
+        Assert.Contains($"Redrove 1 dead letter(s) of {ErrorQueue} (message {submitId}) by {TestTokens.Admin}", log, StringComparison.Ordinal);
+        Assert.Contains($"Purged 1 dead letter(s) of {ErrorQueue} (message all) by {TestTokens.Admin}", log, StringComparison.Ordinal);
     }
 
     [Fact]
