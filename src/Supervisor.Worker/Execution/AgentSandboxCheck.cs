@@ -13,7 +13,8 @@ namespace Supervisor.Worker.Execution;
 sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
 {
     // linux/capability.h
-    static readonly (int Bit, string Name)[] Needed = [(0, "CAP_CHOWN"), (5, "CAP_KILL"), (6, "CAP_SETGID"), (7, "CAP_SETUID")];
+    static readonly (int Bit, string Name)[] Needed =
+        [(0, "CAP_CHOWN"), (1, "CAP_DAC_OVERRIDE"), (3, "CAP_FOWNER"), (5, "CAP_KILL"), (6, "CAP_SETGID"), (7, "CAP_SETUID")];
 
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
@@ -30,6 +31,13 @@ sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
 
         if (!File.Exists(AgentUsers.SetPriv))
             errors.Add($"{key}: {AgentUsers.SetPriv} (util-linux) is missing; it starts agents as their users. Install util-linux.");
+        if (!File.Exists(AgentUsers.Kill))
+            errors.Add($"{key}: {AgentUsers.Kill} (procps) is missing; it ends whatever an attempt's user left running. Install procps.");
+        if (UsersIn(range).FirstOrDefault() is { Name: { } user, Uid: var uid })
+        {
+            errors.Add($"{key}: user id {uid} of {range} is '{user}' in /etc/passwd; agents would run as that user and a kill of "
+                + "their leftovers would reach its processes. Choose a range no user has.");
+        }
 
         var root = Path.GetFullPath(options.WorkspaceRoot);
         for (var directory = Path.GetDirectoryName(root); directory is not null; directory = Path.GetDirectoryName(directory))
@@ -44,6 +52,13 @@ sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>The users of /etc/passwd whose ids are in <paramref name="range"/>.</summary>
+    static IEnumerable<(string Name, int Uid)> UsersIn(AgentUserRange range) =>
+        File.Exists("/etc/passwd")
+            ? File.ReadLines("/etc/passwd").Select(l => l.Split(':')).Where(f => f.Length > 2 && int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                .Select(f => (f[0], int.Parse(f[2], NumberStyles.None, CultureInfo.InvariantCulture))).Where(u => u.Item2 >= range.First && u.Item2 <= range.Last)
+            : [];
 
     /// <summary>The capabilities of <see cref="Needed"/> this process's effective set lacks (/proc/self/status, CapEff).</summary>
     static List<string> MissingCapabilities()

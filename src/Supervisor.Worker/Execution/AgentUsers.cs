@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using CliWrap;
 using Microsoft.Extensions.Options;
 using Supervisor.Worker.Settings;
@@ -18,7 +19,8 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     /// <summary>util-linux's setpriv: switches to the attempt's uid and gid, drops groups and capabilities, then execs the program.</summary>
     public const string SetPriv = "/usr/bin/setpriv";
 
-    const string Kill = "/bin/kill";
+    /// <summary>procps' kill: run as the attempt's uid, <c>kill -KILL -1</c> reaches exactly that uid's processes.</summary>
+    public const string Kill = "/bin/kill";
 
     public AgentUserRange? Range { get; } = AgentUserRange.Parse(options.Value.AgentUsers);
 
@@ -56,7 +58,16 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
             }
 
             var user = new AgentUser(uid, held);
-            await user.KillAllAsync();
+            try
+            {
+                await user.KillAllAsync();
+            }
+            catch
+            {
+                await held.DisposeAsync();
+                throw;
+            }
+
             LogClaimed(uid);
             return user;
         }
@@ -74,12 +85,19 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     ];
 
     /// <summary>Kills every process of <paramref name="uid"/>: <c>kill -KILL -1</c> run as that user reaches exactly its processes.</summary>
-    internal static async Task KillAllOfAsync(int uid) =>
-        await Cli.Wrap(SetPriv)
+    /// <exception cref="InvalidOperationException">The kill could not be made (setpriv refused, kill missing): the uid's processes may live on.</exception>
+    internal static async Task KillAllOfAsync(int uid)
+    {
+        var errors = new StringBuilder();
+        var result = await Cli.Wrap(SetPriv)
             .WithArguments([.. SwitchTo(uid), Kill, "-KILL", "-1"])
-            // "no such process" when nothing runs as the uid: not an error.
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(NothingOfTheWorkers, null, CancellationToken.None, CancellationToken.None);
+        // kill -1 exits 1, saying nothing, when nothing runs as the uid; setpriv's and kill's own failures say why.
+        if (result.ExitCode != 0 && (result.ExitCode != 1 || errors.ToString().Trim() is { Length: > 0 } said && !said.Contains("No such process", StringComparison.Ordinal)))
+            throw new InvalidOperationException($"could not kill the processes of agent user id {uid} ({SetPriv} … {Kill} -KILL -1 exited {result.ExitCode}): {errors.ToString().Trim()}");
+    }
 
     /// <summary>
     /// The kill runs as the uid, whose processes could read its environment until they die: none of the worker's (CliWrap
@@ -125,7 +143,13 @@ public sealed class AgentUser(int uid, FileStream held) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await KillAllAsync();
-        await held.DisposeAsync();
+        try
+        {
+            await KillAllAsync();
+        }
+        finally
+        {
+            await held.DisposeAsync();
+        }
     }
 }

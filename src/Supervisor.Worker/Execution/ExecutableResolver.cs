@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Supervisor.Worker.Execution;
 
 /// <summary>
@@ -96,34 +94,11 @@ static class ExecutableResolver
     /// <summary>Whether <paramref name="uid"/> (its gid the same) has the permission: the owner's bit if it owns the file, else the group's or others'.</summary>
     internal static bool Allows(string path, int uid, UnixFileMode user, UnixFileMode group, UnixFileMode other)
     {
-        if (OperatingSystem.IsWindows() || Owner(path) is not { } owner)
+        if (OperatingSystem.IsWindows() || Ownership.Of(path) is not { } owner)
             return true;
         var mode = File.GetUnixFileMode(path);
         return owner.Uid == uid ? (mode & user) != UnixFileMode.None : owner.Gid == uid ? (mode & group) != UnixFileMode.None : (mode & other) != UnixFileMode.None;
     }
-
-    /// <summary>
-    /// The owner and group of <paramref name="path"/> (links followed), or null when it cannot be read. .NET has no public
-    /// API for them; this is the runtime's own stat (System.Native's FileStatus begins Flags, Mode, Uid, Gid).
-    /// </summary>
-    static (long Uid, long Gid)? Owner(string path)
-    {
-        var status = Marshal.AllocHGlobal(512);
-        try
-        {
-            if (SystemNativeStat(path, status) != 0)
-                return null;
-            return ((uint)Marshal.ReadInt32(status, 8), (uint)Marshal.ReadInt32(status, 12));
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(status);
-        }
-    }
-
-    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
-    static extern int SystemNativeStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr status);
 
     static bool IsExecutableFile(string candidate, out string reason)
     {

@@ -9,6 +9,9 @@ namespace Supervisor.Worker.Execution;
 /// </summary>
 static class Ownership
 {
+    // statx(2): the current directory as dirfd, the fields asked for, and where they sit in struct statx.
+    const int AtCurrentDirectory = -100, StatxUid = 0x8, StatxGid = 0x10, UidOffset = 20, GidOffset = 24;
+
     public static void Give(string directory, int uid, int gid)
     {
         Change(directory, uid, gid);
@@ -26,6 +29,25 @@ static class Ownership
         }
     }
 
+    /// <summary>
+    /// The owner and group of <paramref name="path"/> (links followed), or null when it cannot be read. .NET has no public
+    /// API for them; <c>statx</c>'s structure is the same on every architecture (the kernel's ABI), unlike <c>stat</c>'s.
+    /// </summary>
+    public static (long Uid, long Gid)? Of(string path)
+    {
+        var buffer = Marshal.AllocHGlobal(256);
+        try
+        {
+            if (statx(AtCurrentDirectory, path, 0, StatxUid | StatxGid, buffer) != 0)
+                return null;
+            return ((uint)Marshal.ReadInt32(buffer, UidOffset), (uint)Marshal.ReadInt32(buffer, GidOffset));
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
     static void Change(string path, int uid, int gid)
     {
         if (lchown(path, uid, gid) != 0)
@@ -40,4 +62,8 @@ static class Ownership
     [DllImport("libc", SetLastError = true)]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
     static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int owner, int group);
+
+    [DllImport("libc", SetLastError = true)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]
+    static extern int statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mask, IntPtr buffer);
 }

@@ -94,11 +94,17 @@ public sealed class AttemptPipeline(
         {
             await start.DisposeAsync();
             metrics.AttemptFinished(attempt.Agent, finishedAs);
-            // Kills whatever still runs as the attempt's uid, then frees the uid for another attempt.
-            if (user is not null)
-                await user.DisposeAsync();
-            AgentHome.Remove(attempt.Profile, workspace.Path);
-            await workspaces.RemoveAsync(workspace);
+            try
+            {
+                // Kills whatever still runs as the attempt's uid, then frees the uid for another attempt.
+                if (user is not null)
+                    await user.DisposeAsync();
+            }
+            finally
+            {
+                AgentHome.Remove(attempt.Profile, workspace.Path);
+                await workspaces.RemoveAsync(workspace);
+            }
         }
     }
 

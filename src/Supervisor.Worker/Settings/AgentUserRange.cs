@@ -8,7 +8,11 @@ namespace Supervisor.Worker.Settings;
 /// </summary>
 public sealed record AgentUserRange(int First, int Last)
 {
-    public const string Default = "61000-61999";
+    /// <summary>
+    /// Ids no distribution or systemd hands out: 60578–61183 is left unused by systemd's allocation (below its
+    /// <c>DynamicUser=</c> range, 61184–65519, whose live services a kill of a uid would reach).
+    /// </summary>
+    public const string Default = "60600-61099";
 
     /// <summary>The value that opts out of the sandbox: agents run as the worker itself.</summary>
     public const string Worker = "worker";
@@ -45,6 +49,12 @@ public sealed record AgentUserRange(int First, int Last)
         if (first > last)
         {
             problem = $"'{value}': the first user id ({first}) is above the last ({last}).";
+            return false;
+        }
+
+        if (first <= 65535 && last >= 65534)
+        {
+            problem = $"'{value}' includes user id 65534 (nobody) or 65535 (no one: the invalid id); leave them out.";
             return false;
         }
 

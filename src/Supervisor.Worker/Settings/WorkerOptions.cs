@@ -64,7 +64,7 @@ public sealed class WorkerOptions : IValidatedOptions
     public List<string> AllowedRepositoryRoots { get; set; } = [];
 
     /// <summary>
-    /// Who agents run as: a range of numeric user ids (<c>61000-61999</c>, the default), one of which each running attempt
+    /// Who agents run as: a range of numeric user ids (<c>60600-61099</c>, the default), one of which each running attempt
     /// takes for its duration (its group id is the same number, no supplementary groups; no passwd entries needed), or
     /// <c>worker</c>: agents run as the worker's own user (development only: they can read the worker's secrets).
     /// </summary>

@@ -71,7 +71,7 @@ public sealed partial class WorkspaceManager
             // -B: a rerun of an attempt whose worker was lost reuses its number, and must start again from the base.
             string[] add = ["worktree", "add", "--quiet", "-B", branch, path, baseCommit];
             var added = await GitCli.RunAsync(repository, add, ct);
-            if (!added.Succeeded && IsBranchInUse(added.Error) && await RemoveWorktreeHoldingAsync(repository, branch, ct))
+            if (!added.Succeeded && IsBranchInUse(added.Error) && await RemoveWorktreeHoldingAsync(repository, branch, id, attempt, ct))
             {
                 added = await GitCli.RunAsync(repository, add, ct);
             }
@@ -217,8 +217,12 @@ public sealed partial class WorkspaceManager
         error.Contains("already checked out at", StringComparison.Ordinal)
         || error.Contains("already used by worktree at", StringComparison.Ordinal);
 
-    /// <summary>Removes the stale worktree of a lost attempt that still has <paramref name="branch"/> checked out.</summary>
-    async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, CancellationToken ct)
+    /// <summary>
+    /// Removes the stale worktree of a lost attempt that still has <paramref name="branch"/> checked out: only a workspace of
+    /// this attempt (its folder named as <see cref="CreateAsync"/> names it, under any worker's root on this host), never
+    /// another path git's records name (an agent running as the worker could rewrite them).
+    /// </summary>
+    async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, string id, int attempt, CancellationToken ct)
     {
         var list = await GitCli.RunAsync(repository, ["worktree", "list", "--porcelain"], ct);
         var holder = list.Output.ReplaceLineEndings("\n").Split("\n\n")
@@ -226,7 +230,7 @@ public sealed partial class WorkspaceManager
             .Where(lines => lines.Contains("branch refs/heads/" + branch))
             .Select(lines => lines.FirstOrDefault(l => l.StartsWith("worktree ", StringComparison.Ordinal))?["worktree ".Length..])
             .FirstOrDefault(p => p is not null);
-        if (holder is null)
+        if (holder is null || !IsWorkspaceOf(holder, id, attempt))
         {
             return false;
         }
@@ -237,6 +241,14 @@ public sealed partial class WorkspaceManager
         await GitCli.RunAsync(repository, ["worktree", "prune"], ct);
         return true;
     }
+
+    /// <summary>Whether <paramref name="path"/> is a real folder (no link) named <c>{id}-{attempt}-{6 random}</c>.</summary>
+    static bool IsWorkspaceOf(string path, string id, int attempt) =>
+        Path.GetFileName(path) is var name
+        && name.StartsWith(string.Create(CultureInfo.InvariantCulture, $"{id}-{attempt}-"), StringComparison.Ordinal)
+        && name.Length == id.Length + attempt.ToString(CultureInfo.InvariantCulture).Length + 8
+        && name[^6..].All(RandomChars.Contains)
+        && (!Directory.Exists(path) || new DirectoryInfo(path).LinkTarget is null);
 
     static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken ct) =>
         Check(await GitCli.RunAsync(directory, arguments, ct), directory, arguments[0]);

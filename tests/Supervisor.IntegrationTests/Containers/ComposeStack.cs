@@ -54,7 +54,7 @@ public sealed class ComposeStack(ITestOutputHelper log)
             Assert.Contains(ranOn, workers.Values);
             var container = workers.Single(w => w.Value == ranOn).Key;
             // The worker runs as root in its container; the agent as an attempt's uid of the default range, never the worker's.
-            Assert.Matches($"hello from uid 61[0-9]{{3}} on {container[..12]} in /var/lib/supervisor/workspaces/", task["result"]!["summary"]!.GetValue<string>());
+            Assert.Matches($"hello from uid (60[6-9][0-9]{{2}}|610[0-9]{{2}}) on {container[..12]} in /var/lib/supervisor/workspaces/", task["result"]!["summary"]!.GetValue<string>());
             Step($"task succeeded on {ranOn}");
         }
 

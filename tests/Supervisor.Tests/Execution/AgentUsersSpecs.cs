@@ -25,12 +25,26 @@ public sealed class AgentUsersSpecs : IDisposable
         Assert.Equal(new AgentUserRange(first, last), AgentUserRange.Parse(value));
 
     [Fact]
+    public void A_range_that_holds_a_user_of_the_machine_stops_the_worker_naming_the_user()
+    {
+        var result = new AgentUsersValidator().Validate(null, new WorkerOptions { WorkspaceRoot = _root, AgentUsers = "1-10" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("user id 1 of 1-10 is 'daemon' in /etc/passwd", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_default_range_holds_no_user_of_the_machine() =>
+        Assert.True(new AgentUsersValidator().Validate(null, new WorkerOptions { WorkspaceRoot = _root }).Succeeded);
+
+    [Fact]
     public void Worker_turns_the_sandbox_off() => Assert.Null(AgentUserRange.Parse("worker"));
 
     [Theory]
     [InlineData("0-999", "user id 0 (root)")]
     [InlineData("0", "user id 0 (root)")]
     [InlineData("62000-61000", "above the last")]
+    [InlineData("65000-65534", "65534 (nobody)")]
     [InlineData("nobody", "neither a range")]
     [InlineData("-5", "neither a range")]
     [InlineData("1-2-3", "neither a range")]

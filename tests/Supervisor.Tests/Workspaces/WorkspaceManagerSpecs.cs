@@ -243,6 +243,32 @@ public sealed class WorkspaceManagerSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_branch_held_by_a_folder_that_is_no_workspace_of_the_attempt_is_refused_and_the_folder_kept()
+    {
+        var taskId = Guid.NewGuid();
+        var lost = await _manager.CreateAsync(taskId, 2, _repository.Path, null, CancellationToken.None);
+        // git's record of the lost worktree rewritten to name a folder of someone else's (as an agent running as the worker could).
+        var decoy = Directory.CreateTempSubdirectory("decoy-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(decoy, "keep.txt"), "mine\n");
+        var record = Directory.GetDirectories(Path.Combine(_repository.Path, ".git", "worktrees"))
+            .Single(d => File.ReadAllText(Path.Combine(d, "gitdir")).Trim() == Path.Combine(lost.Path, ".git"));
+        await File.WriteAllTextAsync(Path.Combine(record, "gitdir"), Path.Combine(decoy, ".git") + "\n");
+        await File.WriteAllTextAsync(Path.Combine(decoy, ".git"), $"gitdir: {record}\n");
+        try
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => _manager.CreateAsync(taskId, 2, _repository.Path, null, CancellationToken.None));
+
+            Assert.Contains(lost.Branch!, refused.Message, StringComparison.Ordinal);
+            Assert.Equal("mine\n", await File.ReadAllTextAsync(Path.Combine(decoy, "keep.txt")));
+        }
+        finally
+        {
+            Directory.Delete(decoy, recursive: true);
+            Directory.Delete(lost.Path, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_same_attempt_again_after_removal_resets_the_branch_to_the_base()
     {
         var taskId = Guid.NewGuid();
