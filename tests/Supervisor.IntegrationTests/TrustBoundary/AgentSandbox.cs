@@ -27,18 +27,10 @@ public sealed class AgentSandbox(AgentSandboxFixture fixture)
 
         Assert.Equal("Succeeded", probes["state"]!.GetValue<string>());
         var found = Findings(probes);
-        Assert.Equal("denied", found["worker-environ"]);
-        Assert.Equal("denied", found["service-environ"]);
-        Assert.Equal("denied", found["root-environ"]);
-        Assert.Equal("denied", found["other-workspace"]);
-        Assert.Equal("denied", found["workspace-root"]);
-        Assert.Equal("denied", found["docker-socket"]);
-        Assert.Equal("denied", found["worker-home"]);
-        Assert.Equal("absent", found["broker-in-env"]);
-        Assert.Equal("present", found["tools"]);
-        Assert.Equal("denied", found["api-approve"]);
-        Assert.Equal("denied", found["postgres-guessed"]);
-        Assert.Equal("denied", found["broker-guessed"]);
+        AssertFound(found, ("worker-environ", "denied"), ("service-environ", "denied"), ("root-environ", "denied"),
+            ("other-workspace", "denied"), ("workspace-root", "denied"), ("docker-socket", "denied"), ("worker-home", "denied"),
+            ("broker-in-env", "absent"), ("tools", "present"), ("api-approve", "denied"), ("postgres-guessed", "denied"),
+            ("broker-guessed", "denied"));
         Assert.Equal("AwaitingApproval", (await _api.GetAsync(_waiting!.Value))["state"]!.GetValue<string>());
         Assert.NotEqual("0", found["uid"]);
         Assert.Equal("Cancelled", victim["state"]!.GetValue<string>());
@@ -49,12 +41,8 @@ public sealed class AgentSandbox(AgentSandboxFixture fixture)
     {
         var (_, probes) = await RunProbesAsync("unsandboxed");
 
-        var found = Findings(probes);
-        Assert.Equal("read", found["worker-environ"]);
-        Assert.Equal("read", found["service-environ"]);
-        Assert.Equal("read", found["other-workspace"]);
-        Assert.Equal("read", found["worker-home"]);
-        Assert.Equal("0", found["uid"]);
+        AssertFound(Findings(probes), ("worker-environ", "read"), ("service-environ", "read"), ("other-workspace", "read"),
+            ("worker-home", "read"), ("uid", "0"));
     }
 
     [Fact]
@@ -117,6 +105,10 @@ public sealed class AgentSandbox(AgentSandboxFixture fixture)
         (task["result"]?["summary"]?.GetValue<string>() ?? throw new InvalidOperationException($"no summary: {task.ToJsonString()}"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+
+    /// <summary>Each probe's finding is the expected one; every difference is shown at once.</summary>
+    static void AssertFound(Dictionary<string, string> found, params (string Probe, string Finding)[] expected) =>
+        Assert.Equal(expected.Select(e => $"{e.Probe}={e.Finding}"), expected.Select(e => $"{e.Probe}={found.GetValueOrDefault(e.Probe, "(no finding)")}"));
 }
 
 /// <summary>
