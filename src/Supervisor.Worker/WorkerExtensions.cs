@@ -54,7 +54,7 @@ public static class WorkerExtensions
         builder.Services.AddOptions<SupervisorOptions>().PostConfigure(o =>
         {
             var agentUsers = configuration[$"{WorkerOptions.Section}:{nameof(WorkerOptions.AgentUsers)}"] ?? AgentUserRange.Default;
-            if (AgentUserRange.Problem(agentUsers) is null && AgentUserRange.Parse(agentUsers) is not null)
+            if (AgentUserRange.TryRead(agentUsers) is not null)
             {
                 foreach (var agent in o.Agents.Values)
                     agent.Home = HomeModes.Attempt;

@@ -18,7 +18,7 @@ sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
 
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
-        if (AgentUserRange.Problem(options.AgentUsers) is not null || AgentUserRange.Parse(options.AgentUsers) is not { } range)
+        if (AgentUserRange.TryRead(options.AgentUsers) is not { } range)
             return ValidateOptionsResult.Success;
         var key = $"{WorkerOptions.Section}:AgentUsers";
         var errors = new List<string>();

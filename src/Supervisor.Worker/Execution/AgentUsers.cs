@@ -24,8 +24,6 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
 
     public AgentUserRange? Range { get; } = AgentUserRange.Parse(options.Value.AgentUsers);
 
-    public bool Sandboxed => Range is not null;
-
     /// <summary>Where the claims are held: one lock file per uid in use on this machine.</summary>
     public const string LockFolder = "/run/supervisor/agent-users";
 

@@ -21,6 +21,9 @@ public sealed record AgentUserRange(int First, int Last)
     public static AgentUserRange? Parse(string value) =>
         Read(value, out var range, out var problem) ? range : throw new FormatException(problem);
 
+    /// <summary>The range <paramref name="value"/> names; null for <see cref="Worker"/> and for a value <see cref="Problem"/> rejects.</summary>
+    public static AgentUserRange? TryRead(string? value) => Read(value, out var range, out _) ? range : null;
+
     /// <summary>What is wrong with <paramref name="value"/>; null when it is a valid range or <see cref="Worker"/>.</summary>
     public static string? Problem(string? value) => Read(value, out _, out var problem) ? null : problem;
 
