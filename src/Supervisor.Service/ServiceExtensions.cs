@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
 using Supervisor.Service.DeadLetters;
@@ -117,7 +118,7 @@ public static class ServiceExtensions
         app.MapApiDescription();
 
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.AllowAnonymous)
-            ApiStartLog.AnonymousAllowed(app.Logger, ApiOptions.Section, ApiOptions.AnonymousName);
+            ApiStartLog.AnonymousAllowed(app.Logger, ApiOptions.Section, ApiTokenFormat.AnonymousName);
         return app;
     }
 }

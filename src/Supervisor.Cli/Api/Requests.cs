@@ -32,4 +32,4 @@ sealed record SubmitRequest(
     string? OnBudget = null);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/{verb}</c>.</summary>
-sealed record TaskActionRequest(string? Reason, string? By);
+sealed record TaskActionRequest(string? Reason);

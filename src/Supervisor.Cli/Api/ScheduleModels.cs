@@ -95,7 +95,7 @@ sealed record FireView(
     string? Reason);
 
 /// <summary>Body of <c>POST /api/schedules/{id}/pause</c> and <c>/resume</c>.</summary>
-sealed record ScheduleActionRequest(string? By, string? Reason);
+sealed record ScheduleActionRequest(string? Reason);
 
 /// <summary>Body of <c>POST /api/schedules/{id}/trigger</c>; <see cref="Overlap"/> overrides the schedule's policy once.</summary>
 sealed record TriggerRequest(Guid? Id, string? Overlap);

@@ -67,7 +67,7 @@ sealed record TaskBudget(decimal? MaxCostUsd, long? MaxTokens, string? OnBudget,
 sealed record TaskBudgetAccepted(Guid Id, string State, TaskBudget? Budget);
 
 /// <summary>Body of <c>POST /api/tasks/{id}/budget</c>; null members are left out (unchanged).</summary>
-sealed record TaskBudgetRequest(decimal? MaxCostUsd, long? MaxTokens, string? By, string? Reason);
+sealed record TaskBudgetRequest(decimal? MaxCostUsd, long? MaxTokens, string? Reason);
 
 /// <summary>What the task chose to do when its agent's account is blocked; each null where it left that to the agent.</summary>
 sealed record TaskLimits(string? OnLimit, string? MaxWait, int? MaxWindows);

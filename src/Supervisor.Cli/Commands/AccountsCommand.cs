@@ -80,7 +80,6 @@ static class AccountsCommand
                 throw new UsageException("give --daily or --monthly (a number of dollars, or none for the configured budget)");
             }
 
-            body["by"] = Environment.UserName;
             Write(parse, await api.SetAccountBudgetAsync(parse.GetRequiredValue(id), body, ct));
             return ExitCodes.Success;
         });

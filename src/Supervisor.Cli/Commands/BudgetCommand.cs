@@ -43,7 +43,7 @@ static class BudgetCommand
         command.SetApiAction(async (parse, api, ct) =>
         {
             var taskId = await TaskIdArgument.ResolveAsync(api, parse.GetRequiredValue(id), ct);
-            var request = new TaskBudgetRequest(parse.GetValue(maxCost), parse.GetValue(maxTokens), Environment.UserName, parse.GetValue(reason));
+            var request = new TaskBudgetRequest(parse.GetValue(maxCost), parse.GetValue(maxTokens), parse.GetValue(reason));
             var accepted = await api.SetBudgetAsync(taskId, request, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {

@@ -116,7 +116,7 @@ static class ScheduleCommand
         command.SetApiAction(async (parse, api, ct) =>
         {
             var scheduleId = await ScheduleIdArgument.ResolveAsync(api, parse.GetRequiredValue(id), ct);
-            var request = new ScheduleActionRequest(Environment.UserName, parse.GetValue(reason));
+            var request = new ScheduleActionRequest(parse.GetValue(reason));
             var schedule = await api.ActOnScheduleAsync(scheduleId, verb, request, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {

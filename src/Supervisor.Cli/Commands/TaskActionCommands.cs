@@ -34,7 +34,7 @@ static class TaskActionCommands
         command.SetApiAction(async (parse, api, ct) =>
         {
             var taskId = await TaskIdArgument.ResolveAsync(api, parse.GetRequiredValue(id), ct);
-            var request = new TaskActionRequest(reason is null ? null : parse.GetValue(reason), Environment.UserName);
+            var request = new TaskActionRequest(reason is null ? null : parse.GetValue(reason));
             var accepted = await api.ActAsync(taskId, verb, request, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {

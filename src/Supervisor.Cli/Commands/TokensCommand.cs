@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 using Supervisor.Cli.Rendering;
+using Supervisor.Contracts;
 
 namespace Supervisor.Cli.Commands;
 
@@ -14,8 +14,6 @@ namespace Supervisor.Cli.Commands;
 /// </summary>
 static class TokensCommand
 {
-    static readonly string[] Roles = ["viewer", "submitter", "approver", "admin"];
-
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = "The token's name: who the audit trail says acted (1 to 64 letters, digits, '.', '_', '@', '-')" };
@@ -25,7 +23,7 @@ static class TokensCommand
             HelpName = "ROLE",
             Required = true,
         };
-        role.AcceptOnlyFromAmong(Roles);
+        role.AcceptOnlyFromAmong([.. ApiTokenFormat.Roles]);
         var create = new Command("new", "Make a new API token; prints it once, with the configuration that lets it in") { name, role };
         create.SetAction(parse => Run(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(GlobalOptions.Json)));
         create.WithExamples("supervisor tokens new alice --role approver", "supervisor tokens new ci --role submitter --json");
@@ -34,20 +32,20 @@ static class TokensCommand
 
     static int Run(string name, string role, bool json)
     {
-        if (name.Length is < 1 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '@' or '-'))
+        if (!ApiTokenFormat.IsName(name))
         {
-            Output.ErrorLine($"NAME '{name}': a token's name is 1 to 64 letters, digits, '.', '_', '@' or '-'.");
+            Output.ErrorLine($"NAME '{name}': {ApiTokenFormat.NameRule}.");
             return ExitCodes.Usage;
         }
 
-        if (name is "anonymous" or "shared")
+        if (ApiTokenFormat.ReservedNames.Contains(name, StringComparer.Ordinal))
         {
             Output.ErrorLine($"NAME '{name}': is reserved by the service.");
             return ExitCodes.Usage;
         }
 
         var token = New();
-        var hash = Hash(token);
+        var hash = ApiTokenFormat.Hash(token);
         var environment = new JsonObject
         {
             [$"Supervisor__Api__Tokens__{name}__Hash"] = hash,
@@ -86,7 +84,4 @@ static class TokensCommand
 
     /// <summary>32 random bytes, base64url, with a prefix that secret scanners and people recognise.</summary>
     internal static string New() => "sup_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>As the service stores it: <c>sha256:</c> and the SHA-256 of the token's UTF-8 text in hexadecimal.</summary>
-    internal static string Hash(string token) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Supervisor.Contracts;
 
 namespace Supervisor.Service.Api;
 
@@ -7,25 +8,19 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Api";
 
-    /// <summary>The identity of the single shared <see cref="Token"/> (an admin), as the audit trail names it.</summary>
-    public const string SharedTokenName = "shared";
-
-    /// <summary>The identity of callers without a token when <see cref="AllowAnonymous"/> is on (an admin).</summary>
-    public const string AnonymousName = "anonymous";
-
     /// <summary>Semicolon-separated listen URLs; loopback by default. <c>https://</c> needs <see cref="Certificate"/>.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:5080";
 
     /// <summary>Named tokens, stored as hashes, each with a role (<c>Supervisor:Api:Tokens:&lt;name&gt;:Hash</c> and <c>:Role</c>).</summary>
     public Dictionary<string, ApiTokenOptions> Tokens { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>One shared token in clear, kept from before named tokens: an admin named <see cref="SharedTokenName"/>.</summary>
+    /// <summary>One shared token in clear, kept from before named tokens: an admin named <see cref="ApiTokenFormat.SharedName"/>.</summary>
     public string? Token { get; set; }
 
     /// <summary>A JSON configuration file read after the others and watched: tokens added there work without a restart.</summary>
     public string? TokensFile { get; set; }
 
-    /// <summary>Development only: a caller without a token acts as <see cref="AnonymousName"/>, an admin. Loopback URLs only.</summary>
+    /// <summary>Development only: a caller without a token acts as <see cref="ApiTokenFormat.AnonymousName"/>, an admin. Loopback URLs only.</summary>
     public bool AllowAnonymous { get; set; }
 
     /// <summary>The certificate of the <c>https://</c> URLs.</summary>
@@ -75,14 +70,14 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
 
         foreach (var (name, token) in Tokens)
         {
-            if (!IsTokenName(name))
-                errors.Add($"{Section}:Tokens:{name}: a token's name is 1 to 64 letters, digits, '.', '_', '@' or '-'.");
-            if (name == AnonymousName || name == SharedTokenName)
-                errors.Add($"{Section}:Tokens:{name}: '{name}' is reserved (see {Section}:{(name == AnonymousName ? "AllowAnonymous" : "Token")}).");
-            if (ApiTokenHash.Parse(token.Hash) is null)
-                errors.Add($"{Section}:Tokens:{name}:Hash: must be 'sha256:' and 64 hexadecimal digits (supervisor tokens new {name} --role ROLE prints it).");
-            if (!Enum.GetNames<ApiRole>().Contains(token.Role, StringComparer.OrdinalIgnoreCase))
-                errors.Add($"{Section}:Tokens:{name}:Role: '{token.Role}' is not one of viewer, submitter, approver, admin.");
+            if (!ApiTokenFormat.IsName(name))
+                errors.Add($"{Section}:Tokens:{name}: {ApiTokenFormat.NameRule}.");
+            if (ApiTokenFormat.ReservedNames.Contains(name, StringComparer.Ordinal))
+                errors.Add($"{Section}:Tokens:{name}: '{name}' is reserved (see {Section}:{(name == ApiTokenFormat.AnonymousName ? "AllowAnonymous" : "Token")}).");
+            if (ApiTokenFormat.ParseHash(token.Hash) is null)
+                errors.Add($"{Section}:Tokens:{name}:Hash: must be '{ApiTokenFormat.HashPrefix}' and 64 hexadecimal digits (supervisor tokens new {name} --role ROLE prints it).");
+            if (!ApiTokenFormat.Roles.Contains(token.Role, StringComparer.OrdinalIgnoreCase))
+                errors.Add($"{Section}:Tokens:{name}:Role: '{token.Role}' is not one of {string.Join(", ", ApiTokenFormat.Roles)}.");
         }
 
         if (Tokens.Count == 0 && string.IsNullOrEmpty(Token) && string.IsNullOrEmpty(TokensFile) && !AllowAnonymous)
@@ -116,18 +111,15 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
 
     static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
-
-    /// <summary>A token's name as the audit trail shows it: 1 to 64 ASCII letters, digits, '.', '_', '@' or '-'.</summary>
-    public static bool IsTokenName(string name) => name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '@' or '-');
 }
 
 /// <summary>One named token: the hash of its secret and its role.</summary>
 public sealed class ApiTokenOptions
 {
-    /// <summary><c>sha256:</c> and the SHA-256 of the token in hexadecimal.</summary>
+    /// <summary>The stored form of the token's secret (<see cref="ApiTokenFormat.Hash"/>).</summary>
     public string? Hash { get; set; }
 
-    /// <summary><c>viewer</c>, <c>submitter</c>, <c>approver</c> or <c>admin</c>.</summary>
+    /// <summary>One of <see cref="ApiTokenFormat.Roles"/>: <c>viewer</c>, <c>submitter</c>, <c>approver</c> or <c>admin</c>.</summary>
     public string? Role { get; set; }
 }
 

@@ -1,9 +1,9 @@
 namespace Supervisor.Service.Api;
 
 /// <summary>
-/// What a token may do, each role including the ones below it: a viewer reads, a submitter also submits and steers
-/// tasks and schedules, an approver also decides on tasks that await approval and sets task budgets, an admin may do
-/// everything (accounts' budgets, dead letters). Which endpoint needs which role: <see cref="ApiRoles"/>.
+/// What a token may do, each role including the ones below it: the roles of <see cref="Supervisor.Contracts.ApiTokenFormat.Roles"/>,
+/// in the same order and named the same (<see cref="ApiRoles.Name"/>). An admin may do everything (accounts' budgets,
+/// dead letters). Which endpoint needs which role: <see cref="ApiRoles"/>.
 /// </summary>
 public enum ApiRole
 {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Supervisor.Contracts;
 
 namespace Supervisor.Service.Api;
 
@@ -18,7 +19,7 @@ public sealed partial class ApiTokens(IOptionsMonitor<ApiOptions> monitor, ILogg
     /// <summary>The identity of a presented token, or null when it is none of them.</summary>
     public ClaimsPrincipal? Find(string presented)
     {
-        var digest = ApiTokenHash.Digest(presented);
+        var digest = ApiTokenFormat.Digest(presented);
         ClaimsPrincipal? found = null;
         // Every entry compared in constant time, none skipped: how long this takes says nothing of which was close.
         foreach (var entry in Current().Entries)
@@ -31,7 +32,7 @@ public sealed partial class ApiTokens(IOptionsMonitor<ApiOptions> monitor, ILogg
     }
 
     /// <summary>The identity of a caller without a token: the anonymous admin when allowed, else null.</summary>
-    public ClaimsPrincipal? Anonymous => Current().Options.AllowAnonymous ? Principal(ApiOptions.AnonymousName, ApiRole.Admin) : null;
+    public ClaimsPrincipal? Anonymous => Current().Options.AllowAnonymous ? Principal(ApiTokenFormat.AnonymousName, ApiRole.Admin) : null;
 
     (ApiOptions Options, Entry[] Entries) Current()
     {
@@ -73,12 +74,12 @@ public sealed partial class ApiTokens(IOptionsMonitor<ApiOptions> monitor, ILogg
         var entries = new List<Entry>();
         foreach (var (name, token) in options.Tokens)
         {
-            if (ApiTokenHash.Parse(token.Hash) is { } digest && Enum.TryParse<ApiRole>(token.Role, ignoreCase: true, out var role))
+            if (ApiTokenFormat.ParseHash(token.Hash) is { } digest && Enum.TryParse<ApiRole>(token.Role, ignoreCase: true, out var role))
                 entries.Add(new Entry(digest, Principal(name, role)));
         }
 
         if (options.Token is { Length: > 0 } shared)
-            entries.Add(new Entry(ApiTokenHash.Digest(shared), Principal(ApiOptions.SharedTokenName, ApiRole.Admin)));
+            entries.Add(new Entry(ApiTokenFormat.Digest(shared), Principal(ApiTokenFormat.SharedName, ApiRole.Admin)));
         return [.. entries];
     }
 

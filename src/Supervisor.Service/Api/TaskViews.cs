@@ -111,4 +111,8 @@ public sealed record AgentView(
     string Name, string? Command, string Isolation, string? Fallback, int Concurrency, int TimeoutSeconds, long? QueueDepth,
     IReadOnlyList<Fleet.WorkerView> Workers, IReadOnlyList<AccountView> Accounts);
 
-public sealed record TaskCommandRequest(string? Reason, string? By);
+/// <summary>Body of a task's or a schedule's command: why. <c>by</c> is accepted from older clients and ignored.</summary>
+public sealed record TaskCommandRequest(
+    string? Reason,
+    [property: System.ComponentModel.Description("Ignored: the change is recorded as made by the token's name.")]
+    string? By);

@@ -87,7 +87,8 @@ public sealed partial class LogFollower(ILogFollowerReads reads, ILogStore logs,
             {
                 feed = new Feed(taskId);
                 _feeds[taskId] = feed;
-                feed.Run = Task.Run(() => RunAsync(feed));
+                // Nothing awaits the feed: RunAsync ends its followers and logs whatever stops it.
+                _ = Task.Run(() => RunAsync(feed));
             }
 
             foreach (var item in feed.Sent)
@@ -177,6 +178,13 @@ public sealed partial class LogFollower(ILogFollowerReads reads, ILogStore logs,
         {
             // The last follower left.
         }
+        catch (Exception e)
+        {
+            // Not a failed read (those are retried above): the feed cannot go on. Its followers' streams close without an
+            // end event, which a client takes for a broken stream, and the next follower starts a new feed.
+            LogFeedFailed(e, feed.TaskId);
+            Send(feed, [], last: true);
+        }
     }
 
     /// <summary>Chunks after the last one sent of each attempt, stopping at a gap (a chunk not stored yet); <paramref name="sent"/> advances.</summary>
@@ -200,6 +208,9 @@ public sealed partial class LogFollower(ILogFollowerReads reads, ILogStore logs,
     [LoggerMessage(LogLevel.Warning, "Reading the output of {TaskId} for its followers failed ({Reason}); trying again")]
     partial void LogFeedReadFailed(Guid taskId, string reason);
 
+    [LoggerMessage(LogLevel.Error, "The output feed of {TaskId} failed; its followers' streams are closed")]
+    partial void LogFeedFailed(Exception exception, Guid taskId);
+
     /// <summary>One followed task: what has been sent, to whom, and how to stop reading it.</summary>
     sealed class Feed(Guid taskId)
     {
@@ -210,7 +221,5 @@ public sealed partial class LogFollower(ILogFollowerReads reads, ILogStore logs,
         public HashSet<Channel<SseItem<object>>> Followers { get; } = [];
 
         public CancellationTokenSource Stop { get; } = new();
-
-        public Task? Run { get; set; }
     }
 }

@@ -88,9 +88,10 @@ static class GitCli
         || error.Contains("cannot lock", StringComparison.OrdinalIgnoreCase)
         || error.Contains("unable to lock", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>What changes in the worker's environment for git: CliWrap passes everything else on as it is.</summary>
+    /// <summary>The environment changes every git command gets; <see cref="WorkspaceGit"/> starts from them and adds its own.</summary>
     public static IReadOnlyDictionary<string, string?> BaseEnvironment => Environment;
 
+    /// <summary>What changes in the worker's environment for git: CliWrap passes everything else on as it is.</summary>
     static Dictionary<string, string?> BuildEnvironment()
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal)

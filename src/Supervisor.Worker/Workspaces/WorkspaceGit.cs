@@ -4,10 +4,11 @@ namespace Supervisor.Worker.Workspaces;
 /// Git on an attempt's workspace after its agent had it: everything in the workspace is the agent's, so nothing git
 /// would read from there decides what git runs. The repository metadata is the worktree's git directory recorded when the
 /// worktree was made (<c>--git-dir</c>, <c>--work-tree</c>: a <c>.git</c> file or directory the agent rewrote is never
-/// read); system and global configuration are off (the agent may share the worker's HOME until it runs as a user of
-/// its own); and on the command line, which outranks the repository's configuration: no hooks, no fsmonitor, no
-/// untracked cache, no submodule recursion, no background maintenance, and every filter driver the repository defines
-/// turned into no filter (a planted <c>.gitattributes</c> can only name filters the configuration defines).
+/// read); system and global configuration are off (a sandboxed agent always has the attempt's own HOME, but with the
+/// sandbox off it runs as the worker and may share the worker's HOME, .gitconfig included); and on the command line,
+/// which outranks the repository's configuration: no hooks, no fsmonitor, no untracked cache, no submodule recursion,
+/// no background maintenance, and every filter driver the repository defines turned into no filter (a planted
+/// <c>.gitattributes</c> can only name filters the configuration defines).
 /// </summary>
 sealed class WorkspaceGit
 {
@@ -53,16 +54,10 @@ sealed class WorkspaceGit
         return new WorkspaceGit(gitDirectory, workTree, environment);
     }
 
-    /// <summary>
-    /// The guards before each subcommand. <c>safe.directory</c> names exactly this workspace: once agents run as users of
-    /// their own, the workspace is not the worker's and git would refuse it as of "dubious ownership" (with an explicit
-    /// <c>--git-dir</c> git 2.39 does not check, but a command that finds its repository would; command-line
-    /// configuration counts as protected, so the setting is honoured from here).
-    /// </summary>
+    /// <summary>The guards before each subcommand.</summary>
     string[] Guards() =>
     [
         "--git-dir=" + GitDirectory, "--work-tree=" + WorkTree,
-        "-c", "safe.directory=" + WorkTree,
         "-c", "core.hooksPath=/dev/null",
         "-c", "core.fsmonitor=false",
         "-c", "core.untrackedCache=false",

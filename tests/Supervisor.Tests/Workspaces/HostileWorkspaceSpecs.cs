@@ -154,7 +154,8 @@ public sealed class HostileWorkspaceSpecs : IDisposable
     [Fact]
     public async Task A_workspace_owned_by_another_user_is_committed_without_a_dubious_ownership_refusal()
     {
-        // Only root can hand a directory to another user; agents will run as users of their own, and the worker as root.
+        // Only root can hand a directory to another user (the sandbox's worker runs as root). No safe.directory is set:
+        // with an explicit --git-dir git checks no ownership.
         if (!Environment.IsPrivilegedProcess)
         {
             return;
