@@ -15,6 +15,7 @@ public sealed partial class ApiTokens(IOptionsMonitor<ApiOptions> monitor, ILogg
     readonly Lock _lock = new();
     ApiOptions? _options;
     Entry[] _entries = [];
+    string? _refused;
 
     /// <summary>The identity of a presented token, or null when it is none of them.</summary>
     public ClaimsPrincipal? Find(string presented)
@@ -47,7 +48,11 @@ public sealed partial class ApiTokens(IOptionsMonitor<ApiOptions> monitor, ILogg
             {
                 if (_options is not null)
                 {
-                    LogReloadRefused(string.Join(" ", e.Failures));
+                    // Every request asks again until the file changes: said once per failure, not once per request.
+                    var failure = string.Join(" ", e.Failures);
+                    if (failure != _refused)
+                        LogReloadRefused(failure);
+                    _refused = failure;
                     return (_options, _entries);
                 }
             }
@@ -63,6 +68,7 @@ public sealed partial class ApiTokens(IOptionsMonitor<ApiOptions> monitor, ILogg
                 if (_options is not null)
                     LogTokensLoaded(_entries.Length);
                 _options = options;
+                _refused = null;
             }
 
             return (_options, _entries);

@@ -174,10 +174,20 @@ public sealed class Identities(IdentitiesFixture fixture, ITestOutputHelper outp
             bobAfter = (await bob.Http.GetAsync("/api/tasks")).StatusCode;
         }
 
+        // A file the service refuses (a role that does not exist): the tokens before it stay, and it is said once, not per request.
+        await WriteTokensAsync(file, ("carol", "boss"));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var afterRefused = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+            afterRefused.Add((await bob.Http.GetAsync("/api/tasks")).StatusCode);
+        var refusals = service.RecentOutput.Split("The reloaded API configuration is refused").Length - 1;
+
         await service.StopAsync(TimeSpan.FromSeconds(15));
         directory.Delete(recursive: true);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.OK), (before, bobBefore, bobAfter));
+        Assert.All(afterRefused, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(1, refusals);
     }
 
     [Fact]
@@ -283,11 +293,14 @@ public sealed class Identities(IdentitiesFixture fixture, ITestOutputHelper outp
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    static async Task WriteTokensAsync(string file, params string[] names)
+    static Task WriteTokensAsync(string file, params string[] names) =>
+        WriteTokensAsync(file, [.. names.Select(name => (name, TestTokens.Roles[name]))]);
+
+    static async Task WriteTokensAsync(string file, params (string Name, string Role)[] entries)
     {
         var tokens = new JsonObject();
-        foreach (var name in names)
-            tokens[name] = new JsonObject { ["Hash"] = TestTokens.Hash(TestTokens.Of(name)), ["Role"] = TestTokens.Roles[name] };
+        foreach (var (name, role) in entries)
+            tokens[name] = new JsonObject { ["Hash"] = TestTokens.Hash(TestTokens.Of(name)), ["Role"] = role };
         var json = new JsonObject { ["Supervisor"] = new JsonObject { ["Api"] = new JsonObject { ["Tokens"] = tokens } } }.ToJsonString();
         // Written whole and moved into place: the watcher never reads half a file.
         await File.WriteAllTextAsync(file + ".new", json);
