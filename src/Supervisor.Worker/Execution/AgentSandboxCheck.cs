@@ -31,8 +31,6 @@ sealed class AgentUsersValidator : IValidateOptions<WorkerOptions>
 
         if (!File.Exists(AgentUsers.SetPriv))
             errors.Add($"{key}: {AgentUsers.SetPriv} (util-linux) is missing; it starts agents as their users. Install util-linux.");
-        if (!File.Exists(AgentUsers.Kill))
-            errors.Add($"{key}: {AgentUsers.Kill} (procps) is missing; it ends whatever an attempt's user left running. Install procps.");
         if (UsersIn(range).FirstOrDefault() is { Name: { } user, Uid: var uid })
         {
             errors.Add($"{key}: user id {uid} of {range} is '{user}' in /etc/passwd; agents would run as that user and a kill of "

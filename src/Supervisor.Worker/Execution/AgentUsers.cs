@@ -19,8 +19,11 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     /// <summary>util-linux's setpriv: switches to the attempt's uid and gid, drops groups and capabilities, then execs the program.</summary>
     public const string SetPriv = "/usr/bin/setpriv";
 
-    /// <summary>procps' kill: run as the attempt's uid, <c>kill -KILL -1</c> reaches exactly that uid's processes.</summary>
-    public const string Kill = "/bin/kill";
+    /// <summary>
+    /// The shell's own <c>kill -KILL -1</c>: run as the attempt's uid it reaches exactly that uid's processes but the shell
+    /// itself. The builtin, not procps' <c>/bin/kill</c>, which a minimal image (the compose worker's) does not have.
+    /// </summary>
+    static readonly string[] KillAll = ["/bin/sh", "-c", "kill -KILL -1"];
 
     public AgentUserRange? Range { get; } = AgentUserRange.Parse(options.Value.AgentUsers);
 
@@ -88,13 +91,13 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
     {
         var errors = new StringBuilder();
         var result = await Cli.Wrap(SetPriv)
-            .WithArguments([.. SwitchTo(uid), Kill, "-KILL", "-1"])
+            .WithArguments([.. SwitchTo(uid), .. KillAll])
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(NothingOfTheWorkers, null, CancellationToken.None, CancellationToken.None);
-        // kill -1 exits 1, saying nothing, when nothing runs as the uid; setpriv's and kill's own failures say why.
+        // setpriv's and the shell's own failures say why; "No such process" only means there was nothing left to kill.
         if (result.ExitCode != 0 && (result.ExitCode != 1 || errors.ToString().Trim() is { Length: > 0 } said && !said.Contains("No such process", StringComparison.Ordinal)))
-            throw new InvalidOperationException($"could not kill the processes of agent user id {uid} ({SetPriv} … {Kill} -KILL -1 exited {result.ExitCode}): {errors.ToString().Trim()}");
+            throw new InvalidOperationException($"could not kill the processes of agent user id {uid} ({SetPriv} … {string.Join(' ', KillAll)} exited {result.ExitCode}): {errors.ToString().Trim()}");
     }
 
     /// <summary>
