@@ -580,10 +580,11 @@ case "${1:-}" in
         broker_users_up
         ! $WITH_DOCKER || docker_up
         say "services up in $(fmt_ms $(($(now_ms) - t0)))"
-        echo "ConnectionStrings__Postgres=$(pg_conn)"
-        echo "ConnectionStrings__RabbitMq=$(broker_uri service)   # the service's"
-        echo "ConnectionStrings__RabbitMq=$(broker_uri worker)   # workers'"
-        echo "ConnectionStrings__RabbitMq=$(broker_uri submitter)   # submit-only applications'"
+        # Passwords are not printed (terminals get logged): postgres-conn and broker-uri ROLE print them whole.
+        echo "ConnectionStrings__Postgres=$(pg_conn | sed 's/Password=[^;]*/Password=…/')   # scripts/services.sh postgres-conn"
+        for role in service worker submitter; do
+            echo "ConnectionStrings__RabbitMq=$(broker_uri "$role" | sed 's#:[^:@/]*@#:…@#')   # the ${role}'s: scripts/services.sh broker-uri $role"
+        done
         ;;
     down)
         require_root "$@"
