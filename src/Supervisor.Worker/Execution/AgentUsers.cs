@@ -94,20 +94,11 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
             .WithArguments([.. SwitchTo(uid), .. KillAll])
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(NothingOfTheWorkers, null, CancellationToken.None, CancellationToken.None);
+            // It runs as the uid, whose processes could read its environment until they die: none of the worker's.
+            .ExecuteAsync(start => CommandRunner.OnlyEnvironment(start, [new("PATH", "/usr/bin:/bin")]), null, CancellationToken.None, CancellationToken.None);
         // setpriv's and the shell's own failures say why; "No such process" only means there was nothing left to kill.
         if (result.ExitCode != 0 && (result.ExitCode != 1 || errors.ToString().Trim() is { Length: > 0 } said && !said.Contains("No such process", StringComparison.Ordinal)))
             throw new InvalidOperationException($"could not kill the processes of agent user id {uid} ({SetPriv} … {string.Join(' ', KillAll)} exited {result.ExitCode}): {errors.ToString().Trim()}");
-    }
-
-    /// <summary>
-    /// The kill runs as the uid, whose processes could read its environment until they die: none of the worker's (CliWrap
-    /// copies it and can only override names one by one; its raw start info clears it).
-    /// </summary>
-    static void NothingOfTheWorkers(System.Diagnostics.ProcessStartInfo start)
-    {
-        start.Environment.Clear();
-        start.Environment["PATH"] = "/usr/bin:/bin";
     }
 
     [LoggerMessage(LogLevel.Debug, "Claimed agent user id {Uid}")]

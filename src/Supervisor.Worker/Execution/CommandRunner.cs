@@ -88,14 +88,7 @@ public sealed partial class CommandRunner(ILogger<CommandRunner> logger, AgentPr
             ledger?.Remove(pid);
         }
 
-        void OnlyConfiguredEnvironment(ProcessStartInfo start)
-        {
-            // CliWrap starts from a copy of the worker's environment and can only override or remove (null) names one by
-            // one; its raw start info clears it, so that nothing of the worker's leaks.
-            start.Environment.Clear();
-            foreach (var (key, value) in ledger?.Marked(spec.Environment) ?? spec.Environment)
-                start.Environment[key] = value;
-        }
+        void OnlyConfiguredEnvironment(ProcessStartInfo start) => OnlyEnvironment(start, ledger?.Marked(spec.Environment) ?? spec.Environment);
 
         PipeTarget Pump(int index, string name) => PipeTarget.Create((stream, token) =>
             (pumps[index] = OutputPump.Start(stream, name, onOutput, abort.Cancel, token)).Completion);
@@ -206,4 +199,15 @@ public sealed partial class CommandRunner(ILogger<CommandRunner> logger, AgentPr
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}")]
     partial void LogStartFailed(string error);
+
+    /// <summary>
+    /// The child's environment is <paramref name="environment"/> and nothing else: CliWrap starts from a copy of the worker's
+    /// and can only override or remove (null) names one by one; its raw start info clears it, so nothing of the worker's leaks.
+    /// </summary>
+    internal static void OnlyEnvironment(ProcessStartInfo start, IEnumerable<KeyValuePair<string, string>> environment)
+    {
+        start.Environment.Clear();
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+    }
 }
