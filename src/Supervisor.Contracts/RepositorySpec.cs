@@ -1,4 +1,8 @@
 namespace Supervisor.Contracts;
 
-/// <summary>Where an attempt's workspace comes from: a local repository path (worktree) or a URL, and the ref to start from.</summary>
-public sealed record RepositorySpec(string? Path, string? Url, string? BaseRef);
+/// <summary>
+/// Where an attempt's workspace comes from: a local repository <see cref="Path"/> (a worktree of it) or a remote
+/// <see cref="Url"/> (a worktree of the worker's mirror of it), and the ref to start from. A remote task's result is pushed
+/// to the attempt's branch on the remote, or to <see cref="PushTo"/> when given.
+/// </summary>
+public sealed record RepositorySpec(string? Path, string? Url, string? BaseRef, string? PushTo = null);

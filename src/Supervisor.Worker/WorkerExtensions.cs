@@ -97,7 +97,7 @@ public static class WorkerExtensions
             .PostConfigure<IOptions<WorkerOptions>>((o, worker) => o.StopTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton(sp => new WorkspaceManager(
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>(),
-            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots));
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Git));
 
         builder.Services.AddSupervisorBus(
             x =>

@@ -136,6 +136,40 @@ static partial class TaskTemplateOptions
         Validators = { result => RequireText(result, "--repo needs a path") },
     };
 
+    static readonly Option<string> RepoUrl = new("--repo-url")
+    {
+        Description = "Remote repository to work on (https://, ssh://, user@host:path, git://, file:///); the result is pushed to it",
+        HelpName = "URL",
+        Validators =
+        {
+            result => RequireText(result, "--repo-url needs a URL"),
+            result =>
+            {
+                if (result.GetResult(Repo) is not null)
+                {
+                    result.AddError("give --repo or --repo-url, not both");
+                }
+            },
+        },
+    };
+
+    static readonly Option<string> PushTo = new("--push-to")
+    {
+        Description = "With a remote repository: the branch the result is pushed to (default: the attempt's own, supervisor/<task>/<attempt>)",
+        HelpName = "BRANCH",
+        Validators =
+        {
+            result => RequireText(result, "--push-to needs a branch"),
+            result =>
+            {
+                if (result.GetResult(Repo) is null && result.GetResult(RepoUrl) is null)
+                {
+                    result.AddError("--push-to needs --repo-url");
+                }
+            },
+        },
+    };
+
     static readonly Option<string> BaseRef = new("--base-ref")
     {
         Description = "Branch, tag or commit to start from (default: the repository's HEAD)",
@@ -145,9 +179,9 @@ static partial class TaskTemplateOptions
             result => RequireText(result, "--base-ref needs a ref"),
             result =>
             {
-                if (result.GetResult(Repo) is null)
+                if (result.GetResult(Repo) is null && result.GetResult(RepoUrl) is null)
                 {
-                    result.AddError("--base-ref needs --repo");
+                    result.AddError("--base-ref needs --repo or --repo-url");
                 }
             },
         },
@@ -187,7 +221,7 @@ static partial class TaskTemplateOptions
     /// <summary>The options, in the order help lists them.</summary>
     public static IReadOnlyList<Option> All { get; } =
         [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, MaxCost, MaxTokens, OnBudget, ConcurrencyKey, ConcurrencyLimit, ConcurrencyStrategy,
-        Repo, BaseRef, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+        Repo, RepoUrl, BaseRef, PushTo, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
     public static Argument<string> Prompt(string description) => new("PROMPT")
@@ -227,7 +261,7 @@ static partial class TaskTemplateOptions
             ConcurrencyKey: parse.GetValue(ConcurrencyKey),
             ConcurrencyLimit: parse.GetValue(ConcurrencyLimit),
             ConcurrencyStrategy: parse.GetValue(ConcurrencyStrategy),
-            Repository: Repository(parse.GetValue(Repo), parse.GetValue(BaseRef)),
+            Repository: Repository(parse.GetValue(Repo), parse.GetValue(RepoUrl), parse.GetValue(BaseRef), parse.GetValue(PushTo)),
             Risk: parse.GetValue(Risk),
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),
             Verify: parse.GetValue(Verify),
@@ -238,8 +272,13 @@ static partial class TaskTemplateOptions
             OnBudget: parse.GetValue(OnBudget));
     }
 
-    static RepositorySpec? Repository(string? repo, string? baseRef)
+    static RepositorySpec? Repository(string? repo, string? repoUrl, string? baseRef, string? pushTo)
     {
+        if (repoUrl is not null)
+        {
+            return new RepositorySpec(Path: null, Url: repoUrl.Trim(), BaseRef: baseRef, PushTo: pushTo);
+        }
+
         if (repo is null)
         {
             return null;
@@ -247,8 +286,8 @@ static partial class TaskTemplateOptions
 
         // Clone URLs (https://…, ssh://…, git@host:owner/repo) go as they are; anything else is a path on this machine.
         return UrlLike().IsMatch(repo)
-            ? new RepositorySpec(Path: null, Url: repo, BaseRef: baseRef)
-            : new RepositorySpec(Path: Path.GetFullPath(repo), Url: null, BaseRef: baseRef);
+            ? new RepositorySpec(Path: null, Url: repo, BaseRef: baseRef, PushTo: pushTo)
+            : new RepositorySpec(Path: Path.GetFullPath(repo), Url: null, BaseRef: baseRef, PushTo: pushTo);
     }
 
     static List<string> SplitChain(string chain) =>

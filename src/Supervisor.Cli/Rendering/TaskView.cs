@@ -147,6 +147,16 @@ static class TaskView
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         grid.AddRow("[bold]Agent[/]", Markup.Escape(result.Agent ?? ""));
         grid.AddRow("[bold]Branch[/]", Markup.Escape(result.Branch ?? "(none)"));
+        if (result.Remote is { Length: > 0 } remote)
+        {
+            grid.AddRow("[bold]Pushed to[/]", Markup.Escape(remote));
+        }
+
+        if (result.Link is { Length: > 0 } link)
+        {
+            grid.AddRow("[bold]Compare[/]", $"[link]{Markup.Escape(link)}[/]");
+        }
+
         grid.AddRow("[bold]Commit[/]", Markup.Escape(result.Commit ?? "(no changes)"));
         if (result.DiffStat is { Length: > 0 } diffStat)
         {

@@ -50,4 +50,13 @@ public sealed record SubmitTaskRequest(
         + "until the budget is raised). Either way, raising the budget (POST /api/tasks/{id}/budget) lets it go on.")]
     string? OnBudget = null);
 
-public sealed record RepositoryRequest(string? Path, string? Url, string? BaseRef);
+public sealed record RepositoryRequest(
+    [property: Description("A local clone on the workers' machine (an absolute path under Supervisor:Api:AllowedRepositoryRoots). Give path or url.")]
+    string? Path,
+    [property: Description("A remote repository: https://, ssh://, user@host:path, git:// or file:///; its host must be in Supervisor:Git:AllowedHosts. "
+        + "No credentials in it: the workers hold them, per host. Each attempt works in a fresh worktree of the worker's mirror of it.")]
+    string? Url,
+    [property: Description("Branch, tag or commit to start from. Omitted: the repository's HEAD (a remote's default branch).")]
+    string? BaseRef,
+    [property: Description("With url: the branch the result is pushed to (a fast-forward). Omitted: the attempt's own branch, supervisor/<task>/<attempt>.")]
+    string? PushTo = null);

@@ -6,13 +6,14 @@ using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Paths;
 using Supervisor.Rules.Limits;
+using Supervisor.Rules.Repositories;
 using Supervisor.Settings;
 
 namespace Supervisor.Service.Api;
 
 /// <summary>Checks a submission completely before anything is created; every error names its field.</summary>
 public sealed partial class SubmitTaskValidator(
-    AgentCatalog catalog, IOptions<ApiOptions> options, IOptions<BrokerOptions> broker, GitProbe git, TimeProvider clock)
+    AgentCatalog catalog, IOptions<ApiOptions> options, IOptions<GitOptions> gitOptions, IOptions<BrokerOptions> broker, GitProbe git, TimeProvider clock)
 {
     static readonly string[] RiskLevels = ["low", "medium", "high"];
 
@@ -20,6 +21,7 @@ public sealed partial class SubmitTaskValidator(
     static readonly TimeSpan RunAtSkew = TimeSpan.FromMinutes(1);
 
     readonly ApiOptions _options = options.Value;
+    readonly GitOptions _git = gitOptions.Value;
 
     public async Task<Dictionary<string, string[]>> ValidateAsync(SubmitTaskRequest request, CancellationToken cancellationToken)
     {
@@ -197,7 +199,13 @@ public sealed partial class SubmitTaskValidator(
     {
         if (repository.Url is not null)
         {
-            add("repository.url", "cloning a remote repository is not supported yet; give repository.path of a local clone.");
+            ValidateRemote(repository, add);
+            return;
+        }
+
+        if (repository.PushTo is not null)
+        {
+            add("repository.pushTo", "needs repository.url: a local repository's result stays on the attempt's branch in it.");
             return;
         }
 
@@ -237,6 +245,35 @@ public sealed partial class SubmitTaskValidator(
         var baseRef = repository.BaseRef ?? "HEAD";
         if (baseRef.StartsWith('-') || !await git.RefExistsAsync(path, baseRef, cancellationToken))
             add("repository.baseRef", $"'{baseRef}' does not name a commit in '{repository.Path}'.");
+    }
+
+    /// <summary>
+    /// A remote repository's URL (transport, no credentials, host allowed; a file:// path under the allowed roots), its
+    /// pushTo branch and the form of its baseRef. Whether the repository and ref exist is the worker's to find out: it
+    /// holds the credentials. A task it cannot reach fails there as Invalid or Fatal, with git's message.
+    /// </summary>
+    void ValidateRemote(RepositoryRequest repository, Action<string, string> add)
+    {
+        if (repository.Path is not null)
+            add("repository", "give path or url, not both.");
+        if (!RemoteUrl.TryParse(repository.Url, out var url, out var error))
+        {
+            add("repository.url", error);
+        }
+        else if (url.IsFile)
+        {
+            if (RealPaths.UnderAllowedRoot(url.Path, _options.AllowedRepositoryRoots) is null)
+                add("repository.url", $"'{url.Path}' is not under an allowed repository root ({string.Join(", ", _options.AllowedRepositoryRoots)}).");
+        }
+        else if (!url.HostAllowed(_git.AllowedHosts))
+        {
+            add("repository.url", $"host '{url.Host}' is not in {GitOptions.Section}:AllowedHosts ({(_git.AllowedHosts.Count == 0 ? "empty: no remote repository is allowed" : string.Join(", ", _git.AllowedHosts))}).");
+        }
+
+        if (repository.PushTo is { } pushTo && BranchNames.Problem(pushTo) is { } pushProblem)
+            add("repository.pushTo", $"'{pushTo}' {pushProblem}");
+        if (repository.BaseRef is { } baseRef && (baseRef.Length == 0 || baseRef.StartsWith('-') || BranchNames.Problem(baseRef) is not null))
+            add("repository.baseRef", $"'{baseRef}' is not a branch, tag or commit name.");
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]

@@ -76,7 +76,7 @@ public static class TaskEndpoints
             id,
             SecretRedactor.RedactCredentials(request.Prompt!),
             SubmitTaskValidator.Chain(request),
-            request.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef) : null,
+            request.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef, r.PushTo) : null,
             request.Risk,
             request.TimeoutSeconds,
             request.Verify,

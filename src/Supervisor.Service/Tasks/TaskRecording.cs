@@ -18,6 +18,7 @@ static class TaskRecording
         task.RepositoryPath = message.Repository?.Path;
         task.RepositoryUrl = message.Repository?.Url;
         task.BaseRef = message.Repository?.BaseRef;
+        task.PushTo = message.Repository?.PushTo;
         task.Risk = message.Risk;
         task.TimeoutSeconds = message.TimeoutSeconds;
         task.Verify = message.Verify;
@@ -106,6 +107,8 @@ static class TaskRecording
         task.ResultCommit = message.Result.Commit;
         task.ResultDiffStat = message.Result.DiffStat;
         task.ResultSummary = message.Result.Summary;
+        task.ResultRemote = message.Result.Remote;
+        task.ResultLink = message.Result.Link;
         task.Error = null;
         task.FinishedAt = message.FinishedAt;
     }
@@ -195,7 +198,7 @@ static class TaskRecording
         task.BudgetHeld = false;
         task.Error = null;
         task.FinishedAt = null;
-        task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = null;
+        task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = task.ResultRemote = task.ResultLink = null;
     }
 
     /// <summary>

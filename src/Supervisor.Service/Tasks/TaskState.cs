@@ -28,6 +28,9 @@ public sealed class TaskState : SagaStateMachineInstance
 
     public string? BaseRef { get; set; }
 
+    /// <summary>The branch a remote task's result is pushed to; null: the attempt's own.</summary>
+    public string? PushTo { get; set; }
+
     public string? Risk { get; set; }
 
     public int? TimeoutSeconds { get; set; }
@@ -58,6 +61,12 @@ public sealed class TaskState : SagaStateMachineInstance
     public string? ResultDiffStat { get; set; }
 
     public string? ResultSummary { get; set; }
+
+    /// <summary>The remote the result's branch was pushed to (as submitted: no credentials).</summary>
+    public string? ResultRemote { get; set; }
+
+    /// <summary>The forge's page comparing the pushed branch with its base.</summary>
+    public string? ResultLink { get; set; }
 
     /// <summary>The state a paused task returns to when resumed.</summary>
     public string? PausedFrom { get; set; }

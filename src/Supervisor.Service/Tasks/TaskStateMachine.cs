@@ -220,7 +220,7 @@ public sealed partial class TaskStateMachine : MassTransitStateMachine<TaskState
             task.AttemptCount + 1,
             agent,
             task.Prompt,
-            task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositorySpec(task.RepositoryPath, task.RepositoryUrl, task.BaseRef),
+            task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositorySpec(task.RepositoryPath, task.RepositoryUrl, task.BaseRef, task.PushTo),
             task.TimeoutSeconds,
             task.Verify,
             task.ExpectChanges,

@@ -39,7 +39,8 @@ public sealed class AgentRunner(
     {
         var job = attempt.Job;
         var agent = attempt.Profile;
-        var secrets = AgentEnvironment.SecretValues(agent);
+        // The worker's git tokens too: an agent never gets them, but one that found a copy would see it redacted.
+        IReadOnlyList<string> secrets = [.. AgentEnvironment.SecretValues(agent), .. options.Value.Git.Tokens().Where(t => t.Length >= 4)];
         var collector = new OutputCollector(options.Value.MaxOutputBytes, TimeSpan.FromMilliseconds(200), 32 * 1024, secrets,
             chunk => events.OutputAsync(attempt, chunk));
         var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
@@ -102,10 +103,27 @@ public sealed class AgentRunner(
                 CancellationToken.None);
             if (commit is null && job.ExpectChanges)
                 failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
+            else if (commit is { } made && workspace.Remote is not null)
+                (commit, failure) = await PushAsync(workspace, made, job.Repository?.PushTo, collector);
         }
 
         await collector.CompleteAsync();
         return new AgentRun(outcome, report, failure, commit, collector, entry, limit, budget?.Seen);
+    }
+
+    /// <summary>The commit pushed to the task's remote, or the push's failure (the commit stays in the mirror).</summary>
+    async Task<(WorkspaceCommit?, Classification?)> PushAsync(Workspace workspace, WorkspaceCommit commit, string? pushTo, OutputCollector collector)
+    {
+        try
+        {
+            var pushed = await workspaces.PushAsync(workspace, commit, pushTo, CancellationToken.None);
+            await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: pushed {commit.Commit[..12]} to {pushed.Branch} on {pushed.Remote}]\n");
+            return (pushed, null);
+        }
+        catch (RemoteGitException e)
+        {
+            return (commit, new Classification(e.ErrorClass, e.Message));
+        }
     }
 
     /// <summary>

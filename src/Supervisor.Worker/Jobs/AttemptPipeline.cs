@@ -75,7 +75,8 @@ public sealed class AttemptPipeline(
             if (failure is null)
             {
                 var summary = report?.Summary ?? Summary(output.StdoutTail);
-                var result = new TaskResult(attempt.Agent, run.Commit is null ? null : workspace.Branch, run.Commit?.Commit, run.Commit?.DiffStat, summary);
+                var result = new TaskResult(attempt.Agent, run.Commit is null ? null : run.Commit.Branch ?? workspace.Branch, run.Commit?.Commit, run.Commit?.DiffStat,
+                    summary, run.Commit?.Remote, run.Commit?.Link);
                 await events.CompletedAsync(attempt, result, output.Published, run.Usage, start, outcome.Duration);
                 finishedAs = "succeeded";
                 return;

@@ -53,7 +53,7 @@ public sealed partial class RunAgentJobConsumer(
             entry.Cancelled.ThrowIfCancellationRequested();
             LogStarting(job.TaskId, attempt.Number, job.Agent, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "-");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, entry.Cancelled);
-            workspace = await workspaces.CreateAsync(job.TaskId, attempt.Number, job.Repository?.Path, job.Repository?.BaseRef, stop.Token);
+            workspace = await workspaces.CreateAsync(job.TaskId, attempt.Number, job.Repository, stop.Token);
         }
         catch (OperationCanceledException) when (entry.Cancelled.IsCancellationRequested)
         {
@@ -69,6 +69,17 @@ public sealed partial class RunAgentJobConsumer(
         {
             await events.FailedAsync(attempt, null, new Classification(ErrorClasses.Invalid, e.Message), null, 0, null, events.Started(attempt, null));
             throw new AgentAttemptException(attempt.Id, ErrorClasses.Invalid, e.Message);
+        }
+        catch (RemoteGitException e)
+        {
+            // The remote refused or could not be reached before the agent started: retried later like an agent's failure of
+            // the same class (the network), or over at once (credentials, a repository that does not exist).
+            var delay = RetryPolicy.NextDelay(attempt.Profile.Retry, e.ErrorClass, attempt.Counters, null, Random.Shared);
+            await events.FailedAsync(attempt, null, new Classification(e.ErrorClass, e.Message), delay, 0, null, events.Started(attempt, null));
+            if (delay is null)
+                throw new AgentAttemptException(attempt.Id, e.ErrorClass, e.Message);
+            await events.RedeliverAsync(attempt, delay.Value, e.ErrorClass);
+            return;
         }
 
         await pipeline.RunAsync(attempt, workspace, entry);

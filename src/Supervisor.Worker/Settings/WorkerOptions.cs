@@ -70,6 +70,9 @@ public sealed class WorkerOptions : IValidatedOptions
     /// </summary>
     public string AgentUsers { get; set; } = AgentUserRange.Default;
 
+    /// <summary>Remote repositories: the mirror cache's bound and, per host, credentials and forge.</summary>
+    public WorkerGitOptions Git { get; set; } = new();
+
     /// <summary>Agent types this process serves (from <c>--agent NAME</c>, repeatable).</summary>
     public List<string> Agents { get; set; } = [];
 
@@ -97,6 +100,7 @@ public sealed class WorkerOptions : IValidatedOptions
             errors.Add($"{Section}:AllowedRepositoryRoots: '{root}' must be an absolute path.");
         if (AgentUserRange.Problem(AgentUsers) is { } agentUsers)
             errors.Add($"{Section}:AgentUsers: {agentUsers}");
+        errors.AddRange(Git.Validate());
         if (string.IsNullOrWhiteSpace(Id))
             errors.Add($"{Section}:Id: must not be empty.");
         return errors;

@@ -32,6 +32,10 @@ static class GitCli
     public static Task<GitResult> RunAsync(string directory, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         RunAsync(directory, ["-C", directory, .. Guards, .. arguments], Environment, cancellationToken);
 
+    /// <summary>Runs git on the repository at <paramref name="directory"/> with what <paramref name="remote"/> needs to reach its URL.</summary>
+    public static Task<GitResult> RunAsync(string directory, RemoteAccess remote, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync(directory, ["-C", directory, .. Guards, .. remote.Options, .. arguments], remote.Environment, cancellationToken);
+
     /// <summary>
     /// Runs git with exactly <paramref name="arguments"/> (no <c>-C</c>, no guards added) in <paramref name="directory"/>, with
     /// the worker's environment changed by <paramref name="environment"/>: for <see cref="WorkspaceGit"/>.

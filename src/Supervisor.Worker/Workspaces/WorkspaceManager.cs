@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Supervisor.Contracts;
 using Supervisor.Paths;
+using Supervisor.Rules.Repositories;
+using Supervisor.Worker.Settings;
 
 namespace Supervisor.Worker.Workspaces;
 
@@ -23,23 +27,36 @@ public sealed partial class WorkspaceManager
     readonly string _root;
     readonly ILogger<WorkspaceManager> _logger;
     readonly IReadOnlyCollection<string> _allowedRepositoryRoots;
+    readonly WorkerGitOptions _git;
+    readonly MirrorCache _mirrors;
 
-    /// <summary>Workspaces go under <paramref name="root"/>; a task's repository must lie under one of <paramref name="allowedRepositoryRoots"/> (real paths compared; none: anywhere).</summary>
-    public WorkspaceManager(string root, ILogger<WorkspaceManager> logger, IReadOnlyCollection<string>? allowedRepositoryRoots = null)
+    /// <summary>Workspaces whose commit is on the remote: their attempt's branch leaves the mirror with them.</summary>
+    readonly ConcurrentDictionary<string, bool> _pushed = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Workspaces go under <paramref name="root"/>; a task's repository must lie under one of <paramref name="allowedRepositoryRoots"/>
+    /// (real paths compared; none: anywhere); remote repositories are mirrored under the root and reached as <paramref name="git"/> says.
+    /// </summary>
+    public WorkspaceManager(string root, ILogger<WorkspaceManager> logger, IReadOnlyCollection<string>? allowedRepositoryRoots = null, WorkerGitOptions? git = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         _root = Path.GetFullPath(root);
         _logger = logger;
         _allowedRepositoryRoots = allowedRepositoryRoots ?? [];
+        _git = git ?? new WorkerGitOptions();
+        _mirrors = new MirrorCache(_root, _git.MirrorCacheMegabytes, logger);
         Directory.CreateDirectory(_root);
     }
 
+    /// <summary>The attempt's workspace for the task's <paramref name="repository"/>: a worktree of its local path or of the mirror of its URL, or an empty folder.</summary>
+    public Task<Workspace> CreateAsync(Guid taskId, int attempt, RepositorySpec? repository, CancellationToken ct) =>
+        repository?.Url is { } url
+            ? CreateFromRemoteAsync(taskId, attempt, url, repository.BaseRef, ct)
+            : CreateAsync(taskId, attempt, repository?.Path, repository?.BaseRef, ct);
+
     public async Task<Workspace> CreateAsync(Guid taskId, int attempt, string? repositoryPath, string? baseRef, CancellationToken ct)
     {
-        var id = taskId.ToString("N");
-        var path = Path.Combine(_root, string.Create(CultureInfo.InvariantCulture, $"{id}-{attempt}-{RandomNumberGenerator.GetString(RandomChars, 6)}"));
-        Directory.CreateDirectory(_root);
-
+        var (id, path) = NewPath(taskId, attempt);
         if (repositoryPath is null)
         {
             Directory.CreateDirectory(path);
@@ -62,6 +79,70 @@ public sealed partial class WorkspaceManager
         }
 
         var baseCommit = resolved.Output.Trim();
+        var branch = await AddWorktreeAsync(repository, lockKey, id, attempt, path, baseCommit, ct);
+
+        // Asked now, before the agent has the workspace: afterwards its .git file says whatever the agent wrote.
+        var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
+        LogCreated(path, repository, branch);
+        return new Workspace(path, repository, branch, baseCommit, gitDirectory.Output.Trim());
+    }
+
+    /// <summary>
+    /// A worktree of the mirror of <paramref name="urlText"/> (cloned or fetched first, <see cref="MirrorCache"/>), at
+    /// <paramref name="baseRef"/> of the remote: a branch or tag of it, or a commit by its full or abbreviated hash;
+    /// by default the remote's HEAD. The attempts' own branches in the mirror are never a base.
+    /// </summary>
+    async Task<Workspace> CreateFromRemoteAsync(Guid taskId, int attempt, string urlText, string? baseRef, CancellationToken ct)
+    {
+        if (!RemoteUrl.TryParse(urlText, out var url, out var error))
+            throw new WorkspaceException($"repository.url {error}");
+        if (url.IsFile)
+            AllowedRepository(url.Path);
+        var (id, path) = NewPath(taskId, attempt);
+        await using var lease = await _mirrors.PrepareAsync(RemoteAccess.For(url, _git.For(url)), ct);
+        var mirror = lease.Mirror;
+        string[] candidates = baseRef switch
+        {
+            null or "" => ["refs/remotes/origin/HEAD"],
+            _ when baseRef.StartsWith("refs/heads/", StringComparison.Ordinal) => ["refs/remotes/origin/" + baseRef["refs/heads/".Length..]],
+            _ when baseRef.StartsWith("refs/tags/", StringComparison.Ordinal) => [baseRef],
+            _ when CommitHash().IsMatch(baseRef) => ["refs/remotes/origin/" + baseRef, "refs/tags/" + baseRef, baseRef],
+            _ => ["refs/remotes/origin/" + baseRef, "refs/tags/" + baseRef],
+        };
+        string? baseCommit = null;
+        foreach (var candidate in candidates)
+        {
+            var resolved = await GitCli.RunAsync(mirror, ["rev-parse", "--verify", "--quiet", "--end-of-options", candidate + "^{commit}"], ct);
+            if (resolved.Succeeded)
+            {
+                baseCommit = resolved.Output.Trim();
+                break;
+            }
+        }
+
+        if (baseCommit is null)
+        {
+            throw new WorkspaceException(baseRef is null or ""
+                ? $"repository.url {url}: the remote has no default branch (HEAD); it may be empty. Give repository.baseRef"
+                : $"repository.baseRef '{baseRef}' is no branch, tag or commit of {url}");
+        }
+
+        var branch = await AddWorktreeAsync(mirror, mirror, id, attempt, path, baseCommit, ct);
+        var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
+        LogCreated(path, url.Text, branch);
+        return new Workspace(path, mirror, branch, baseCommit, gitDirectory.Output.Trim(), url);
+    }
+
+    (string Id, string Path) NewPath(Guid taskId, int attempt)
+    {
+        var id = taskId.ToString("N");
+        Directory.CreateDirectory(_root);
+        return (id, Path.Combine(_root, string.Create(CultureInfo.InvariantCulture, $"{id}-{attempt}-{RandomNumberGenerator.GetString(RandomChars, 6)}")));
+    }
+
+    /// <summary>Adds the worktree at <paramref name="path"/> on the attempt's branch, reset to <paramref name="baseCommit"/>; returns the branch.</summary>
+    async Task<string> AddWorktreeAsync(string repository, string lockKey, string id, int attempt, string path, string baseCommit, CancellationToken ct)
+    {
         var branch = string.Create(CultureInfo.InvariantCulture, $"supervisor/{id}/{attempt}");
         using (await LockAsync(lockKey, ct))
         {
@@ -82,10 +163,7 @@ public sealed partial class WorkspaceManager
             }
         }
 
-        // Asked now, before the agent has the workspace: afterwards its .git file says whatever the agent wrote.
-        var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
-        LogCreated(path, repository, branch);
-        return new Workspace(path, repository, branch, baseCommit, gitDirectory.Output.Trim());
+        return branch;
     }
 
     /// <summary>
@@ -152,11 +230,43 @@ public sealed partial class WorkspaceManager
         return new WorkspaceCommit(head, diffStat.Output.TrimEnd());
     }
 
+    /// <summary>
+    /// Pushes the attempt's commit to the workspace's remote: to the attempt's branch (forced: a rerun of a lost attempt
+    /// reuses its number and starts again from the base), or to <paramref name="pushTo"/> (a fast-forward only). From the
+    /// mirror, never from the workspace the agent had. A push that fails throws <see cref="RemoteGitException"/>; the
+    /// commit stays in the mirror on the attempt's branch.
+    /// </summary>
+    public async Task<WorkspaceCommit> PushAsync(Workspace workspace, WorkspaceCommit commit, string? pushTo, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(commit);
+        var url = workspace.Remote ?? throw new InvalidOperationException($"workspace {workspace.Path} has no remote");
+        var host = _git.For(url);
+        var target = pushTo is { Length: > 0 } ? pushTo : workspace.Branch!;
+        var refspec = pushTo is { Length: > 0 } ? $"{commit.Commit}:refs/heads/{pushTo}" : $"+{commit.Commit}:refs/heads/{target}";
+        var pushed = await GitCli.RunAsync(workspace.RepositoryPath!, RemoteAccess.For(url, host), ["push", "--quiet", "--no-verify", "origin", refspec], ct);
+        if (!pushed.Succeeded)
+        {
+            throw new RemoteGitException(RemoteGitFailures.Classify(pushed.Error),
+                $"git push of {commit.Commit[..12]} to {target} on {url} failed: {pushed.Reason}; the commit is kept on {workspace.Branch} in this worker's mirror");
+        }
+
+        LogPushed(commit.Commit, target, url.Text);
+        _pushed[workspace.Path] = true;
+        return commit with
+        {
+            Branch = target,
+            Remote = url.Text,
+            Link = ForgeLinks.Compare(url, ForgeLinks.KindOf(url, host.Forge), workspace.BaseCommit!, target),
+        };
+    }
+
     public async Task RemoveAsync(Workspace workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         try
         {
+            var pushed = _pushed.TryRemove(workspace.Path, out _);
             if (workspace.RepositoryPath is { } repository)
             {
                 var (lockKey, _) = await RepositoryKeyAsync(repository, CancellationToken.None);
@@ -169,6 +279,11 @@ public sealed partial class WorkspaceManager
                     if (!pruned.Succeeded)
                     {
                         LogPruneFailed(repository, pruned.Reason);
+                    }
+                    else if (pushed && workspace.Branch is { } branch)
+                    {
+                        // On the remote now; an unpushed one stays, the only copy of its commit.
+                        await GitCli.RunAsync(repository, ["branch", "--quiet", "-D", "--", branch], CancellationToken.None);
                     }
                 }
             }
@@ -219,7 +334,7 @@ public sealed partial class WorkspaceManager
 
     /// <summary>
     /// Removes the stale worktree of a lost attempt that still has <paramref name="branch"/> checked out: only a workspace of
-    /// this attempt (its folder named as <see cref="CreateAsync"/> names it, under any worker's root on this host), never
+    /// this attempt (its folder named as <see cref="NewPath"/> names it, under any worker's root on this host), never
     /// another path git's records name (an agent running as the worker could rewrite them).
     /// </summary>
     async Task<bool> RemoveWorktreeHoldingAsync(string repository, string branch, string id, int attempt, CancellationToken ct)
@@ -256,6 +371,10 @@ public sealed partial class WorkspaceManager
     static GitResult Check(GitResult result, string directory, string subcommand) =>
         result.Succeeded ? result : throw new InvalidOperationException($"git {subcommand} in {directory} failed: {result.Reason}");
 
+    /// <summary>A commit hash, whole or abbreviated: the one kind of bare base ref of a remote task that may name no branch or tag.</summary>
+    [GeneratedRegex("^[0-9a-f]{7,64}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex CommitHash();
+
     sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
         public void Dispose() => gate.Release();
@@ -266,6 +385,9 @@ public sealed partial class WorkspaceManager
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed the attempt's changes on {Branch} as {Commit}")]
     private partial void LogCommitted(string? branch, string commit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed {Commit} to {Branch} on {Url}")]
+    private partial void LogPushed(string commit, string branch, string url);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Workspace {Path} removed")]
     private partial void LogRemoved(string path);

@@ -14,7 +14,7 @@ static class ShellSubmits
         var agents = new SupervisorOptions();
         agents.Agents["shell"] = new AgentOptions { Command = "/bin/sh" };
         var validator = new SubmitTaskValidator(new AgentCatalog(Options.Create(agents)), Options.Create(new ApiOptions()),
-            Options.Create(new BrokerOptions()), new GitProbe(), TimeProvider.System);
+            Options.Create(new GitOptions { AllowedHosts = ["github.com"] }), Options.Create(new BrokerOptions()), new GitProbe(), TimeProvider.System);
         return validator.ValidateAsync(request, CancellationToken.None);
     }
 }

@@ -22,6 +22,7 @@ static class TaskStateMap
         task.Property(t => t.RepositoryPath).HasColumnName("repository_path");
         task.Property(t => t.RepositoryUrl).HasColumnName("repository_url");
         task.Property(t => t.BaseRef).HasColumnName("base_ref");
+        task.Property(t => t.PushTo).HasColumnName("push_to");
         task.Property(t => t.Risk).HasColumnName("risk");
         task.Property(t => t.TimeoutSeconds).HasColumnName("timeout_seconds");
         task.Property(t => t.Verify).HasColumnName("verify");
@@ -44,6 +45,8 @@ static class TaskStateMap
         task.Property(t => t.ResultCommit).HasColumnName("result_commit");
         task.Property(t => t.ResultDiffStat).HasColumnName("result_diff_stat");
         task.Property(t => t.ResultSummary).HasColumnName("result_summary");
+        task.Property(t => t.ResultRemote).HasColumnName("result_remote");
+        task.Property(t => t.ResultLink).HasColumnName("result_link");
         task.Property(t => t.PausedFrom).HasColumnName("paused_from");
         task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
         task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
