@@ -17,7 +17,7 @@
 #                             where a registry is reachable)
 # Results: one TRX per project in <repo>/.data/test-results/<project>.trx (old ones are removed first).
 # A project that could not run (build failure, no TRX, test host crash) counts as 1 failed test; so does code off the
-# house style (`dotnet format Supervisor.sln --verify-no-changes`, after the build).
+# house style (the build fails on every style and analyzer rule; `dotnet format whitespace --verify-no-changes` after it).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -109,17 +109,18 @@ else
 fi
 timing build "$t" "$([ "$build_ok" = 1 ] && echo ok || echo FAILED)"
 
-# --- house style (.editorconfig): formatting, style and analyzer diagnostics that `dotnet format` would change. A
+# --- house style (.editorconfig): EnforceCodeStyleInBuild and TreatWarningsAsErrors make every style and analyzer rule
+# a build error, so what is left to check is the whitespace `dotnet format` would change (without compiling again). A
 # difference counts as 1 failed test, like a build failure (and is not checked when the build already failed); the files and diagnostics that are off are printed.
 if [ "$build_ok" = 1 ] && [ -z "${SUPERVISOR_TEST_PROJECTS:-}" ]; then
     t=$(now_ms)
     format_log="$RESULTS/format.log"
-    if dotnet format Supervisor.sln --verify-no-changes --no-restore --verbosity quiet >"$format_log" 2>&1; then
+    if dotnet format whitespace Supervisor.sln --verify-no-changes --verbosity quiet >"$format_log" 2>&1; then
         timing format "$t" ok
     else
         grep -E '(error|warning) [A-Z]+[0-9]*' "$format_log" | sed -e "s|$REPO/||" -e 's/ \[[^]]*\]$//' | sort -u | head -n 50 >&2 || true
         [ -s "$format_log" ] && ! grep -qE '(error|warning) ' "$format_log" && tail -n 20 "$format_log" >&2 || true
-        warn "dotnet format --verify-no-changes: the files above are off the house style (fix: dotnet format Supervisor.sln) - counted as 1 failed"
+        warn "dotnet format whitespace --verify-no-changes: the files above are off the house style (fix: dotnet format Supervisor.sln) - counted as 1 failed"
         total_failed=$((total_failed + 1))
         summary_lines+=("dotnet format: files off the house style - counted as 1 failed")
         timing format "$t" FAILED

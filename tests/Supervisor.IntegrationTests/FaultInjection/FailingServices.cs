@@ -15,7 +15,7 @@ public sealed class FailingServices(ITestOutputHelper output)
     {
         await using var services = await ServiceContainers.StartAsync("fault_postgres");
         await using var run = await LoadRun.StartAsync("fault_postgres", output, services);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         run.Log("restarting PostgreSQL (docker stop, docker start)");
         await ServiceContainers.RestartAsync(services.Postgres);
@@ -29,7 +29,7 @@ public sealed class FailingServices(ITestOutputHelper output)
     {
         await using var services = await ServiceContainers.StartAsync("fault_rabbitmq");
         await using var run = await LoadRun.StartAsync("fault_rabbitmq", output, services);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         run.Log("restarting RabbitMQ (docker stop, docker start)");
         await ServiceContainers.RestartAsync(services.RabbitMq);
@@ -43,7 +43,7 @@ public sealed class FailingServices(ITestOutputHelper output)
     {
         await using var services = await ServiceContainers.StartAsync("fault_postgres_kill");
         await using var run = await LoadRun.StartAsync("fault_postgres_kill", output, services);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         run.Log("killing PostgreSQL (docker kill -s KILL), then docker start");
         await ServiceContainers.KillAndStartAsync(services.Postgres);
@@ -62,7 +62,7 @@ public sealed class FailingServices(ITestOutputHelper output)
     {
         await using var services = await ServiceContainers.StartAsync("fault_rabbitmq_kill");
         await using var run = await LoadRun.StartAsync("fault_rabbitmq_kill", output, services);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         run.Log("killing RabbitMQ (docker kill -s KILL), then docker start");
         await ServiceContainers.KillAndStartAsync(services.RabbitMq);
@@ -82,7 +82,7 @@ public sealed class FailingServices(ITestOutputHelper output)
     {
         await using var services = await ServiceContainers.StartAsync("fault_rabbitmq_pause");
         await using var run = await LoadRun.StartAsync("fault_rabbitmq_pause", output, services);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         run.Log("pausing RabbitMQ (docker pause) for 40 s");
         await services.RabbitMq.PauseAsync();

@@ -9,7 +9,7 @@ public sealed class FaultsUnderLoad(ITestOutputHelper output)
     public async Task Killing_a_worker_with_kill_9_under_load_loses_and_duplicates_nothing()
     {
         await using var run = await LoadRun.StartAsync("fault_worker", output);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         var victim = run.Stack.Workers[0];
         await victim.KillAsync();
@@ -22,7 +22,7 @@ public sealed class FaultsUnderLoad(ITestOutputHelper output)
     public async Task Restarting_the_service_under_load_loses_and_duplicates_nothing()
     {
         await using var run = await LoadRun.StartAsync("fault_service", output);
-        await run.WaitForSucceededAsync(60);
+        await run.WaitForSucceededAsync(LoadRun.FaultAfter);
 
         var service = run.Stack.Services[0];
         await service.KillAsync();

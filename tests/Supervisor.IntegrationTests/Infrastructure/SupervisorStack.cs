@@ -205,8 +205,9 @@ sealed class SupervisorStack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        foreach (var process in _workers.Concat(_services).ToList())
-            await process.DisposeAsync();
+        // The workers (at once), then the services: each its clean stop, within its own bound.
+        await Task.WhenAll(_workers.ToList().Select(p => p.DisposeAsync().AsTask()));
+        await Task.WhenAll(_services.ToList().Select(p => p.DisposeAsync().AsTask()));
         Api?.Dispose();
         await Resources.DisposeAsync();
     }
