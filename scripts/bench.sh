@@ -17,6 +17,9 @@
 #   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
 #   6. spawn     /bin/sh -c true started the way a worker starts an agent, 1000 times one after the other: the CPU a
 #                process per attempt costs on this machine
+#   7. workspace an attempt's workspace on a generated repository of BENCH_WORKSPACE_FILES files (default 50000) from
+#                the worker's warm mirror (fetch + worktree add, as a worker does), BENCH_WORKSPACE_N times (20), p50/p95
+#                and the disk it takes, against a plain `git clone` of the same repository
 # and prints one table, with our throughput as a ratio of each of 3, 4 and 5. Method and figures: docs/benchmarks.md.
 #
 # Environment: BENCH_WARMUP (tasks run before measuring, from the measuring client, default 2000: a young process
@@ -221,6 +224,11 @@ result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection t
 say "spawn: /bin/sh -c true started 1000 times the way a worker starts an agent"
 bench_tool spawn --n 1000 | tee -a "$RESULTS" >/dev/null
 
+# --- 7: an attempt's workspace on a large repository
+WORKSPACE_FILES="${BENCH_WORKSPACE_FILES:-50000}"
+say "workspace: $WORKSPACE_FILES files, from the warm mirror and by git clone"
+bench_tool workspace --files "$WORKSPACE_FILES" --n "${BENCH_WORKSPACE_N:-20}" | tee -a "$RESULTS" >/dev/null
+
 # --- the table
 half() { awk -v t="$tps" -v m="$1" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
@@ -255,6 +263,9 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "raw RabbitMQ persistent, messages/s" "$raw"
     printf '%-44s %14s\n' "pgbench lock+update one row, tx/s" "$pg"
     printf '%-44s %14s\n' "agent process alone, CPU ms: own / in all" "$(value spawn.agent_cpu_ms) / $(value spawn.total_cpu_ms)"
+    printf '%-44s %14s\n' "workspace, $WORKSPACE_FILES files: mirror p50 / p95, ms" "$(value workspace.prepare_p50_ms) / $(value workspace.prepare_p95_ms)"
+    printf '%-44s %14s\n' "workspace: git clone p50 / p95, ms" "$(value workspace.clone_p50_ms) / $(value workspace.clone_p95_ms)"
+    printf '%-44s %14s\n' "workspace: disk per attempt / per clone, MB" "$(value workspace.disk_mb) / $(value workspace.clone_disk_mb)"
     printf '%-44s %14s\n' "e2e as share of in-memory saga alone" "$(ratio "$tps" "$inmem")"
     printf '%-44s %14s\n' "e2e as share of in-memory saga on the stack" "$(ratio "$tps" "$inmem_stack")"
     printf '%-44s %14s\n' "e2e as share of raw RabbitMQ messages/s" "$(ratio "$tps" "$raw")"

@@ -2,7 +2,7 @@
 # Brings up PostgreSQL and RabbitMQ, installs the pinned agent CLIs, builds, starts the provider stub, the service,
 # two shell workers and a worker of the real Claude Code and Codex CLIs, then shows with the supervisor CLI:
 # Claude Code rate-limited by its provider, backing off and failing again, Codex taking over and succeeding; then a
-# few shell tasks; then a usage window that the fleet waits out. Idempotent: everything it starts it stops again (pass --keep to leave the service and workers
+# few shell tasks, one on a remote repository (a git daemon on loopback) whose result is pushed to it; then a usage window that the fleet waits out. Idempotent: everything it starts it stops again (pass --keep to leave the service and workers
 # running; their logs are in .data/demo/).
 set -euo pipefail
 
@@ -79,6 +79,10 @@ for agent in claude codex; do
     export "Supervisor__Agents__${agent}__Retry__RateLimitIntervals__0=00:00:02" "Supervisor__Agents__${agent}__Retry__RateLimitIntervals__1=00:00:04"
 done
 export Supervisor__Agents__claude__Env__ANTHROPIC_API_KEY=sk-ant-demo-0000000000000000 Supervisor__Agents__codex__Env__OPENAI_API_KEY=sk-demo-0000000000000000
+# Step 3b's remote repository: a git daemon on this machine's loopback, the one host tasks may name by URL.
+GIT_PORT="${SUPERVISOR_DEMO_GIT_PORT:-9418}"
+port_open 127.0.0.1 "$GIT_PORT" && die "port $GIT_PORT is in use; set SUPERVISOR_DEMO_GIT_PORT to another port"
+export Supervisor__Git__AllowedHosts__0=127.0.0.1
 # Four claude attempts at once on the worker, and tasks released over 6 s (not 30 s) after a block, for step 6.
 export Supervisor__Agents__claude__Concurrency=4 Supervisor__Agents__claude__Limits__ReleaseSpread=00:00:06
 
@@ -126,6 +130,18 @@ ID=$(supervisor submit --repo "$REPO_DIR" 'printf "# Notes\n\nWritten by an agen
 wait_for "$ID"
 branch=$(supervisor show "$ID" --json | grep -o '"branch": *"[^"]*"' | tail -1 | cut -d'"' -f4)
 git -C "$REPO_DIR" log --stat -1 --format='%h %s' "$branch"
+
+say "3b. a task on a remote repository (git daemon on 127.0.0.1:$GIT_PORT): the worker mirrors it, and pushes the result"
+SERVED="$DEMO/served"
+rm -rf "$SERVED"
+mkdir -p "$SERVED"
+git clone -q --bare "$REPO_DIR" "$SERVED/web.git"
+git daemon --reuseaddr --listen=127.0.0.1 --port="$GIT_PORT" --base-path="$SERVED" --export-all --enable=receive-pack "$SERVED" >"$DEMO/git-daemon.log" 2>&1 &
+echo $! >>"$DEMO/pids"
+for _ in $(seq 1 50); do port_open 127.0.0.1 "$GIT_PORT" && break; sleep 0.1; done
+supervisor submit --wait --repo-url "git://127.0.0.1:$GIT_PORT/web.git" --push-to agent-notes 'printf "# Remote notes\n\nPushed by the supervisor.\n" > REMOTE.md' || true
+say "on the remote: git --git-dir=$SERVED/web.git log --stat -1 agent-notes"
+git --git-dir="$SERVED/web.git" log --stat -1 --format='%h %s' agent-notes
 
 say "4. a task that fails: the record says why"
 supervisor submit --wait 'echo "compiling..."; echo "error: missing semicolon" >&2; exit 2' || true

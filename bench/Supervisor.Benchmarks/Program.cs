@@ -6,6 +6,7 @@ using Supervisor.Benchmarks;
 //   inmemory-stack --uri AMQP_URI --n N [--warmup N]
 //   rabbit   --uri AMQP_URI --n N
 //   spawn    --n N
+//   workspace --files N --n N
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
@@ -14,5 +15,6 @@ return options.Command switch
     "inmemory-stack" => await InMemorySaga.RunOnStackAsync(options),
     "rabbit" => await RawRabbit.RunAsync(options),
     "spawn" => await AgentProcessFloor.RunAsync(options),
+    "workspace" => await WorkspaceCost.RunAsync(options),
     _ => BenchArgs.Usage(),
 };

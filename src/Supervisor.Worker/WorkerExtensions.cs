@@ -95,6 +95,8 @@ public static class WorkerExtensions
             .Configure<IOptions<WorkerOptions>>((o, worker) => o.ShutdownTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(30));
         builder.Services.AddOptions<MassTransitHostOptions>()
             .PostConfigure<IOptions<WorkerOptions>>((o, worker) => o.StopTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(20));
+        builder.Services.AddHttpClient(PullRequests.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton<PullRequests>();
         builder.Services.AddSingleton(sp => new WorkspaceManager(
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>(),
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Git));

@@ -160,11 +160,28 @@ static partial class TaskTemplateOptions
         Validators =
         {
             result => RequireText(result, "--push-to needs a branch"),
+            result => RequireRemote(result, "--push-to"),
+        },
+    };
+
+    static readonly Option<bool> OpenPr = new("--open-pr")
+    {
+        Description = "With --repo-url: open a pull request of the pushed branch into the base branch, through the forge API the workers have for the host",
+        Validators = { result => RequireRemote(result, "--open-pr") },
+    };
+
+    static readonly Option<string> PrTitle = new("--pr-title")
+    {
+        Description = "The pull request's title (default: the first line of the agent's summary); needs --open-pr",
+        HelpName = "TEXT",
+        Validators =
+        {
+            result => RequireText(result, "--pr-title needs a title"),
             result =>
             {
-                if (result.GetResult(Repo) is null && result.GetResult(RepoUrl) is null)
+                if (result.GetResult(OpenPr) is null or { Implicit: true })
                 {
-                    result.AddError("--push-to needs --repo-url");
+                    result.AddError("--pr-title needs --open-pr");
                 }
             },
         },
@@ -221,7 +238,7 @@ static partial class TaskTemplateOptions
     /// <summary>The options, in the order help lists them.</summary>
     public static IReadOnlyList<Option> All { get; } =
         [Agent, Agents, Fallback, Model, OnLimit, MaxWait, MaxWindows, MaxCost, MaxTokens, OnBudget, ConcurrencyKey, ConcurrencyLimit, ConcurrencyStrategy,
-        Repo, RepoUrl, BaseRef, PushTo, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
+        Repo, RepoUrl, BaseRef, PushTo, OpenPr, PrTitle, Risk, TimeoutSeconds, Verify, ExpectChanges, Labels];
 
     /// <summary>The <c>PROMPT</c> argument; <paramref name="description"/> says what it is to the command.</summary>
     public static Argument<string> Prompt(string description) => new("PROMPT")
@@ -261,7 +278,7 @@ static partial class TaskTemplateOptions
             ConcurrencyKey: parse.GetValue(ConcurrencyKey),
             ConcurrencyLimit: parse.GetValue(ConcurrencyLimit),
             ConcurrencyStrategy: parse.GetValue(ConcurrencyStrategy),
-            Repository: Repository(parse.GetValue(Repo), parse.GetValue(RepoUrl), parse.GetValue(BaseRef), parse.GetValue(PushTo)),
+            Repository: Repository(parse),
             Risk: parse.GetValue(Risk),
             TimeoutSeconds: parse.GetValue(TimeoutSeconds),
             Verify: parse.GetValue(Verify),
@@ -272,22 +289,32 @@ static partial class TaskTemplateOptions
             OnBudget: parse.GetValue(OnBudget));
     }
 
-    static RepositorySpec? Repository(string? repo, string? repoUrl, string? baseRef, string? pushTo)
+    static RepositorySpec? Repository(ParseResult parse)
     {
-        if (repoUrl is not null)
+        var (repo, repoUrl, baseRef) = (parse.GetValue(Repo), parse.GetValue(RepoUrl), parse.GetValue(BaseRef));
+        // Clone URLs (https://…, ssh://…, git@host:owner/repo) given as --repo go as they are; anything else is a path on this machine.
+        var url = repoUrl?.Trim() ?? (repo is not null && UrlLike().IsMatch(repo) ? repo : null);
+        if (url is not null)
         {
-            return new RepositorySpec(Path: null, Url: repoUrl.Trim(), BaseRef: baseRef, PushTo: pushTo);
+            return new RepositorySpec(null, url, baseRef, parse.GetValue(PushTo), parse.GetValue(OpenPr), parse.GetValue(PrTitle));
         }
 
-        if (repo is null)
+        return repo is null ? null : new RepositorySpec(Path.GetFullPath(repo), null, baseRef);
+    }
+
+    /// <summary><paramref name="option"/> is about the remote a task's result is pushed to: it needs one.</summary>
+    static void RequireRemote(OptionResult result, string option)
+    {
+        // A flag not given still has its (implicit) result.
+        if (result.Implicit)
         {
-            return null;
+            return;
         }
 
-        // Clone URLs (https://…, ssh://…, git@host:owner/repo) go as they are; anything else is a path on this machine.
-        return UrlLike().IsMatch(repo)
-            ? new RepositorySpec(Path: null, Url: repo, BaseRef: baseRef, PushTo: pushTo)
-            : new RepositorySpec(Path: Path.GetFullPath(repo), Url: null, BaseRef: baseRef, PushTo: pushTo);
+        if (result.GetResult(RepoUrl) is null && !(result.GetResult(Repo)?.GetValueOrDefault<string>() is { } repo && UrlLike().IsMatch(repo)))
+        {
+            result.AddError($"{option} needs --repo-url");
+        }
     }
 
     static List<string> SplitChain(string chain) =>

@@ -157,6 +157,11 @@ static class TaskView
             grid.AddRow("[bold]Compare[/]", $"[link]{Markup.Escape(link)}[/]");
         }
 
+        if (result.PullRequest is { Length: > 0 } pullRequest)
+        {
+            grid.AddRow("[bold]Pull request[/]", $"[link]{Markup.Escape(pullRequest)}[/]");
+        }
+
         grid.AddRow("[bold]Commit[/]", Markup.Escape(result.Commit ?? "(no changes)"));
         if (result.DiffStat is { Length: > 0 } diffStat)
         {

@@ -196,7 +196,7 @@ public static class ScheduleEndpoints
             }
 
             template = new TaskTemplate(SecretRedactor.RedactCredentials(task.Prompt ?? ""), SubmitTaskValidator.Chain(task),
-                task.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef, r.PushTo) : null, task.Risk, task.TimeoutSeconds, task.Verify,
+                task.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef, r.PushTo, r.OpenPullRequest == true, r.PullRequestTitle, r.PullRequestBody) : null, task.Risk, task.TimeoutSeconds, task.Verify,
                 task.ExpectChanges ?? false, task.Labels, task.Fallback, task.Model, task.OnLimit, SubmitTaskValidator.MaxWait(task), task.MaxWindows,
                 task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy, task.MaxCostUsd, task.MaxTokens, task.OnBudget);
         }

@@ -59,4 +59,11 @@ public sealed record RepositoryRequest(
     [property: Description("Branch, tag or commit to start from. Omitted: the repository's HEAD (a remote's default branch).")]
     string? BaseRef,
     [property: Description("With url: the branch the result is pushed to (a fast-forward). Omitted: the attempt's own branch, supervisor/<task>/<attempt>.")]
-    string? PushTo = null);
+    string? PushTo = null,
+    [property: Description("With url: true opens a pull request of the pushed branch into the base branch (the baseRef's, else the remote's "
+        + "default), through the forge API the workers have configured for the host (Supervisor:Worker:Git:Hosts:<host>:ApiUrl).")]
+    bool? OpenPullRequest = null,
+    [property: Description("The pull request's title (at most 256 characters). Omitted: the first line of the agent's summary.")]
+    string? PullRequestTitle = null,
+    [property: Description("The pull request's description (at most 65536 characters). Omitted: the agent's summary.")]
+    string? PullRequestBody = null);

@@ -203,9 +203,10 @@ public sealed partial class SubmitTaskValidator(
             return;
         }
 
-        if (repository.PushTo is not null)
+        if (repository.PushTo is not null || repository.OpenPullRequest == true || repository.PullRequestTitle is not null || repository.PullRequestBody is not null)
         {
-            add("repository.pushTo", "needs repository.url: a local repository's result stays on the attempt's branch in it.");
+            add(repository.PushTo is not null ? "repository.pushTo" : "repository.openPullRequest",
+                "needs repository.url: a local repository's result stays on the attempt's branch in it.");
             return;
         }
 
@@ -274,6 +275,12 @@ public sealed partial class SubmitTaskValidator(
             add("repository.pushTo", $"'{pushTo}' {pushProblem}");
         if (repository.BaseRef is { } baseRef && (baseRef.Length == 0 || baseRef.StartsWith('-') || BranchNames.Problem(baseRef) is not null))
             add("repository.baseRef", $"'{baseRef}' is not a branch, tag or commit name.");
+        if (repository.PullRequestTitle is { } title && (string.IsNullOrWhiteSpace(title) || title.Length > 256))
+            add("repository.pullRequestTitle", "must be 1 to 256 characters.");
+        if (repository.PullRequestBody is { Length: > 65536 })
+            add("repository.pullRequestBody", "must be at most 65536 characters.");
+        if ((repository.PullRequestTitle is not null || repository.PullRequestBody is not null) && repository.OpenPullRequest != true)
+            add("repository.openPullRequest", "must be true when a pull request title or body is given.");
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]

@@ -76,7 +76,7 @@ public static class TaskEndpoints
             id,
             SecretRedactor.RedactCredentials(request.Prompt!),
             SubmitTaskValidator.Chain(request),
-            request.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef, r.PushTo) : null,
+            request.Repository is { } r ? new RepositorySpec(r.Path, r.Url, r.BaseRef, r.PushTo, r.OpenPullRequest == true, r.PullRequestTitle, r.PullRequestBody) : null,
             request.Risk,
             request.TimeoutSeconds,
             request.Verify,

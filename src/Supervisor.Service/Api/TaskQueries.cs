@@ -24,7 +24,8 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
 
         return new TaskView(
             task.Id, task.State, task.Prompt, task.Agents, task.CurrentAgent, task.Risk, task.Labels,
-            task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositoryView(task.RepositoryPath, task.RepositoryUrl, task.BaseRef, task.PushTo),
+            task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositoryView(task.RepositoryPath, task.RepositoryUrl, task.BaseRef, task.Remote?.PushTo,
+                task.Remote is { OpenPullRequest: true } ? true : null, task.Remote?.PullRequestTitle, task.Remote?.PullRequestBody),
             task.TimeoutSeconds, task.Verify, task.ExpectChanges, task.SubmittedBy, task.CreatedAt, task.RunAt, task.UpdatedAt, task.FinishedAt, task.Error,
             task.Attempts.OrderBy(a => a.StartedAt ?? a.FinishedAt ?? DateTime.MaxValue).ThenBy(a => a.Number)
                 .Select(a => new AttemptView(a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.StartedAt, a.FinishedAt, a.ExitCode,
@@ -42,7 +43,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
                 .ToList(),
             task.Transitions.Select(t => new TransitionView(t.From, t.To, t.Event, t.At, t.By, t.Reason)).ToList(),
             task.ResultAgent is null ? null : new ResultView(task.ResultAgent, task.ResultBranch, task.ResultCommit, task.ResultDiffStat, task.ResultSummary,
-                task.ResultRemote, task.ResultLink),
+                task.Remote?.ResultRemote, task.Remote?.ResultLink, task.Remote?.ResultPullRequest),
             UsageView.Of(Sum(task.Attempts.Select(a => a.InputTokens)), Sum(task.Attempts.Select(a => a.OutputTokens)),
                 task.Attempts.Any(a => a.CostUsd is not null) ? task.Attempts.Sum(a => a.CostUsd ?? 0) : null),
             LimitsView.Of(task.Limits), ConcurrencyView.Of(task.Concurrency), WaitingView.Of(task.Hold), task.Model,

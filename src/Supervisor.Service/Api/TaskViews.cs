@@ -89,7 +89,8 @@ public sealed record WaitingView(
         hold is null ? null : new(hold.Reason, hold.Account, hold.Key, hold.Until, hold.Deadline, hold.Since, hold.Message);
 }
 
-public sealed record RepositoryView(string? Path, string? Url, string? BaseRef, string? PushTo = null);
+public sealed record RepositoryView(
+    string? Path, string? Url, string? BaseRef, string? PushTo = null, bool? OpenPullRequest = null, string? PullRequestTitle = null, string? PullRequestBody = null);
 
 public sealed record AttemptView(
     int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,
@@ -104,8 +105,12 @@ public sealed record UsageView(long? InputTokens, long? OutputTokens, decimal? C
 
 public sealed record TransitionView(string From, string To, string Event, DateTime At, string? By, string? Reason);
 
-/// <summary>A task's result; <see cref="Remote"/> and <see cref="Link"/> for a remote repository: where the branch was pushed and the forge's compare page.</summary>
-public sealed record ResultView(string Agent, string? Branch, string? Commit, string? DiffStat, string? Summary, string? Remote = null, string? Link = null);
+/// <summary>
+/// A task's result; for a remote repository also <see cref="Remote"/>, where the branch was pushed, <see cref="Link"/>, the
+/// forge's compare page, and <see cref="PullRequest"/>, the page of the pull request opened for it.
+/// </summary>
+public sealed record ResultView(
+    string Agent, string? Branch, string? Commit, string? DiffStat, string? Summary, string? Remote = null, string? Link = null, string? PullRequest = null);
 
 /// <summary>A configured agent: its queue, the workers that serve it, and the provider accounts they use (<see cref="AccountView"/>).</summary>
 public sealed record AgentView(

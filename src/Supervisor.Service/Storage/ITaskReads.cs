@@ -84,8 +84,11 @@ public sealed record TaskRecord(
     string? Verify, bool ExpectChanges, string? SubmittedBy, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, string? Error,
     string? ResultAgent, string? ResultBranch, string? ResultCommit, string? ResultDiffStat, string? ResultSummary,
     IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<TransitionRecord> Transitions, DateTime? RunAt, TaskLimitChoices Limits, TaskHold? Hold,
-    TaskConcurrency? Concurrency, string? Model = null, TaskBudgetChoices? Budget = null, string? PushTo = null, string? ResultRemote = null,
-    string? ResultLink = null);
+    TaskConcurrency? Concurrency, string? Model = null, TaskBudgetChoices? Budget = null, TaskRemote? Remote = null);
+
+/// <summary>What a task of a remote repository asked for (push branch, pull request) and where its result went.</summary>
+public sealed record TaskRemote(string? PushTo, bool OpenPullRequest, string? PullRequestTitle, string? PullRequestBody, string? ResultRemote,
+    string? ResultLink, string? ResultPullRequest);
 
 /// <summary>A task's budget as submitted or set since; <see cref="Held"/>: the budget stopped or paused the task.</summary>
 public sealed record TaskBudgetChoices(decimal? MaxCostUsd, long? MaxTokens, string? OnBudget, bool Held)

@@ -19,6 +19,9 @@ static class TaskRecording
         task.RepositoryUrl = message.Repository?.Url;
         task.BaseRef = message.Repository?.BaseRef;
         task.PushTo = message.Repository?.PushTo;
+        task.OpenPullRequest = message.Repository?.OpenPullRequest ?? false;
+        task.PullRequestTitle = message.Repository?.PullRequestTitle;
+        task.PullRequestBody = message.Repository?.PullRequestBody;
         task.Risk = message.Risk;
         task.TimeoutSeconds = message.TimeoutSeconds;
         task.Verify = message.Verify;
@@ -109,6 +112,7 @@ static class TaskRecording
         task.ResultSummary = message.Result.Summary;
         task.ResultRemote = message.Result.Remote;
         task.ResultLink = message.Result.Link;
+        task.ResultPullRequest = message.Result.PullRequest;
         task.Error = null;
         task.FinishedAt = message.FinishedAt;
     }
@@ -198,7 +202,7 @@ static class TaskRecording
         task.BudgetHeld = false;
         task.Error = null;
         task.FinishedAt = null;
-        task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = task.ResultRemote = task.ResultLink = null;
+        task.ResultAgent = task.ResultBranch = task.ResultCommit = task.ResultDiffStat = task.ResultSummary = task.ResultRemote = task.ResultLink = task.ResultPullRequest = null;
     }
 
     /// <summary>

@@ -31,6 +31,12 @@ public sealed class TaskState : SagaStateMachineInstance
     /// <summary>The branch a remote task's result is pushed to; null: the attempt's own.</summary>
     public string? PushTo { get; set; }
 
+    public bool OpenPullRequest { get; set; }
+
+    public string? PullRequestTitle { get; set; }
+
+    public string? PullRequestBody { get; set; }
+
     public string? Risk { get; set; }
 
     public int? TimeoutSeconds { get; set; }
@@ -67,6 +73,9 @@ public sealed class TaskState : SagaStateMachineInstance
 
     /// <summary>The forge's page comparing the pushed branch with its base.</summary>
     public string? ResultLink { get; set; }
+
+    /// <summary>The page of the pull request opened for the result.</summary>
+    public string? ResultPullRequest { get; set; }
 
     /// <summary>The state a paused task returns to when resumed.</summary>
     public string? PausedFrom { get; set; }

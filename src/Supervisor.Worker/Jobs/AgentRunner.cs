@@ -29,6 +29,7 @@ public sealed class AgentRunner(
     WorkerShutdown shutdown,
     WorkerMetrics metrics,
     AttemptEvents events,
+    PullRequests pullRequests,
     TimeProvider clock)
 {
     /// <param name="attempt">The attempt, holding its task's lease.</param>
@@ -104,26 +105,43 @@ public sealed class AgentRunner(
             if (commit is null && job.ExpectChanges)
                 failure = new Classification(ErrorClasses.AgentFailure, "the agent exited 0 but changed nothing, and the task expects changes");
             else if (commit is { } made && workspace.Remote is not null)
-                (commit, failure) = await PushAsync(workspace, made, job.Repository?.PushTo, collector);
+                (commit, failure) = await PushAsync(workspace, made, job.Repository!, report, collector);
         }
 
         await collector.CompleteAsync();
         return new AgentRun(outcome, report, failure, commit, collector, entry, limit, budget?.Seen);
     }
 
-    /// <summary>The commit pushed to the task's remote, or the push's failure (the commit stays in the mirror).</summary>
-    async Task<(WorkspaceCommit?, Classification?)> PushAsync(Workspace workspace, WorkspaceCommit commit, string? pushTo, OutputCollector collector)
+    /// <summary>
+    /// The commit pushed to the task's remote (and its pull request opened, when the task asks for one), or the failure of
+    /// either (the commit stays in the mirror when the push failed).
+    /// </summary>
+    async Task<(WorkspaceCommit?, Classification?)> PushAsync(Workspace workspace, WorkspaceCommit commit, RepositorySpec repository, AgentReport? report,
+        OutputCollector collector)
     {
         try
         {
-            var pushed = await workspaces.PushAsync(workspace, commit, pushTo, CancellationToken.None);
+            var pushed = await workspaces.PushAsync(workspace, commit, repository.PushTo, CancellationToken.None);
             await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: pushed {commit.Commit[..12]} to {pushed.Branch} on {pushed.Remote}]\n");
-            return (pushed, null);
+            if (!repository.OpenPullRequest)
+                return (pushed, null);
+            var summary = AttemptPipeline.Summary(report, collector.StdoutTail) ?? $"Changes by {workspace.Branch}";
+            var page = await pullRequests.OpenAsync(workspace.Remote!, options.Value.Git.For(workspace.Remote!), pushed.Branch!,
+                workspace.BaseBranch ?? throw new RemoteGitException(ErrorClasses.Invalid, $"{workspace.Remote} has no default branch to open a pull request into"),
+                repository.PullRequestTitle ?? FirstLine(summary), repository.PullRequestBody ?? summary, CancellationToken.None);
+            await collector.WriteAsync(OutputCollector.SystemStream, $"[supervisor: opened pull request {page}]\n");
+            return (pushed with { PullRequest = page }, null);
         }
         catch (RemoteGitException e)
         {
             return (commit, new Classification(e.ErrorClass, e.Message));
         }
+    }
+
+    static string FirstLine(string text)
+    {
+        var line = text.Trim().Split('\n', 2)[0].Trim();
+        return line.Length > 200 ? line[..200] + "…" : line;
     }
 
     /// <summary>

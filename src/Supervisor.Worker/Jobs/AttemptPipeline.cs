@@ -74,9 +74,8 @@ public sealed class AttemptPipeline(
             await PostAttemptAsync(attempt, workspace, run);
             if (failure is null)
             {
-                var summary = report?.Summary ?? Summary(output.StdoutTail);
                 var result = new TaskResult(attempt.Agent, run.Commit is null ? null : run.Commit.Branch ?? workspace.Branch, run.Commit?.Commit, run.Commit?.DiffStat,
-                    summary, run.Commit?.Remote, run.Commit?.Link);
+                    Summary(report, output.StdoutTail), run.Commit?.Remote, run.Commit?.Link, run.Commit?.PullRequest);
                 await events.CompletedAsync(attempt, result, output.Published, run.Usage, start, outcome.Duration);
                 finishedAs = "succeeded";
                 return;
@@ -132,8 +131,11 @@ public sealed class AttemptPipeline(
             workspace.Path, CancellationToken.None);
     }
 
-    static string? Summary(string stdoutTail)
+    /// <summary>The agent's own summary, else the tail of what it printed (at most 1000 characters); null when it printed nothing.</summary>
+    internal static string? Summary(Rules.Interpretation.AgentReport? report, string stdoutTail)
     {
+        if (report?.Summary is { } summary)
+            return summary;
         var text = stdoutTail.Trim();
         return text.Length == 0 ? null : text.Length > 1000 ? "…" + text[^1000..] : text;
     }

@@ -60,6 +60,12 @@ public sealed class GitHostOptions
     /// <summary><c>github</c>, <c>gitlab</c> or <c>gitea</c> (Forgejo too): the pattern of the compare link in a task's result.</summary>
     public string? Forge { get; set; }
 
+    /// <summary>
+    /// The forge's REST API, for pull requests: <c>https://api.github.com</c>, GitHub Enterprise's
+    /// <c>https://host/api/v3</c>, Gitea's and Forgejo's <c>https://host/api/v1</c>. Unset: no pull requests on this host.
+    /// </summary>
+    public string? ApiUrl { get; set; }
+
     /// <summary>The token, from <see cref="Token"/> or <see cref="TokenFile"/>; null when neither is set.</summary>
     public string? ReadToken()
     {
@@ -85,6 +91,8 @@ public sealed class GitHostOptions
                 yield return $"{name}: '{path}' is not an absolute path of an existing file (without quotes).";
         }
 
+        if (ApiUrl is { Length: > 0 } api && !(Uri.TryCreate(api, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
+            yield return $"ApiUrl: '{api}' is not an absolute https:// URL (e.g. https://api.github.com).";
         if (Forge is { Length: > 0 } forge && !ForgeLinks.Kinds.Contains(forge.ToLowerInvariant(), StringComparer.Ordinal))
             yield return $"Forge: '{forge}' is not one of {string.Join(", ", ForgeLinks.Kinds)}.";
     }

@@ -8,13 +8,17 @@ namespace Supervisor.Worker.Workspaces;
 /// remote repository is a worktree of this host's mirror of <see cref="Remote"/> (<see cref="RepositoryPath"/> is the mirror).
 /// </summary>
 public sealed record Workspace(string Path, string? RepositoryPath, string? Branch, string? BaseCommit, string? GitDirectory = null,
-    Rules.Repositories.RemoteUrl? Remote = null);
+    Rules.Repositories.RemoteUrl? Remote = null)
+{
+    /// <summary>For a remote workspace: the remote's branch it started from (its default branch when the base was a tag or commit).</summary>
+    public string? BaseBranch { get; init; }
+}
 
 /// <summary>
 /// The attempt's result on its branch: the commit and <c>git diff --stat</c> from the base commit; once pushed, the
-/// branch it went to on <see cref="Remote"/> and the forge's compare page, if known.
+/// branch it went to on <see cref="Remote"/>, the forge's compare page, if known, and the pull request opened for it.
 /// </summary>
-public sealed record WorkspaceCommit(string Commit, string DiffStat, string? Branch = null, string? Remote = null, string? Link = null);
+public sealed record WorkspaceCommit(string Commit, string DiffStat, string? Branch = null, string? Remote = null, string? Link = null, string? PullRequest = null);
 
 /// <summary>The task itself cannot run here (its repository or ref is missing): retrying or another agent will not help.</summary>
 public sealed class WorkspaceException(string message) : Exception(message);

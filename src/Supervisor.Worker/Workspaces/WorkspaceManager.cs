@@ -109,13 +109,16 @@ public sealed partial class WorkspaceManager
             _ when CommitHash().IsMatch(baseRef) => ["refs/remotes/origin/" + baseRef, "refs/tags/" + baseRef, baseRef],
             _ => ["refs/remotes/origin/" + baseRef, "refs/tags/" + baseRef],
         };
-        string? baseCommit = null;
+        string? baseCommit = null, baseBranch = null;
         foreach (var candidate in candidates)
         {
             var resolved = await GitCli.RunAsync(mirror, ["rev-parse", "--verify", "--quiet", "--end-of-options", candidate + "^{commit}"], ct);
             if (resolved.Succeeded)
             {
                 baseCommit = resolved.Output.Trim();
+                baseBranch = candidate.StartsWith("refs/remotes/origin/", StringComparison.Ordinal) && candidate != "refs/remotes/origin/HEAD"
+                    ? candidate["refs/remotes/origin/".Length..]
+                    : null;
                 break;
             }
         }
@@ -127,10 +130,17 @@ public sealed partial class WorkspaceManager
                 : $"repository.baseRef '{baseRef}' is no branch, tag or commit of {url}");
         }
 
+        // A pull request goes into the branch the work started from; from a tag or a commit, into the remote's default branch.
+        if (baseBranch is null)
+        {
+            var head = await GitCli.RunAsync(mirror, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], ct);
+            baseBranch = head.Succeeded && head.Output.Trim() is var name && name.StartsWith("origin/", StringComparison.Ordinal) ? name["origin/".Length..] : null;
+        }
+
         var branch = await AddWorktreeAsync(mirror, mirror, id, attempt, path, baseCommit, ct);
         var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
         LogCreated(path, url.Text, branch);
-        return new Workspace(path, mirror, branch, baseCommit, gitDirectory.Output.Trim(), url);
+        return new Workspace(path, mirror, branch, baseCommit, gitDirectory.Output.Trim(), url) { BaseBranch = baseBranch };
     }
 
     (string Id, string Path) NewPath(Guid taskId, int attempt)

@@ -11,7 +11,9 @@ namespace Supervisor.IntegrationTests.Infrastructure;
 /// <summary>
 /// Bare repositories served on loopback the two ways the tests reach them: <c>git daemon</c> (<c>git://</c>, pushes
 /// allowed, no authentication) and git's smart HTTP (<c>git http-backend</c> behind basic authentication with one user
-/// and token). Both are git's own server code; the HTTP server in front of <c>http-backend</c> speaks CGI to it.
+/// and token). Both are git's own server code; the HTTP server in front of <c>http-backend</c> speaks CGI to it. The
+/// same server stands in for a forge's pulls API (<c>POST /api/v3/repos/{owner}/{repo}/pulls</c>, GitHub's shape, the
+/// token as a bearer token): it checks that the head branch is on the repository and keeps each request.
 /// </summary>
 sealed class GitServers : IAsyncDisposable
 {
@@ -44,6 +46,12 @@ sealed class GitServers : IAsyncDisposable
     public string User { get; }
 
     public string Token { get; }
+
+    /// <summary>The pull requests opened through the stand-in API, as their requests said.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<OpenedPullRequest> PullRequests { get; } = new();
+
+    /// <summary>The stand-in pulls API's base, for <c>Supervisor:Worker:Git:Hosts:&lt;host&gt;:ApiUrl</c>.</summary>
+    public string ApiUrl => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{HttpPort}/api/v3");
 
     /// <summary>What <c>git daemon</c> printed so far.</summary>
     public string DaemonLog
@@ -91,9 +99,12 @@ sealed class GitServers : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{httpPort}"));
         var app = builder.Build();
-        app.Run(context => ServeAsync(context, root, user, token));
+        GitServers? servers = null;
+        app.Run(context => context.Request.Path.StartsWithSegments("/api/v3", StringComparison.Ordinal)
+            ? servers!.OpenPullRequestAsync(context)
+            : ServeAsync(context, root, user, token));
         await app.StartAsync();
-        var servers = new GitServers(root, daemonPort, stop, daemon, app, httpPort, user, token) { _daemonLog = log };
+        servers = new GitServers(root, daemonPort, stop, daemon, app, httpPort, user, token) { _daemonLog = log };
         await WaitForDaemonAsync(daemonPort);
         return servers;
     }
@@ -123,6 +134,44 @@ sealed class GitServers : IAsyncDisposable
         }
 
         throw new TimeoutException($"git daemon did not listen on {port}");
+    }
+
+    /// <summary><c>POST /api/v3/repos/{owner}/{repo}/pulls</c>: 201 with the pull request's page, 401 without the token, 422 for a head branch the repository lacks.</summary>
+    async Task OpenPullRequestAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value!["/api/v3/repos/".Length..];
+        if (context.Request.Method != "POST" || !path.EndsWith("/pulls", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        if (context.Request.Headers.Authorization.ToString() != "Bearer " + Token)
+        {
+            context.Response.StatusCode = 401;
+            await context.Response.WriteAsync("""{"message": "Bad credentials"}""");
+            return;
+        }
+
+        var repository = path[..^"/pulls".Length] + ".git";
+        var request = await System.Text.Json.JsonSerializer.DeserializeAsync<System.Text.Json.Nodes.JsonObject>(context.Request.Body);
+        var (title, head, @base, body) = (request?["title"]?.GetValue<string>(), request?["head"]?.GetValue<string>(), request?["base"]?.GetValue<string>(),
+            request?["body"]?.GetValue<string>());
+        var branches = await GitAsync(repository, "for-each-ref", "--format=%(refname:short)", "refs/heads");
+        if (title is null || head is null || @base is null || !branches.Split('\n').Contains(head) || !branches.Split('\n').Contains(@base))
+        {
+            context.Response.StatusCode = 422;
+            await context.Response.WriteAsync("""{"message": "Validation Failed"}""");
+            return;
+        }
+
+        PullRequests.Enqueue(new OpenedPullRequest(repository, title, head, @base, body ?? ""));
+        context.Response.StatusCode = 201;
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, object>
+        {
+            ["number"] = PullRequests.Count,
+            ["html_url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{HttpPort}/{path[..^"/pulls".Length]}/pull/{PullRequests.Count}"),
+        });
     }
 
     /// <summary>One request: basic authentication, then <c>git http-backend</c> as CGI, its headers turned into the response's.</summary>
@@ -211,3 +260,6 @@ sealed class GitServers : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>A pull request the stand-in API was asked to open.</summary>
+sealed record OpenedPullRequest(string Repository, string Title, string Head, string Base, string Body);

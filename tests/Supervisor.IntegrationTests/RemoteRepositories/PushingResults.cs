@@ -75,6 +75,31 @@ public sealed class PushingResults(RemoteRepositoriesFixture fixture, ITestOutpu
     }
 
     [Fact]
+    public async Task A_pull_request_of_the_pushed_branch_is_opened_into_the_base_branch_through_the_forge_api()
+    {
+        var url = _git.HttpUrl("acme/app.git");
+        var id = await _stack.Api.SubmitAsync(new
+        {
+            prompt = "echo fixed > FIX.md; echo 'Fix the login page'; echo 'It failed on empty passwords.'",
+            agent = "remote",
+            repository = new { url, baseRef = "main", pushTo = "fix-login", openPullRequest = true },
+        });
+
+        var task = await _stack.Api.WaitForAsync(id, TimeSpan.FromMinutes(2));
+
+        Assert.True(task["state"]!.GetValue<string>() == "Succeeded", task.ToJsonString());
+        var result = task["result"]!;
+        var opened = Assert.Single(_git.PullRequests, p => p.Repository == "acme/app.git");
+        Assert.Equal(("fix-login", "main"), (opened.Head, opened.Base));
+        Assert.Equal("fixed", await _git.GitAsync("acme/app.git", "show", "fix-login:FIX.md"));
+        Assert.Contains("Fix the login page", opened.Title, StringComparison.Ordinal);
+        Assert.Contains("It failed on empty passwords.", opened.Body, StringComparison.Ordinal);
+        Assert.Equal($"http://127.0.0.1:{_git.HttpPort}/acme/app/pull/{_git.PullRequests.Count}", result["pullRequest"]!.GetValue<string>());
+        Assert.StartsWith($"http://127.0.0.1:{_git.HttpPort}/acme/app/compare/", result["link"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith("...fix-login", result["link"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wrong_credentials_fail_the_task_as_fatal_with_gits_message_and_a_missing_repository_as_invalid()
     {
         var wrongToken = await _stack.Api.SubmitAsync(new { prompt = "true", agent = "remote", repository = new { url = _git.HttpUrl("web.git", "localhost") } });
@@ -162,6 +187,7 @@ public sealed class RemoteRepositoriesFixture : IAsyncLifetime
             await source.CommitFileAsync("app.txt", "version 1\n");
             await Git.AddAsync("web.git", source);
             await Git.AddAsync("fleet.git", source);
+            await Git.AddAsync("acme/app.git", source);
         }
 
         var config = new Dictionary<string, string>(ShellAgents.Profile("remote", "{prompt}"))
@@ -171,6 +197,8 @@ public sealed class RemoteRepositoriesFixture : IAsyncLifetime
             // The right token for 127.0.0.1, a wrong one for localhost: the same server under two names.
             ["Supervisor__Worker__Git__Hosts__127.0.0.1__Username"] = Git.User,
             ["Supervisor__Worker__Git__Hosts__127.0.0.1__Token"] = Git.Token,
+            ["Supervisor__Worker__Git__Hosts__127.0.0.1__ApiUrl"] = Git.ApiUrl,
+            ["Supervisor__Worker__Git__Hosts__127.0.0.1__Forge"] = "github",
             ["Supervisor__Worker__Git__Hosts__localhost__Username"] = Git.User,
             ["Supervisor__Worker__Git__Hosts__localhost__Token"] = "gt_wrong_" + Guid.NewGuid().ToString("N"),
         };

@@ -73,7 +73,8 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             transitions, task.RunAt, new TaskLimitChoices(task.OnLimit, task.MaxWaitSeconds, task.MaxWindows),
             TaskHold.Of(task.HoldAccount, task.HoldReason, task.ConcurrencyKey, task.HoldUntil, task.HoldDeadline, task.WaitSince, task.HoldMessage),
             TaskConcurrency.Of(task.ConcurrencyKey, task.ConcurrencyLimit, task.ConcurrencyStrategy), task.Model,
-            TaskBudgetChoices.Of(task.MaxCostUsd, task.MaxTokens, task.OnBudget, task.BudgetHeld), task.PushTo, task.ResultRemote, task.ResultLink);
+            TaskBudgetChoices.Of(task.MaxCostUsd, task.MaxTokens, task.OnBudget, task.BudgetHeld),
+            new TaskRemote(task.PushTo, task.OpenPullRequest, task.PullRequestTitle, task.PullRequestBody, task.ResultRemote, task.ResultLink, task.ResultPullRequest));
     }
 
     public async Task<string?> GetStateAsync(Guid id, CancellationToken cancellationToken)

@@ -23,6 +23,9 @@ static class TaskStateMap
         task.Property(t => t.RepositoryUrl).HasColumnName("repository_url");
         task.Property(t => t.BaseRef).HasColumnName("base_ref");
         task.Property(t => t.PushTo).HasColumnName("push_to");
+        task.Property(t => t.OpenPullRequest).HasColumnName("open_pull_request");
+        task.Property(t => t.PullRequestTitle).HasColumnName("pull_request_title");
+        task.Property(t => t.PullRequestBody).HasColumnName("pull_request_body");
         task.Property(t => t.Risk).HasColumnName("risk");
         task.Property(t => t.TimeoutSeconds).HasColumnName("timeout_seconds");
         task.Property(t => t.Verify).HasColumnName("verify");
@@ -47,6 +50,7 @@ static class TaskStateMap
         task.Property(t => t.ResultSummary).HasColumnName("result_summary");
         task.Property(t => t.ResultRemote).HasColumnName("result_remote");
         task.Property(t => t.ResultLink).HasColumnName("result_link");
+        task.Property(t => t.ResultPullRequest).HasColumnName("result_pull_request");
         task.Property(t => t.PausedFrom).HasColumnName("paused_from");
         task.Property(t => t.DispatchOnResume).HasColumnName("dispatch_on_resume");
         task.Property(t => t.ApprovalTimeoutTokenId).HasColumnName("approval_timeout_token");
