@@ -18,7 +18,7 @@
 #   6. spawn     /bin/sh -c true started the way a worker starts an agent, 1000 times one after the other: the CPU a
 #                process per attempt costs on this machine
 #   7. workspace an attempt's workspace on a generated repository of BENCH_WORKSPACE_FILES files (default 50000) from
-#                the worker's warm mirror (fetch + worktree add, as a worker does), BENCH_WORKSPACE_N times (20), p50/p95
+#                the worker's warm mirror (fetch + worktree add, as a worker does), BENCH_WORKSPACE_N times (10), p50/p95
 #                and the disk it takes, against a plain `git clone` of the same repository
 # and prints one table, with our throughput as a ratio of each of 3, 4 and 5. Method and figures: docs/benchmarks.md.
 #
@@ -227,7 +227,7 @@ bench_tool spawn --n 1000 | tee -a "$RESULTS" >/dev/null
 # --- 7: an attempt's workspace on a large repository
 WORKSPACE_FILES="${BENCH_WORKSPACE_FILES:-50000}"
 say "workspace: $WORKSPACE_FILES files, from the warm mirror and by git clone"
-bench_tool workspace --files "$WORKSPACE_FILES" --n "${BENCH_WORKSPACE_N:-20}" | tee -a "$RESULTS" >/dev/null
+bench_tool workspace --files "$WORKSPACE_FILES" --n "${BENCH_WORKSPACE_N:-10}" | tee -a "$RESULTS" >/dev/null
 
 # --- the table
 half() { awk -v t="$tps" -v m="$1" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }'; }

@@ -25,7 +25,7 @@ public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries f
         return new TaskView(
             task.Id, task.State, task.Prompt, task.Agents, task.CurrentAgent, task.Risk, task.Labels,
             task.RepositoryPath is null && task.RepositoryUrl is null ? null : new RepositoryView(task.RepositoryPath, task.RepositoryUrl, task.BaseRef, task.Remote?.PushTo,
-                task.Remote is { OpenPullRequest: true } ? true : null, task.Remote?.PullRequestTitle, task.Remote?.PullRequestBody),
+                task.Remote?.OpenPullRequest ?? false, task.Remote?.PullRequestTitle, task.Remote?.PullRequestBody),
             task.TimeoutSeconds, task.Verify, task.ExpectChanges, task.SubmittedBy, task.CreatedAt, task.RunAt, task.UpdatedAt, task.FinishedAt, task.Error,
             task.Attempts.OrderBy(a => a.StartedAt ?? a.FinishedAt ?? DateTime.MaxValue).ThenBy(a => a.Number)
                 .Select(a => new AttemptView(a.Number, a.Pass, a.Agent, a.Worker, a.Host, a.Redelivery, a.StartedAt, a.FinishedAt, a.ExitCode,

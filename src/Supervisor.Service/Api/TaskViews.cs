@@ -90,7 +90,7 @@ public sealed record WaitingView(
 }
 
 public sealed record RepositoryView(
-    string? Path, string? Url, string? BaseRef, string? PushTo = null, bool? OpenPullRequest = null, string? PullRequestTitle = null, string? PullRequestBody = null);
+    string? Path, string? Url, string? BaseRef, string? PushTo = null, bool OpenPullRequest = false, string? PullRequestTitle = null, string? PullRequestBody = null);
 
 public sealed record AttemptView(
     int Number, int Pass, string Agent, string? Worker, string? Host, int Redelivery, DateTime? StartedAt, DateTime? FinishedAt,

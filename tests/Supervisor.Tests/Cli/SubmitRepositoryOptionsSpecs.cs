@@ -40,6 +40,23 @@ public sealed class SubmitRepositoryOptionsSpecs
         Assert.Equal("https://github.com/acme/web.git", remote.GetProperty("url").GetString());
     }
 
+    [Fact]
+    public void The_repository_and_result_the_service_shows_read_back_through_the_clis_models()
+    {
+        var web = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        var local = System.Text.Json.JsonSerializer.Serialize(new Service.Api.RepositoryView("/srv/app", null, null), web);
+        var remote = System.Text.Json.JsonSerializer.Serialize(
+            new Service.Api.RepositoryView(null, "https://github.com/acme/web.git", "main", "fix", true, "Fix it", "Body"), web);
+        var result = System.Text.Json.JsonSerializer.Serialize(
+            new Service.Api.ResultView("claude", "fix", "abc", "1 file changed", "done", "https://github.com/acme/web.git", "https://x/compare", "https://x/pull/1"), web);
+
+        Assert.Equal(new Contracts.RepositorySpec("/srv/app", null, null), ApiJson.Read<Contracts.RepositorySpec>(local));
+        Assert.Equal(new Contracts.RepositorySpec(null, "https://github.com/acme/web.git", "main", "fix", true, "Fix it", "Body"),
+            ApiJson.Read<Contracts.RepositorySpec>(remote));
+        Assert.Equal(new Contracts.TaskResult("claude", "fix", "abc", "1 file changed", "done", "https://github.com/acme/web.git", "https://x/compare", "https://x/pull/1"),
+            ApiJson.Read<Contracts.TaskResult>(result));
+    }
+
     [Theory]
     [InlineData(new[] { "--repo", "app", "--repo-url", "git://127.0.0.1/web.git" }, "give --repo or --repo-url, not both")]
     [InlineData(new[] { "--push-to", "main" }, "--push-to needs --repo-url")]
