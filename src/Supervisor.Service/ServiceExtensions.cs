@@ -30,7 +30,6 @@ public static class ServiceExtensions
         if (builder.Configuration[ApiOptions.Section + ":TokensFile"] is { Length: > 0 } tokensFile && Path.IsPathFullyQualified(tokensFile))
             builder.Configuration.AddJsonFile(tokensFile, optional: true, reloadOnChange: true);
         builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
-        builder.Services.AddValidatedOptions<GitOptions>(GitOptions.Section);
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<ApiOptions>>((kestrel, api) =>
             {

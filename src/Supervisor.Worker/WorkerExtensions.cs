@@ -99,7 +99,8 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<PullRequests>();
         builder.Services.AddSingleton(sp => new WorkspaceManager(
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>(),
-            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Git));
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Git,
+            sp.GetRequiredService<IOptions<GitOptions>>().Value.AllowedHosts));
 
         builder.Services.AddSupervisorBus(
             x =>

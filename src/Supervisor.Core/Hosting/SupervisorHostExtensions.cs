@@ -69,6 +69,7 @@ public static class SupervisorHostExtensions
         builder.Services.AddValidatedOptions<SupervisorOptions>(SupervisorOptions.Section);
         builder.Services.AddValidatedOptions<TransportOptions>(TransportOptions.Section);
         builder.Services.AddValidatedOptions<BrokerOptions>(BrokerOptions.Section);
+        builder.Services.AddValidatedOptions<GitOptions>(GitOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<SupervisorOptions>, AgentTimeoutsFitBroker>();
         builder.Services.AddSingleton<AgentCatalog>();
         builder.Services.AddSingleton(TimeProvider.System);

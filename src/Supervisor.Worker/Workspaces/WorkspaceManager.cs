@@ -28,6 +28,7 @@ public sealed partial class WorkspaceManager
     readonly ILogger<WorkspaceManager> _logger;
     readonly IReadOnlyCollection<string> _allowedRepositoryRoots;
     readonly WorkerGitOptions _git;
+    readonly IReadOnlyCollection<string> _allowedHosts;
     readonly MirrorCache _mirrors;
 
     /// <summary>Workspaces whose commit is on the remote: their attempt's branch leaves the mirror with them.</summary>
@@ -35,10 +36,13 @@ public sealed partial class WorkspaceManager
 
     /// <summary>
     /// Workspaces go under <paramref name="root"/>; a task's repository must lie under one of <paramref name="allowedRepositoryRoots"/>
-    /// (real paths compared; none: anywhere); remote repositories are mirrored under the root and reached as <paramref name="git"/> says.
+    /// (real paths compared; none: anywhere); remote repositories (of <paramref name="allowedHosts"/> only, or file:// URLs under
+    /// the allowed roots) are mirrored under the root and reached as <paramref name="git"/> says.
     /// </summary>
-    public WorkspaceManager(string root, ILogger<WorkspaceManager> logger, IReadOnlyCollection<string>? allowedRepositoryRoots = null, WorkerGitOptions? git = null)
+    public WorkspaceManager(string root, ILogger<WorkspaceManager> logger, IReadOnlyCollection<string>? allowedRepositoryRoots = null, WorkerGitOptions? git = null,
+        IReadOnlyCollection<string>? allowedHosts = null)
     {
+        _allowedHosts = allowedHosts ?? [];
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         _root = Path.GetFullPath(root);
         _logger = logger;
@@ -96,8 +100,11 @@ public sealed partial class WorkspaceManager
     {
         if (!RemoteUrl.TryParse(urlText, out var url, out var error))
             throw new WorkspaceException($"repository.url {error}");
+        // Checked again here: the job may not come from a service that checked it (SubmitTask published straight to the broker).
         if (url.IsFile)
             AllowedRepository(url.Path);
+        else if (!url.HostAllowed(_allowedHosts))
+            throw new WorkspaceException($"repository.url host '{url.Host}' is not in Supervisor:Git:AllowedHosts of this worker ({string.Join(", ", _allowedHosts)})");
         var (id, path) = NewPath(taskId, attempt);
         await using var lease = await _mirrors.PrepareAsync(RemoteAccess.For(url, _git.For(url)), ct);
         var mirror = lease.Mirror;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Agents;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
+using Supervisor.Settings;
 
 namespace Supervisor.Tests.Api;
 

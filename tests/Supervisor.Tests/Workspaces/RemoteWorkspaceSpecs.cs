@@ -124,6 +124,18 @@ public sealed class RemoteWorkspaceSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_host_not_in_the_workers_allowed_hosts_is_refused_before_anything_is_fetched()
+    {
+        var strict = new WorkspaceManager(_repository.WorkspaceRoot, _logger, allowedHosts: ["git.example.org"]);
+        var spec = new RepositorySpec(null, "git://127.0.0.1:9/web.git", null);
+
+        var refused = await Assert.ThrowsAsync<WorkspaceException>(() => strict.CreateAsync(Guid.NewGuid(), 1, spec, CancellationToken.None));
+
+        Assert.Contains("host '127.0.0.1' is not in Supervisor:Git:AllowedHosts of this worker (git.example.org)", refused.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_repository.WorkspaceRoot, ".mirrors")));
+    }
+
+    [Fact]
     public async Task A_repository_that_does_not_exist_is_invalid_with_gits_message()
     {
         var spec = new RepositorySpec(null, "file://" + Path.Combine(_repository.Root, "nothing-here.git"), null);

@@ -1,7 +1,10 @@
-namespace Supervisor.Service.Api;
+namespace Supervisor.Settings;
 
-/// <summary><c>Supervisor:Git</c>: which remote repositories tasks may name by URL.</summary>
-public sealed class GitOptions : Supervisor.Settings.IValidatedOptions
+/// <summary>
+/// <c>Supervisor:Git</c>: which remote repositories tasks may name by URL. The service refuses others at submit; a worker
+/// refuses them again before it fetches (as <c>Invalid</c>), for jobs that did not come through the service's check.
+/// </summary>
+public sealed class GitOptions : IValidatedOptions
 {
     public const string Section = "Supervisor:Git";
 
