@@ -10,6 +10,10 @@ sealed record GitResult(int ExitCode, string Output, string Error)
 
     /// <summary>Git's stderr, or its stdout when stderr is empty, as one line for messages.</summary>
     public string Reason => (Error.Trim().Length > 0 ? Error : Output).Trim().ReplaceLineEndings(" ");
+
+    /// <summary>This result when git succeeded; otherwise an exception naming the subcommand, the directory and git's reason.</summary>
+    public GitResult Checked(string directory, string subcommand) =>
+        Succeeded ? this : throw new InvalidOperationException($"git {subcommand} in {directory} failed: {Reason}");
 }
 
 /// <summary>

@@ -83,7 +83,7 @@ sealed partial class MirrorCache
         try
         {
             Directory.CreateDirectory(staging);
-            Check(await GitCli.RunAsync(staging, ["init", "--quiet", "--bare"], ct), staging, "init");
+            (await GitCli.RunAsync(staging, ["init", "--quiet", "--bare"], ct)).Checked(staging, "init");
             foreach (var (key, value) in new[]
             {
                 ("remote.origin.url", remote.Url.Text),
@@ -94,7 +94,7 @@ sealed partial class MirrorCache
                 ("maintenance.auto", "false"),
             })
             {
-                Check(await GitCli.RunAsync(staging, ["config", key, value], ct), staging, "config");
+                (await GitCli.RunAsync(staging, ["config", key, value], ct)).Checked(staging, "config");
             }
 
             Fail(await GitCli.RunAsync(staging, remote, ["fetch", "--quiet", "--no-write-fetch-head", "origin"], ct), remote, "clone");
@@ -145,11 +145,6 @@ sealed partial class MirrorCache
             throw new RemoteGitException(RemoteGitFailures.Classify(result.Error), $"git {what} of {remote.Url.Text} failed: {result.Reason}");
     }
 
-    static void Check(GitResult result, string directory, string what)
-    {
-        if (!result.Succeeded)
-            throw new InvalidOperationException($"git {what} in {directory} failed: {result.Reason}");
-    }
 
     [LoggerMessage(LogLevel.Information, "Mirror of {Url} cloned into {Path}")]
     partial void LogCloned(string url, string path);

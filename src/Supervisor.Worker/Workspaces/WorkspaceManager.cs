@@ -215,7 +215,7 @@ public sealed partial class WorkspaceManager
         var git = await WorkspaceGit.OpenAsync(
             workspace.GitDirectory ?? throw new InvalidOperationException($"workspace {workspace.Path} has no recorded git directory"),
             workspace.Path, ct);
-        Check(await git.AddAllAsync(ct), workspace.Path, "add");
+        (await git.AddAllAsync(ct)).Checked(workspace.Path, "add");
 
         // Index against HEAD, not `git status`: status looks inside repositories nested in the workspace by running git
         // there, with their configuration. Exit 1 means staged changes.
@@ -224,25 +224,23 @@ public sealed partial class WorkspaceManager
         {
             // Identity comes from here, not from whoever configured the machine; WorkspaceGit has hooks, signing and
             // background maintenance (gc --auto in the middle of someone else's repository) off.
-            Check(
-                await git.RunAsync(["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "commit", "--quiet", "--no-verify", "-m", message], ct),
-                workspace.Path, "commit");
+            (await git.RunAsync(["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "commit", "--quiet", "--no-verify", "-m", message], ct))
+                .Checked(workspace.Path, "commit");
         }
         else
         {
-            Check(staged, workspace.Path, "diff --cached");
+            staged.Checked(workspace.Path, "diff --cached");
         }
 
         // The agent may have committed by itself; its commits count as changes as much as ours.
-        var head = Check(await git.RunAsync(["rev-parse", "--verify", "HEAD"], ct), workspace.Path, "rev-parse").Output.Trim();
+        var head = (await git.RunAsync(["rev-parse", "--verify", "HEAD"], ct)).Checked(workspace.Path, "rev-parse").Output.Trim();
         if (head == workspace.BaseCommit)
         {
             return null;
         }
 
-        var diffStat = Check(
-            await git.RunAsync(["diff", "--stat", "--no-ext-diff", "--no-textconv", workspace.BaseCommit, head, "--"], ct),
-            workspace.Path, "diff --stat");
+        var diffStat = (await git.RunAsync(["diff", "--stat", "--no-ext-diff", "--no-textconv", workspace.BaseCommit, head, "--"], ct))
+            .Checked(workspace.Path, "diff --stat");
         LogCommitted(workspace.Branch, head);
         return new WorkspaceCommit(head, diffStat.Output.TrimEnd());
     }
@@ -383,10 +381,7 @@ public sealed partial class WorkspaceManager
         && (!Directory.Exists(path) || new DirectoryInfo(path).LinkTarget is null);
 
     static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken ct) =>
-        Check(await GitCli.RunAsync(directory, arguments, ct), directory, arguments[0]);
-
-    static GitResult Check(GitResult result, string directory, string subcommand) =>
-        result.Succeeded ? result : throw new InvalidOperationException($"git {subcommand} in {directory} failed: {result.Reason}");
+        (await GitCli.RunAsync(directory, arguments, ct)).Checked(directory, arguments[0]);
 
     /// <summary>A commit hash, whole or abbreviated: the one kind of bare base ref of a remote task that may name no branch or tag.</summary>
     [GeneratedRegex("^[0-9a-f]{7,64}$", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
