@@ -2,8 +2,9 @@
 # Brings up PostgreSQL and RabbitMQ, installs the pinned agent CLIs, builds, starts the provider stub, the service,
 # two shell workers and a worker of the real Claude Code and Codex CLIs, then shows with the supervisor CLI:
 # Claude Code rate-limited by its provider, backing off and failing again, Codex taking over and succeeding; then a
-# few shell tasks, one on a remote repository (a git daemon on loopback) whose result is pushed to it; then a usage window that the fleet waits out. Idempotent: everything it starts it stops again (pass --keep to leave the service and workers
-# running; their logs are in .data/demo/).
+# few shell tasks, one on a remote repository (a git daemon on loopback) whose result is pushed to it; then a usage window that the fleet waits out.
+# It ends by printing the dashboard's address and serves it until Enter is pressed. Idempotent: everything it starts it
+# stops again (pass --keep to leave the service and workers running; their logs are in .data/demo/).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -176,4 +177,14 @@ supervisor show "${ids[1]}" | sed -n '/Waiting by\|Released by\|  attempt /p'
 supervisor list --limit 4
 
 say "done. Output of a task: supervisor logs ID; its record: supervisor show ID (logs of this run: $DEMO)"
-if $KEEP; then say "--keep: the service ($SUPERVISOR_API) and workers are still running; stop them with: xargs kill < $DEMO/pids"; fi
+
+# The dashboard is the service's own: sign in with the demo's token (kept in a file only its owner reads, not printed).
+(umask 077; printf '%s\n' "$SUPERVISOR_TOKEN" >"$DEMO/token")
+say "the dashboard: $SUPERVISOR_API/  (sign in with the token in $DEMO/token: cat $DEMO/token)"
+if $KEEP; then
+    say "--keep: the service ($SUPERVISOR_API) and workers are still running; stop them with: xargs kill < $DEMO/pids"
+elif [ -t 0 ]; then
+    read -r -p "The demo keeps serving the dashboard until you press Enter. " _ || true
+else
+    say "no terminal to wait on: the demo stops now; run ./scripts/demo.sh --keep to leave the dashboard running"
+fi

@@ -80,6 +80,9 @@ for tool in curl:curl psql:postgresql-client python3:python3; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || apt_install "${tool#*:}" || warn "apt-get install ${tool#*:} failed; the sandbox tests will fail"
 done
 
+# --- Debian's Chromium for the dashboard's browser tests (Dashboard/): Playwright drives it by its path, no browser is downloaded
+command -v chromium >/dev/null 2>&1 || apt_install chromium || warn "apt-get install chromium failed; the dashboard's tests will fail"
+
 # --- test projects
 projects=()
 if [ -n "${SUPERVISOR_TEST_PROJECTS:-}" ]; then

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Supervisor.Contracts;
 using Supervisor.Hosting;
 using Supervisor.Service.Api;
+using Supervisor.Service.Dashboard;
 using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Limits;
@@ -81,6 +82,8 @@ public static class ServiceExtensions
         builder.Services.AddHostedService<ScheduleSweep>();
         builder.Services.AddSingleton<DeadLetterQueues>();
         builder.Services.AddSingleton<LogFollower>();
+        builder.Services.AddSingleton<TaskChanges>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<TaskChanges>());
         builder.Services.AddSingleton<GitProbe>();
         builder.Services.AddSingleton<SubmitTaskValidator>();
         builder.Services.AddSingleton<TaskQueries>();
@@ -100,6 +103,7 @@ public static class ServiceExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.MapDashboard();
 
         // Every endpoint of the API and the metrics needs a token whose role ApiRoles gives it.
         var api = app.MapGroup("");
@@ -112,6 +116,7 @@ public static class ServiceExtensions
         api.MapAccountEndpoints();
         api.MapDeadLetterEndpoints();
         api.MapMetrics();
+        api.MapDashboardApi();
 
         // Open: probes carry no token, and the API's description holds no data.
         app.MapSupervisorHealth();

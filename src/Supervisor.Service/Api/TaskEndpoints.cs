@@ -27,7 +27,16 @@ public static class TaskEndpoints
         tasks.MapGet("/", ListAsync)
             .WithName("ListTasks")
             .WithSummary("List tasks, newest first")
+            .WithDescription("Filtered by state, agent, label, prompt text, id prefix and waiting; a page of `limit` tasks, the next page with "
+                + "`before` = the last id of this one.")
             .Produces<IReadOnlyList<TaskSummaryView>>()
+            .ProducesValidationProblem();
+        tasks.MapGet("/counts", CountAsync)
+            .WithName("CountTasks")
+            .WithSummary("Count tasks in each state")
+            .WithDescription("Every state with how many tasks are in it, among those that pass the same filters as the list (`agent`, `label`, `text`, "
+                + "`idPrefix`, `waiting`).")
+            .Produces<IReadOnlyDictionary<string, long>>()
             .ProducesValidationProblem();
         tasks.MapGet("/{id:guid}", GetAsync)
             .WithName("GetTask")
@@ -104,16 +113,45 @@ public static class TaskEndpoints
         [Description("At most this many tasks, 1 to 1000 (default 100).")] int? limit,
         [Description("Only tasks whose id starts with these hexadecimal digits (dashes allowed).")] string? idPrefix,
         [Description("true: only tasks that wait (those with 'waiting'): parked on a blocked provider account or queued on their full concurrency key; false or omitted: all.")] bool? waiting,
+        [Description("Only tasks with this agent anywhere in their chain.")] string? agent,
+        [Description("Only tasks with this label: 'key' (any value) or 'key=value'.")] string? label,
+        [Description("Only tasks whose prompt contains this text, in any case (1 to 200 characters).")] string? text,
+        [Description("The next page: only tasks older than this one (the id of the last task of the page before).")] Guid? before,
         TaskQueries queries, CancellationToken cancellationToken)
     {
         if (state is not null && !TaskStates.All.Contains(state, StringComparer.Ordinal))
             return Invalid("state", $"'{state}' is not one of {string.Join(", ", TaskStates.All)}.");
         if (limit is < 1 or > 1000)
             return Invalid("limit", "must be between 1 and 1000.");
+        var (filter, problem) = Filter(state, idPrefix, waiting, agent, label, text, before);
+        return problem ?? TypedResults.Ok(await queries.ListAsync(filter, limit ?? 100, cancellationToken));
+    }
+
+    static async Task<IResult> CountAsync(
+        [Description("Only tasks whose id starts with these hexadecimal digits (dashes allowed).")] string? idPrefix,
+        [Description("true: only tasks that wait.")] bool? waiting,
+        [Description("Only tasks with this agent anywhere in their chain.")] string? agent,
+        [Description("Only tasks with this label: 'key' (any value) or 'key=value'.")] string? label,
+        [Description("Only tasks whose prompt contains this text, in any case.")] string? text,
+        TaskQueries queries, CancellationToken cancellationToken)
+    {
+        var (filter, problem) = Filter(null, idPrefix, waiting, agent, label, text, null);
+        return problem ?? TypedResults.Ok(await queries.CountByStateAsync(filter, cancellationToken));
+    }
+
+    /// <summary>The list's filter from its query parameters, or the problem naming the first one that is not valid.</summary>
+    static (TaskFilter Filter, IResult? Problem) Filter(string? state, string? idPrefix, bool? waiting, string? agent, string? label, string? text, Guid? before)
+    {
         TaskIdRange? ids = null;
         if (idPrefix is not null && (ids = TaskIdRange.Of(idPrefix)) is null)
-            return Invalid("idPrefix", "must be 1 to 32 hexadecimal digits (dashes allowed), the start of a task id.");
-        return TypedResults.Ok(await queries.ListAsync(state, waiting == true, limit ?? 100, ids, cancellationToken));
+            return (new TaskFilter(), Invalid("idPrefix", "must be 1 to 32 hexadecimal digits (dashes allowed), the start of a task id."));
+        if (agent is { Length: 0 or > 100 })
+            return (new TaskFilter(), Invalid("agent", "must be an agent's name, 1 to 100 characters."));
+        if (label is not null && (label.Length is 0 or > 200 || label.StartsWith('=')))
+            return (new TaskFilter(), Invalid("label", "must be 'key' or 'key=value', 1 to 200 characters, with a key."));
+        if (text is { Length: 0 or > 200 })
+            return (new TaskFilter(), Invalid("text", "must be 1 to 200 characters."));
+        return (new TaskFilter(state, waiting == true, ids, agent, label, text, before), null);
     }
 
     static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Supervisor.Contracts;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Storage;
@@ -8,10 +9,17 @@ namespace Supervisor.Service.Api;
 /// <summary>The read side of the API: the stored tasks (never through the saga), with what the workers' heartbeats add.</summary>
 public sealed class TaskQueries(ITaskReads tasks, ILogStore logs, FleetQueries fleet, TimeProvider clock, IOptions<FleetOptions> fleetOptions)
 {
-    public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken) =>
-        (await tasks.ListAsync(state, waiting, limit, ids, cancellationToken))
+    public async Task<IReadOnlyList<TaskSummaryView>> ListAsync(TaskFilter filter, int limit, CancellationToken cancellationToken) =>
+        (await tasks.ListAsync(filter, limit, cancellationToken))
         .Select(TaskSummaryView.Of)
         .ToList();
+
+    /// <summary>How many tasks pass the filter in each state, every state named (0 where none).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(TaskFilter filter, CancellationToken cancellationToken)
+    {
+        var counts = await tasks.CountByStateAsync(filter, cancellationToken);
+        return TaskStates.All.ToDictionary(s => s, s => counts.GetValueOrDefault(s), StringComparer.Ordinal);
+    }
 
     public async Task<TaskView?> GetAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -10,16 +10,16 @@ public sealed record TaskAccepted(Guid Id, string State, bool? Stopped = null);
 /// <summary>
 /// One line of a task list; <see cref="RunAt"/>: when a delayed task starts (it waits in Submitted until then);
 /// <see cref="Limits"/>: its own limit policy; <see cref="Concurrency"/>: its concurrency key, null without one;
-/// <see cref="Waiting"/>: where it waits (a blocked account or its full key), null unless it does.
+/// <see cref="Waiting"/>: where it waits (a blocked account or its full key), null unless it does; <see cref="Risk"/>: as submitted.
 /// </summary>
 public sealed record TaskSummaryView(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt,
-    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting)
+    LimitsView Limits, ConcurrencyView? Concurrency, WaitingView? Waiting, string? Risk = null)
 {
     public static TaskSummaryView Of(Storage.TaskSummary t) =>
         new(t.Id, t.State, t.Agents, t.CurrentAgent, t.Prompt, t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt,
-            LimitsView.Of(t.Limits), ConcurrencyView.Of(t.Concurrency), WaitingView.Of(t.Hold));
+            LimitsView.Of(t.Limits), ConcurrencyView.Of(t.Concurrency), WaitingView.Of(t.Hold), t.Risk);
 }
 
 /// <summary>

@@ -3,11 +3,14 @@ namespace Supervisor.Service.Storage;
 /// <summary>Reads of the tasks the saga keeps, for the API and the log follower; never through the saga.</summary>
 public interface ITaskReads
 {
-    /// <summary>
-    /// The newest tasks first, optionally of one state, within a range of ids, and only those that wait (<paramref name="waiting"/>):
-    /// parked on a blocked account or queued on their full concurrency key.
-    /// </summary>
-    Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken);
+    /// <summary>The newest tasks first (by creation, then id) that pass <paramref name="filter"/>, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<TaskSummary>> ListAsync(TaskFilter filter, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many tasks pass <paramref name="filter"/> in each state (its own state and page ignored); states without any are left out.</summary>
+    Task<IReadOnlyDictionary<string, long>> CountByStateAsync(TaskFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>The id of the newest line of any task's audit trail (0 when there is none): it grows with every state change and note.</summary>
+    Task<long> LastTransitionAsync(CancellationToken cancellationToken);
 
     /// <summary>A task with its attempts and its audit trail, or null when there is no such task.</summary>
     Task<TaskRecord?> GetAsync(Guid id, CancellationToken cancellationToken);
@@ -21,6 +24,16 @@ public interface ITaskReads
     /// </summary>
     Task<bool> CancelConfirmedAsync(Guid id, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Which tasks a list shows; every part optional. <see cref="Waiting"/>: only those parked on a blocked account or queued on
+/// their full concurrency key. <see cref="Agent"/>: any agent of the chain. <see cref="Label"/>: <c>key</c> (the task has the
+/// label) or <c>key=value</c>. <see cref="Text"/>: a part of the prompt, any case. <see cref="Before"/>: only tasks older than
+/// that one (the last of the previous page).
+/// </summary>
+public sealed record TaskFilter(
+    string? State = null, bool Waiting = false, TaskIdRange? Ids = null, string? Agent = null, string? Label = null, string? Text = null,
+    Guid? Before = null);
 
 /// <summary>The ids that start with a prefix, as a range of the primary key (ids ordered as their hex text).</summary>
 public sealed record TaskIdRange(Guid From, Guid To)
@@ -39,7 +52,7 @@ public sealed record TaskIdRange(Guid From, Guid To)
 public sealed record TaskSummary(
     Guid Id, string State, IReadOnlyList<string> Agents, string? CurrentAgent, string Prompt,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt, IReadOnlyDictionary<string, string> Labels, DateTime? RunAt,
-    TaskLimitChoices Limits, TaskHold? Hold, TaskConcurrency? Concurrency);
+    TaskLimitChoices Limits, TaskHold? Hold, TaskConcurrency? Concurrency, string? Risk = null);
 
 /// <summary>
 /// A task's concurrency key as submitted (its <c>concurrency_*</c> columns): at most <see cref="Limit"/> tasks of

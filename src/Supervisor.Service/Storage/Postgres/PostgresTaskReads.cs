@@ -7,18 +7,17 @@ namespace Supervisor.Service.Storage.Postgres;
 /// <summary>Straight queries of the saga's tables (<c>tasks</c>, <c>task_attempts</c>, <c>task_transitions</c>).</summary>
 sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextFactory, NpgsqlDataSource dataSource) : ITaskReads
 {
-    public async Task<IReadOnlyList<TaskSummary>> ListAsync(string? state, bool waiting, int limit, TaskIdRange? ids, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TaskSummary>> ListAsync(TaskFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var db = await dbContextFactory.CreateDbContextAsync(cancellationToken);
-        // PostgreSQL orders uuids as their hex text, so a prefix is a range of the primary key.
-        var query = ids is null
-            ? db.Tasks.AsNoTracking()
-            : db.Tasks.FromSql($"SELECT * FROM tasks WHERE id BETWEEN {ids.From} AND {ids.To}").AsNoTracking();
-        if (state is not null)
-            query = query.Where(t => t.CurrentState == state);
-        if (waiting)
+        var (where, parameters) = Where(filter, withState: true);
+        // The condition is built from constant text; every value in it is a parameter.
+#pragma warning disable EF1003
+        var query = db.Tasks.FromSqlRaw("SELECT * FROM tasks WHERE " + where, [.. parameters]).AsNoTracking();
+#pragma warning restore EF1003
+        if (filter.Waiting)
             query = query.Where(t => t.HoldAccount != null || t.HoldReason != null);
-        var rows = await query.OrderByDescending(t => t.CreatedAt).Take(limit)
+        var rows = await query.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.CorrelationId).Take(limit)
             .Select(t => new
             {
                 t.CorrelationId,
@@ -43,14 +42,76 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
                 t.ConcurrencyKey,
                 t.ConcurrencyLimit,
                 t.ConcurrencyStrategy,
+                t.Risk,
             })
             .ToListAsync(cancellationToken);
         return rows.Select(t => new TaskSummary(
                 t.CorrelationId, t.CurrentState, t.Agents, t.ChainIndex < t.Agents.Count ? t.Agents[t.ChainIndex] : null, t.Prompt,
                 t.CreatedAt, t.UpdatedAt, t.FinishedAt, t.Labels, t.RunAt, new TaskLimitChoices(t.OnLimit, t.MaxWaitSeconds, t.MaxWindows),
                 TaskHold.Of(t.HoldAccount, t.HoldReason, t.ConcurrencyKey, t.HoldUntil, t.HoldDeadline, t.WaitSince, t.HoldMessage),
-                TaskConcurrency.Of(t.ConcurrencyKey, t.ConcurrencyLimit, t.ConcurrencyStrategy)))
+                TaskConcurrency.Of(t.ConcurrencyKey, t.ConcurrencyLimit, t.ConcurrencyStrategy), t.Risk))
             .ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(TaskFilter filter, CancellationToken cancellationToken)
+    {
+        var (where, parameters) = Where(filter, withState: false);
+        if (filter.Waiting)
+            where += " AND (hold_account IS NOT NULL OR hold_reason IS NOT NULL)";
+        await using var command = dataSource.CreateCommand($"SELECT state, count(*) FROM tasks WHERE {where} GROUP BY state");
+        command.Parameters.AddRange(parameters.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        return counts;
+    }
+
+    public async Task<long> LastTransitionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT max(id) FROM task_transitions", cancellationToken: cancellationToken)) ?? 0;
+    }
+
+    /// <summary>
+    /// The filter as a condition on <c>tasks</c> with its parameters (values only ever travel as parameters). A page starts
+    /// after its <see cref="TaskFilter.Before"/> task in the list's order: creation time, then id, both descending.
+    /// </summary>
+    static (string Where, List<NpgsqlParameter> Parameters) Where(TaskFilter filter, bool withState)
+    {
+        var conditions = new List<string> { "true" };
+        var parameters = new List<NpgsqlParameter>();
+        void Add(string condition, object value)
+        {
+            var name = "p" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            conditions.Add(condition.Replace("@p", "@" + name, StringComparison.Ordinal));
+            parameters.Add(new NpgsqlParameter(name, value));
+        }
+
+        if (withState && filter.State is { } state)
+            Add("state = @p", state);
+        if (filter.Ids is { } ids)
+        {
+            Add("id >= @p", ids.From);
+            Add("id <= @p", ids.To);
+        }
+
+        if (filter.Agent is { } agent)
+            Add("@p = ANY (agents)", agent);
+        if (filter.Label is { } label)
+        {
+            var equals = label.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+                Add("labels ? @p", label);
+            else
+                Add("labels @> @p::jsonb", System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>(StringComparer.Ordinal) { [label[..equals]] = label[(equals + 1)..] }));
+        }
+
+        if (filter.Text is { } text)
+            Add(@"prompt ILIKE '%' || @p || '%' ESCAPE '\'", text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal));
+        if (filter.Before is { } before)
+            Add("(created_at, id) < (SELECT b.created_at, b.id FROM tasks b WHERE b.id = @p)", before);
+        return (string.Join(" AND ", conditions), parameters);
     }
 
     public async Task<TaskRecord?> GetAsync(Guid id, CancellationToken cancellationToken)
