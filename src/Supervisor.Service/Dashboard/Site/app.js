@@ -389,7 +389,7 @@ function taskView(id) {
         ['Remote', r.remote],
         ['Compare', r.link ? h('a', { href: r.link, rel: 'noopener noreferrer', target: '_blank' }, r.link) : null],
         ['Pull request', r.pullRequest ? h('a', { href: r.pullRequest, rel: 'noopener noreferrer', target: '_blank' }, r.pullRequest) : null],
-        ['Summary', r.summary ? terminalText(r.summary) : null],
+        ['Summary', r.summary ? terminalText(r.summary, 'output') : null],
       ]) : h('p', { class: 'muted' }, 'No result yet.'),
       h('h2', null, 'Usage and cost'),
       task.usage ? h('p', { id: 'usage' }, usageText(task.usage)) : h('p', { class: 'muted' }, 'None reported.'),
