@@ -11,6 +11,7 @@ using Supervisor.Service.Limits;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Messaging;
 using Supervisor.Service.Metrics;
+using Supervisor.Service.Notifications;
 using Supervisor.Service.Schedules;
 using Supervisor.Service.Scheduling;
 using Supervisor.Service.Storage;
@@ -60,6 +61,7 @@ public static class ServiceExtensions
             x.AddSchedulerConsumers();
             x.AddConsumer<ScheduleWakeConsumer, ScheduleWakeConsumerDefinition>();
             x.AddConsumer<AccountSignalConsumer, AccountSignalConsumerDefinition>();
+            x.AddNotificationConsumers();
         },
         // Every endpoint: what comes through a message type's exchange is that type only (a worker's credentials can
         // write to the worker messages' exchanges).
@@ -79,6 +81,7 @@ public static class ServiceExtensions
         builder.Services.AddValidatedOptions<ScheduleOptions>(ScheduleOptions.Section);
         builder.Services.AddSingleton<ScheduleFiring>();
         builder.Services.AddHostedService<ScheduleSweep>();
+        builder.Services.AddSupervisorNotifications();
         builder.Services.AddSingleton<DeadLetterQueues>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<GitProbe>();
