@@ -159,6 +159,20 @@ public sealed class WebhookNotifications(NotificationsFixture fixture) : IClassF
         Assert.Empty(_receiver.About("main", reported));
     }
 
+    [Fact]
+    public async Task A_service_whose_webhook_is_written_wrong_refuses_to_start_naming_the_key()
+    {
+        var refused = _stack.LaunchService($"http://127.0.0.1:{SupervisorStack.FreePort()}", new Dictionary<string, string>
+        {
+            ["Supervisor__Notifications__Webhooks__wrong__Url"] = "hooks.example.org/secret",
+            ["Supervisor__Notifications__Webhooks__wrong__Events__0"] = "succeeded",
+        });
+
+        Assert.Equal(78, await refused.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("configuration error: Supervisor:Notifications:Webhooks:wrong:Url: not an http or https address.", refused.RecentOutput, StringComparison.Ordinal);
+        Assert.Contains("configuration error: Supervisor:Notifications:Webhooks:wrong:Events:0: 'succeeded' is not one of", refused.RecentOutput, StringComparison.Ordinal);
+    }
+
     /// <summary>The fault MassTransit builds from a job's exception, as a worker publishes it.</summary>
     Task PublishFaultAsync(Guid taskId, Dictionary<string, object> data)
     {
