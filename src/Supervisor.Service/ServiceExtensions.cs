@@ -12,6 +12,7 @@ using Supervisor.Service.Limits;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Messaging;
 using Supervisor.Service.Metrics;
+using Supervisor.Service.Notifications;
 using Supervisor.Service.Schedules;
 using Supervisor.Service.Scheduling;
 using Supervisor.Service.Storage;
@@ -61,6 +62,7 @@ public static class ServiceExtensions
             x.AddSchedulerConsumers();
             x.AddConsumer<ScheduleWakeConsumer, ScheduleWakeConsumerDefinition>();
             x.AddConsumer<AccountSignalConsumer, AccountSignalConsumerDefinition>();
+            x.AddNotificationConsumers();
         },
         // Every endpoint: what comes through a message type's exchange is that type only (a worker's credentials can
         // write to the worker messages' exchanges).
@@ -80,6 +82,7 @@ public static class ServiceExtensions
         builder.Services.AddValidatedOptions<ScheduleOptions>(ScheduleOptions.Section);
         builder.Services.AddSingleton<ScheduleFiring>();
         builder.Services.AddHostedService<ScheduleSweep>();
+        builder.Services.AddSupervisorNotifications();
         builder.Services.AddSingleton<DeadLetterQueues>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<TaskChanges>();

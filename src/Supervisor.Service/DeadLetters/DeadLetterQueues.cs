@@ -2,6 +2,7 @@ using System.Text;
 using RabbitMQ.Client;
 using Supervisor.Agents;
 using Supervisor.Service.Fleet;
+using Supervisor.Service.Notifications;
 using Supervisor.Service.Scheduling;
 
 namespace Supervisor.Service.DeadLetters;
@@ -18,7 +19,8 @@ public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catal
     public static readonly string[] Suffixes = ["_error", "_skipped"];
 
     /// <summary>The service's endpoints (start checks are the saga's, on <c>task-state</c>).</summary>
-    static readonly string[] ServiceQueues = [AgentQueues.TaskState, "scheduler", WorkerRedeliveryConsumer.Queue, "worker-heartbeats", "task-logs"];
+    static readonly string[] ServiceQueues =
+        [AgentQueues.TaskState, "scheduler", WorkerRedeliveryConsumer.Queue, "worker-heartbeats", "task-logs", NotificationFanOut.Queue, WebhookDelivery.Queue];
 
     /// <summary>Every dead-letter queue there may be, whether or not the broker has one yet.</summary>
     public IReadOnlyList<string> Candidates =>

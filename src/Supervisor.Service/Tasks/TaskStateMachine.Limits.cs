@@ -78,7 +78,16 @@ public sealed partial class TaskStateMachine
                 break;
             case StartAction.Park:
                 await book.ParkAsync(account, task.CorrelationId, decision.Wait!.Since, LimitNames.Of(decision.Reason!.Value), context.CancellationToken);
+                var newHold = task.HoldAccount != account;
                 task.Hold(account, decision, now);
+                // A person may want to know that a usage window or a spent budget holds the task (a full account will
+                // free up by itself): once per hold on an account, through the outbox like the transition it comes with.
+                if (newHold && decision.Reason != WaitReason.Cap)
+                {
+                    await context.Publish(TransitionRecorder.Attention(task, AttentionKinds.Blocked, TaskStates.RetryScheduled, decision.Message, now),
+                        context.CancellationToken);
+                }
+
                 task.DeclineForLimit(StartDecision.Park, $"waiting: {decision.Message}");
                 break;
             default:
