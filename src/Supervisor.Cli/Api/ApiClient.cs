@@ -40,15 +40,26 @@ sealed class ApiClient : IDisposable
     public Task<ApiResponse<TaskAccepted>> SubmitAsync(SubmitRequest request, CancellationToken ct) =>
         SendAsync<TaskAccepted>(ApiRoutes.SubmitTask, ApiRoutes.SubmitTask.Path(), request, notFound: null, ct);
 
-    /// <summary>The newest tasks first: of <paramref name="state"/>, starting with <paramref name="idPrefix"/>, only the parked ones (<paramref name="waiting"/>).</summary>
+    /// <summary>
+    /// The newest tasks first: of <paramref name="state"/>, starting with <paramref name="idPrefix"/>, only the parked ones
+    /// (<paramref name="waiting"/>), and only those that pass <paramref name="filter"/> (agent, label, prompt text).
+    /// </summary>
     public Task<ApiResponse<IReadOnlyList<TaskSummary>>> ListTasksAsync(
-        string? state, int? limit, CancellationToken ct, string? idPrefix = null, bool waiting = false) =>
-        SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, ListTasksPath(state, limit, idPrefix, waiting), body: null, notFound: null, ct);
+        string? state, int? limit, CancellationToken ct, string? idPrefix = null, bool waiting = false, TaskListFilter? filter = null) =>
+        SendAsync<IReadOnlyList<TaskSummary>>(ApiRoutes.ListTasks, ListTasksPath(state, limit, idPrefix, waiting, filter), body: null, notFound: null, ct);
 
     /// <summary>The path and query of <see cref="ListTasksAsync"/>: only the filters given.</summary>
-    internal static string ListTasksPath(string? state, int? limit, string? idPrefix, bool waiting)
+    internal static string ListTasksPath(string? state, int? limit, string? idPrefix, bool waiting, TaskListFilter? filter = null)
     {
         var query = new List<string>();
+        foreach (var (name, value) in new[] { ("agent", filter?.Agent), ("label", filter?.Label), ("text", filter?.Text) })
+        {
+            if (value is not null)
+            {
+                query.Add(name + "=" + Uri.EscapeDataString(value));
+            }
+        }
+
         if (idPrefix is not null)
         {
             query.Add("idPrefix=" + Uri.EscapeDataString(idPrefix));
@@ -307,3 +318,6 @@ sealed class ApiClient : IDisposable
         return oneLine.Length <= 300 ? oneLine : oneLine[..300] + "…";
     }
 }
+
+/// <summary>What <c>supervisor list</c> narrows the list to, each part optional: an agent of the chain, a label (<c>key</c> or <c>key=value</c>), a part of the prompt.</summary>
+public sealed record TaskListFilter(string? Agent, string? Label, string? Text);

@@ -116,7 +116,7 @@ public static class TaskEndpoints
         [Description("Only tasks with this agent anywhere in their chain.")] string? agent,
         [Description("Only tasks with this label: 'key' (any value) or 'key=value'.")] string? label,
         [Description("Only tasks whose prompt contains this text, in any case (1 to 200 characters).")] string? text,
-        [Description("The next page: only tasks older than this one (the id of the last task of the page before).")] Guid? before,
+        [Description("The next page: only tasks older than this one (the id of the last task of the page before).")] string? before,
         TaskQueries queries, CancellationToken cancellationToken)
     {
         if (state is not null && !TaskStates.All.Contains(state, StringComparer.Ordinal))
@@ -140,8 +140,16 @@ public static class TaskEndpoints
     }
 
     /// <summary>The list's filter from its query parameters, or the problem naming the first one that is not valid.</summary>
-    static (TaskFilter Filter, IResult? Problem) Filter(string? state, string? idPrefix, bool? waiting, string? agent, string? label, string? text, Guid? before)
+    static (TaskFilter Filter, IResult? Problem) Filter(string? state, string? idPrefix, bool? waiting, string? agent, string? label, string? text, string? before)
     {
+        Guid? after = null;
+        if (before is not null)
+        {
+            if (!Guid.TryParse(before, out var last))
+                return (new TaskFilter(), Invalid("before", "must be a task id (a GUID): the last task of the page before."));
+            after = last;
+        }
+
         TaskIdRange? ids = null;
         if (idPrefix is not null && (ids = TaskIdRange.Of(idPrefix)) is null)
             return (new TaskFilter(), Invalid("idPrefix", "must be 1 to 32 hexadecimal digits (dashes allowed), the start of a task id."));
@@ -151,7 +159,7 @@ public static class TaskEndpoints
             return (new TaskFilter(), Invalid("label", "must be 'key' or 'key=value', 1 to 200 characters, with a key."));
         if (text is { Length: 0 or > 200 })
             return (new TaskFilter(), Invalid("text", "must be 1 to 200 characters."));
-        return (new TaskFilter(state, waiting == true, ids, agent, label, text, before), null);
+        return (new TaskFilter(state, waiting == true, ids, agent, label, text, after), null);
     }
 
     static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(Guid id, TaskQueries queries, CancellationToken cancellationToken) =>

@@ -86,8 +86,9 @@ public static class DashboardEndpoints
             return SignInPage(http, "token: this is not one of the configured tokens.", StatusCodes.Status401Unauthorized);
         if (!http.Request.IsHttps && !IsLoopback(http))
         {
-            return SignInPage(http, "This page was reached over plain HTTP from another machine, so the token would cross the network in clear. "
-                + "Serve the API over HTTPS (Supervisor:Api:Certificate), or open the dashboard on the service's own machine.", StatusCodes.Status403Forbidden);
+            return SignInPage(http, $"This page was reached over plain HTTP at {http.Request.Host.Host}, so the token would cross the network in clear. "
+                + "Serve the API over HTTPS (Supervisor:Api:Certificate), or open the dashboard at localhost (on the service's machine, or through an ssh tunnel).",
+                StatusCodes.Status403Forbidden);
         }
 
         http.Response.Cookies.Append(DashboardCookie.Name, token, Cookie(http, DashboardCookie.Lifetime));
@@ -105,10 +106,14 @@ public static class DashboardEndpoints
         IsEssential = true,
     };
 
+    /// <summary>
+    /// Whether the browser reached the service by a loopback address (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>): then
+    /// nothing crosses a network in clear, whatever address the connection comes from (a Compose stack's port mapping, an
+    /// ssh tunnel), and the browser treats the page as a secure origin. Only the browser's own sign-in depends on it.
+    /// </summary>
     static bool IsLoopback(HttpContext http) =>
-        http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote)
-        && (string.Equals(http.Request.Host.Host, "localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(http.Request.Host.Host.Trim('[', ']'), out var host) && IPAddress.IsLoopback(host)));
+        string.Equals(http.Request.Host.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(http.Request.Host.Host.Trim('[', ']'), out var host) && IPAddress.IsLoopback(host));
 
     static IResult Page(HttpContext http, string name)
     {

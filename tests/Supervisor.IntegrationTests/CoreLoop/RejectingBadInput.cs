@@ -101,6 +101,27 @@ public sealed class RejectingBadInput(CoreLoopFixture fixture)
         Assert.Contains("limit", problem["errors"]!["prompt"]![0]!.GetValue<string>());
     }
 
+    public static TheoryData<string, string> ListCases => new()
+    {
+        { "/api/tasks?state=Done", "state" },
+        { "/api/tasks?label==web", "label" },
+        { "/api/tasks?text=" + new string('x', 201), "text" },
+        { "/api/tasks?before=the-last-one", "before" },
+        { "/api/tasks/counts?agent=" + new string('a', 101), "agent" },
+        { "/api/tasks/counts?idPrefix=xyz", "idPrefix" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ListCases))]
+    public async Task A_bad_list_filter_is_a_400_problem_naming_the_parameter(string path, string field)
+    {
+        using var response = await _api.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.True(problem["errors"]?[field] is not null, $"expected an error for '{field}', got {problem.ToJsonString()}");
+    }
+
     [Fact]
     public async Task An_unknown_task_is_a_404_problem()
     {

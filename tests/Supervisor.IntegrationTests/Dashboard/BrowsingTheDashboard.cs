@@ -50,6 +50,29 @@ public sealed class BrowsingTheDashboard(DashboardFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task Sign_in_over_plain_http_at_a_network_address_is_refused_and_the_pages_allow_only_their_own_scripts()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/sign-in")
+        {
+            Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("token", TestTokens.Of("viewer"))]),
+        };
+        // As a browser on another machine would ask for it: by the service's network name, not loopback.
+        request.Headers.Host = "supervisor.example.org";
+        using var refused = await http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Set-Cookie"), "no cookie is set over plain http at a network address");
+        Assert.Contains("cross the network in clear", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var page = await http.GetAsync("/sign-in");
+        var policy = string.Join(" ", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
     public async Task A_task_submitted_from_the_CLI_appears_and_succeeds_on_the_open_list_without_a_reload()
     {
         var page = await _browser.SignedInAsync(fixture.Url, "viewer");

@@ -108,8 +108,15 @@ public sealed class WebhookNotifications(NotificationsFixture fixture) : IClassF
             await Task.Delay(250);
         }
 
-        var log = await File.ReadAllTextAsync(_stack.Services[0].LogFile);
+        // The service's output reaches its log file through a pipe: the line may land a moment after the message moved.
         var gaveUp = $"Gave up notifying webhook down ({fixture.DownHost}) that task {id} is awaitingApproval after 3 tries";
+        var log = await File.ReadAllTextAsync(_stack.Services[0].LogFile);
+        for (var waited = 0; Occurrences(log, gaveUp) == 0 && waited < 40; waited++)
+        {
+            await Task.Delay(250);
+            log = await File.ReadAllTextAsync(_stack.Services[0].LogFile);
+        }
+
         Assert.Equal(1, Occurrences(log, gaveUp));
         Assert.Equal(2, Occurrences(log, $"Webhook down ({fixture.DownHost}) was not told that task {id} is awaitingApproval"));
         Assert.DoesNotContain(NotificationsFixture.DownPathSecret, log, StringComparison.Ordinal);

@@ -115,6 +115,11 @@ public sealed class WaitingTaskViewSpecs
     public void List_waiting_asks_for_parked_tasks_only(bool waiting, string? state, string path) =>
         Assert.Equal(path, ApiClient.ListTasksPath(state, limit: null, idPrefix: null, waiting));
 
+    [Fact]
+    public void List_sends_its_agent_label_and_text_filters_escaped() =>
+        Assert.Equal("api/tasks?agent=codex&label=team%3Dweb&text=fix%20login%20%26%20logout&state=Failed",
+            ApiClient.ListTasksPath("Failed", limit: null, idPrefix: null, waiting: false, new TaskListFilter("codex", "team=web", "fix login & logout")));
+
     /// <summary>A <c>GET /api/tasks/{id}</c> answer whose <c>waiting</c> is <paramref name="waiting"/> (JSON).</summary>
     static TaskDetail Task(string state, string waiting, string limits = "null") => ApiJson.Read<TaskDetail>($$"""
         {

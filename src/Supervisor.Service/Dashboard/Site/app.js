@@ -251,8 +251,8 @@ function tasksView(query) {
   h('div', null, h('label', { for: 'filter-state' }, 'State'),
     h('select', { id: 'filter-state', name: 'state' }, h('option', { value: '' }, 'any'), STATES.map((s) => h('option', { value: s, selected: s === filter.state }, s)))),
   h('div', null, h('label', { for: 'filter-agent' }, 'Agent'), agentSelect),
-  h('div', null, h('label', { for: 'filter-label' }, 'Label (key or key=value)'), h('input', { id: 'filter-label', name: 'label', value: filter.label })),
-  h('div', null, h('label', { for: 'filter-text' }, 'Prompt contains'), h('input', { id: 'filter-text', name: 'text', type: 'search', value: filter.text })),
+  h('div', null, h('label', { for: 'filter-label' }, 'Label (key or key=value)'), h('input', { id: 'filter-label', name: 'label', maxlength: 200, value: filter.label })),
+  h('div', null, h('label', { for: 'filter-text' }, 'Prompt contains'), h('input', { id: 'filter-text', name: 'text', type: 'search', maxlength: 200, value: filter.text })),
   h('button', { type: 'submit' }, 'Filter'));
 
   api('/api/agents').then((agents) => {
