@@ -17,10 +17,14 @@
 #   5. pgbench   a transaction that locks one row (SELECT … FOR UPDATE) and updates it, on its own database
 #   6. spawn     /bin/sh -c true started the way a worker starts an agent, 1000 times one after the other: the CPU a
 #                process per attempt costs on this machine
+#   8. hangfire  the peer: Hangfire.Core + Hangfire.PostgreSql (what a .NET user would pick instead) on its own database
+#                of the same PostgreSQL, N jobs of /bin/sh -c true started the same way, 2 × BENCH_SHELL_CONCURRENCY at once,
+#                after the same warm-up, enqueued with BENCH_CONCURRENCY in flight; jobs/s, and e2e as a multiple of it
 #   7. workspace an attempt's workspace on a generated repository of BENCH_WORKSPACE_FILES files (default 50000) from
 #                the worker's warm mirror (fetch + worktree add, as a worker does), BENCH_WORKSPACE_N times (10), p50/p95
 #                and the disk it takes, against a plain `git clone` of the same repository
-# and prints one table, with our throughput as a ratio of each of 3, 4 and 5. Method and figures: docs/benchmarks.md.
+# and prints one table, with our throughput as a ratio of each of 3, 4, 5 and 8, and as a share of the floor (one task's
+# share of 3, 4, 5 and 6 together). Method and figures: docs/benchmarks.md.
 #
 # Environment: BENCH_WARMUP (tasks run before measuring, from the measuring client, default 2000: a young process
 # spends its first minutes re-compiling hot code), BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the
@@ -54,6 +58,7 @@ RESULTS="$OUT/results.txt"
 
 DB=supervisor_bench
 PGDB=supervisor_bench_pgbench
+HFDB=supervisor_bench_hangfire
 VHOST=supervisor-bench
 RAW_VHOST=supervisor-bench-raw
 MEM_VHOST=supervisor-bench-mem
@@ -73,7 +78,8 @@ stop_pids() {   # stop every process this script started so far, and wait for th
 }
 cleanup() {
     stop_pids
-    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" \
+        -c "DROP DATABASE IF EXISTS $HFDB WITH (FORCE)" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$VHOST" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$RAW_VHOST" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$MEM_VHOST" >/dev/null 2>&1 || true
@@ -126,6 +132,13 @@ fresh_vhost "$VHOST"
 export ConnectionStrings__Postgres="${PG_CONN%;Database=*};Database=$DB"
 export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:5672/$VHOST"
 export Supervisor__Api__Urls="$API"
+# A token for the run, as a deployment requires one (its hash to the service, the token to the client), and no rate limit
+# on it: the client submits far faster than the per-token default of 50 a second allows.
+TOKEN_JSON="$(dotnet src/Supervisor.Cli/bin/Release/net10.0/supervisor.dll tokens new bench --role admin --json)"
+token_field() { printf '%s' "$TOKEN_JSON" | grep -o "\"$1\": *\"[^\"]*\"" | head -1 | cut -d'"' -f4; }
+export Supervisor__Api__Tokens__bench__Hash="$(token_field hash)" Supervisor__Api__Tokens__bench__Role=admin
+export SUPERVISOR_TOKEN="$(token_field token)"
+export Supervisor__Api__RateLimit__PermitsPerSecond=1000000 Supervisor__Api__RateLimit__Burst=1000000
 export Supervisor__Agents__shell__Concurrency="$SHELL_CONCURRENCY"
 export Serilog__MinimumLevel__Default=Warning
 
@@ -220,6 +233,13 @@ PGPASSWORD="$PG_PASSWORD" "$PGBENCH" -h 127.0.0.1 -U postgres -n -f "$OUT/pgbenc
     >"$OUT/pgbench.log" 2>&1 || die "pgbench failed (log: $OUT/pgbench.log)"
 result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$OUT/pgbench.log")"
 
+# --- 8 (run here, while the machine is as quiet as for the others): the peer, Hangfire with its PostgreSQL storage
+HF_WORKERS=$((2 * SHELL_CONCURRENCY))
+say "hangfire: $WARMUP jobs of warm-up, then $N jobs of /bin/sh -c true, $HF_WORKERS at once, PostgreSQL storage"
+fresh_db "$HFDB"
+bench_tool hangfire --pg "${PG_CONN%;Database=*};Database=$HFDB" --n "$N" --warmup "$WARMUP" --workers "$HF_WORKERS" --concurrency "$SUBMIT_CONCURRENCY" \
+    | tee -a "$RESULTS" >/dev/null
+
 # --- 6: the agent's process alone
 say "spawn: /bin/sh -c true started 1000 times the way a worker starts an agent"
 bench_tool spawn --n 1000 | tee -a "$RESULTS" >/dev/null
@@ -237,6 +257,13 @@ inmem="$(value inmemory.tasks_per_s)"
 inmem_stack="$(value inmemory_stack.tasks_per_s)"
 raw="$(value rabbit.messages_per_s)"
 pg="$(value pgbench.tps)"
+hangfire="$(value hangfire.jobs_per_s)"
+# The floor: what one task needs of the parts it is built on, each measured alone above, as time of the whole machine
+# (every part's rate was measured with all cores busy): the state machine once, 3 persistent messages, 2 row-lock
+# transactions, and one agent process's CPU spread over the cores.
+floor="$(awk -v m="$inmem" -v r="$raw" -v p="$pg" -v s="$(value spawn.total_cpu_ms)" -v c="$(nproc)" \
+    'BEGIN { if (m > 0 && r > 0 && p > 0) printf "%.0f", 1 / (1 / m + 3 / r + 2 / p + s / 1000 / c) }')"
+times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
 cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 {
@@ -266,6 +293,11 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "workspace, $WORKSPACE_FILES files: mirror p50 / p95, ms" "$(value workspace.prepare_p50_ms) / $(value workspace.prepare_p95_ms)"
     printf '%-44s %14s\n' "workspace: git clone p50 / p95, ms" "$(value workspace.clone_p50_ms) / $(value workspace.clone_p95_ms)"
     printf '%-44s %14s\n' "workspace: disk per attempt / per clone, MB" "$(value workspace.disk_mb) / $(value workspace.clone_disk_mb)"
+    printf '%-44s %14s\n' "Hangfire + PostgreSQL, same job, jobs/s" "$hangfire"
+    printf '%-44s %14s\n' "Hangfire enqueue→done p50 / p99, ms" "$(value hangfire.finished_p50_ms) / $(value hangfire.finished_p99_ms)"
+    printf '%-44s %14s\n' "floor (sum of the parts), tasks/s" "$floor"
+    printf '%-44s %14s\n' "e2e as a multiple of Hangfire" "$(times "$tps" "$hangfire")"
+    printf '%-44s %14s\n' "e2e as share of the floor" "$(ratio "$tps" "$floor")"
     printf '%-44s %14s\n' "e2e as share of in-memory saga alone" "$(ratio "$tps" "$inmem")"
     printf '%-44s %14s\n' "e2e as share of in-memory saga on the stack" "$(ratio "$tps" "$inmem_stack")"
     printf '%-44s %14s\n' "e2e as share of raw RabbitMQ messages/s" "$(ratio "$tps" "$raw")"
@@ -273,5 +305,7 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     echo
     echo "targets: ≥ 500 tasks/s: $(awk -v t="$tps" 'BEGIN { print (t >= 500 ? "met" : "NOT met") }');" \
         "≥ 50% of in-memory saga on the stack: $(half "$inmem_stack"), alone: $(half "$inmem");" \
-        "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }')"
+        "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }');" \
+        "≥ 2× Hangfire: $(awk -v t="$tps" -v h="$hangfire" 'BEGIN { print (h > 0 && t >= 2 * h ? "met" : "NOT met") }');" \
+        "≥ 60% of the floor: $(awk -v t="$tps" -v f="$floor" 'BEGIN { print (f > 0 && t >= 0.6 * f ? "met" : "NOT met") }')"
 } | tee "$OUT/table.txt"

@@ -27,6 +27,9 @@ static class EndToEnd
         var timeout = TimeSpan.FromSeconds(args.Int("timeout", 600));
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = api };
+        // The service requires a token, as a deployment does: bench.sh makes one for the run and passes it here.
+        if (Environment.GetEnvironmentVariable("SUPERVISOR_TOKEN") is { Length: > 0 } token)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         await using var dataSource = NpgsqlDataSource.Create(args.Get("pg"));
 
         // Warm-up tasks from this same process, as fast as allowed: the stack and this client are done compiling their

@@ -7,6 +7,7 @@ using Supervisor.Benchmarks;
 //   rabbit   --uri AMQP_URI --n N
 //   spawn    --n N
 //   workspace --files N --n N
+//   hangfire --pg CONN --n N [--warmup N] [--workers 16]
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
@@ -16,5 +17,6 @@ return options.Command switch
     "rabbit" => await RawRabbit.RunAsync(options),
     "spawn" => await AgentProcessFloor.RunAsync(options),
     "workspace" => await WorkspaceCost.RunAsync(options),
+    "hangfire" => await HangfirePeer.RunAsync(options),
     _ => BenchArgs.Usage(),
 };
