@@ -34,7 +34,8 @@ static class AgentProcessFloor
         return 0;
     }
 
-    static async Task RunOneAsync()
+    /// <summary>One <c>/bin/sh -c true</c>, started as a worker starts an agent, and awaited.</summary>
+    internal static async Task RunOneAsync()
     {
         using var process = SpawnedProcess.Start("/bin/sh", ["-c", "true"], "/", Environment);
         await process.StandardInput.DisposeAsync();

@@ -2,13 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hangfire;
 using Hangfire.PostgreSql;
-using Supervisor.Worker.Execution;
 
 namespace Supervisor.Benchmarks;
 
 /// <summary>
 /// The peer a .NET user would pick instead: Hangfire with its PostgreSQL storage, on the same PostgreSQL, running the same
-/// job as the e2e part (<c>/bin/sh -c true</c>, started as a worker starts an agent) with the same concurrency
+/// job as the e2e part (<c>/bin/sh -c true</c>, started as a worker starts an agent: <see cref="AgentProcessFloor.RunOneAsync"/>) with the same concurrency
 /// (<c>--workers</c>, 16 = two workers of 8). A warm-up first, then <c>--n</c> jobs enqueued with <c>--concurrency</c>
 /// (32) enqueues in flight, as the e2e client submits; jobs/s from the first enqueue to the last job done, and
 /// enqueue→done percentiles. A peer in this tool only, never in the product.
@@ -60,7 +59,6 @@ static class HangfirePeer
 /// <summary>The job Hangfire runs: one agent-like process, and how long after its enqueue it was done.</summary>
 public static class PeerJob
 {
-    static readonly KeyValuePair<string, string>[] Environment = [new("PATH", "/usr/bin:/bin")];
     static int _remaining;
     static TaskCompletionSource _allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -77,13 +75,7 @@ public static class PeerJob
 
     public static async Task RunAsync(long enqueuedAt)
     {
-        using (var process = SpawnedProcess.Start("/bin/sh", ["-c", "true"], "/", Environment))
-        {
-            await process.StandardInput.DisposeAsync();
-            if (await process.Exited != 0)
-                throw new InvalidOperationException("/bin/sh -c true did not exit 0");
-        }
-
+        await AgentProcessFloor.RunOneAsync();
         Latencies.Add(Stopwatch.GetElapsedTime(enqueuedAt).TotalMilliseconds);
         if (Interlocked.Decrement(ref _remaining) == 0)
             _allDone.TrySetResult();

@@ -109,8 +109,12 @@ public sealed class ApiOptions : Supervisor.Settings.IValidatedOptions
         return errors;
     }
 
-    static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    static bool IsLoopback(Uri uri) => uri.IsLoopback || IsLoopbackHost(uri.Host);
+
+    /// <summary>Whether a host name as a URL or a <c>Host</c> header writes it is loopback: <c>localhost</c>, <c>127.x.x.x</c>, <c>[::1]</c>.</summary>
+    internal static bool IsLoopbackHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 }
 
 /// <summary>One named token: the hash of its secret and its role.</summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -111,9 +110,7 @@ public static class DashboardEndpoints
     /// nothing crosses a network in clear, whatever address the connection comes from (a Compose stack's port mapping, an
     /// ssh tunnel), and the browser treats the page as a secure origin. Only the browser's own sign-in depends on it.
     /// </summary>
-    static bool IsLoopback(HttpContext http) =>
-        string.Equals(http.Request.Host.Host, "localhost", StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(http.Request.Host.Host.Trim('[', ']'), out var host) && IPAddress.IsLoopback(host));
+    static bool IsLoopback(HttpContext http) => ApiOptions.IsLoopbackHost(http.Request.Host.Host);
 
     static IResult Page(HttpContext http, string name)
     {

@@ -142,6 +142,23 @@ function terminalText(text, className) {
   return pre;
 }
 
+// A command's body with the reason typed into `input`, when there is one.
+function withReason(input) { return input.value.trim() ? { reason: input.value.trim() } : {}; }
+
+// Sends a command, says in `result` what it did (`describe` of the answer) or why the API refused it (after `label`), then
+// reads the view again. True when it was accepted.
+async function command(result, label, path, body, describe, refresh) {
+  let accepted = false;
+  try {
+    say(result, describe(await api(path, body)), true);
+    accepted = true;
+  } catch (e) {
+    say(result, `${label}: ${e.message}`, false);
+  }
+  await refresh();
+  return accepted;
+}
+
 function show(view, title) {
   const main = document.getElementById('view');
   fill(main, view);
@@ -321,14 +338,9 @@ function taskView(id) {
 
   async function act(verb) {
     for (const b of buttons.querySelectorAll('button')) b.disabled = true;
-    try {
-      const accepted = await api(`/api/tasks/${id}/${verb}`, reason.value.trim() ? { reason: reason.value.trim() } : {});
-      say(result, `${verb}: accepted; the task is ${accepted.state}${accepted.stopped === true ? ' and its agent is stopped' : ''}.`, true);
-      reason.value = '';
-    } catch (e) {
-      say(result, `${verb}: ${e.message}`, false);
-    }
-    await refresh();
+    const done = await command(result, verb, `/api/tasks/${id}/${verb}`, withReason(reason),
+      (accepted) => `${verb}: accepted; the task is ${accepted.state}${accepted.stopped === true ? ' and its agent is stopped' : ''}.`, refresh);
+    if (done) reason.value = '';
   }
 
   function renderButtons() {
@@ -466,15 +478,8 @@ function approvalsView() {
       h('thead', null, h('tr', null, ['Task', 'Risk', 'Waiting for', 'Agent', 'Prompt', ''].map((c) => h('th', { scope: 'col' }, c || h('span', { class: 'skip' }, 'Decision'))))),
       body));
 
-  async function decide(id, verb) {
-    try {
-      const accepted = await api(`/api/tasks/${id}/${verb}`, reason.value.trim() ? { reason: reason.value.trim() } : {});
-      say(result, `${shortId(id)} ${verb === 'approve' ? 'approved' : 'rejected'}; it is ${accepted.state}.`, true);
-    } catch (e) {
-      say(result, `${shortId(id)}: ${e.message}`, false);
-    }
-    await refresh();
-  }
+  const decide = (id, verb) => command(result, shortId(id), `/api/tasks/${id}/${verb}`, withReason(reason),
+    (accepted) => `${shortId(id)} ${verb === 'approve' ? 'approved' : 'rejected'}; it is ${accepted.state}.`, refresh);
 
   async function refresh() {
     try {
@@ -510,15 +515,8 @@ function fleetView() {
   const view = h('section', null, h('h1', null, 'Fleet'), result,
     h('h2', null, 'Agents'), agentsPart, h('h2', null, 'Workers'), workersPart, h('h2', null, 'Dead letters'), deadPart);
 
-  async function redrive(queue) {
-    try {
-      const done = await api('/api/dead-letters/redrive', { queue, all: true });
-      say(result, `${done.redriven} message(s) of ${queue} went back to ${done.source}.`, true);
-    } catch (e) {
-      say(result, `${queue}: ${e.message}`, false);
-    }
-    await refresh();
-  }
+  const redrive = (queue) => command(result, queue, '/api/dead-letters/redrive', { queue, all: true },
+    (done) => `${done.redriven} message(s) of ${queue} went back to ${done.source}.`, refresh);
 
   async function refresh() {
     let agents;
@@ -591,15 +589,8 @@ function schedulesView() {
       h('thead', null, h('tr', null, ['Schedule', 'When', 'Overlap', 'Last fire', 'Next fire', 'Open tasks', 'State', ''].map((c) => h('th', { scope: 'col' }, c || h('span', { class: 'skip' }, 'Actions'))))),
       body));
 
-  async function act(id, verb, name) {
-    try {
-      const done = await api(`/api/schedules/${id}/${verb}`, {});
-      say(result, verb === 'trigger' ? `${name}: ${done.outcome}${done.taskId ? `, task ${shortId(done.taskId)}` : ''}.` : `${name}: ${verb}d.`, true);
-    } catch (e) {
-      say(result, `${name}: ${e.message}`, false);
-    }
-    await refresh();
-  }
+  const act = (id, verb, name) => command(result, name, `/api/schedules/${id}/${verb}`, {},
+    (done) => (verb === 'trigger' ? `${name}: ${done.outcome}${done.taskId ? `, task ${shortId(done.taskId)}` : ''}.` : `${name}: ${verb}d.`), refresh);
 
   async function refresh() {
     try {

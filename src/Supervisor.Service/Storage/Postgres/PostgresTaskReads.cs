@@ -15,8 +15,6 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
 #pragma warning disable EF1003
         var query = db.Tasks.FromSqlRaw("SELECT * FROM tasks WHERE " + where, [.. parameters]).AsNoTracking();
 #pragma warning restore EF1003
-        if (filter.Waiting)
-            query = query.Where(t => t.HoldAccount != null || t.HoldReason != null);
         var rows = await query.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.CorrelationId).Take(limit)
             .Select(t => new
             {
@@ -56,8 +54,6 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
     public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(TaskFilter filter, CancellationToken cancellationToken)
     {
         var (where, parameters) = Where(filter, withState: false);
-        if (filter.Waiting)
-            where += " AND (hold_account IS NOT NULL OR hold_reason IS NOT NULL)";
         await using var command = dataSource.CreateCommand($"SELECT state, count(*) FROM tasks WHERE {where} GROUP BY state");
         command.Parameters.AddRange(parameters.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -96,6 +92,9 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
             Add("id <= @p", ids.To);
         }
 
+        // Parked on a blocked account, or queued on a full concurrency key (hold_reason 'concurrency', no account).
+        if (filter.Waiting)
+            conditions.Add("(hold_account IS NOT NULL OR hold_reason IS NOT NULL)");
         if (filter.Agent is { } agent)
             Add("@p = ANY (agents)", agent);
         if (filter.Label is { } label)
