@@ -85,10 +85,19 @@ public sealed partial class AgentUsers(IOptions<WorkerOptions> options, ILogger<
         "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--",
     ];
 
-    /// <summary>Kills every process of <paramref name="uid"/>: <c>kill -KILL -1</c> run as that user reaches exactly its processes.</summary>
+    /// <summary>
+    /// Kills every process of <paramref name="uid"/>: <c>kill -KILL -1</c> sent as that user reaches exactly its processes.
+    /// Sent from a thread of the worker's (<see cref="AgentUserThread"/>) where it can, else by a shell started as the user.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The kill could not be made (setpriv refused, kill missing): the uid's processes may live on.</exception>
     internal static async Task KillAllOfAsync(int uid)
     {
+        if (AgentUserThread.Supported)
+        {
+            AgentUserThread.KillAll(uid);
+            return;
+        }
+
         var errors = new StringBuilder();
         var result = await Cli.Wrap(SetPriv)
             .WithArguments([.. SwitchTo(uid), .. KillAll])

@@ -49,14 +49,16 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger, AgentPr
 
         // The child gets its own session, and so its own process group whose id is its pid. A memory limit costs one exec
         // in front of the program: prlimit sets it on itself, then becomes the program (same pid); so does the switch to the
-        // attempt's user (setpriv).
-        var (launcher, arguments) = Launch(spec, executable);
+        // attempt's user (setpriv) where the worker cannot take the uid itself.
+        // Where the worker can take the uid on a thread of its own, the program is started from that thread instead.
+        var asUser = AgentUserThread.Supported ? spec.RunAs : null;
+        var (launcher, arguments) = Launch(asUser is null ? spec : spec with { RunAs = null }, executable);
         executable = launcher;
 
         SpawnedProcess process;
         try
         {
-            process = SpawnedProcess.Start(executable, arguments, spec.WorkingDirectory, ledger?.Marked(spec.Environment) ?? spec.Environment);
+            process = SpawnedProcess.Start(executable, arguments, spec.WorkingDirectory, ledger?.Marked(spec.Environment) ?? spec.Environment, asUser);
         }
         catch (Win32Exception ex)
         {

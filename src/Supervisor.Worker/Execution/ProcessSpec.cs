@@ -7,7 +7,8 @@ namespace Supervisor.Worker.Execution;
 /// written to the child's stdin before it is closed (hooks read their JSON there). <see cref="MemoryMb"/>, when given, limits
 /// the address space of the program and everything it starts (<c>prlimit --as</c>, util-linux). <see cref="RunAs"/>, when
 /// given, is the user id (and group id) the program runs as, with no supplementary groups, no capabilities and no way to
-/// gain privileges (<c>setpriv</c>, util-linux; see <see cref="AgentUsers"/>); in a container, the container's user.
+/// gain privileges (taken by the thread that starts it, <see cref="AgentUserThread"/>, or else by <c>setpriv</c>, util-linux; see
+/// <see cref="AgentUsers"/>); in a container, the container's user.
 /// </summary>
 public sealed record ProcessSpec(
     string FileName,

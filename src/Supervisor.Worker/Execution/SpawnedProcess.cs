@@ -35,9 +35,13 @@ sealed class SpawnedProcess : IDisposable
     /// <summary>The exit code (128 + the signal for a program a signal ended, as a shell reports it), or null when it cannot be known.</summary>
     public Task<int?> Exited { get; }
 
+    /// <summary>
+    /// Starts <paramref name="executable"/> in a session of its own, as the worker, or as the agent user id
+    /// <paramref name="asUser"/> from a thread that takes it (<see cref="AgentUserThread"/>).
+    /// </summary>
     /// <exception cref="Win32Exception">The program could not be started; the message says why.</exception>
     public static SpawnedProcess Start(string executable, IEnumerable<string> arguments, string workingDirectory,
-        IEnumerable<KeyValuePair<string, string>> environment)
+        IEnumerable<KeyValuePair<string, string>> environment, int? asUser = null)
     {
         var input = Pipe();
         var output = Pipe();
@@ -65,7 +69,19 @@ sealed class SpawnedProcess : IDisposable
                 _ = Native.sigfillset(signals);
                 Check(Native.posix_spawnattr_setsigdefault(attributes, signals), "signal defaults");
 
-                var result = Native.posix_spawn(out var pid, executable, actions, attributes, argv, envp);
+                int result, pid = 0;
+                if (asUser is { } uid)
+                {
+                    var spawned = -1;
+                    if (AgentUserThread.Run(uid, () => spawned = Native.posix_spawn(out pid, executable, actions, attributes, argv, envp)) is { } problem)
+                        throw new Win32Exception(1, $"cannot start as agent user id {uid}: {problem}");
+                    result = spawned;
+                }
+                else
+                {
+                    result = Native.posix_spawn(out pid, executable, actions, attributes, argv, envp);
+                }
+
                 if (result != 0)
                     throw new Win32Exception(result);
                 started = true;

@@ -83,13 +83,38 @@ public sealed class AgentUsersSpecs : IDisposable
         {
             Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(10)), "a process left running as the uid was not killed when the uid was claimed");
             // An agent's daemon, out of its session and group.
-            escaped = StartAs(61972);
+            escaped = RunningAs(61972);
         }
 
         using (escaped)
             Assert.True(escaped.WaitForExit(TimeSpan.FromSeconds(10)), "a process of the attempt's uid outlived the attempt");
         Assert.Null(await Users("worker").ClaimAsync());
     }
+
+    [Fact]
+    public async Task A_kill_of_a_uid_reaches_its_forking_processes_and_nothing_of_another_uid_or_the_worker()
+    {
+        Assert.True(AgentUserThread.Supported, "this machine's architecture has no in-process kill; the shell's is used");
+        // A process of the uid that keeps forking: what escapes a kill made one process at a time.
+        using var forking = RunningAs(61974, "sh", "-c", "while :; do sleep 300 & sleep 0.01; done");
+        using var other = RunningAs(61975);
+        Thread.Sleep(100);
+
+        await AgentUsers.KillAllOfAsync(61974);
+
+        Assert.True(forking.WaitForExit(TimeSpan.FromSeconds(10)), "the uid's forking process outlived the kill");
+        // Killed processes whose parent died wait as zombies for the machine's init; none may still run.
+        Assert.Equal("", Run("sh", "-c", "ps -o pid=,stat=,args= -u 61974 | grep -v '^ *[0-9]* Z' || true").Trim());
+        Assert.False(other.HasExited, "a process of another uid was killed");
+        // The worker keeps its own credentials, on this thread and on a new one.
+        Assert.Equal("0", Run("id", "-u").Trim());
+        Assert.Equal(0u, await Task.Factory.StartNew(() => NativeMethods.EffectiveUserId(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        other.Kill();
+    }
+
+    [Fact]
+    public void Root_is_never_taken_this_way() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => AgentUserThread.KillAll(0));
 
     [Fact]
     public async Task A_directory_handed_to_the_attempt_is_its_alone_and_comes_back_to_the_worker_whole()
@@ -114,12 +139,21 @@ public sealed class AgentUsersSpecs : IDisposable
 
     static string OwnerOf(string path) => Run("stat", "-c", "%u:%g", path).Trim();
 
-    static Process StartAs(int uid)
+    static Process StartAs(int uid, params string[] command)
     {
         var start = new ProcessStartInfo(AgentUsers.SetPriv) { UseShellExecute = false };
-        foreach (var argument in AgentUsers.SwitchTo(uid).Concat(["setsid", "sleep", "300"]))
+        foreach (var argument in AgentUsers.SwitchTo(uid).Concat(["setsid", .. command.Length == 0 ? ["sleep", "300"] : command]))
             start.ArgumentList.Add(argument);
         return Process.Start(start)!;
+    }
+
+    /// <summary>A process started as <paramref name="uid"/>, returned once it runs as the uid (setpriv starts as root).</summary>
+    static Process RunningAs(int uid, params string[] command)
+    {
+        var process = StartAs(uid, command);
+        for (var i = 0; i < 500 && !File.ReadLines($"/proc/{process.Id}/status").Any(l => l.StartsWith($"Uid:\t{uid}\t", StringComparison.Ordinal)); i++)
+            Thread.Sleep(10);
+        return process;
     }
 
     static string Run(string program, params string[] arguments)

@@ -295,12 +295,13 @@ public abstract class RunnerSpecs : IDisposable
     {
         var sink = new OutputSink();
         var script = $"id -u; id -g; id -G; cat /proc/1/environ >/dev/null 2>&1 && echo read-environ || echo no-environ; "
-            + $"ls {_directory} >/dev/null 2>&1 && echo listed || echo not-listed; grep -E '^(CapEff|CapPrm|NoNewPrivs):' /proc/self/status";
+            + $"ls {_directory} >/dev/null 2>&1 && echo listed || echo not-listed; grep -E '^(CapInh|CapEff|CapPrm|CapAmb|NoNewPrivs):' /proc/self/status";
 
         var outcome = await RunAsync(Sh(script) with { WorkingDirectory = "/", RunAs = 61990 }, sink.WriteAsync, CancellationToken.None);
 
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Equal(["61990", "61990", "61990", "no-environ", "not-listed", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000", "NoNewPrivs:\t1"],
+        Assert.Equal(["61990", "61990", "61990", "no-environ", "not-listed", "CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+            "CapAmb:\t0000000000000000", "NoNewPrivs:\t1"],
             sink.Text("stdout").Trim().Split('\n'));
     }
 
