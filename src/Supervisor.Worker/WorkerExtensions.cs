@@ -97,10 +97,14 @@ public static class WorkerExtensions
             .PostConfigure<IOptions<WorkerOptions>>((o, worker) => o.StopTimeout = worker.Value.ShutdownGrace + TimeSpan.FromSeconds(20));
         builder.Services.AddHttpClient(PullRequests.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<PullRequests>();
-        builder.Services.AddSingleton(sp => new WorkspaceManager(
-            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkspaceRoot, sp.GetRequiredService<ILogger<WorkspaceManager>>(),
-            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.AllowedRepositoryRoots, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Git,
-            sp.GetRequiredService<IOptions<GitOptions>>().Value.AllowedHosts));
+        builder.Services.AddSingleton(sp =>
+        {
+            var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var logger = sp.GetRequiredService<ILogger<WorkspaceManager>>();
+            return new WorkspaceManager(worker.WorkspaceRoot, logger, worker.AllowedRepositoryRoots, worker.Git,
+                sp.GetRequiredService<IOptions<GitOptions>>().Value.AllowedHosts,
+                new WorkspaceLayers(worker.WorkspaceRoot, worker.Id, worker.CopyOnWrite, logger));
+        });
 
         builder.Services.AddSupervisorBus(
             x =>

@@ -122,24 +122,29 @@ public sealed class AgentUser(int uid, FileStream held) : IAsyncDisposable
     /// <summary>Kills every process running as this attempt's uid (its agent, anything it left in the background).</summary>
     public Task KillAllAsync() => AgentUsers.KillAllOfAsync(Uid);
 
-    /// <summary>Gives <paramref name="directory"/> and everything in it to the attempt's uid, readable by it alone (0700).</summary>
-    public void Hand(string? directory)
+    /// <summary>
+    /// Gives <paramref name="directory"/> and everything in it to the attempt's uid, readable by it alone (0700). For a
+    /// copy-on-write workspace, <paramref name="upper"/> is its overlay's upper layer: only what lies there changes hands
+    /// (the shared checkout below is open to every attempt's user already, and changing it would copy it up whole).
+    /// </summary>
+    public void Hand(string? directory, string? upper = null)
     {
         if (directory is null || !Directory.Exists(directory) || OperatingSystem.IsWindows())
             return;
-        Ownership.Give(directory, Uid, Uid);
+        Ownership.Give(directory, Uid, Uid, upper);
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>
     /// Takes <paramref name="directory"/> back for the worker once the agent is done: everything of the uid is killed first,
-    /// so nothing the agent left behind changes the files while the worker's git reads them.
+    /// so nothing the agent left behind changes the files while the worker's git reads them. With <paramref name="upper"/>
+    /// (a copy-on-write workspace), what the agent wrote is exactly what lies in it.
     /// </summary>
-    public async Task ReclaimAsync(string directory)
+    public async Task ReclaimAsync(string directory, string? upper = null)
     {
         await KillAllAsync();
         if (Directory.Exists(directory))
-            Ownership.Give(directory, (int)NativeMethods.EffectiveUserId(), (int)NativeMethods.EffectiveGroupId());
+            Ownership.Give(directory, (int)NativeMethods.EffectiveUserId(), (int)NativeMethods.EffectiveGroupId(), upper);
     }
 
     public async ValueTask DisposeAsync()

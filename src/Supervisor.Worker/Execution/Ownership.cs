@@ -12,17 +12,23 @@ static class Ownership
     // statx(2): the current directory as dirfd, the fields asked for, and where they sit in struct statx.
     const int AtCurrentDirectory = -100, StatxUid = 0x8, StatxGid = 0x10, UidOffset = 20, GidOffset = 24;
 
-    public static void Give(string directory, int uid, int gid)
+    /// <summary>
+    /// Gives <paramref name="directory"/> and everything in it to <paramref name="uid"/>:<paramref name="gid"/>. With
+    /// <paramref name="listedBy"/> (an overlay's upper layer mounted at <paramref name="directory"/>), only the entries
+    /// that tree holds are changed, each through the mount at its same relative path.
+    /// </summary>
+    public static void Give(string directory, int uid, int gid, string? listedBy = null)
     {
         Change(directory, uid, gid);
+        var walked = listedBy ?? directory;
         var pending = new Stack<string>();
-        pending.Push(directory);
+        pending.Push(walked);
         var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.None, IgnoreInaccessible = false };
         while (pending.TryPop(out var current))
         {
             foreach (var entry in new DirectoryInfo(current).EnumerateFileSystemInfos("*", options))
             {
-                Change(entry.FullName, uid, gid);
+                Change(listedBy is null ? entry.FullName : Path.Join(directory, Path.GetRelativePath(walked, entry.FullName)), uid, gid);
                 if (entry is DirectoryInfo && entry.LinkTarget is null)
                     pending.Push(entry.FullName);
             }

@@ -47,7 +47,7 @@ public sealed class AgentRunner(
         var environment = AgentEnvironment.For(agent, job, attempt.Number, workspace.Path);
         AgentHome.Create(agent, workspace.Path);
         // The agent's directories are its uid's alone, so another attempt's agent (another uid) cannot read them.
-        user?.Hand(workspace.Path);
+        user?.Hand(workspace.Path, workspace.Upper);
         user?.Hand(AgentHome.PathFor(agent, workspace.Path));
         var retries = new RetryWatch(agent.OutputFormat, collector.WriteAsync, agent.GiveUpAfterOwnRetries, clock);
         using var limits = new AttemptLimitWatch(attempt, AccountIdentity.Of(attempt.Agent, agent), secrets, agent.Limits.EndAttemptWhenBlockedBeyond,
@@ -96,7 +96,7 @@ public sealed class AgentRunner(
 
         // Back to the worker before its git reads the workspace, with nothing of the agent's uid left running to change it meanwhile.
         if (user is not null)
-            await user.ReclaimAsync(workspace.Path);
+            await user.ReclaimAsync(workspace.Path, workspace.Upper);
         WorkspaceCommit? commit = null;
         if (failure is null && !outcome.Cancelled)
         {

@@ -64,6 +64,13 @@ public sealed class WorkerOptions : IValidatedOptions
     public List<string> AllowedRepositoryRoots { get; set; } = [];
 
     /// <summary>
+    /// Whether an attempt's worktree is a copy-on-write overlay over a checkout of its base commit shared by every attempt
+    /// from it (<see cref="Workspaces.WorkspaceLayers"/>): its cost and disk follow what the agent changes, not the
+    /// repository's size. Needs root and overlayfs; without them, or false, each attempt gets a plain worktree.
+    /// </summary>
+    public bool CopyOnWrite { get; set; } = true;
+
+    /// <summary>
     /// Who agents run as: a range of numeric user ids (<c>60600-61099</c>, the default), one of which each running attempt
     /// takes for its duration (its group id is the same number, no supplementary groups; no passwd entries needed), or
     /// <c>worker</c>: agents run as the worker's own user (development only: they can read the worker's secrets).

@@ -32,6 +32,11 @@ static class GitCli
     /// <summary>Configuration every command gets: the command line outranks every config file.</summary>
     static readonly string[] Guards = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
 
+    /// <summary>As <see cref="RunAsync(string, IEnumerable{string}, CancellationToken)"/>, with the index at <paramref name="indexFile"/> (a checkout outside any worktree).</summary>
+    public static Task<GitResult> RunWithIndexAsync(string directory, string indexFile, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync(directory, ["-C", directory, .. Guards, .. arguments],
+            new Dictionary<string, string?>(Environment, StringComparer.Ordinal) { ["GIT_INDEX_FILE"] = indexFile }, cancellationToken);
+
     /// <summary>Runs git on the repository at <paramref name="directory"/> (found from there, as git finds it).</summary>
     public static Task<GitResult> RunAsync(string directory, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         RunAsync(directory, ["-C", directory, .. Guards, .. arguments], Environment, cancellationToken);

@@ -12,6 +12,12 @@ public sealed record Workspace(string Path, string? RepositoryPath, string? Bran
 {
     /// <summary>For a remote workspace: the remote's branch it started from (its default branch when the base was a tag or commit).</summary>
     public string? BaseBranch { get; init; }
+
+    /// <summary>
+    /// For a copy-on-write workspace (<see cref="WorkspaceLayers"/>): the overlay's upper layer, holding exactly what the
+    /// attempt wrote; null for a plain worktree or folder.
+    /// </summary>
+    public string? Upper { get; init; }
 }
 
 /// <summary>

@@ -19,12 +19,14 @@ sealed class WorkspaceGit
     };
 
     readonly IReadOnlyDictionary<string, string?> _environment;
+    readonly bool _overlay;
 
-    WorkspaceGit(string gitDirectory, string workTree, IReadOnlyDictionary<string, string?> environment)
+    WorkspaceGit(string gitDirectory, string workTree, IReadOnlyDictionary<string, string?> environment, bool overlay)
     {
         GitDirectory = gitDirectory;
         WorkTree = workTree;
         _environment = environment;
+        _overlay = overlay;
     }
 
     public string GitDirectory { get; }
@@ -34,11 +36,13 @@ sealed class WorkspaceGit
     /// <summary>
     /// Git for the workspace at <paramref name="workTree"/> whose git directory is <paramref name="gitDirectory"/>. Every
     /// command turns off the filters the configuration defines (read now): not only <c>add</c> hashes files, <c>commit</c>
-    /// does too when it refreshes the index.
+    /// does too when it refreshes the index. With <paramref name="overlay"/>, the workspace is a copy-on-write overlay
+    /// (<see cref="WorkspaceLayers"/>) whose index was written for the shared checkout: its entries are compared by size and
+    /// mtime only, which the overlay keeps, not by inode and ctime.
     /// </summary>
-    public static async Task<WorkspaceGit> OpenAsync(string gitDirectory, string workTree, CancellationToken ct)
+    public static async Task<WorkspaceGit> OpenAsync(string gitDirectory, string workTree, CancellationToken ct, bool overlay = false)
     {
-        var git = new WorkspaceGit(gitDirectory, workTree, ConfigFilesOff);
+        var git = new WorkspaceGit(gitDirectory, workTree, ConfigFilesOff, overlay);
         var overrides = await git.FilterOverridesAsync(ct);
         var environment = new Dictionary<string, string?>(ConfigFilesOff, StringComparer.Ordinal)
         {
@@ -51,7 +55,7 @@ sealed class WorkspaceGit
             environment[$"GIT_CONFIG_VALUE_{i}"] = overrides[i].Value;
         }
 
-        return new WorkspaceGit(gitDirectory, workTree, environment);
+        return new WorkspaceGit(gitDirectory, workTree, environment, overlay);
     }
 
     /// <summary>The guards before each subcommand.</summary>
@@ -65,6 +69,7 @@ sealed class WorkspaceGit
         "-c", "gc.auto=0",
         "-c", "maintenance.auto=false",
         "-c", "commit.gpgsign=false",
+        .. _overlay ? (string[])["-c", "core.checkStat=minimal", "-c", "core.trustCtime=false"] : [],
     ];
 
     public Task<GitResult> RunAsync(IEnumerable<string> arguments, CancellationToken ct) =>

@@ -30,6 +30,7 @@ public sealed partial class WorkspaceManager
     readonly WorkerGitOptions _git;
     readonly IReadOnlyCollection<string> _allowedHosts;
     readonly MirrorCache _mirrors;
+    readonly WorkspaceLayers? _layers;
 
     /// <summary>Workspaces whose commit is on the remote: their attempt's branch leaves the mirror with them.</summary>
     readonly ConcurrentDictionary<string, bool> _pushed = new(StringComparer.Ordinal);
@@ -37,10 +38,11 @@ public sealed partial class WorkspaceManager
     /// <summary>
     /// Workspaces go under <paramref name="root"/>; a task's repository must lie under one of <paramref name="allowedRepositoryRoots"/>
     /// (real paths compared; none: anywhere); remote repositories (of <paramref name="allowedHosts"/> only, or file:// URLs under
-    /// the allowed roots) are mirrored under the root and reached as <paramref name="git"/> says.
+    /// the allowed roots) are mirrored under the root and reached as <paramref name="git"/> says. Worktrees are copy-on-write
+    /// overlays where <paramref name="layers"/> are given and the machine allows them, else plain ones.
     /// </summary>
     public WorkspaceManager(string root, ILogger<WorkspaceManager> logger, IReadOnlyCollection<string>? allowedRepositoryRoots = null, WorkerGitOptions? git = null,
-        IReadOnlyCollection<string>? allowedHosts = null)
+        IReadOnlyCollection<string>? allowedHosts = null, WorkspaceLayers? layers = null)
     {
         _allowedHosts = allowedHosts ?? [];
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
@@ -50,6 +52,8 @@ public sealed partial class WorkspaceManager
         _git = git ?? new WorkerGitOptions();
         _mirrors = new MirrorCache(_root, _git.MirrorCacheMegabytes, logger);
         Directory.CreateDirectory(_root);
+        _layers = layers;
+        _layers?.RemoveStale();
     }
 
     /// <summary>The attempt's workspace for the task's <paramref name="repository"/>: a worktree of its local path or of the mirror of its URL, or an empty folder.</summary>
@@ -83,12 +87,12 @@ public sealed partial class WorkspaceManager
         }
 
         var baseCommit = resolved.Output.Trim();
-        var branch = await AddWorktreeAsync(repository, lockKey, id, attempt, path, baseCommit, ct);
+        var (branch, upper) = await AddWorktreeAsync(repository, lockKey, id, attempt, path, baseCommit, ct);
 
         // Asked now, before the agent has the workspace: afterwards its .git file says whatever the agent wrote.
         var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
         LogCreated(path, repository, branch);
-        return new Workspace(path, repository, branch, baseCommit, gitDirectory.Output.Trim());
+        return new Workspace(path, repository, branch, baseCommit, gitDirectory.Output.Trim()) { Upper = upper };
     }
 
     /// <summary>
@@ -144,10 +148,10 @@ public sealed partial class WorkspaceManager
             baseBranch = head.Succeeded && head.Output.Trim() is var name && name.StartsWith("origin/", StringComparison.Ordinal) ? name["origin/".Length..] : null;
         }
 
-        var branch = await AddWorktreeAsync(mirror, mirror, id, attempt, path, baseCommit, ct);
+        var (branch, upper) = await AddWorktreeAsync(mirror, mirror, id, attempt, path, baseCommit, ct);
         var gitDirectory = await GitAsync(path, ["rev-parse", "--absolute-git-dir"], ct);
         LogCreated(path, url.Text, branch);
-        return new Workspace(path, mirror, branch, baseCommit, gitDirectory.Output.Trim(), url) { BaseBranch = baseBranch };
+        return new Workspace(path, mirror, branch, baseCommit, gitDirectory.Output.Trim(), url) { BaseBranch = baseBranch, Upper = upper };
     }
 
     (string Id, string Path) NewPath(Guid taskId, int attempt)
@@ -157,14 +161,24 @@ public sealed partial class WorkspaceManager
         return (id, Path.Combine(_root, string.Create(CultureInfo.InvariantCulture, $"{id}-{attempt}-{RandomNumberGenerator.GetString(RandomChars, 6)}")));
     }
 
-    /// <summary>Adds the worktree at <paramref name="path"/> on the attempt's branch, reset to <paramref name="baseCommit"/>; returns the branch.</summary>
-    async Task<string> AddWorktreeAsync(string repository, string lockKey, string id, int attempt, string path, string baseCommit, CancellationToken ct)
+    /// <summary>
+    /// Adds the worktree at <paramref name="path"/> on the attempt's branch, reset to <paramref name="baseCommit"/>: an
+    /// overlay where <see cref="WorkspaceLayers"/> are available, else a plain checkout. Returns the branch and the
+    /// overlay's upper layer (null for a plain worktree).
+    /// </summary>
+    async Task<(string Branch, string? Upper)> AddWorktreeAsync(string repository, string lockKey, string id, int attempt, string path, string baseCommit, CancellationToken ct)
     {
         var branch = string.Create(CultureInfo.InvariantCulture, $"supervisor/{id}/{attempt}");
         using (await LockAsync(lockKey, ct))
         {
             // Entries of worktrees whose directories a dead worker never removed would block the add.
             await GitCli.RunAsync(repository, ["worktree", "prune"], ct);
+            if (_layers is { Available: true })
+            {
+                // A rerun of a lost attempt reuses its number: its stale worktree goes first, as below.
+                await RemoveWorktreeHoldingAsync(repository, branch, id, attempt, ct);
+                return (branch, await _layers.AddAsync(repository, lockKey, branch, path, baseCommit, ct));
+            }
 
             // -B: a rerun of an attempt whose worker was lost reuses its number, and must start again from the base.
             string[] add = ["worktree", "add", "--quiet", "-B", branch, path, baseCommit];
@@ -180,7 +194,7 @@ public sealed partial class WorkspaceManager
             }
         }
 
-        return branch;
+        return (branch, null);
     }
 
     /// <summary>
@@ -214,7 +228,7 @@ public sealed partial class WorkspaceManager
         // Everything below reads the workspace the agent had: WorkspaceGit keeps what it planted from deciding what git runs.
         var git = await WorkspaceGit.OpenAsync(
             workspace.GitDirectory ?? throw new InvalidOperationException($"workspace {workspace.Path} has no recorded git directory"),
-            workspace.Path, ct);
+            workspace.Path, ct, overlay: workspace.Upper is not null);
         (await git.AddAllAsync(ct)).Checked(workspace.Path, "add");
 
         // Index against HEAD, not `git status`: status looks inside repositories nested in the workspace by running git
@@ -288,8 +302,10 @@ public sealed partial class WorkspaceManager
                 using (await LockAsync(lockKey ?? repository, CancellationToken.None))
                 {
                     // Not `git worktree remove`: it reads the workspace's .git (the agent's by now) to validate it. The
-                    // directory goes first; prune then drops the worktree's entry, whose directory is gone.
-                    DirectoryRemover.Remove(workspace.Path);
+                    // directory goes first (an overlay unmounted, its layer dropped); prune then drops the worktree's
+                    // entry, whose directory is gone.
+                    if (workspace.Upper is null || _layers?.Remove(workspace.Path) != true)
+                        DirectoryRemover.Remove(workspace.Path);
                     var pruned = await GitCli.RunAsync(repository, ["worktree", "prune"], CancellationToken.None);
                     if (!pruned.Succeeded)
                     {
@@ -367,6 +383,7 @@ public sealed partial class WorkspaceManager
 
         LogRemovingStale(holder, branch);
         // As in RemoveAsync: the stale workspace was an agent's, so git does not read it.
+        _layers?.Evict(holder);
         DirectoryRemover.Remove(holder);
         await GitCli.RunAsync(repository, ["worktree", "prune"], ct);
         return true;

@@ -14,19 +14,30 @@ namespace Supervisor.Tests.Workspaces;
 /// agent's own tools (git run in the workspace, files written), as an agent running as the worker's user can today.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-public sealed class HostileWorkspaceSpecs : IDisposable
+public class HostileWorkspaceSpecs : IDisposable
 {
     readonly TestRepository _repository = new();
     readonly WorkspaceManager _manager;
     readonly string _markers;
 
     public HostileWorkspaceSpecs(ITestOutputHelper output)
+        : this(output, overlay: false)
     {
-        _manager = new WorkspaceManager(_repository.WorkspaceRoot, new TestOutputLogger<WorkspaceManager>(output));
+    }
+
+    protected HostileWorkspaceSpecs(ITestOutputHelper output, bool overlay)
+    {
+        var logger = new TestOutputLogger<WorkspaceManager>(output);
+        _manager = new WorkspaceManager(_repository.WorkspaceRoot, logger,
+            layers: overlay ? new WorkspaceLayers(_repository.WorkspaceRoot, "specs", wanted: true, logger) : null);
         _markers = Directory.CreateDirectory(Path.Combine(_repository.Root, "markers")).FullName;
     }
 
-    public void Dispose() => _repository.Dispose();
+    public void Dispose()
+    {
+        _repository.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>A shell command that leaves a marker named <paramref name="name"/> when anything runs it, then succeeds as a filter would.</summary>
     string Touch(string name) => $"touch {Path.Combine(_markers, name)}; cat";
@@ -216,3 +227,7 @@ public sealed class HostileWorkspaceSpecs : IDisposable
         return result.StandardOutput;
     }
 }
+
+/// <summary>The same, on copy-on-write workspaces (<see cref="WorkspaceLayers"/>).</summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class CopyOnWriteHostileWorkspaceSpecs(ITestOutputHelper output) : HostileWorkspaceSpecs(output, overlay: true);

@@ -5,19 +5,37 @@ using Xunit.Abstractions;
 
 namespace Supervisor.Tests.Workspaces;
 
-public sealed class WorkspaceManagerSpecs : IDisposable
+/// <summary>Workspaces as plain worktrees; <see cref="CopyOnWriteWorkspaceManagerSpecs"/> runs the same as overlays.</summary>
+public class WorkspaceManagerSpecs : IDisposable
 {
     readonly TestRepository _repository = new();
     readonly TestOutputLogger<WorkspaceManager> _logger;
     readonly WorkspaceManager _manager;
+    readonly bool _overlay;
 
     public WorkspaceManagerSpecs(ITestOutputHelper output)
+        : this(output, overlay: false)
     {
-        _logger = new TestOutputLogger<WorkspaceManager>(output);
-        _manager = new WorkspaceManager(_repository.WorkspaceRoot, _logger);
     }
 
-    public void Dispose() => _repository.Dispose();
+    protected WorkspaceManagerSpecs(ITestOutputHelper output, bool overlay)
+    {
+        _overlay = overlay;
+        _logger = new TestOutputLogger<WorkspaceManager>(output);
+        var layers = overlay ? new WorkspaceLayers(_repository.WorkspaceRoot, "specs", wanted: true, _logger) : null;
+        Assert.True(layers?.Available ?? true, "overlays cannot be mounted here (the worker needs root and overlayfs)");
+        _manager = new WorkspaceManager(_repository.WorkspaceRoot, _logger, layers: layers);
+    }
+
+    public void Dispose()
+    {
+        _repository.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>What lies in the workspace root but the worker's own folders (.layers, .mirrors).</summary>
+    IEnumerable<string> Workspaces() =>
+        Directory.EnumerateFileSystemEntries(_repository.WorkspaceRoot).Where(p => !Path.GetFileName(p).StartsWith('.'));
 
     [Fact]
     public async Task Without_a_repository_a_workspace_is_an_empty_directory_that_removing_deletes()
@@ -167,7 +185,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
 
         Assert.Equal($"repository.path '{escape}' is not under an allowed repository root of this worker (Supervisor:Worker:AllowedRepositoryRoots: {allowed})", outside.Message);
         Assert.Equal("repository.path 'repo' is not an absolute path", relative.Message);
-        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_repository.WorkspaceRoot), p => p != inside.Path);
+        Assert.DoesNotContain(Workspaces(), p => p != inside.Path);
         // Allowed through the linked root: git works on the real path the check resolved.
         Assert.Equal(_repository.Path, inside.RepositoryPath);
         await _manager.RemoveAsync(inside);
@@ -183,7 +201,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
             () => _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, baseRef, CancellationToken.None));
 
         Assert.Equal($"repository.baseRef '{baseRef}' does not exist in {_repository.Path}", thrown.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_repository.WorkspaceRoot));
+        Assert.Empty(Workspaces());
     }
 
     [Fact]
@@ -264,7 +282,7 @@ public sealed class WorkspaceManagerSpecs : IDisposable
         finally
         {
             Directory.Delete(decoy, recursive: true);
-            Directory.Delete(lost.Path, recursive: true);
+            await _manager.RemoveAsync(lost);
         }
     }
 
@@ -289,7 +307,10 @@ public sealed class WorkspaceManagerSpecs : IDisposable
         var plain = await _manager.CreateAsync(Guid.NewGuid(), 1, null, null, CancellationToken.None);
         var worktree = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
         Directory.Delete(plain.Path);
-        Directory.Delete(worktree.Path, recursive: true);
+        if (_overlay)
+            await _manager.RemoveAsync(worktree);
+        else
+            Directory.Delete(worktree.Path, recursive: true);
 
         await _manager.RemoveAsync(plain);
         await _manager.RemoveAsync(worktree);
@@ -312,3 +333,6 @@ public sealed class WorkspaceManagerSpecs : IDisposable
         Assert.False(Directory.Exists(workspace.Path));
     }
 }
+
+/// <summary>The same, with every worktree a copy-on-write overlay over a shared checkout (<see cref="WorkspaceLayers"/>).</summary>
+public sealed class CopyOnWriteWorkspaceManagerSpecs(ITestOutputHelper output) : WorkspaceManagerSpecs(output, overlay: true);
