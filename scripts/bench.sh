@@ -261,7 +261,7 @@ bench_tool workspace --files "$WORKSPACE_FILES" --n "${BENCH_WORKSPACE_N:-10}" |
 # service's record over the API (an attempt's startedAt is when its lease was granted):
 #   worker kill -9  a worker running `sleep 60` is killed → that task's next attempt started (on the other worker);
 #                   the task is cancelled and the worker started again (same id) for the next round
-#   service         SIGTERM (then, in other rounds, kill -9) while 2 tasks run `sleep 2` and 2 more wait for a slot, started
+#   service         SIGTERM (then, in other rounds, kill -9) while 2 tasks run `sleep 5` and 2 more wait for a slot, started
 #                   again → a task submitted then has started; the 4 tasks in flight are done
 #   broker          the node stopped (SIGTERM) under the same load and started again → from it listening again, the same two
 REC_ROUNDS="${BENCH_RECOVERY_ROUNDS:-5}"
@@ -389,7 +389,8 @@ rec summary --name recovery.worker_kill --values "${worker_kill[*]}" >>"$RESULTS
 
 rec_fault_round() {   # rec_fault_round NAME STOP START: 2 tasks running and 2 waiting when STOP runs; timed from START's end
     local running queued fresh t0 started done
-    running="$(rec submit --prompt 'sleep 2' --n 2)"
+    # 5 s: long enough that they still run when the fault comes (this tool's own start takes seconds on a loaded machine)
+    running="$(rec submit --prompt 'sleep 5' --n 2)"
     rec started --ids "$running" --attempt 1 --since 0 >/dev/null
     queued="$(rec submit --prompt true --n 2)"
     "$2"
