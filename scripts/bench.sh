@@ -23,6 +23,10 @@
 #   7. workspace an attempt's workspace on a generated repository of BENCH_WORKSPACE_FILES files (default 50000) from
 #                the worker's warm mirror (fetch + worktree add, as a worker does), BENCH_WORKSPACE_N times (10), p50/p95
 #                and the disk it takes, against a plain `git clone` of the same repository
+#   9. recovery  on a stack of its own (1 service, 2 workers at the shipped settings) and a RabbitMQ node of its own:
+#                BENCH_RECOVERY_ROUNDS (5) times each, a worker killed (kill -9) mid-attempt → its task's next attempt started;
+#                the service stopped (SIGTERM, and kill -9) and started again, and the broker stopped and started again →
+#                a new task started and the tasks in flight done; median and max in seconds
 # and prints one table, with our throughput as a ratio of each of 3, 4, 5 and 8, and as a share of the floor (one task's
 # share of 3, 4, 5 and 6 together). Method and figures: docs/benchmarks.md.
 #
@@ -249,6 +253,180 @@ WORKSPACE_FILES="${BENCH_WORKSPACE_FILES:-50000}"
 say "workspace: $WORKSPACE_FILES files, from the warm mirror and by git clone"
 bench_tool workspace --files "$WORKSPACE_FILES" --n "${BENCH_WORKSPACE_N:-10}" | tee -a "$RESULTS" >/dev/null
 
+# --- 9: recovery: how soon tasks move again after a worker, the service or the broker is lost
+# Its own database, virtual host and stack (1 service, 2 workers of the shell agent at the shipped concurrency of 1, every
+# recovery setting at its default), on a RabbitMQ node of its own (same binaries, its own ports and data, started here as
+# user rabbitmq), so that the broker restarts below cut off nobody else; on the shared broker, with no broker restarts,
+# where that node cannot be started. BENCH_RECOVERY_ROUNDS (default 5) rounds of each fault; times are read from the
+# service's record over the API (an attempt's startedAt is when its lease was granted):
+#   worker kill -9  a worker running `sleep 60` is killed → that task's next attempt started (on the other worker);
+#                   the task is cancelled and the worker started again (same id) for the next round
+#   service         SIGTERM (then, in other rounds, kill -9) while 2 tasks run `sleep 5` and 2 more wait for a slot, started
+#                   again → a task submitted then has started; the 4 tasks in flight are done
+#   broker          the node stopped (SIGTERM) under the same load and started again → from it listening again, the same two
+REC_ROUNDS="${BENCH_RECOVERY_ROUNDS:-5}"
+REC_DB=supervisor_bench_recovery
+REC_VHOST=supervisor-bench-recovery
+REC_PORT=5094
+REC_API="http://127.0.0.1:$REC_PORT"
+REC_RMQ_PORT=5695 REC_RMQ_MGMT_PORT=15695 REC_RMQ_DIST_PORT=25695
+REC_RMQ_ROOT="" REC_RMQ_ENV=()
+rec_pids=()   # the recovery stack's processes: service first, then worker 1 and 2 (indexes 0, 1, 2)
+
+rec_cleanup() {
+    local pid
+    for pid in "${rec_pids[@]}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${rec_pids[@]}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+    rec_pids=()
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $REC_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    curl -sf -u guest:guest -X DELETE "$REC_MGMT/vhosts/$REC_VHOST" >/dev/null 2>&1 || true
+    if [ -n "$REC_RMQ_ROOT" ]; then
+        rec_broker_stop
+        rm -rf "$REC_RMQ_ROOT"
+    fi
+}
+trap 'rec_cleanup; cleanup' EXIT
+
+rec_broker_pid() { local pid; pid="$(cat "$REC_RMQ_ROOT/rabbit.pid" 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"; }
+rec_broker_start() {
+    (cd / && exec setsid runuser -u rabbitmq -- env "${REC_RMQ_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server) \
+        </dev/null >>"$REC_RMQ_ROOT/log/startup.log" 2>&1 &
+}
+rec_broker_stop() {   # SIGTERM: RabbitMQ shuts down cleanly (connections closed, queues synced)
+    local pid i
+    pid="$(rec_broker_pid)" || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 600; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+rec_wait_port() { local i; for ((i = 0; i < $2 * 10; i++)); do port_open 127.0.0.1 "$1" && return 0; sleep 0.1; done; return 1; }
+rec_own_broker() {   # a RabbitMQ node of the part's own; false when it cannot be had here
+    [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1 && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && port_open 127.0.0.1 4369 || return 1
+    ! port_open 127.0.0.1 "$REC_RMQ_PORT" || return 1
+    REC_RMQ_ROOT="$(mktemp -d /tmp/supervisor-bench-rabbitmq.XXXXXX)"
+    mkdir -p "$REC_RMQ_ROOT/mnesia" "$REC_RMQ_ROOT/log" "$REC_RMQ_ROOT/home"
+    head -c 4096 /dev/urandom | tr -dc 'A-Z' | head -c 20 >"$REC_RMQ_ROOT/home/.erlang.cookie"
+    chmod 400 "$REC_RMQ_ROOT/home/.erlang.cookie"
+    cat >"$REC_RMQ_ROOT/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$REC_RMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $REC_RMQ_MGMT_PORT
+consumer_timeout = 1296000000
+log.console = false
+CONF
+    printf '[rabbitmq_management].\n' >"$REC_RMQ_ROOT/enabled_plugins"
+    printf '[].\n' >"$REC_RMQ_ROOT/advanced.config"
+    : >"$REC_RMQ_ROOT/rabbitmq-env.conf"
+    chown -R rabbitmq:rabbitmq "$REC_RMQ_ROOT"; chmod 755 "$REC_RMQ_ROOT"
+    REC_RMQ_ENV=(HOME="$REC_RMQ_ROOT/home" LANG=C.UTF-8 LC_ALL=C.UTF-8 RABBITMQ_NODENAME=supervisor-bench-recovery@localhost
+        RABBITMQ_USE_LONGNAME=false RABBITMQ_CONF_ENV_FILE="$REC_RMQ_ROOT/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$REC_RMQ_ROOT/rabbitmq.conf"
+        RABBITMQ_ADVANCED_CONFIG_FILE="$REC_RMQ_ROOT/advanced.config" RABBITMQ_ENABLED_PLUGINS_FILE="$REC_RMQ_ROOT/enabled_plugins"
+        RABBITMQ_MNESIA_BASE="$REC_RMQ_ROOT/mnesia" RABBITMQ_LOG_BASE="$REC_RMQ_ROOT/log" RABBITMQ_PID_FILE="$REC_RMQ_ROOT/rabbit.pid"
+        RABBITMQ_DIST_PORT="$REC_RMQ_DIST_PORT" RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+        ERL_EPMD_ADDRESS=127.0.0.1 ERL_CRASH_DUMP="$REC_RMQ_ROOT/log/erl_crash.dump")
+    rec_broker_start
+    rec_wait_port "$REC_RMQ_PORT" 120 && rec_wait_port "$REC_RMQ_MGMT_PORT" 60
+}
+
+say "recovery: a RabbitMQ node of its own on 127.0.0.1:$REC_RMQ_PORT"
+if rec_own_broker; then
+    REC_AMQP="127.0.0.1:$REC_RMQ_PORT" REC_MGMT="http://127.0.0.1:$REC_RMQ_MGMT_PORT/api"
+else
+    warn "recovery: no RabbitMQ node of its own (not root, or it did not start: $REC_RMQ_ROOT/log); on the shared broker, without broker restarts"
+    rec_broker_stop; rm -rf "$REC_RMQ_ROOT"; REC_RMQ_ROOT=""
+    REC_AMQP="127.0.0.1:5672" REC_MGMT="$MGMT"
+fi
+MGMT="$REC_MGMT" fresh_vhost "$REC_VHOST"
+fresh_db "$REC_DB"
+
+rec() { bench_tool recovery "$@" --api "$REC_API"; }
+rec_env=(ConnectionStrings__Postgres="${PG_CONN%;Database=*};Database=$REC_DB" ConnectionStrings__RabbitMq="amqp://guest:guest@$REC_AMQP/$REC_VHOST"
+    Supervisor__Api__Urls="$REC_API" Supervisor__Agents__shell__Concurrency=1)
+rec_start_service() {
+    env "${rec_env[@]}" dotnet src/Supervisor.Service/bin/Release/net10.0/Supervisor.Service.dll >>"$OUT/recovery-service.log" 2>&1 &
+    rec_pids[0]=$!
+}
+rec_start_worker() {
+    env "${rec_env[@]}" Supervisor__Worker__Id="bench-recovery-worker-$1" \
+        dotnet src/Supervisor.Worker/bin/Release/net10.0/Supervisor.Worker.dll --agent shell >>"$OUT/recovery-worker-$1.log" 2>&1 &
+    rec_pids[$1]=$!
+}
+rec_ready() {   # the service answers and both workers consume
+    local i consumers
+    for ((i = 0; i < 600; i++)); do
+        consumers="$(curl -sf -u guest:guest "$REC_MGMT/queues/$REC_VHOST/agent-shell" | sed -n 's/.*"consumers":\([0-9]*\).*/\1/p' || true)"
+        [ "${consumers:-0}" -ge 2 ] && curl -sf "$REC_API/health/ready" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    die "recovery: the stack did not become ready (logs: $OUT/recovery-*.log)"
+}
+rec_stop() {   # rec_stop INDEX SIGNAL: signal one process of the stack and wait for its end
+    kill "-$2" "${rec_pids[$1]}" 2>/dev/null || true
+    wait "${rec_pids[$1]}" 2>/dev/null || true
+    rec_pids[$1]=""
+}
+now_s() { date +%s.%N; }
+
+rm -f "$OUT"/recovery-*.log
+rec_start_service; rec_start_worker 1; rec_start_worker 2; rec_ready
+# One task through first: the stack has compiled its hot paths before anything is timed.
+rec started --ids "$(rec submit --prompt true)" --attempt 1 --since 0 >/dev/null
+
+say "recovery: worker kill -9 → the task's next attempt started, $REC_ROUNDS rounds"
+worker_kill=()
+for ((round = 0; round < REC_ROUNDS; round++)); do
+    id="$(rec submit --prompt 'sleep 60')"
+    read -r _ worker < <(rec started --ids "$id" --attempt 1 --since 0)
+    sleep 1   # the agent runs
+    w="${worker##*-}"
+    t0="$(now_s)"; rec_stop "$w" KILL
+    read -r seconds _ < <(rec started --ids "$id" --attempt 2 --since "$t0")
+    worker_kill+=("$seconds")
+    rec cancel --ids "$id"
+    rec_start_worker "$w"; rec_ready
+done
+rec summary --name recovery.worker_kill --values "${worker_kill[*]}" >>"$RESULTS"
+
+rec_fault_round() {   # rec_fault_round NAME STOP START: 2 tasks running and 2 waiting when STOP runs; timed from START's end
+    local running queued fresh t0 started done
+    # 5 s: long enough that they still run when the fault comes (this tool's own start takes seconds on a loaded machine)
+    running="$(rec submit --prompt 'sleep 5' --n 2)"
+    rec started --ids "$running" --attempt 1 --since 0 >/dev/null
+    queued="$(rec submit --prompt true --n 2)"
+    "$2"
+    "$3"; t0="$(now_s)"
+    fresh="$(rec submit --prompt true)"
+    read -r started _ < <(rec started --ids "$fresh" --attempt 1 --since "$t0")
+    done="$(rec terminal --ids "$running $queued" --since "$t0")"
+    eval "${1}_started+=(\"\$started\"); ${1}_done+=(\"\$done\")"
+    rec_ready
+}
+rec_service_term() { rec_stop 0 TERM; }
+rec_service_kill() { rec_stop 0 KILL; }
+rec_service_start() { rec_start_service; }   # timed from the process's start: its own start-up is part of the recovery
+rec_broker_down() { rec_broker_stop; }
+rec_broker_up() { rec_broker_start; rec_wait_port "$REC_RMQ_PORT" 120 || die "recovery: the broker did not start again (log: $REC_RMQ_ROOT/log)"; }
+
+say "recovery: service SIGTERM and kill -9, then started again → a new task started, the tasks in flight done; $REC_ROUNDS rounds each"
+service_term_started=() service_term_done=() service_kill_started=() service_kill_done=()
+for ((round = 0; round < REC_ROUNDS; round++)); do
+    rec_fault_round service_term rec_service_term rec_service_start
+    rec_fault_round service_kill rec_service_kill rec_service_start
+done
+for name in service_term service_kill; do
+    eval "rec summary --name recovery.${name}_started --values \"\${${name}_started[*]}\"" >>"$RESULTS"
+    eval "rec summary --name recovery.${name}_done --values \"\${${name}_done[*]}\"" >>"$RESULTS"
+done
+
+if [ -n "$REC_RMQ_ROOT" ]; then
+    say "recovery: broker stopped and started again → from it listening, a new task started, the tasks in flight done; $REC_ROUNDS rounds"
+    broker_started=() broker_done=()
+    for ((round = 0; round < REC_ROUNDS; round++)); do rec_fault_round broker rec_broker_down rec_broker_up; done
+    rec summary --name recovery.broker_started --values "${broker_started[*]}" >>"$RESULTS"
+    rec summary --name recovery.broker_done --values "${broker_done[*]}" >>"$RESULTS"
+fi
+rec_cleanup
+
 # --- the table
 half() { awk -v t="$tps" -v m="$1" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
@@ -302,10 +480,18 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "e2e as share of in-memory saga on the stack" "$(ratio "$tps" "$inmem_stack")"
     printf '%-44s %14s\n' "e2e as share of raw RabbitMQ messages/s" "$(ratio "$tps" "$raw")"
     printf '%-44s %14s\n' "e2e as share of pgbench tx/s" "$(ratio "$tps" "$pg")"
+    printf '%-44s %14s\n' "worker kill -9 → next attempt, s: median / max" "$(value recovery.worker_kill_median_s) / $(value recovery.worker_kill_max_s)"
+    printf '%-44s %14s\n' "service SIGTERM → new task started, s" "$(value recovery.service_term_started_median_s) / $(value recovery.service_term_started_max_s)"
+    printf '%-44s %14s\n' "service SIGTERM → tasks in flight done, s" "$(value recovery.service_term_done_median_s) / $(value recovery.service_term_done_max_s)"
+    printf '%-44s %14s\n' "service kill -9 → new task started, s" "$(value recovery.service_kill_started_median_s) / $(value recovery.service_kill_started_max_s)"
+    printf '%-44s %14s\n' "service kill -9 → tasks in flight done, s" "$(value recovery.service_kill_done_median_s) / $(value recovery.service_kill_done_max_s)"
+    printf '%-44s %14s\n' "broker restart → new task started, s" "$(value recovery.broker_started_median_s) / $(value recovery.broker_started_max_s)"
+    printf '%-44s %14s\n' "broker restart → tasks in flight done, s" "$(value recovery.broker_done_median_s) / $(value recovery.broker_done_max_s)"
     echo
     echo "targets: ≥ 500 tasks/s: $(awk -v t="$tps" 'BEGIN { print (t >= 500 ? "met" : "NOT met") }');" \
         "≥ 50% of in-memory saga on the stack: $(half "$inmem_stack"), alone: $(half "$inmem");" \
         "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }');" \
         "≥ 2× Hangfire: $(awk -v t="$tps" -v h="$hangfire" 'BEGIN { print (h > 0 && t >= 2 * h ? "met" : "NOT met") }');" \
-        "≥ 60% of the floor: $(awk -v t="$tps" -v f="$floor" 'BEGIN { print (f > 0 && t >= 0.6 * f ? "met" : "NOT met") }')"
+        "≥ 60% of the floor: $(awk -v t="$tps" -v f="$floor" 'BEGIN { print (f > 0 && t >= 0.6 * f ? "met" : "NOT met") }');" \
+        "worker kill -9 → next attempt ≤ 10 s: $(awk -v m="$(value recovery.worker_kill_max_s)" 'BEGIN { print (m != "" && m <= 10 ? "met" : "NOT met") }')"
 } | tee "$OUT/table.txt"

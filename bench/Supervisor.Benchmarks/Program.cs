@@ -8,6 +8,7 @@ using Supervisor.Benchmarks;
 //   spawn    --n N
 //   workspace --files N --n N
 //   hangfire --pg CONN --n N [--warmup N] [--workers 16]
+//   recovery submit|started|terminal|cancel --api URL …, recovery summary --name NAME --values "S1 S2 …" (steps around faults; Recovery.cs)
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
@@ -18,5 +19,6 @@ return options.Command switch
     "spawn" => await AgentProcessFloor.RunAsync(options),
     "workspace" => await WorkspaceCost.RunAsync(options),
     "hangfire" => await HangfirePeer.RunAsync(options),
+    "recovery" => await Recovery.RunAsync(args),
     _ => BenchArgs.Usage(),
 };

@@ -18,11 +18,25 @@ sealed partial class HeartbeatService(IBus bus, RunningAttempts running, IOption
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, clock);
+        // Each beat leaves on time even while an earlier one still waits for the broker (a publish can hang until its bound
+        // after a broker restart, see BrokerCalls): a lease lasts only a few beats, and one hung publish must not silence the
+        // worker for its whole bound. Each beat carries the whole state, and the service keeps the newest.
+        var inFlight = new List<Task>();
         do
         {
-            await BeatAsync(stopping: false, stoppingToken);
+            inFlight.RemoveAll(beat => beat.IsCompleted);
+            inFlight.Add(BeatAsync(stopping: false, stoppingToken));
         }
         while (await WaitAsync(timer, stoppingToken));
+
+        try
+        {
+            await Task.WhenAll(inFlight);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping: the goodbye beat follows in StopAsync
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

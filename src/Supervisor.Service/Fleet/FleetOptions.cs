@@ -5,12 +5,16 @@ public sealed class FleetOptions : Supervisor.Settings.IValidatedOptions
 {
     public const string Section = "Supervisor:Fleet";
 
+    /// <summary>Three beats at the shortest heartbeat interval a worker accepts (1 s).</summary>
+    static readonly TimeSpan MinimumLostAfter = TimeSpan.FromSeconds(3);
+
     /// <summary>
-    /// A worker whose last heartbeat is older than this is shown as lost (workers beat every 5 s by default), and an
-    /// attempt's lease lasts this long past the last heartbeat that listed it, on the service's clock: then its job goes
-    /// to another worker and the attempt is on the record as lost.
+    /// A worker whose last heartbeat is older than this is shown as lost (workers beat every 2 s by default: keep this at
+    /// least three beats), and an attempt's lease lasts this long past the last heartbeat that listed it, on the service's
+    /// clock: then its job goes to another worker and the attempt is on the record as lost. A killed worker's job starts
+    /// again about this long after the kill (docs/failures.md, "Recovery bounds").
     /// </summary>
-    public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>
     /// Attempts of one job (one agent's turn on a task) that may lose their worker before the job counts as poison (it
@@ -24,8 +28,8 @@ public sealed class FleetOptions : Supervisor.Settings.IValidatedOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (LostAfter <= TimeSpan.Zero)
-            errors.Add($"{Section}:LostAfter: must be positive.");
+        if (LostAfter < MinimumLostAfter || LostAfter > TimeSpan.FromHours(1))
+            errors.Add($"{Section}:LostAfter: must be between 3s and 1h (it is {LostAfter}): at least three of the shortest heartbeat interval (1s).");
         if (MaxLostAttempts < 1)
             errors.Add($"{Section}:MaxLostAttempts: must be at least 1 (it is {MaxLostAttempts}).");
         if (ForgetAfter <= TimeSpan.Zero)

@@ -43,8 +43,11 @@ static class AttemptLeases
     /// <summary>How a lost attempt's message starts: what counts towards <see cref="LeaseTerms.MaxLostAttempts"/>.</summary>
     public const string WorkerLost = "worker lost";
 
-    /// <summary>How often a waiting delivery asks again, at most.</summary>
+    /// <summary>How long a waiting delivery waits before it asks again, at most (while the holder keeps its lease).</summary>
     const double AskAgainSeconds = 2;
+
+    /// <summary>How long a waiting delivery waits before it asks again, at least.</summary>
+    const double AskAgainAtLeastSeconds = 0.1;
 
     /// <summary>Decides on a start check for a task that is Dispatched, Running or RetryScheduled; sets <see cref="TaskState.StartAnswer"/>.</summary>
     public static StartDecision Decide(this TaskState task, AttemptStartRequest request, LeaseTerms terms, DateTime now)
@@ -59,7 +62,14 @@ static class AttemptLeases
             // Expired on the service's clock, and the asker itself has waited that long: when the broker was away (a restart),
             // the holder's heartbeats were too, and the first of them after the reconnect renews its lease.
             if (task.LeaseExpiresAt > now || request.WaitedSeconds < terms.LostAfter.TotalSeconds)
-                return task.Answer(StartDecision.Wait, $"attempt {holder.Number} is held by worker {holder.Worker}", waitSeconds: AskAgainSeconds);
+            {
+                // Asked again as soon as the lease could be taken over, not up to AskAgainSeconds later: a lost worker's job
+                // then starts LostAfter after the delivery first asked. A holder that keeps beating pushes that time out.
+                var takeoverIn = Math.Max(((task.LeaseExpiresAt ?? now) - now).TotalSeconds, terms.LostAfter.TotalSeconds - request.WaitedSeconds);
+                return task.Answer(StartDecision.Wait, $"attempt {holder.Number} is held by worker {holder.Worker}",
+                    waitSeconds: Math.Clamp(takeoverIn, AskAgainAtLeastSeconds, AskAgainSeconds));
+            }
+
             task.LoseLease($"{WorkerLost}: {holder.Worker} sent no heartbeat for {terms.LostAfter:g}; the job went to another worker", now);
             if (task.LostAttemptsInPass() >= terms.MaxLostAttempts)
                 return task.Answer(StartDecision.GiveUp, $"{task.LostAttemptsInPass()} attempts of this job lost their worker", duplicate: true);

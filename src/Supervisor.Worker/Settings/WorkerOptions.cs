@@ -20,9 +20,12 @@ public sealed class WorkerOptions : IValidatedOptions
     [FormerlyNamed("ShutdownGraceSeconds", "a duration such as 30s")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the worker tells the service it is alive and what it runs.</summary>
+    /// <summary>
+    /// How often the worker tells the service it is alive and what it runs. Keep it at most a third of the service's
+    /// <c>Supervisor:Fleet:LostAfter</c> (8 s by default), so that a live worker's attempts never look lost for a late beat or two.
+    /// </summary>
     [FormerlyNamed("HeartbeatSeconds", "a duration such as 30s")]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How long to wait for the service's answer to a start check before asking again. No attempt starts without its

@@ -126,7 +126,7 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         Assert.False(waiting.Allowed);
         Assert.NotNull(waiting.AskAgainInSeconds);
 
-        // No heartbeat renews w1's lease: past LostAfter (20 s by default) on the service's clock, w2 takes the job over,
+        // No heartbeat renews w1's lease: past LostAfter (8 s by default) on the service's clock, w2 takes the job over,
         // once it has itself waited that long (a lease that expired while the broker was away is renewed by the next beat).
         var copy = Guid.NewGuid();
         _saga.Wait(TimeSpan.FromSeconds(21));
@@ -145,6 +145,26 @@ public sealed class TaskStateMachineSpecs : IAsyncLifetime
         Assert.Equal(ErrorClasses.ContainerCrash, lost.ErrorClass);
         Assert.StartsWith("worker lost", lost.Message, StringComparison.Ordinal);
         Assert.Contains(task.Transitions, t => t.Event == "LeaseExpired");
+    }
+
+    [Fact]
+    public async Task A_waiting_delivery_is_told_to_ask_again_when_the_lease_can_first_be_taken_over()
+    {
+        var id = await _saga.Submit(agents: ["c"]);
+        await _saga.InState(id, s => s.Dispatched);
+        await _saga.Lease(id, 1, "w1");
+        var copy = Guid.NewGuid();
+
+        // While the holder's lease runs (a live holder keeps renewing it), the copy asks again every 2 s at most.
+        Assert.Equal(2, (await _saga.Lease(id, 1, "w2", copy)).AskAgainInSeconds);
+
+        // The lease has lapsed (LostAfter, 8 s by default) and the copy has waited all but half a second of LostAfter: it is
+        // told to ask again in half a second, when it may take the job over, not at its next 2 s.
+        _saga.Wait(TimeSpan.FromSeconds(9));
+        var answer = await _saga.Lease(id, 1, "w2", copy, waited: 7.5);
+        Assert.False(answer.Allowed);
+        Assert.Equal(0.5, answer.AskAgainInSeconds!.Value, precision: 3);
+        Assert.True((await _saga.Lease(id, 1, "w2", copy, waited: 8)).Allowed);
     }
 
     [Fact]
