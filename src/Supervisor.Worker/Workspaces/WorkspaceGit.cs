@@ -81,7 +81,27 @@ sealed class WorkspaceGit
     /// git running <c>git status</c> inside them (that child would read their configuration, fsmonitor and filters
     /// included); <c>diff.ignoreSubmodules=all</c> only stops that look inside, the new HEAD is still staged.
     /// </summary>
-    public Task<GitResult> AddAllAsync(CancellationToken ct) => RunAsync(["-c", "diff.ignoreSubmodules=all", "add", "-A"], ct);
+    /// <param name="paths">
+    /// When known, the only paths that may have changed (relative to the work tree, taken literally); git then looks at
+    /// nothing else. Null: the whole work tree.
+    /// </param>
+    /// <param name="ct">Cancels the add.</param>
+    public async Task<GitResult> AddAllAsync(IReadOnlyCollection<string>? paths, CancellationToken ct)
+    {
+        if (paths is null)
+            return await RunAsync(["-c", "diff.ignoreSubmodules=all", "add", "-A"], ct);
+        // In the git directory, the worker's own: the list may be longer than a command line.
+        var list = Path.Combine(GitDirectory, "supervisor-pathspec");
+        await File.WriteAllTextAsync(list, string.Join('\0', paths), ct);
+        try
+        {
+            return await RunAsync(["--literal-pathspecs", "-c", "diff.ignoreSubmodules=all", "add", "-A", "--pathspec-from-file=" + list, "--pathspec-file-nul"], ct);
+        }
+        finally
+        {
+            File.Delete(list);
+        }
+    }
 
     /// <summary>
     /// For every filter the configuration git reads here defines: empty clean, smudge and process commands (git then

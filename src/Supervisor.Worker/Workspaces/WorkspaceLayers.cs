@@ -120,7 +120,8 @@ public sealed partial class WorkspaceLayers
             Directory.CreateDirectory(upper);
             Directory.CreateDirectory(Path.Combine(attempt, "work"));
             File.Move(gitFile, Path.Combine(upper, ".git"));
-            var options = $"lowerdir={lower.Tree},upperdir={upper},workdir={Path.Combine(attempt, "work")}";
+            // redirect_dir: a folder of the checkout renamed (git mv) is recorded, not refused as a move across devices.
+            var options = $"lowerdir={lower.Tree},upperdir={upper},workdir={Path.Combine(attempt, "work")},redirect_dir=on";
             if (mount("overlay", path, "overlay", NoSuid | NoDev, options) != 0)
                 throw new IOException($"cannot mount the workspace's overlay on {path}: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
             await File.WriteAllTextAsync(Path.Combine(attempt, "mounted"), path, ct);
@@ -157,6 +158,37 @@ public sealed partial class WorkspaceLayers
 
         return true;
     }
+
+    /// <summary>
+    /// The paths (relative, '/'-separated) an attempt changed, read from its overlay's upper layer: every file, link and
+    /// deletion (whiteout) in it, and whole the folders the overlay marks as replaced (opaque) or renamed (redirect), whose
+    /// contents below differ from the checkout's without a trace of each file. The worktree's own <c>.git</c> file is not
+    /// one.
+    /// </summary>
+    public static IReadOnlyList<string> ChangedPaths(string upper)
+    {
+        var changed = new List<string>();
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(upper));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.None, IgnoreInaccessible = false };
+        while (pending.TryPop(out var directory))
+        {
+            foreach (var entry in directory.EnumerateFileSystemInfos("*", options))
+            {
+                var relative = Path.GetRelativePath(upper, entry.FullName).Replace('\\', '/');
+                if (relative == ".git")
+                    continue;
+                if (entry is DirectoryInfo folder && entry.LinkTarget is null && !HasXattr(entry.FullName, "trusted.overlay.opaque") && !HasXattr(entry.FullName, "trusted.overlay.redirect"))
+                    pending.Push(folder);
+                else
+                    changed.Add(relative);
+            }
+        }
+
+        return changed;
+    }
+
+    static bool HasXattr(string path, string name) => lgetxattr(path, name, IntPtr.Zero, 0) >= 0;
 
     /// <summary>
     /// Takes the overlay off a stale workspace at <paramref name="path"/> (a lost attempt's) before its folder is removed:
@@ -264,7 +296,7 @@ public sealed partial class WorkspaceLayers
             foreach (var part in new[] { "lower", "upper", "work", "merged" })
                 Directory.CreateDirectory(Path.Combine(probe, part));
             var merged = Path.Combine(probe, "merged");
-            var options = $"lowerdir={Path.Combine(probe, "lower")},upperdir={Path.Combine(probe, "upper")},workdir={Path.Combine(probe, "work")}";
+            var options = $"lowerdir={Path.Combine(probe, "lower")},upperdir={Path.Combine(probe, "upper")},workdir={Path.Combine(probe, "work")},redirect_dir=on";
             if (mount("overlay", merged, "overlay", NoSuid | NoDev, options) != 0)
                 return $"an overlay mount failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}";
             _ = umount2(merged, Detach);
@@ -324,6 +356,10 @@ public sealed partial class WorkspaceLayers
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The strings are marshalled as UTF-8 by their MarshalAs, which CA2101 does not recognise.")]
     static extern int mount([MarshalAs(UnmanagedType.LPUTF8Str)] string source, [MarshalAs(UnmanagedType.LPUTF8Str)] string target,
         [MarshalAs(UnmanagedType.LPUTF8Str)] string type, ulong flags, [MarshalAs(UnmanagedType.LPUTF8Str)] string data);
+
+    [DllImport("libc", SetLastError = true)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The strings are marshalled as UTF-8 by their MarshalAs, which CA2101 does not recognise.")]
+    static extern nint lgetxattr([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, IntPtr value, nuint size);
 
     [DllImport("libc", SetLastError = true)]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101", Justification = "The string is marshalled as UTF-8 by its MarshalAs, which CA2101 does not recognise.")]

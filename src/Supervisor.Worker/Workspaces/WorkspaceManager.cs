@@ -229,7 +229,10 @@ public sealed partial class WorkspaceManager
         var git = await WorkspaceGit.OpenAsync(
             workspace.GitDirectory ?? throw new InvalidOperationException($"workspace {workspace.Path} has no recorded git directory"),
             workspace.Path, ct, overlay: workspace.Upper is not null);
-        (await git.AddAllAsync(ct)).Checked(workspace.Path, "add");
+        // A copy-on-write workspace's layer lists what the attempt changed: git looks at those paths, not at every file.
+        var changed = workspace.Upper is { } upper ? WorkspaceLayers.ChangedPaths(upper) : null;
+        if (changed is not { Count: 0 })
+            (await git.AddAllAsync(changed, ct)).Checked(workspace.Path, "add");
 
         // Index against HEAD, not `git status`: status looks inside repositories nested in the workspace by running git
         // there, with their configuration. Exit 1 means staged changes.
@@ -238,8 +241,20 @@ public sealed partial class WorkspaceManager
         {
             // Identity comes from here, not from whoever configured the machine; WorkspaceGit has hooks, signing and
             // background maintenance (gc --auto in the middle of someone else's repository) off.
-            (await git.RunAsync(["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost", "commit", "--quiet", "--no-verify", "-m", message], ct))
-                .Checked(workspace.Path, "commit");
+            string[] identity = ["-c", "user.name=Supervisor", "-c", "user.email=supervisor@localhost"];
+            if (changed is null)
+            {
+                (await git.RunAsync([.. identity, "commit", "--quiet", "--no-verify", "-m", message], ct)).Checked(workspace.Path, "commit");
+            }
+            else
+            {
+                // What `commit` does without its refresh of the whole index (an lstat of every file through the overlay):
+                // the index as a tree, a commit of it on HEAD, HEAD's branch moved from the parent it had.
+                var parent = (await git.RunAsync(["rev-parse", "--verify", "HEAD"], ct)).Checked(workspace.Path, "rev-parse").Output.Trim();
+                var tree = (await git.RunAsync(["write-tree"], ct)).Checked(workspace.Path, "write-tree").Output.Trim();
+                var made = (await git.RunAsync([.. identity, "commit-tree", tree, "-p", parent, "-m", message], ct)).Checked(workspace.Path, "commit-tree").Output.Trim();
+                (await git.RunAsync(["update-ref", "-m", "commit: " + message, "HEAD", made, parent], ct)).Checked(workspace.Path, "update-ref");
+            }
         }
         else
         {

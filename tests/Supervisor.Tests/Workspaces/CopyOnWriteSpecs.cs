@@ -77,6 +77,31 @@ public sealed class CopyOnWriteSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_renamed_folder_and_a_folder_deleted_and_made_again_are_committed_whole()
+    {
+        Directory.CreateDirectory(Path.Combine(_repository.Path, "sub"));
+        Directory.CreateDirectory(Path.Combine(_repository.Path, "other"));
+        await File.WriteAllTextAsync(Path.Combine(_repository.Path, "sub", "a.txt"), "a\n");
+        await File.WriteAllTextAsync(Path.Combine(_repository.Path, "sub", "b.txt"), "b\n");
+        await File.WriteAllTextAsync(Path.Combine(_repository.Path, "other", "c.txt"), "c\n");
+        _repository.Git("add", "-A");
+        _repository.Git("commit", "--quiet", "-m", "folders");
+        var workspace = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
+
+        // A folder of the checkout renamed (the overlay records a redirect), another deleted and made again (opaque).
+        Directory.Move(Path.Combine(workspace.Path, "sub"), Path.Combine(workspace.Path, "moved"));
+        Directory.Delete(Path.Combine(workspace.Path, "other"), recursive: true);
+        await File.WriteAllTextAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(workspace.Path, "other")).FullName, "d.txt"), "d\n");
+        var commit = await _manager.CommitAsync(workspace, "folders changed", CancellationToken.None);
+        await _manager.RemoveAsync(workspace);
+
+        Assert.Equal(["moved/a.txt", "moved/b.txt", "other/c.txt", "other/d.txt", "sub/a.txt", "sub/b.txt"],
+            _repository.Git("diff", "--no-renames", "--name-only", _repository.Git("rev-parse", "HEAD"), commit!.Commit).Split('\n'));
+        Assert.Equal(["moved/a.txt", "moved/b.txt", "other/d.txt"],
+            _repository.Git("ls-tree", "-r", "--name-only", commit.Commit, "--", "moved", "other", "sub").Split('\n'));
+    }
+
+    [Fact]
     public async Task A_stale_overlay_of_a_dead_worker_is_detached_when_a_worker_of_the_same_id_starts()
     {
         var stale = await _manager.CreateAsync(Guid.NewGuid(), 1, _repository.Path, null, CancellationToken.None);
