@@ -8,6 +8,7 @@ using Supervisor.Benchmarks;
 //   spawn    --n N
 //   workspace --files N --n N
 //   hangfire --pg CONN --n N [--warmup N] [--workers 16]
+//   history  --api URL --pg CONN [--tasks 1000000] [--requests 300] [--warmup 20] [--seed 1|0]
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
@@ -18,5 +19,6 @@ return options.Command switch
     "spawn" => await AgentProcessFloor.RunAsync(options),
     "workspace" => await WorkspaceCost.RunAsync(options),
     "hangfire" => await HangfirePeer.RunAsync(options),
+    "history" => await History.RunAsync(options),
     _ => BenchArgs.Usage(),
 };
