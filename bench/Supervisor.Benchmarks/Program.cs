@@ -8,7 +8,7 @@ using Supervisor.Benchmarks;
 //   spawn    --n N
 //   workspace --files N --n N
 //   hangfire --pg CONN --n N [--warmup N] [--workers 16]
-//   history  --api URL --pg CONN [--tasks 1000000] [--requests 300] [--warmup 20] [--seed 1|0]
+//   history  --api URL --pg CONN [--tasks 1000000] [--requests 300] [--warmup 20] [--seed 1|0] [--only NAME,...]
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
