@@ -106,7 +106,7 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
         if (filter.Waiting)
             conditions.Add("(hold_account IS NOT NULL OR hold_reason IS NOT NULL)");
         if (filter.Agent is { } agent)
-            Add("agents @> ARRAY[@p]::text[]", agent); // not @p = ANY (agents): containment is what the index on agents answers
+            Add("task_agents_json(agents) @> jsonb_build_array(@p::text)", agent); // what the index tasks_agents answers (migration 0017)
         if (filter.Label is { } label)
         {
             var equals = label.IndexOf('=', StringComparison.Ordinal);

@@ -1,8 +1,12 @@
 -- Cost flat in history (issue: performance): what the list's filters, the task's page and GET /metrics look up stays an
 -- index lookup however many finished tasks are stored (scripts/bench.sh, part history: 1 000 000 tasks).
 
--- The list's agent filter (agents @> ARRAY[agent]) and label filter (labels ? key, labels @> {key: value}).
-CREATE INDEX tasks_agents ON tasks USING gin (agents);
+-- The list's label filter (labels ? key, labels @> {key: value}) and agent filter. The agent filter asks the chain as
+-- jsonb (task_agents_json(agents) @> ["agent"]) rather than the array (agents @> ARRAY[agent]): PostgreSQL estimates an
+-- element its array statistics do not list at 0.5 % of the rows, and for an agent no task names it walked the whole
+-- history in creation order (0.7 s at 1 000 000 tasks); jsonb containment is estimated from the sampled values.
+CREATE FUNCTION task_agents_json(agents text[]) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT to_jsonb(agents)';
+CREATE INDEX tasks_agents ON tasks USING gin (task_agents_json(agents) jsonb_path_ops);
 CREATE INDEX tasks_labels ON tasks USING gin (labels);
 
 -- The list's text filter (prompt ILIKE '%text%') through trigrams. pg_trgm ships with PostgreSQL (contrib) and is a trusted
