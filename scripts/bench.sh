@@ -27,6 +27,10 @@
 #                BENCH_RECOVERY_ROUNDS (5) times each, a worker killed (kill -9) mid-attempt → its task's next attempt started;
 #                the service stopped (SIGTERM, and kill -9) and started again, and the broker stopped and started again →
 #                a new task started and the tasks in flight done; median and max in seconds
+#  10. history   the Release service alone on its own fresh database and virtual host, seeded (set-based SQL) with
+#                BENCH_HISTORY_TASKS finished tasks (default 1000000) with their attempts and transitions; p50/p99 of the list
+#                (first page, a later page, by state, agent, label, text, and filters no task passes), the counts, show,
+#                /metrics and submit, one request at a time after a warm-up
 # and prints one table, with our throughput as a ratio of each of 3, 4, 5 and 8, and as a share of the floor (one task's
 # share of 3, 4, 5 and 6 together). Method and figures: docs/benchmarks.md.
 #
@@ -34,7 +38,8 @@
 # spends its first minutes re-compiling hot code), BENCH_SHELL_CONCURRENCY (attempts per worker, default 8; the
 # shipped shell profile says 1), BENCH_CONCURRENCY (HTTP submits in flight, default 32), BENCH_RATE,
 # BENCH_PACED_SECONDS, BENCH_PACED_WARMUP (the paced client's own warm-up, 500), BENCH_PG_CLIENTS (8),
-# BENCH_PG_SECONDS (10), BENCH_RABBIT_MESSAGES (20000), BENCH_NO_BUILD=1 to skip the build.
+# BENCH_PG_SECONDS (10), BENCH_RABBIT_MESSAGES (20000), BENCH_HISTORY_TASKS (1000000), BENCH_HISTORY_REQUESTS (300 of
+# each), BENCH_NO_BUILD=1 to skip the build.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -63,9 +68,11 @@ RESULTS="$OUT/results.txt"
 DB=supervisor_bench
 PGDB=supervisor_bench_pgbench
 HFDB=supervisor_bench_hangfire
+HISTDB=supervisor_bench_history
 VHOST=supervisor-bench
 RAW_VHOST=supervisor-bench-raw
 MEM_VHOST=supervisor-bench-mem
+HIST_VHOST=supervisor-bench-history
 PORT=5097
 API="http://127.0.0.1:$PORT"
 MGMT='http://127.0.0.1:15672/api'
@@ -83,10 +90,11 @@ stop_pids() {   # stop every process this script started so far, and wait for th
 cleanup() {
     stop_pids
     "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" \
-        -c "DROP DATABASE IF EXISTS $HFDB WITH (FORCE)" >/dev/null 2>&1 || true
+        -c "DROP DATABASE IF EXISTS $HFDB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $HISTDB WITH (FORCE)" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$VHOST" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$RAW_VHOST" >/dev/null 2>&1 || true
     curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$MEM_VHOST" >/dev/null 2>&1 || true
+    curl -sf -u guest:guest -X DELETE "$MGMT/vhosts/$HIST_VHOST" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -427,6 +435,23 @@ if [ -n "$REC_RMQ_ROOT" ]; then
 fi
 rec_cleanup
 
+# --- 10: cost flat in history: the service alone on a database of BENCH_HISTORY_TASKS finished tasks
+HISTORY_TASKS="${BENCH_HISTORY_TASKS:-1000000}"
+say "history: a fresh database seeded with $HISTORY_TASKS finished tasks; list, counts, show, /metrics and submit, one request at a time"
+fresh_db "$HISTDB"
+fresh_vhost "$HIST_VHOST"
+# The service makes the schema at its start (its migrations); the tool seeds it then. No worker: a submit is measured up
+# to its acceptance.
+ConnectionStrings__Postgres="${PG_CONN%;Database=*};Database=$HISTDB" ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:5672/$HIST_VHOST" \
+    dotnet src/Supervisor.Service/bin/Release/net10.0/Supervisor.Service.dll >"$OUT/history-service.log" 2>&1 &
+pids+=("$!")
+for ((i = 0; i < 120; i++)); do curl -sf "$API/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -sf "$API/health/ready" >/dev/null || die "the history service did not become ready (log: $OUT/history-service.log)"
+bench_tool history --api "$API" --pg "${PG_CONN%;Database=*};Database=$HISTDB" --tasks "$HISTORY_TASKS" \
+    --requests "${BENCH_HISTORY_REQUESTS:-300}" >>"$RESULTS" 2>"$OUT/history.log" || die "the history run failed (log: $OUT/history.log)"
+stop_pids
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $HISTDB WITH (FORCE)" >/dev/null
+
 # --- the table
 half() { awk -v t="$tps" -v m="$1" 'BEGIN { print (m > 0 && t >= m / 2 ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
@@ -441,6 +466,16 @@ hangfire="$(value hangfire.jobs_per_s)"
 # transactions, and one agent process's CPU spread over the cores.
 floor="$(awk -v m="$inmem" -v r="$raw" -v p="$pg" -v s="$(value spawn.total_cpu_ms)" -v c="$(nproc)" \
     'BEGIN { if (m > 0 && r > 0 && p > 0) printf "%.0f", 1 / (1 / m + 3 / r + 2 / p + s / 1000 / c) }')"
+# Every list request, show and /metrics within 50 ms at p99 (the counts and the submit are reported beside them).
+history_met() {
+    local h p worst=0
+    for h in list list_page list_state list_agent list_label list_text list_agent_rare list_label_rare show metrics; do
+        p="$(value "history.${h}_p99_ms")"
+        [ -n "$p" ] || { echo "NOT met (no $h)"; return; }
+        worst="$(awk -v a="$worst" -v b="$p" 'BEGIN { print (b > a ? b : a) }')"
+    done
+    awk -v w="$worst" 'BEGIN { print (w <= 50 ? "met" : "NOT met") " (worst p99 " w " ms)" }'
+}
 times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
 cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
@@ -487,11 +522,16 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "service kill -9 → tasks in flight done, s" "$(value recovery.service_kill_done_median_s) / $(value recovery.service_kill_done_max_s)"
     printf '%-44s %14s\n' "broker restart → new task started, s" "$(value recovery.broker_started_median_s) / $(value recovery.broker_started_max_s)"
     printf '%-44s %14s\n' "broker restart → tasks in flight done, s" "$(value recovery.broker_done_median_s) / $(value recovery.broker_done_max_s)"
+    printf '%-44s %14s\n' "history: tasks stored, seeded in s" "$(value history.tasks) in $(value history.seed_seconds)"
+    for h in list list_page list_state list_agent list_label list_text list_agent_rare list_label_rare counts show metrics submit; do
+        printf '%-44s %14s\n' "history: $h p50 / p99, ms" "$(value "history.${h}_p50_ms") / $(value "history.${h}_p99_ms")"
+    done
     echo
     echo "targets: ≥ 500 tasks/s: $(awk -v t="$tps" 'BEGIN { print (t >= 500 ? "met" : "NOT met") }');" \
         "≥ 50% of in-memory saga on the stack: $(half "$inmem_stack"), alone: $(half "$inmem");" \
         "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }');" \
         "≥ 2× Hangfire: $(awk -v t="$tps" -v h="$hangfire" 'BEGIN { print (h > 0 && t >= 2 * h ? "met" : "NOT met") }');" \
         "≥ 60% of the floor: $(awk -v t="$tps" -v f="$floor" 'BEGIN { print (f > 0 && t >= 0.6 * f ? "met" : "NOT met") }');" \
-        "worker kill -9 → next attempt ≤ 10 s: $(awk -v m="$(value recovery.worker_kill_max_s)" 'BEGIN { print (m != "" && m <= 10 ? "met" : "NOT met") }')"
+        "worker kill -9 → next attempt ≤ 10 s: $(awk -v m="$(value recovery.worker_kill_max_s)" 'BEGIN { print (m != "" && m <= 10 ? "met" : "NOT met") }');" \
+        "list/show/metrics p99 ≤ 50 ms at $(value history.tasks) tasks: $(history_met)"
 } | tee "$OUT/table.txt"

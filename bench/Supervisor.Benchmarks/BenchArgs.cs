@@ -23,7 +23,7 @@ sealed record BenchArgs(string Command, IReadOnlyDictionary<string, string> Valu
 
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: Supervisor.Benchmarks e2e|inmemory|inmemory-stack|rabbit|spawn|workspace|hangfire|recovery [--name value ...] (see scripts/bench.sh)");
+        Console.Error.WriteLine("usage: Supervisor.Benchmarks e2e|inmemory|inmemory-stack|rabbit|spawn|workspace|hangfire|recovery|history [--name value ...] (see scripts/bench.sh)");
         return 2;
     }
 

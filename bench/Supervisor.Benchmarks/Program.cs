@@ -9,6 +9,7 @@ using Supervisor.Benchmarks;
 //   workspace --files N --n N
 //   hangfire --pg CONN --n N [--warmup N] [--workers 16]
 //   recovery submit|started|terminal|cancel --api URL …, recovery summary --name NAME --values "S1 S2 …" (steps around faults; Recovery.cs)
+//   history  --api URL --pg CONN [--tasks 1000000] [--requests 300] [--warmup 20] [--seed 1|0] [--only NAME,...]
 var options = BenchArgs.Parse(args);
 return options.Command switch
 {
@@ -20,5 +21,6 @@ return options.Command switch
     "workspace" => await WorkspaceCost.RunAsync(options),
     "hangfire" => await HangfirePeer.RunAsync(options),
     "recovery" => await Recovery.RunAsync(args),
+    "history" => await History.RunAsync(options),
     _ => BenchArgs.Usage(),
 };

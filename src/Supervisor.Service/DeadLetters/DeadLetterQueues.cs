@@ -39,14 +39,9 @@ public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catal
     public Task<List<(string Queue, uint Count)>> CountAsync(CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
-            var counts = new List<(string, uint)>();
-            foreach (var queue in Candidates)
-            {
-                if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is { } count)
-                    counts.Add((queue, count));
-            }
-
-            return counts;
+            var candidates = Candidates;
+            var counts = await BrokerInspection.CountAllAsync(connection, candidates, cancellationToken);
+            return candidates.Zip(counts).Where(c => c.Second is not null).Select(c => (c.First, c.Second!.Value)).ToList();
         }, cancellationToken);
 
     /// <summary>The queues that exist (or <paramref name="only"/>), each with its first <paramref name="limit"/> messages.</summary>

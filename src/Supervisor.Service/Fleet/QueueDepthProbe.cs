@@ -9,6 +9,22 @@ namespace Supervisor.Service.Fleet;
 public sealed class QueueDepthProbe(BrokerInspection broker, ILogger<QueueDepthProbe> logger)
 {
     /// <summary>The agent's queue depth: 0 when the queue does not exist yet (no worker ever served the agent, no job was sent); null when the broker cannot be reached.</summary>
+    /// <summary>Each agent's queue depth as <see cref="DepthAsync"/> says, read at once; every one null when the broker cannot be reached.</summary>
+    public async Task<IReadOnlyDictionary<string, long?>> DepthsAsync(IReadOnlyList<string> agents, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var counts = await broker.WithConnectionAsync(connection =>
+                BrokerInspection.CountAllAsync(connection, agents.Select(AgentQueues.Name), cancellationToken), cancellationToken);
+            return agents.Select((agent, i) => (agent, (long?)(counts[i] ?? 0))).ToDictionary(a => a.agent, a => a.Item2, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (BrokerInspection.IsUnreachable(e))
+        {
+            logger.LogWarning(e, "Queue depths unavailable");
+            return agents.ToDictionary(a => a, _ => (long?)null, StringComparer.Ordinal);
+        }
+    }
+
     public async Task<long?> DepthAsync(string agent, CancellationToken cancellationToken)
     {
         try

@@ -25,7 +25,17 @@ public static class MetricsEndpoint
         app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, DeadLetterQueues deadLetters,
             IAccountStore accounts, LogFollower followers, TimeProvider clock, CancellationToken cancellationToken) =>
         {
-            var series = await totals.ReadAsync(cancellationToken);
+            // The reads do not depend on each other: the database's and the broker's round trips overlap rather than add up.
+            var now = clock.GetUtcNow().UtcDateTime;
+            var agents = catalog.Agents.Keys.Order(StringComparer.CurrentCulture).ToList();
+            var reading = totals.ReadAsync(cancellationToken);
+            var durationBounds = totals.BoundsAsync(AttemptDuration, cancellationToken);
+            var waitBounds = totals.BoundsAsync(QueueWait, cancellationToken);
+            var storedAccounts = accounts.ListAsync(now, cancellationToken);
+            var fleetWorkers = fleet.WorkersAsync(cancellationToken);
+            var brokerCounts = BrokerCountsAsync(queues, deadLetters, agents, cancellationToken);
+            await Task.WhenAll(reading, durationBounds, waitBounds, storedAccounts, fleetWorkers, brokerCounts);
+            var series = await reading;
             IEnumerable<MetricSeries> Of(string family) =>
                 series.Where(s => s.Family == family).OrderBy(s => s.Agent, StringComparer.Ordinal).ThenBy(s => s.Label, StringComparer.Ordinal);
             var text = new PrometheusText();
@@ -46,10 +56,10 @@ public static class MetricsEndpoint
             text.Sample("supervisor_fallbacks_total", Of("supervisor_fallbacks_total").Sum(s => s.Value));
 
             text.Family(AttemptDuration, "histogram", "Wall-clock time of finished attempts, by agent.");
-            Histogram(text, AttemptDuration, await totals.BoundsAsync(AttemptDuration, cancellationToken), Of(AttemptDuration));
+            Histogram(text, AttemptDuration, await durationBounds, Of(AttemptDuration));
 
             text.Family(QueueWait, "histogram", "From submit to the start of a task's first attempt (tasks without approval), by agent.");
-            Histogram(text, QueueWait, await totals.BoundsAsync(QueueWait, cancellationToken), Of(QueueWait));
+            Histogram(text, QueueWait, await waitBounds, Of(QueueWait));
 
             text.Family("supervisor_account_blocks_total", "counter", "Block episodes of each provider account, by the limit's kind (a later signal that extends a block is none).");
             foreach (var s in Of("supervisor_account_blocks_total"))
@@ -59,8 +69,7 @@ public static class MetricsEndpoint
             foreach (var s in Of("supervisor_limit_waits_total"))
                 text.Sample("supervisor_limit_waits_total", s.Value, ("account", s.Agent), ("reason", s.Label));
 
-            var now = clock.GetUtcNow().UtcDateTime;
-            var stored = await accounts.ListAsync(now, cancellationToken);
+            var stored = await storedAccounts;
             text.Family("supervisor_account_running", "gauge", "Attempts running on each provider account.");
             text.Family("supervisor_account_waiting_tasks", "gauge", "Tasks parked on each provider account.");
             text.Family("supervisor_attempts_started_while_blocked_total", "counter",
@@ -91,15 +100,16 @@ public static class MetricsEndpoint
                 }
             }
 
-            var workers = await fleet.WorkersAsync(cancellationToken);
+            var workers = await fleetWorkers;
+            var (depths, deadLetterCounts) = await brokerCounts;
             text.Family("supervisor_workers", "gauge", "Workers by agent they serve and status (live, lost).");
             text.Family("supervisor_queue_depth", "gauge", "Jobs waiting in each agent's queue.");
-            foreach (var agent in catalog.Agents.Keys.Order(StringComparer.CurrentCulture))
+            foreach (var agent in agents)
             {
                 var serving = workers.Where(w => w.Agents.Contains(agent, StringComparer.OrdinalIgnoreCase) && !w.Stopping).ToList();
                 text.Sample("supervisor_workers", serving.Count(w => !w.Lost), ("agent", agent), ("status", "live"));
                 text.Sample("supervisor_workers", serving.Count(w => w.Lost), ("agent", agent), ("status", "lost"));
-                if (await queues.DepthAsync(agent, cancellationToken) is { } depth)
+                if (depths[agent] is { } depth)
                     text.Sample("supervisor_queue_depth", depth, ("agent", agent));
             }
 
@@ -108,15 +118,9 @@ public static class MetricsEndpoint
 
             // Only the queues that exist: the broker makes an error queue when the first message fails for good.
             text.Family("supervisor_dead_letters", "gauge", "Messages waiting in each error (_error) or skipped (_skipped) queue.");
-            try
-            {
-                foreach (var (queue, count) in await deadLetters.CountAsync(cancellationToken))
-                    text.Sample("supervisor_dead_letters", count, ("queue", queue));
-            }
-            catch (DeadLettersUnavailableException)
-            {
-                // The broker is away: no sample, rather than a zero that would read as "nothing dead-lettered".
-            }
+            // The broker is away: no sample, rather than a zero that would read as "nothing dead-lettered".
+            foreach (var (queue, count) in deadLetterCounts ?? [])
+                text.Sample("supervisor_dead_letters", count, ("queue", queue));
 
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         })
@@ -125,6 +129,21 @@ public static class MetricsEndpoint
             .WithSummary("Fleet-wide totals in the Prometheus text format")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
+    }
+
+    /// <summary>The agents' queue depths, then the dead-letter counts (null when the broker is away): one inspection connection, one at a time.</summary>
+    static async Task<(IReadOnlyDictionary<string, long?> Depths, List<(string Queue, uint Count)>? DeadLetters)> BrokerCountsAsync(
+        QueueDepthProbe queues, DeadLetterQueues deadLetters, IReadOnlyList<string> agents, CancellationToken cancellationToken)
+    {
+        var depths = await queues.DepthsAsync(agents, cancellationToken);
+        try
+        {
+            return (depths, await deadLetters.CountAsync(cancellationToken));
+        }
+        catch (DeadLettersUnavailableException)
+        {
+            return (depths, null);
+        }
     }
 
     /// <summary>

@@ -219,8 +219,10 @@ sealed partial class PostgresAccountStore(NpgsqlDataSource dataSource, IOptions<
             (SELECT count(*) FROM account_blocks b WHERE b.account = a.id)::int AS Blocks, a.updated_at AS UpdatedAt,
             (SELECT count(*) FROM tasks t WHERE t.lease_account = a.id AND t.lease_id IS NOT NULL)::int AS Running,
             (SELECT count(*) FROM tasks t WHERE t.hold_account = a.id)::int AS Waiting,
-            (SELECT count(*) FROM account_blocks b JOIN task_attempts x ON x.account = b.account
-             WHERE b.account = a.id AND x.started_at >= b.recorded_at AND x.started_at < b.until)::int AS StartedWhileBlocked
+            (SELECT coalesce(sum(s.value), 0) FROM (SELECT value FROM metric_totals WHERE family = 'supervisor_attempts_started_while_blocked_total' AND agent = a.id
+                                                    UNION ALL
+                                                    SELECT value FROM metric_deltas WHERE family = 'supervisor_attempts_started_while_blocked_total' AND agent = a.id) AS s
+            )::int AS StartedWhileBlocked
             """;
 
         public string? LastEvidence { get; set; }

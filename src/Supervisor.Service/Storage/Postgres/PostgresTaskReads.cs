@@ -54,7 +54,17 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
     public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(TaskFilter filter, CancellationToken cancellationToken)
     {
         var (where, parameters) = Where(filter, withState: false);
-        await using var command = dataSource.CreateCommand($"SELECT state, count(*) FROM tasks WHERE {where} GROUP BY state");
+        // Every task: the supervisor_tasks gauge that the triggers keep exact (migration 0004), a few rows instead of a count
+        // of the whole history. A filter counts the tasks that pass it.
+        await using var command = dataSource.CreateCommand(filter with { State = null } == new TaskFilter()
+            ? """
+              SELECT label, sum(value)::bigint
+              FROM (SELECT label, value FROM metric_totals WHERE family = 'supervisor_tasks'
+                    UNION ALL
+                    SELECT label, value FROM metric_deltas WHERE family = 'supervisor_tasks') AS s
+              GROUP BY label HAVING sum(value) > 0
+              """
+            : $"SELECT state, count(*) FROM tasks WHERE {where} GROUP BY state");
         command.Parameters.AddRange(parameters.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -96,7 +106,7 @@ sealed class PostgresTaskReads(IDbContextFactory<SupervisorDbContext> dbContextF
         if (filter.Waiting)
             conditions.Add("(hold_account IS NOT NULL OR hold_reason IS NOT NULL)");
         if (filter.Agent is { } agent)
-            Add("@p = ANY (agents)", agent);
+            Add("task_agents_json(agents) @> jsonb_build_array(@p::text)", agent); // what the index tasks_agents answers (migration 0017)
         if (filter.Label is { } label)
         {
             var equals = label.IndexOf('=', StringComparison.Ordinal);

@@ -80,9 +80,13 @@ sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, IOptions<Storag
         }
     }
 
+    /// <summary>
+    /// No command timeout: a migration that builds an index over a long history takes as long as it takes (the default 30 s
+    /// failed it at every start on 1 000 000 tasks), and so does waiting for another instance's.
+    /// </summary>
     static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? tx = null)
     {
-        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        await using var cmd = new NpgsqlCommand(sql, connection, tx) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
