@@ -17,6 +17,14 @@ public sealed class FleetOptions : Supervisor.Settings.IValidatedOptions
     public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>
+    /// After the service's broker connection was down and came back (a broker restart), how much longer than
+    /// <see cref="LostAfter"/> the reconciler waits before it judges leases: the workers reconnect after the service, and
+    /// their first heartbeats come late. Not at the service's own start: workers that stayed connected to the broker had
+    /// their heartbeats queued meanwhile.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// Attempts of one job (one agent's turn on a task) that may lose their worker before the job counts as poison (it
     /// keeps killing its workers): then the agent is given up on with <c>ContainerCrash</c> and the chain moves on.
     /// </summary>
@@ -30,6 +38,8 @@ public sealed class FleetOptions : Supervisor.Settings.IValidatedOptions
         var errors = new List<string>();
         if (LostAfter < MinimumLostAfter || LostAfter > TimeSpan.FromHours(1))
             errors.Add($"{Section}:LostAfter: must be between 3s and 1h (it is {LostAfter}): at least three of the shortest heartbeat interval (1s).");
+        if (ReconnectGrace < TimeSpan.Zero || ReconnectGrace > TimeSpan.FromHours(1))
+            errors.Add($"{Section}:ReconnectGrace: must be between 0 and 1h (it is {ReconnectGrace}).");
         if (MaxLostAttempts < 1)
             errors.Add($"{Section}:MaxLostAttempts: must be at least 1 (it is {MaxLostAttempts}).");
         if (ForgetAfter <= TimeSpan.Zero)

@@ -43,7 +43,8 @@ public sealed class ReconcilerOptions : Supervisor.Settings.IValidatedOptions
 /// <remarks>
 /// Leases are renewed by heartbeats that this service records. While the service cannot hear them (its broker or its
 /// database away, or it has only just started), leases would seem to expire for no fault of their workers: expired
-/// leases are acted on only once the service has been healthy for <see cref="FleetOptions.LostAfter"/> in a row.
+/// leases are acted on only once the service has been healthy for <see cref="FleetOptions.LostAfter"/> in a row, and
+/// <see cref="FleetOptions.ReconnectGrace"/> longer after its broker connection came back.
 /// </remarks>
 public sealed partial class Reconciler(
     ITaskReconciliation store,
@@ -57,6 +58,9 @@ public sealed partial class Reconciler(
     const int Batch = 200;
 
     DateTime? _healthySince;
+
+    /// <summary>Whether the bus has been healthy since this service started, and whether it was down after that.</summary>
+    bool _busSeenHealthy, _busWasDown;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -82,17 +86,23 @@ public sealed partial class Reconciler(
         if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
         {
             _healthySince = null;
+            _busWasDown |= _busSeenHealthy;
             return;
         }
 
+        _busSeenHealthy = true;
         _healthySince ??= now;
+        // After a broker outage the workers reconnect later than this service: their first heartbeats come late.
+        var judgeAfter = fleet.Value.LostAfter + (_busWasDown ? fleet.Value.ReconnectGrace : TimeSpan.Zero);
+        if (_busWasDown && now - _healthySince >= judgeAfter)
+            _busWasDown = false;
         var stuck = await store.FindStuckAsync(now, now - settings.ScheduleToStart, Batch, cancellationToken);
         var depths = new Dictionary<string, long?>(StringComparer.Ordinal);
         foreach (var task in stuck)
         {
             if (task.Lease is { } lease)
             {
-                if (now - _healthySince < fleet.Value.LostAfter)
+                if (now - _healthySince < judgeAfter)
                     continue;
                 await SendAsync(new ReconcileTask(task.Id, lease, null,
                     $"{task.LeaseWorker ?? "its worker"} sent no heartbeat listing the attempt for {fleet.Value.LostAfter:g} (lease expired at {task.LeaseExpiresAt:O})"),

@@ -112,6 +112,13 @@ sealed class LoadRun : IAsyncDisposable
             FROM task_attempts GROUP BY 1 ORDER BY 1
             """);
         Log("attempts: " + string.Join(", ", attempts.Select(r => $"{r[0]} {r[1]}")));
+        // Lost and given back attempts are both ContainerCrash: their messages tell which.
+        var crashes = await RowsAsync(connection, """
+            SELECT regexp_replace(left(message, 48), '[0-9a-f-]{8,}|worker-[0-9a-z-]+', '…', 'g'), count(*)::text
+            FROM task_attempts WHERE error_class = 'ContainerCrash' GROUP BY 1 ORDER BY 1
+            """);
+        if (crashes.Count > 0)
+            Log("ContainerCrash attempts: " + string.Join("; ", crashes.Select(r => $"{r[0]}… {r[1]}")));
 
         var wrongSuccesses = await RowsAsync(connection, """
             SELECT t.id::text, count(a.id) FILTER (WHERE a.error_class IS NULL AND a.finished_at IS NOT NULL)::text
