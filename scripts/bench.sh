@@ -21,8 +21,9 @@
 #                of the same PostgreSQL, N jobs of /bin/sh -c true started the same way, 2 × BENCH_SHELL_CONCURRENCY at once,
 #                after the same warm-up, enqueued with BENCH_CONCURRENCY in flight; jobs/s, and e2e as a multiple of it
 #   7. workspace an attempt's workspace on a generated repository of BENCH_WORKSPACE_FILES files (default 50000) from
-#                the worker's warm mirror (fetch + worktree add, as a worker does), BENCH_WORKSPACE_N times (10), p50/p95
-#                and the disk it takes, against a plain `git clone` of the same repository
+#                the worker's warm mirror, as a worker makes it (copy-on-write where it may mount), one file changed,
+#                committed and removed, BENCH_WORKSPACE_N times (10); p50/p95 of each step and the disk one attempt takes;
+#                the same on 1000 files for the ratio; against a plain `git clone` of the same repository
 #   9. recovery  on a stack of its own (1 service, 2 workers at the shipped settings) and a RabbitMQ node of its own:
 #                BENCH_RECOVERY_ROUNDS (5) times each, a worker killed (kill -9) mid-attempt → its task's next attempt started;
 #                the service stopped (SIGTERM, and kill -9) and started again, and the broker stopped and started again →
@@ -258,7 +259,7 @@ bench_tool spawn --n 1000 | tee -a "$RESULTS" >/dev/null
 
 # --- 7: an attempt's workspace on a large repository
 WORKSPACE_FILES="${BENCH_WORKSPACE_FILES:-50000}"
-say "workspace: $WORKSPACE_FILES files, from the warm mirror and by git clone"
+say "workspace: $WORKSPACE_FILES and 1000 files, from the warm mirror and by git clone"
 bench_tool workspace --files "$WORKSPACE_FILES" --n "${BENCH_WORKSPACE_N:-10}" | tee -a "$RESULTS" >/dev/null
 
 # --- 9: recovery: how soon tasks move again after a worker, the service or the broker is lost
@@ -503,7 +504,11 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     printf '%-44s %14s\n' "raw RabbitMQ persistent, messages/s" "$raw"
     printf '%-44s %14s\n' "pgbench lock+update one row, tx/s" "$pg"
     printf '%-44s %14s\n' "agent process alone, CPU ms: own / in all" "$(value spawn.agent_cpu_ms) / $(value spawn.total_cpu_ms)"
-    printf '%-44s %14s\n' "workspace, $WORKSPACE_FILES files: mirror p50 / p95, ms" "$(value workspace.prepare_p50_ms) / $(value workspace.prepare_p95_ms)"
+    printf '%-44s %14s\n' "workspace, $WORKSPACE_FILES files: made p50 / p95, ms" "$(value workspace.prepare_p50_ms) / $(value workspace.prepare_p95_ms)"
+    printf '%-44s %14s\n' "workspace: commit / whole attempt p50, ms" "$(value workspace.commit_p50_ms) / $(value workspace.attempt_p50_ms)"
+    printf '%-44s %14s\n' "workspace, 1000 files: made / attempt p50, ms" "$(value workspace.small_prepare_p50_ms) / $(value workspace.small_attempt_p50_ms)"
+    printf '%-44s %14s\n' "workspace: large / small, made / attempt" "$(value workspace.prepare_ratio) / $(value workspace.attempt_ratio)"
+    printf '%-44s %14s\n' "workspace: copy-on-write (1) or plain (0)" "$(value workspace.copy_on_write)"
     printf '%-44s %14s\n' "workspace: git clone p50 / p95, ms" "$(value workspace.clone_p50_ms) / $(value workspace.clone_p95_ms)"
     printf '%-44s %14s\n' "workspace: disk per attempt / per clone, MB" "$(value workspace.disk_mb) / $(value workspace.clone_disk_mb)"
     printf '%-44s %14s\n' "Hangfire + PostgreSQL, same job, jobs/s" "$hangfire"
@@ -532,6 +537,7 @@ mem="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
         "p99 submit→started ≤ 100 ms at $RATE/s: $(awk -v p="$(value paced.started_p99_ms)" 'BEGIN { print (p != "" && p <= 100 ? "met" : "NOT met") }');" \
         "≥ 2× Hangfire: $(awk -v t="$tps" -v h="$hangfire" 'BEGIN { print (h > 0 && t >= 2 * h ? "met" : "NOT met") }');" \
         "≥ 60% of the floor: $(awk -v t="$tps" -v f="$floor" 'BEGIN { print (f > 0 && t >= 0.6 * f ? "met" : "NOT met") }');" \
+        "workspace ≤ 2× on $WORKSPACE_FILES files, ≤ 10 MB: $(awk -v r="$(value workspace.attempt_ratio)" -v d="$(value workspace.disk_mb)" 'BEGIN { print (r != "" && r <= 2 && d <= 10 ? "met" : "NOT met") }');" \
         "worker kill -9 → next attempt ≤ 10 s: $(awk -v m="$(value recovery.worker_kill_max_s)" 'BEGIN { print (m != "" && m <= 10 ? "met" : "NOT met") }');" \
         "list/show/metrics p99 ≤ 50 ms at $(value history.tasks) tasks: $(history_met)"
 } | tee "$OUT/table.txt"
