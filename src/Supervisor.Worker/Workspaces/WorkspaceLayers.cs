@@ -82,20 +82,21 @@ public sealed partial class WorkspaceLayers
         }
     }
 
-    /// <summary>Detaches the overlays a dead worker of the same id left mounted, and removes their layers.</summary>
+    /// <summary>
+    /// Detaches the overlays a dead worker of the same id left mounted (those whose upper layer is under this worker's
+    /// folder), and removes its layers and checkouts: they are a cache, made again by the first attempt that needs one.
+    /// </summary>
     public void RemoveStale()
     {
         if (!_wanted || !Directory.Exists(_folder))
             return;
-        foreach (var mountPoint in MountPointsUnder(Path.GetDirectoryName(Path.GetDirectoryName(_folder)!)!))
+        foreach (var (mountPoint, line) in MountsUnder(Path.GetDirectoryName(Path.GetDirectoryName(_folder)!)!))
         {
-            if (File.Exists(Path.Combine(_folder, "attempts", Path.GetFileName(mountPoint), "mounted")))
+            if (line.Contains("upperdir=" + _folder + "/", StringComparison.Ordinal))
                 _ = umount2(mountPoint, Detach);
         }
 
-        DirectoryRemover.Remove(Path.Combine(_folder, "attempts"));
-        foreach (var partial in Directory.EnumerateDirectories(_folder, "*", SearchOption.AllDirectories).Where(d => Path.GetFileName(d).StartsWith(".new-", StringComparison.Ordinal)).ToList())
-            DirectoryRemover.Remove(partial);
+        DirectoryRemover.Remove(_folder);
     }
 
     /// <summary>
@@ -124,7 +125,6 @@ public sealed partial class WorkspaceLayers
             var options = $"lowerdir={lower.Tree},upperdir={upper},workdir={Path.Combine(attempt, "work")},redirect_dir=on";
             if (mount("overlay", path, "overlay", NoSuid | NoDev, options) != 0)
                 throw new IOException($"cannot mount the workspace's overlay on {path}: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
-            await File.WriteAllTextAsync(Path.Combine(attempt, "mounted"), path, ct);
             _inUseBy[path] = lower;
             return upper;
         }
@@ -198,7 +198,7 @@ public sealed partial class WorkspaceLayers
     {
         if (Remove(path) || !_wanted || !OperatingSystem.IsLinux())
             return;
-        if (MountPointsUnder(Path.GetDirectoryName(path)!).Contains(path, StringComparer.Ordinal))
+        if (MountsUnder(Path.GetDirectoryName(path)!).Any(m => m.Point == path))
             _ = umount2(path, Detach);
     }
 
@@ -246,6 +246,7 @@ public sealed partial class WorkspaceLayers
     void Release(Lower lower)
     {
         List<Lower> evicted;
+        var doomedFolders = new List<string>();
         lock (_gate)
         {
             lower.Users--;
@@ -255,11 +256,18 @@ public sealed partial class WorkspaceLayers
                 .OrderByDescending(l => l.LastUsed)
                 .Skip(KeptPerRepository)];
             foreach (var old in evicted)
+            {
                 _lowers.Remove(old.Key);
+                // Out of the way at once, under the lock: an attempt that wants the same commit next makes it afresh
+                // rather than finding it half deleted.
+                var doomed = Path.Combine(Path.GetDirectoryName(old.Folder)!, ".old-" + Guid.NewGuid().ToString("N"));
+                Directory.Move(old.Folder, doomed);
+                doomedFolders.Add(doomed);
+            }
         }
 
-        foreach (var old in evicted)
-            DirectoryRemover.Remove(old.Folder);
+        foreach (var doomed in doomedFolders)
+            DirectoryRemover.Remove(doomed);
     }
 
     /// <summary>Files 0666 (0777 when executable) and folders 0777: an attempt's user, any, may change them through its overlay.</summary>
@@ -319,15 +327,15 @@ public sealed partial class WorkspaceLayers
         }
     }
 
-    /// <summary>The mount points under <paramref name="root"/>, from /proc/self/mountinfo (field 5, octal escapes undone).</summary>
-    static IEnumerable<string> MountPointsUnder(string root)
+    /// <summary>The mounts under <paramref name="root"/>: each mount point, and its whole line of /proc/self/mountinfo (octal escapes undone).</summary>
+    static IEnumerable<(string Point, string Line)> MountsUnder(string root)
     {
         var prefix = Path.TrimEndingDirectorySeparator(root) + "/";
         foreach (var line in File.ReadLines("/proc/self/mountinfo"))
         {
             var fields = line.Split(' ');
             if (fields.Length > 4 && Unescape(fields[4]) is var point && point.StartsWith(prefix, StringComparison.Ordinal))
-                yield return point;
+                yield return (point, Unescape(line));
         }
     }
 

@@ -77,7 +77,7 @@ public sealed class AgentUsersSpecs : IDisposable
     [Fact]
     public async Task Whatever_runs_as_a_uid_is_killed_before_the_uid_is_handed_out_and_when_its_attempt_ends()
     {
-        using var leftover = StartAs(61972);
+        using var leftover = RunningAs(61972);
         Process escaped;
         await using ((await Users("61972").ClaimAsync())!)
         {
