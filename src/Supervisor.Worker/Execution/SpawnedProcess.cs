@@ -15,6 +15,10 @@ namespace Supervisor.Worker.Execution;
 /// </summary>
 sealed class SpawnedProcess : IDisposable
 {
+    // Bound on whichever thread comes first, before any start: a start as an agent's user calls posix_spawn from a thread
+    // that holds that user's credentials, which should load nothing (AgentUserThread).
+    static SpawnedProcess() => Marshal.PrelinkAll(typeof(Native));
+
     SpawnedProcess(int id, Stream standardInput, Stream standardOutput, Stream standardError)
     {
         Id = id;
