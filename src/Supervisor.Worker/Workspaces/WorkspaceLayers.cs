@@ -100,19 +100,18 @@ public sealed partial class WorkspaceLayers
     }
 
     /// <summary>
-    /// Makes the attempt's workspace at <paramref name="path"/>, a worktree of <paramref name="repository"/> on
-    /// <paramref name="branch"/> at <paramref name="commit"/>, as an overlay; the caller holds the repository's lock.
-    /// Returns the attempt's upper layer.
+    /// Makes the worktree just added at <paramref name="path"/> (<c>--no-checkout</c>) of <paramref name="repository"/> at
+    /// <paramref name="commit"/> the attempt's copy-on-write workspace: the commit's shared checkout below, its index in
+    /// the worktree's git directory, the <c>.git</c> file in the attempt's fresh layer, the overlay mounted. The caller
+    /// holds the repository's lock. Returns the attempt's upper layer.
     /// </summary>
-    public async Task<string> AddAsync(string repository, string lockKey, string branch, string path, string commit, CancellationToken ct)
+    public async Task<string> MountAsync(string repository, string lockKey, string path, string commit, CancellationToken ct)
     {
         var lower = await LowerAsync(repository, lockKey, commit, ct);
         var attempt = Path.Combine(_folder, "attempts", Path.GetFileName(path));
         var upper = Path.Combine(attempt, "upper");
         try
         {
-            (await GitCli.RunAsync(repository, ["worktree", "add", "--quiet", "--no-checkout", "-B", branch, path, commit], ct))
-                .Checked(repository, "worktree add --no-checkout");
             var gitFile = Path.Combine(path, ".git");
             var gitDirectory = (await File.ReadAllTextAsync(gitFile, ct)).Trim() is var line && line.StartsWith("gitdir: ", StringComparison.Ordinal)
                 ? line["gitdir: ".Length..]

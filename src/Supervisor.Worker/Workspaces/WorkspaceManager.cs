@@ -173,15 +173,11 @@ public sealed partial class WorkspaceManager
         {
             // Entries of worktrees whose directories a dead worker never removed would block the add.
             await GitCli.RunAsync(repository, ["worktree", "prune"], ct);
-            if (_layers is { Available: true })
-            {
-                // A rerun of a lost attempt reuses its number: its stale worktree goes first, as below.
-                await RemoveWorktreeHoldingAsync(repository, branch, id, attempt, ct);
-                return (branch, await _layers.AddAsync(repository, lockKey, branch, path, baseCommit, ct));
-            }
+            // A copy-on-write worktree is checked out by the overlay mounted over it, not by git.
+            var overlay = _layers is { Available: true };
 
             // -B: a rerun of an attempt whose worker was lost reuses its number, and must start again from the base.
-            string[] add = ["worktree", "add", "--quiet", "-B", branch, path, baseCommit];
+            string[] add = ["worktree", "add", "--quiet", .. overlay ? (string[])["--no-checkout"] : [], "-B", branch, path, baseCommit];
             var added = await GitCli.RunAsync(repository, add, ct);
             if (!added.Succeeded && IsBranchInUse(added.Error) && await RemoveWorktreeHoldingAsync(repository, branch, id, attempt, ct))
             {
@@ -192,6 +188,9 @@ public sealed partial class WorkspaceManager
             {
                 throw new InvalidOperationException($"git worktree add of {branch} in {repository} failed: {added.Reason}");
             }
+
+            if (overlay)
+                return (branch, await _layers!.MountAsync(repository, lockKey, path, baseCommit, ct));
         }
 
         return (branch, null);
