@@ -51,8 +51,24 @@ public sealed class SubmittingTasks(CoreLoopFixture fixture)
         Assert.Equal("generated\n", await repo.GitAsync("show", $"{branch}:hello.txt"));
         Assert.Equal(result["commit"]!.GetValue<string>(), (await repo.GitAsync("rev-parse", branch)).Trim());
         Assert.Contains("hello.txt", result["diffStat"]!.GetValue<string>());
-        Assert.Single((await repo.GitAsync("worktree", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(1, await WorktreesOnceRemovedAsync(repo));
         Assert.Equal("", await repo.GitAsync("status", "--porcelain"));
+    }
+
+    // The worker removes the workspace after it reports the result, so the task may show Succeeded a moment before.
+    static async Task<int> WorktreesOnceRemovedAsync(GitRepository repo)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var count = (await repo.GitAsync("worktree", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            if (count == 1 || DateTime.UtcNow > deadline)
+            {
+                return count;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     [Fact]

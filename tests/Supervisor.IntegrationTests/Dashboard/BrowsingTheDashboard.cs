@@ -97,12 +97,18 @@ public sealed class BrowsingTheDashboard(DashboardFixture fixture, ITestOutputHe
     [Fact]
     public async Task A_running_tasks_output_arrives_line_by_line_in_order_with_its_colours_and_without_its_secrets()
     {
+        // The task waits for approval until the page is open, so that the page sees its output from the first line
+        // however long signing in takes on a loaded machine.
         var id = await _stack.Api.As("submitter").SubmitAsync(new
         {
-            prompt = "for i in $(seq 1 20); do printf '\\033[32mline %s\\033[0m\\n' $i; sleep 0.3; done; echo \"key=$DEMO_API_KEY\"",
+            prompt = "for i in $(seq 1 20); do printf '\\033[32mline %s\\033[0m\\n' $i; sleep 0.4; done; echo \"key=$DEMO_API_KEY\"",
+            risk = "high",
         });
+        await _stack.Api.WaitForAsync(id, Timeout, "AwaitingApproval");
         var page = await _browser.SignedInAsync(fixture.Url, "viewer");
         await page.GotoAsync($"/#/tasks/{id}");
+        await Assertions.Expect(page.Locator("h1 .state")).ToHaveTextAsync("AwaitingApproval");
+        Assert.Equal(202, (await _stack.Api.As("approver").CommandAsync(id, "approve", reason: "watching its output")).Status);
 
         var lines = page.Locator("#output");
         await Assertions.Expect(lines).ToContainTextAsync("line 3");
