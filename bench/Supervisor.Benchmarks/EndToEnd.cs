@@ -84,8 +84,60 @@ static class EndToEnd
             BenchArgs.Result($"{prefix}.finished_p{percent}_ms", Percentiles.Of(finishedMs, percent));
         }
 
+        // Slot freed → next attempt started, on each worker, while tasks still waited for a slot (up to the last submit).
+        var saturatedUntil = wallStart + TimeSpan.FromSeconds(submitSeconds);
+        var gaps = SlotGaps(await ReadAttemptsAsync(dataSource, ids), wallStart, saturatedUntil);
+        BenchArgs.Result($"{prefix}.slot_gaps", gaps.Count);
+        foreach (var percent in new[] { 50, 95, 99 })
+            BenchArgs.Result($"{prefix}.slot_gap_p{percent}_ms", Percentiles.Of(gaps, percent));
+
         return succeeded == n ? 0 : 1;
     }
+
+    /// <summary>
+    /// For each attempt that ended on a worker inside [from, until], the time until the next attempt not yet paired
+    /// started on the same worker: the first start at or after the end takes the slot that end freed (each start is
+    /// paired once, in order). An attempt's end is the worker's time of its agent's exit; a start is when the service
+    /// granted its lease. So a gap holds the worker's clean-up and report, the next delivery and the start check.
+    /// </summary>
+    static List<double> SlotGaps(IEnumerable<AttemptRow> attempts, DateTime from, DateTime until)
+    {
+        var gaps = new List<double>();
+        foreach (var worker in attempts.GroupBy(a => a.Worker, StringComparer.Ordinal))
+        {
+            var starts = worker.Select(a => a.Started).Order().ToArray();
+            var next = 0;
+            foreach (var end in worker.Select(a => a.Finished).Order())
+            {
+                while (next < starts.Length && starts[next] < end)
+                    next++;
+                if (next == starts.Length)
+                    break;
+                if (end >= from && end <= until)
+                    gaps.Add((starts[next] - end).TotalMilliseconds);
+                next++;
+            }
+        }
+
+        gaps.Sort();
+        return gaps;
+    }
+
+    static async Task<List<AttemptRow>> ReadAttemptsAsync(NpgsqlDataSource dataSource, Guid[] ids)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT worker, started_at, finished_at FROM task_attempts
+            WHERE task_id = ANY($1) AND worker IS NOT NULL AND started_at IS NOT NULL AND finished_at IS NOT NULL
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        var rows = new List<AttemptRow>(ids.Length);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            rows.Add(new AttemptRow(reader.GetString(0), reader.GetDateTime(1), reader.GetDateTime(2)));
+        return rows;
+    }
+
+    sealed record AttemptRow(string Worker, DateTime Started, DateTime Finished);
 
     /// <summary>Submits n tasks (paced at rate when it is above 0) and waits until all are terminal; null after the timeout.</summary>
     static async Task<(Guid[] Ids, ConcurrentDictionary<Guid, DateTime> Submitted, DateTime WallStart, double SubmitSeconds)?> SubmitAndWaitAsync(
