@@ -8,7 +8,6 @@ namespace Supervisor.Service.Fleet;
 /// </summary>
 public sealed class QueueDepthProbe(BrokerInspection broker, ILogger<QueueDepthProbe> logger)
 {
-    /// <summary>The agent's queue depth: 0 when the queue does not exist yet (no worker ever served the agent, no job was sent); null when the broker cannot be reached.</summary>
     /// <summary>Each agent's queue depth as <see cref="DepthAsync"/> says, read at once; every one null when the broker cannot be reached.</summary>
     public async Task<IReadOnlyDictionary<string, long?>> DepthsAsync(IReadOnlyList<string> agents, CancellationToken cancellationToken)
     {
@@ -25,6 +24,7 @@ public sealed class QueueDepthProbe(BrokerInspection broker, ILogger<QueueDepthP
         }
     }
 
+    /// <summary>The agent's queue depth: 0 when the queue does not exist yet (no worker ever served the agent, no job was sent); null when the broker cannot be reached.</summary>
     public async Task<long?> DepthAsync(string agent, CancellationToken cancellationToken)
     {
         try
