@@ -250,7 +250,8 @@ public sealed class AttemptLeases : IAsyncLifetime
         var again = await jobs.ReadAsync(wait.Token);
         Assert.Equal((task, first.Pass), (again.TaskId, again.Pass));
         var trail = (await _stack.Api.GetAsync(task))["transitions"]!.AsArray();
-        Assert.Contains(trail, t => t!["event"]!.GetValue<string>() == "Reconciled"
-            && t["reason"]!.GetValue<string>().Contains("no attempt running and no job expected", StringComparison.Ordinal));
+        Assert.True(trail.Any(t => t!["event"]!.GetValue<string>() == "Reconciled"
+                && t["reason"]!.GetValue<string>().Contains("no attempt running and no job expected", StringComparison.Ordinal)),
+            $"no Reconciled transition for the lost record; the task's transitions: {trail.ToJsonString()}");
     }
 }
