@@ -56,7 +56,7 @@ public sealed partial class AccountRelease(
         }
 
         var due = await accounts.TakeDueReleasesAsync(Now(), ResendAfter, TaskStateMachine.ReservationHold, cancellationToken);
-        var startable = await keys.StartableAsync(cancellationToken);
+        var startable = await keys.StartableAsync(Now(), cancellationToken);
         if (due.Count == 0 && startable.Count == 0)
             return;
         var endpoint = await bus.GetSendEndpoint(AgentQueues.TaskStateAddress);

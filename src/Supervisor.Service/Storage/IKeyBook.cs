@@ -21,6 +21,9 @@ public sealed record KeyOccupancy(IReadOnlyList<Guid> UnderWay, int QueuedAhead)
 /// <summary>The tasks queued on their concurrency key, as the release step sees them.</summary>
 public interface IKeyWaiters
 {
-    /// <summary>The queued tasks whose key has room for them now (under way plus queued ahead below their limit), oldest first.</summary>
-    Task<IReadOnlyList<Guid>> StartableAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// The queued tasks whose key has room for them now (under way plus queued ahead below their limit) and whose start
+    /// time (<c>runAt</c>) is not after <paramref name="now"/>, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> StartableAsync(DateTime now, CancellationToken cancellationToken);
 }
