@@ -79,6 +79,10 @@ public static class WorkerExtensions
         builder.Services.AddScoped<AttemptEvents>();
         builder.Services.AddScoped<AttemptStartGate>();
         builder.Services.AddSingleton<StartCheckReplies>();
+        // Without dependencies of its own: the bus resolves its endpoint observers while it is built. One instance, the one
+        // StartCheckReplies listens to (AddReceiveEndpointObserver<T>() would make a second).
+        builder.Services.AddSingleton<BrokerReconnects>();
+        builder.Services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<BrokerReconnects>());
         builder.Services.AddScoped<AgentRunner>();
         builder.Services.AddScoped<AttemptPipeline>();
         builder.Services.AddSingleton<WorkerMetrics>();

@@ -44,20 +44,28 @@ public sealed partial class AttemptStartGate(
         var (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context);
         while (true)
         {
-            if (silent > 0 && silent % UnansweredBeforeRenewal == 0)
+            var retired = StartCheckReplies.RetiredToken(endpoint);
+            if (retired.IsCancellationRequested || (silent > 0 && silent % UnansweredBeforeRenewal == 0))
             {
                 // The service answers within milliseconds once it is up: answers that keep getting lost point at the
-                // reply queue (a killed broker loses temporary queues). Ask again on a fresh one.
+                // reply queue (a killed broker loses temporary queues). Ask again on a fresh one. A reply queue replaced
+                // since (the connection came back) is left at once.
                 replies.Renew(endpoint);
                 (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context);
+                retired = StartCheckReplies.RetiredToken(endpoint);
             }
 
             AttemptStartResponse answer;
             try
             {
+                using var asking = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, retired);
                 answer = (await startCheck.GetResponse<AttemptStartResponse>(
                     new AttemptStartRequest(job.TaskId, job.Pass, 0, worker.Id, waiting.Elapsed.TotalSeconds, delivery.Claim, Environment.MachineName, account),
-                    context.CancellationToken, RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
+                    asking.Token, RequestTimeout.After(ms: (int)worker.StartCheckTimeout.TotalMilliseconds))).Message;
+            }
+            catch (Exception) when (retired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                continue; // its reply queue was replaced while it waited: asked again on the new one
             }
             catch (Exception e) when (StartCheckFailures.Of(e, context.CancellationToken) is { } failure)
             {

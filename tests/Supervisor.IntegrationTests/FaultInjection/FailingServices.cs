@@ -55,7 +55,7 @@ public sealed class FailingServices(ITestOutputHelper output)
     /// <summary>
     /// A killed broker loses every temporary queue, the workers' reply queues for start checks among them, and a send
     /// under way may fail on its dead channel ("Declare queue faulted"): redelivered jobs must still get their answers,
-    /// and no broker fault may fail a task.
+    /// and no broker fault may fail a task. Each worker asks on a fresh reply queue once its own queues are back.
     /// </summary>
     [Fact]
     public async Task Killing_RabbitMQ_with_kill_9_under_load_loses_and_duplicates_nothing()
@@ -69,6 +69,9 @@ public sealed class FailingServices(ITestOutputHelper output)
         run.Log("RabbitMQ started again");
 
         await run.AssertAllSettledCorrectlyAsync();
+        // Each worker moved its start checks to a fresh reply queue as soon as its own queues were back (BrokerReconnects).
+        foreach (var worker in run.Stack.Workers)
+            Assert.Contains("The broker connection came back", await File.ReadAllTextAsync(worker.LogFile), StringComparison.Ordinal);
     }
 
     /// <summary>

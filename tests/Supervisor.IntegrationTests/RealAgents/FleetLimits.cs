@@ -9,14 +9,14 @@ namespace Supervisor.IntegrationTests.RealAgents;
 
 /// <summary>
 /// A fleet waits out a usage window: 60 tasks on <c>claude-fleet → codex</c> chains over three workers, each running the
-/// real Claude Code and Codex CLIs against the provider stub. The stub spends claude-fleet's account for 45 s (long enough for a restart on a busy machine), whatever
+/// real Claude Code and Codex CLIs against the provider stub. The stub spends claude-fleet's account for 60 s (long enough for the submissions and a restart on a busy machine), whatever
 /// is asked (as a subscription's window does). claude-fleet has an account of its own, a cap of 2 attempts at once
 /// across the fleet and a release spread of 4 s; the service is restarted during the block.
 /// </summary>
 public sealed class FleetLimits : IAsyncLifetime
 {
     const string Agent = "claude-fleet";
-    const int WindowSeconds = 45, Cap = 2, Waiting = 20, Falling = 40;
+    const int WindowSeconds = 60, Cap = 2, Waiting = 20, Falling = 40;
     static readonly TimeSpan ReleaseSpread = TimeSpan.FromSeconds(4);
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
 
@@ -64,20 +64,19 @@ public sealed class FleetLimits : IAsyncLifetime
         using var watching = new CancellationTokenSource(Timeout);
         var held = WatchAccountAsync(watching.Token);
 
-        // Interleaved, so that either kind may be the first to meet the window.
-        var tasks = new List<(Guid Id, string Case, bool Waits)>();
-        for (var i = 0; i < cases.Count; i++)
+        // Interleaved, so that either kind may be the first to meet the window; submitted all at once, so that the window's
+        // time goes to the block and the restart rather than to sixty requests one after the other.
+        var tasks = (await Task.WhenAll(cases.Select(async (match, i) =>
         {
             var waits = i % 3 == 0;
-            var match = cases[i];
             var id = await api.SubmitAsync(new
             {
                 prompt = $"Say hello. ({match})",
                 agents = new[] { Agent, "codex" },
                 onLimit = waits ? "wait" : "fallback",
             });
-            tasks.Add((id, match, waits));
-        }
+            return (Id: id, Case: match, Waits: waits);
+        }))).ToList();
 
         // The first attempts meet the window, and the account is held for the fleet until its reset; it stays so across a restart.
         var account = await _held.Task.WaitAsync(TimeSpan.FromSeconds(60));
