@@ -37,7 +37,9 @@ sealed class Browser : IAsyncDisposable
         await page.GotoAsync("/sign-in");
         await page.GetByLabel("API token").FillAsync(TestTokens.Of(tokenName));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Uri(service, "/").ToString() + "**");
+        // Only until the navigation commits: the name in the header below is what says the page is there. Waiting for the
+        // load event timed out once on a clean clone with the page's network already idle.
+        await page.WaitForURLAsync(new Uri(service, "/").ToString() + "**", new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page.Locator("#me")).ToContainTextAsync(tokenName);
         return page;
     }
