@@ -8,7 +8,7 @@ namespace Supervisor.Worker.Jobs;
 /// of RabbitMQ (which loses every temporary queue) that one has been seen never to declare its queue again, so that
 /// every later answer was dropped and redelivered jobs waited for ever. This endpoint recovers with the connection like
 /// the worker's other endpoints; should its queue still be gone (checks keep going unanswered), <see cref="Renew"/>
-/// replaces it with a fresh one. When the worker's job queues come back after a lost connection (<see cref="BrokerReconnects"/>),
+/// replaces it with a fresh one. When the worker's own queues come back after a lost connection (<see cref="BrokerReconnects"/>),
 /// it is replaced at once, and the checks still waiting on it are asked again on the new one.
 /// </summary>
 public sealed partial class StartCheckReplies : IDisposable
@@ -29,7 +29,7 @@ public sealed partial class StartCheckReplies : IDisposable
 
     static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
 
-    /// <summary>The job queues of one reconnect report ready within moments of each other: one renewal for them all.</summary>
+    /// <summary>The worker's queues report ready again one after the other after a reconnect: one renewal for those close together.</summary>
     static readonly TimeSpan ReconnectRenewalGap = TimeSpan.FromSeconds(5);
 
     readonly SemaphoreSlim _gate = new(1, 1);
@@ -132,7 +132,7 @@ public sealed partial class StartCheckReplies : IDisposable
         }
     });
 
-    /// <summary>The endpoint itself stops with the _bus.</summary>
+    /// <summary>The endpoint itself stops with the bus.</summary>
     public void Dispose()
     {
         _reconnects.Reconnected -= OnReconnected;
