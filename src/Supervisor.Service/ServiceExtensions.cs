@@ -75,6 +75,9 @@ public static class ServiceExtensions
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<BrokerInspection>();
         builder.Services.AddSingleton<QueueDepthProbe>();
+        builder.Services.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
+        builder.Services.AddSingleton<BrokerSamples>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<BrokerSamples>());
         builder.Services.AddValidatedOptions<ReconcilerOptions>(ReconcilerOptions.Section);
         builder.Services.AddHostedService<Reconciler>();
         builder.Services.AddValidatedOptions<LimitSettings>(LimitSettings.Section);

@@ -3,7 +3,6 @@ using Supervisor.Agents;
 using Supervisor.Contracts;
 using Supervisor.Metrics;
 using Supervisor.Rules.Limits;
-using Supervisor.Service.DeadLetters;
 using Supervisor.Service.Fleet;
 using Supervisor.Service.Logs;
 using Supervisor.Service.Storage;
@@ -22,7 +21,7 @@ public static class MetricsEndpoint
 
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, QueueDepthProbe queues, DeadLetterQueues deadLetters,
+        app.MapGet("/metrics", async (IMetricTotals totals, AgentCatalog catalog, FleetQueries fleet, BrokerSamples broker,
             IAccountStore accounts, LogFollower followers, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             // The reads do not depend on each other: the database's and the broker's round trips overlap rather than add up.
@@ -33,8 +32,8 @@ public static class MetricsEndpoint
             var waitBounds = totals.BoundsAsync(QueueWait, cancellationToken);
             var storedAccounts = accounts.ListAsync(now, cancellationToken);
             var fleetWorkers = fleet.WorkersAsync(cancellationToken);
-            var brokerCounts = BrokerCountsAsync(queues, deadLetters, agents, cancellationToken);
-            await Task.WhenAll(reading, durationBounds, waitBounds, storedAccounts, fleetWorkers, brokerCounts);
+            var brokerSample = broker.CurrentAsync(cancellationToken);
+            await Task.WhenAll(reading, durationBounds, waitBounds, storedAccounts, fleetWorkers, brokerSample);
             var series = await reading;
             IEnumerable<MetricSeries> Of(string family) =>
                 series.Where(s => s.Family == family).OrderBy(s => s.Agent, StringComparer.Ordinal).ThenBy(s => s.Label, StringComparer.Ordinal);
@@ -101,7 +100,7 @@ public static class MetricsEndpoint
             }
 
             var workers = await fleetWorkers;
-            var (depths, deadLetterCounts) = await brokerCounts;
+            var sample = await brokerSample;
             text.Family("supervisor_workers", "gauge", "Workers by agent they serve and status (live, lost).");
             text.Family("supervisor_queue_depth", "gauge", "Jobs waiting in each agent's queue.");
             foreach (var agent in agents)
@@ -109,7 +108,7 @@ public static class MetricsEndpoint
                 var serving = workers.Where(w => w.Agents.Contains(agent, StringComparer.OrdinalIgnoreCase) && !w.Stopping).ToList();
                 text.Sample("supervisor_workers", serving.Count(w => !w.Lost), ("agent", agent), ("status", "live"));
                 text.Sample("supervisor_workers", serving.Count(w => w.Lost), ("agent", agent), ("status", "lost"));
-                if (depths[agent] is { } depth)
+                if (sample.Depths.GetValueOrDefault(agent) is { } depth)
                     text.Sample("supervisor_queue_depth", depth, ("agent", agent));
             }
 
@@ -119,8 +118,13 @@ public static class MetricsEndpoint
             // Only the queues that exist: the broker makes an error queue when the first message fails for good.
             text.Family("supervisor_dead_letters", "gauge", "Messages waiting in each error (_error) or skipped (_skipped) queue.");
             // The broker is away: no sample, rather than a zero that would read as "nothing dead-lettered".
-            foreach (var (queue, count) in deadLetterCounts ?? [])
+            foreach (var (queue, count) in sample.DeadLetters ?? [])
                 text.Sample("supervisor_dead_letters", count, ("queue", queue));
+
+            text.Family("supervisor_broker_sample_age_seconds", "gauge",
+                "How old this scrape's broker figures (queue depths, dead letters) are: sampled every Supervisor:Metrics:BrokerSampleInterval while scraped.");
+            // From the scrape's start: a sample read for this scrape is 0 old.
+            text.Sample("supervisor_broker_sample_age_seconds", Math.Max(0, (now - sample.TakenAt.UtcDateTime).TotalSeconds));
 
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         })
@@ -129,21 +133,6 @@ public static class MetricsEndpoint
             .WithSummary("Fleet-wide totals in the Prometheus text format")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
-    }
-
-    /// <summary>The agents' queue depths, then the dead-letter counts (null when the broker is away): one inspection connection, one at a time.</summary>
-    static async Task<(IReadOnlyDictionary<string, long?> Depths, List<(string Queue, uint Count)>? DeadLetters)> BrokerCountsAsync(
-        QueueDepthProbe queues, DeadLetterQueues deadLetters, IReadOnlyList<string> agents, CancellationToken cancellationToken)
-    {
-        var depths = await queues.DepthsAsync(agents, cancellationToken);
-        try
-        {
-            return (depths, await deadLetters.CountAsync(cancellationToken));
-        }
-        catch (DeadLettersUnavailableException)
-        {
-            return (depths, null);
-        }
     }
 
     /// <summary>

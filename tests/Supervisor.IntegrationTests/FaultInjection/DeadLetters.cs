@@ -15,15 +15,19 @@ namespace Supervisor.IntegrationTests.FaultInjection;
 /// Dead letters made on purpose on a stack of its own: a malformed message the saga's endpoint cannot read (MassTransit
 /// moves it to <c>task-state_error</c> itself), and a SubmitTask in that queue as a database outage longer than the
 /// ride-out would have left it. Both are counted, listed by the API and the CLI; the SubmitTask is redriven and becomes a
-/// task; purge empties the queue.
+/// task; purge empties the queue. <c>/metrics</c> counts them from a broker sample taken every 2 s here.
 /// </summary>
 public sealed class DeadLetters(ITestOutputHelper output) : IAsyncLifetime
 {
     const string ErrorQueue = "task-state_error";
+    const double SampleInterval = 2;
     SupervisorStack _stack = null!;
 
     public async Task InitializeAsync() =>
-        _stack = await SupervisorStack.StartAsync("deadletters", new Dictionary<string, string>(), services: 1, ("shell", 1));
+        _stack = await SupervisorStack.StartAsync("deadletters", new Dictionary<string, string>
+        {
+            ["Supervisor__Metrics__BrokerSampleInterval"] = TimeSpan.FromSeconds(SampleInterval).ToString(),
+        }, services: 1, ("shell", 1));
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 
@@ -44,7 +48,7 @@ public sealed class DeadLetters(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(taskId, submit["taskId"]!.GetValue<Guid>());
         Assert.Contains("SubmitTask", submit["type"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        Assert.Contains($"supervisor_dead_letters{{queue=\"{ErrorQueue}\"}} 2", await _stack.Api.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        await WaitForMetricAsync(2);
 
         var (listed, _) = await CliAsync("dead-letters", "list", "--queue", ErrorQueue, "--json");
         var cliMessages = JsonNode.Parse(listed)!.AsArray().Single()!["messages"]!.AsArray();
@@ -59,12 +63,38 @@ public sealed class DeadLetters(ITestOutputHelper output) : IAsyncLifetime
         var (purged, _) = await CliAsync("dead-letters", "purge", "--queue", ErrorQueue, "--all");
         Assert.Contains("1 message(s) deleted", purged, StringComparison.Ordinal);
         Assert.Equal(0, (await WaitForCountAsync(0))["count"]!.GetValue<long>());
+        // At once, not a sample later: the purge made the service forget its sample.
         Assert.Contains($"supervisor_dead_letters{{queue=\"{ErrorQueue}\"}} 0", await _stack.Api.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         // Who did it, on the service's log: the token's name.
         var log = await File.ReadAllTextAsync(_stack.Services[0].LogFile);
         Assert.Contains($"Redrove 1 dead letter(s) of {ErrorQueue} (message {submitId}) by {TestTokens.Admin}", log, StringComparison.Ordinal);
         Assert.Contains($"Purged 1 dead letter(s) of {ErrorQueue} (message all) by {TestTokens.Admin}", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_answer_from_a_broker_sample_at_most_two_intervals_old_that_follows_the_broker()
+    {
+        var before = DeadLetterCount(await _stack.Api.Http.GetStringAsync("/metrics")) ?? 0;
+        await PublishMalformedAsync(Guid.NewGuid().ToString());
+        await WaitForCountAsync(before + 1);
+
+        // Scrapes that come while the sample is young answer from it: over more than an interval, some show an age of
+        // half a second or more (a scrape that reads the broker, or shares a reading under way, shows the milliseconds
+        // a reading takes), and none an age above two intervals.
+        var ages = new List<double>();
+        for (var i = 0; i < 30 && ages.All(a => a < 0.5); i++)
+        {
+            ages.Add(SampleAge(await _stack.Api.Http.GetStringAsync("/metrics")));
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(ages, a => a >= 0.5);
+        Assert.All(ages, a => Assert.InRange(a, 0, 2 * SampleInterval));
+        // The new dead letter shows within a sample or two, with no purge or redrive to make the service read again.
+        await WaitForMetricAsync(before + 1);
+
+        await CliAsync("dead-letters", "purge", "--queue", ErrorQueue, "--all");
     }
 
     [Fact]
@@ -133,6 +163,31 @@ public sealed class DeadLetters(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(250);
         }
     }
+
+    /// <summary>Scrapes until <c>/metrics</c> counts <paramref name="count"/> in the error queue, checking each scrape's sample age.</summary>
+    async Task WaitForMetricAsync(long count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var text = await _stack.Api.Http.GetStringAsync("/metrics");
+            Assert.InRange(SampleAge(text), 0, 2 * SampleInterval);
+            if (DeadLetterCount(text) == count)
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"/metrics did not count {count} in {ErrorQueue} within 60 s:\n{text}");
+            await Task.Delay(250);
+        }
+    }
+
+    static long? DeadLetterCount(string metrics) =>
+        Sample(metrics, $"supervisor_dead_letters{{queue=\"{ErrorQueue}\"}}") is { } value ? (long)value : null;
+
+    static double SampleAge(string metrics) =>
+        Sample(metrics, "supervisor_broker_sample_age_seconds") ?? throw new Xunit.Sdk.XunitException($"no sample age in /metrics:\n{metrics}");
+
+    static double? Sample(string metrics, string series) =>
+        metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => (double?)double.Parse(l[(series.Length + 1)..], CultureInfo.InvariantCulture)).FirstOrDefault();
 
     async Task<(string Output, string Error)> CliAsync(params string[] arguments)
     {
