@@ -26,8 +26,9 @@ public sealed class LogFollowers(IdentitiesFixture fixture, ITestOutputHelper ou
         await _api.WaitForAsync(await _api.SubmitAsync(new { prompt = "echo warm" }), Timeout);
         var baseline = await CompletionTimesAsync("before");
 
-        var flags = Directory.CreateTempSubdirectory("supervisor-followers-");
-        var stop = Path.Combine(flags.FullName, "stop");
+        // Where the agent's user can see the stop flag (it runs as a uid of its own).
+        var flags = TestEnvironment.SharedDirectory("supervisor-followers-");
+        var stop = Path.Combine(flags, "stop");
         var followed = await _api.SubmitAsync(new
         {
             prompt = $"i=0; while [ ! -e '{stop}' ] && [ $i -lt 600 ]; do i=$((i+1)); echo line-$i; sleep 0.2; done; echo done-$i",
@@ -46,11 +47,13 @@ public sealed class LogFollowers(IdentitiesFixture fixture, ITestOutputHelper ou
         await File.WriteAllTextAsync(stop, "");
         var texts = await Task.WhenAll(streams);
         var stored = string.Concat((await _api.CompleteLogsAsync(followed)).Select(c => c!["text"]!.GetValue<string>()));
-        flags.Delete(recursive: true);
+        Directory.Delete(flags, recursive: true);
 
         output.WriteLine($"submit→Succeeded, median of 3: {baseline.TotalMilliseconds:F0} ms before, {loaded.TotalMilliseconds:F0} ms with {Followers} followers; "
             + $"follower connections {followerConnections}");
         Assert.Contains("line-1\n", stored, StringComparison.Ordinal);
+        // Ended by the flag, not by its 600 lines (two minutes).
+        Assert.DoesNotMatch("done-600", stored);
         Assert.Matches("done-[0-9]+", stored);
         Assert.All(texts, text => Assert.Equal(stored, text));
         Assert.InRange(followerConnections, 1, 4);
