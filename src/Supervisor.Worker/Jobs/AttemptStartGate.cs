@@ -49,8 +49,9 @@ public sealed partial class AttemptStartGate(
             {
                 // The service answers within milliseconds once it is up: answers that keep getting lost point at the
                 // reply queue (a killed broker loses temporary queues). Ask again on a fresh one. A reply queue replaced
-                // since (the connection came back) is left at once.
-                replies.Renew(endpoint);
+                // since (the connection came back) is only left: its successor is there already.
+                if (!retired.IsCancellationRequested)
+                    replies.Renew(endpoint);
                 (startCheck, endpoint) = await replies.ClientAsync<AttemptStartRequest>(context);
                 retired = StartCheckReplies.RetiredToken(endpoint);
             }

@@ -106,7 +106,7 @@ public sealed class ScheduleFaults
         var now = DateTime.UtcNow;
         var startAt = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).AddSeconds(5)
             .ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var window = (await api.CreateScheduleAsync(new { every = $"{Every}s", startAt, overlap = "allow", catchUpWindow = "18s", catchUp = "each", template = new { prompt = "true", agent = "shell" } }))["id"]!
+        var window = (await api.CreateScheduleAsync(new { every = $"{Every}s", startAt, overlap = "allow", catchUpWindow = $"{Every - 2}s", catchUp = "each", template = new { prompt = "true", agent = "shell" } }))["id"]!
             .GetValue<Guid>();
         var latest = (await api.CreateScheduleAsync(new { every = $"{Every}s", startAt, overlap = "allow", catchUpWindow = "5m", catchUp = "latest", template = new { prompt = "true", agent = "shell" } }))["id"]!
             .GetValue<Guid>();
