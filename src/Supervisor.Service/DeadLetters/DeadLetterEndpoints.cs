@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervisor.Service.Api;
-using Supervisor.Service.Metrics;
 
 namespace Supervisor.Service.DeadLetters;
 
@@ -23,12 +22,10 @@ public static partial class DeadLetterEndpoints
             .Produces<List<DeadLetterQueueView>>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapPost("/api/dead-letters/redrive", (HttpRequest http, DeadLetterQueues queues, BrokerSamples samples, ILogger<DeadLetterQueues> logger,
-                CancellationToken cancellationToken) =>
+        app.MapPost("/api/dead-letters/redrive", (HttpRequest http, DeadLetterQueues queues, ILogger<DeadLetterQueues> logger, CancellationToken cancellationToken) =>
                 ActAsync(http, queues, async (queue, id) =>
                 {
                     var redriven = await queues.RedriveAsync(queue, id, cancellationToken);
-                    samples.Invalidate();
                     LogRedriven(logger, redriven, queue, id ?? "all", Caller.Name(http.HttpContext));
                     return TypedResults.Ok(new DeadLettersRedriven(queue, DeadLetterQueues.SourceOf(queue), redriven));
                 }, cancellationToken))
@@ -39,12 +36,10 @@ public static partial class DeadLetterEndpoints
             .Produces<DeadLettersRedriven>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapPost("/api/dead-letters/purge", (HttpRequest http, DeadLetterQueues queues, BrokerSamples samples, ILogger<DeadLetterQueues> logger,
-                CancellationToken cancellationToken) =>
+        app.MapPost("/api/dead-letters/purge", (HttpRequest http, DeadLetterQueues queues, ILogger<DeadLetterQueues> logger, CancellationToken cancellationToken) =>
                 ActAsync(http, queues, async (queue, id) =>
                 {
                     var purged = await queues.PurgeAsync(queue, id, cancellationToken);
-                    samples.Invalidate();
                     LogPurged(logger, purged, queue, id ?? "all", Caller.Name(http.HttpContext));
                     return TypedResults.Ok(new DeadLettersPurged(queue, purged));
                 }, cancellationToken))

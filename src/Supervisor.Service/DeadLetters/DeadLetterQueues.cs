@@ -29,6 +29,9 @@ public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catal
             .SelectMany(source => Suffixes.Select(suffix => source + suffix)),
     ];
 
+    /// <summary>Raised after a redrive or purge, which change the counts (<c>/metrics</c> then forgets its sample of them).</summary>
+    public event Action? Changed;
+
     public bool IsCandidate(string queue) => Candidates.Contains(queue, StringComparer.Ordinal);
 
     /// <summary>The queue a dead letter was taken from: MassTransit names its error queue after it.</summary>
@@ -72,8 +75,9 @@ public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catal
     /// and headers as they are. Only the messages there were when it began are looked at, so one that fails again at once
     /// and comes back is not moved twice.
     /// </summary>
-    public Task<long> RedriveAsync(string queue, string? messageId, CancellationToken cancellationToken) =>
-        WithConnectionAsync(async connection =>
+    public async Task<long> RedriveAsync(string queue, string? messageId, CancellationToken cancellationToken)
+    {
+        var changed = await WithConnectionAsync(async connection =>
         {
             if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is not { } count)
                 return 0L;
@@ -93,10 +97,14 @@ public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catal
 
             return moved;
         }, cancellationToken);
+        Changed?.Invoke();
+        return changed;
+    }
 
     /// <summary>Deletes the message whose id is <paramref name="messageId"/>, or every message when null.</summary>
-    public Task<long> PurgeAsync(string queue, string? messageId, CancellationToken cancellationToken) =>
-        WithConnectionAsync(async connection =>
+    public async Task<long> PurgeAsync(string queue, string? messageId, CancellationToken cancellationToken)
+    {
+        var changed = await WithConnectionAsync(async connection =>
         {
             if (await BrokerInspection.CountAsync(connection, queue, cancellationToken) is not { } count)
                 return 0L;
@@ -114,6 +122,9 @@ public sealed class DeadLetterQueues(BrokerInspection broker, AgentCatalog catal
 
             return purged;
         }, cancellationToken);
+        Changed?.Invoke();
+        return changed;
+    }
 
     async Task<T> WithConnectionAsync<T>(Func<IConnection, Task<T>> work, CancellationToken cancellationToken)
     {

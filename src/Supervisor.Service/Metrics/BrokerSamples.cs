@@ -16,12 +16,22 @@ public sealed record BrokerSample(IReadOnlyDictionary<string, long?> Depths, IRe
 /// come (until five minutes after the last one), so that a scrape does not wait for some thirty queue probes (AMQP has no
 /// call that counts many queues; each probe is a channel and a passive declare, and a missing queue's closes its channel).
 /// A scrape answers from a sample at most twice the interval old and otherwise reads the broker itself; concurrent
-/// scrapes share one reading. A redrive or purge forgets the sample, so this instance's next scrape shows its effect.
+/// scrapes share one reading. A redrive or purge (<see cref="DeadLetterQueues.Changed"/>) forgets the sample, so this
+/// instance's next scrape shows its effect.
 /// </summary>
-public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueues deadLetters, AgentCatalog catalog, TimeProvider clock,
-    IOptions<MetricsOptions> options, ILogger<BrokerSamples> logger) : BackgroundService
+public sealed partial class BrokerSamples : BackgroundService
 {
     static readonly TimeSpan KeepSampling = TimeSpan.FromMinutes(5);
+
+    /// <summary>A reading that takes longer (a broker that accepts connections but does not answer) is given up.</summary>
+    static readonly TimeSpan ReadingTimeout = TimeSpan.FromSeconds(30);
+
+    readonly QueueDepthProbe _queues;
+    readonly DeadLetterQueues _deadLetters;
+    readonly AgentCatalog _catalog;
+    readonly TimeProvider _clock;
+    readonly IOptions<MetricsOptions> _options;
+    readonly ILogger<BrokerSamples> _logger;
 
     readonly Lock _sync = new();
     BrokerSample? _latest;
@@ -29,12 +39,24 @@ public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueu
     long _generation, _readingGeneration;
     long _lastAskedTicks;
 
+    public BrokerSamples(QueueDepthProbe queues, DeadLetterQueues deadLetters, AgentCatalog catalog, TimeProvider clock, IOptions<MetricsOptions> options,
+        ILogger<BrokerSamples> logger)
+    {
+        _queues = queues;
+        _deadLetters = deadLetters;
+        _catalog = catalog;
+        _clock = clock;
+        _options = options;
+        _logger = logger;
+        deadLetters.Changed += Invalidate;
+    }
+
     /// <summary>A sample young enough for a scrape, read now when there is none.</summary>
     public async Task<BrokerSample> CurrentAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         Interlocked.Exchange(ref _lastAskedTicks, now.UtcTicks);
-        var interval = options.Value.BrokerSampleInterval;
+        var interval = _options.Value.BrokerSampleInterval;
         lock (_sync)
         {
             if (_latest is { } latest && interval > TimeSpan.Zero && now - latest.TakenAt <= 2 * interval)
@@ -45,7 +67,7 @@ public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueu
     }
 
     /// <summary>Forgets the sample (a redrive or purge changed the counts); a reading begun before this is not kept either.</summary>
-    public void Invalidate()
+    void Invalidate()
     {
         lock (_sync)
         {
@@ -56,13 +78,13 @@ public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueu
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.BrokerSampleInterval;
+        var interval = _options.Value.BrokerSampleInterval;
         if (interval == TimeSpan.Zero)
             return;
-        using var timer = new PeriodicTimer(interval, clock);
+        using var timer = new PeriodicTimer(interval, _clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (clock.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastAskedTicks), TimeSpan.Zero) > KeepSampling)
+            if (_clock.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastAskedTicks), TimeSpan.Zero) > KeepSampling)
                 continue;
             try
             {
@@ -74,7 +96,7 @@ public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueu
             }
             catch (Exception e)
             {
-                LogSampleFailed(logger, e);
+                LogSampleFailed(_logger, e);
             }
         }
     }
@@ -95,15 +117,16 @@ public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueu
 
     async Task<BrokerSample> TakeAsync(long generation)
     {
-        var takenAt = clock.GetUtcNow();
-        var agents = catalog.Agents.Keys.Order(StringComparer.CurrentCulture).ToList();
+        var takenAt = _clock.GetUtcNow();
+        var agents = _catalog.Agents.Keys.Order(StringComparer.CurrentCulture).ToList();
         // One inspection connection, one piece of work at a time: the depths, then the dead letters. Not cancelled with
-        // the scrape that began it, which other scrapes may share.
-        var depths = await queues.DepthsAsync(agents, CancellationToken.None);
+        // the scrape that began it, which other scrapes may share, but bounded: the reconciler asks the same connection.
+        using var bound = new CancellationTokenSource(ReadingTimeout, _clock);
+        var depths = await _queues.DepthsAsync(agents, bound.Token);
         List<(string Queue, uint Count)>? dead;
         try
         {
-            dead = await deadLetters.CountAsync(CancellationToken.None);
+            dead = await _deadLetters.CountAsync(bound.Token);
         }
         catch (DeadLettersUnavailableException)
         {
