@@ -14,6 +14,8 @@ public sealed class ShellPrompts(TrustBoundaryFixture fixture)
         var task = await fixture.Stack.Api.WaitForAsync(id, TimeSpan.FromSeconds(60));
 
         Assert.Equal("Succeeded", task["state"]!.GetValue<string>());
-        Assert.Contains("ran as a script", await fixture.Stack.Api.Http.GetStringAsync($"/api/tasks/{id}/logs"), StringComparison.Ordinal);
+        // Output is stored apart from the state (its own consumer, in batches): read it once all of it is there.
+        var output = string.Concat((await fixture.Stack.Api.CompleteLogsAsync(id)).Select(c => c!["text"]!.GetValue<string>()));
+        Assert.Contains("ran as a script", output, StringComparison.Ordinal);
     }
 }

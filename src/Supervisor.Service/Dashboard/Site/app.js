@@ -343,8 +343,17 @@ function taskView(id) {
     if (done) reason.value = '';
   }
 
+  // Drawn again only when the commands that apply change: a live refresh must not take the reason field away (and its
+  // focus, and text typed into it at that moment) while someone is typing.
+  let shownVerbs = null;
   function renderButtons() {
     const usable = Object.entries(VERBS).filter(([, verb]) => may(verb.role) && verb.from.includes(task.state));
+    const verbs = usable.map(([name]) => name).join(' ');
+    if (verbs === shownVerbs) {
+      for (const b of buttons.querySelectorAll('button')) b.disabled = false;
+      return;
+    }
+    shownVerbs = verbs;
     fill(buttons);
     if (usable.length === 0) return;
     append(buttons, [h('div', { class: 'field' }, h('label', { for: 'reason' }, 'Reason'), reason),
