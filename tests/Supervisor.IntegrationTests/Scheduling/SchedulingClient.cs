@@ -108,6 +108,29 @@ sealed class SchedulingClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the job store no longer lists a firing of <paramref name="tokenId"/>'s job in progress (its end is recorded).</summary>
+    public async Task WaitUntilFiringEndedAsync(Guid tokenId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using (var connection = new NpgsqlConnection(_postgres))
+            {
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand("SELECT count(*) FROM qrtz_fired_triggers WHERE job_name = $1", connection)
+                {
+                    Parameters = { new NpgsqlParameter { Value = tokenId.ToString("N") } },
+                };
+                if ((long)(await command.ExecuteScalarAsync())! == 0)
+                    return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the scheduler did not record the end of {tokenId}'s firing within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<bool> IsStoredAsync(Guid tokenId)
     {
         await using var connection = new NpgsqlConnection(_postgres);
