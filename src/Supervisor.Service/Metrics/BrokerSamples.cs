@@ -19,19 +19,13 @@ public sealed record BrokerSample(IReadOnlyDictionary<string, long?> Depths, IRe
 /// scrapes share one reading. A redrive or purge (<see cref="DeadLetterQueues.Changed"/>) forgets the sample, so this
 /// instance's next scrape shows its effect.
 /// </summary>
-public sealed partial class BrokerSamples : BackgroundService
+public sealed partial class BrokerSamples(QueueDepthProbe queues, DeadLetterQueues deadLetters, AgentCatalog catalog, TimeProvider clock,
+    IOptions<MetricsOptions> options, ILogger<BrokerSamples> logger) : BackgroundService
 {
     static readonly TimeSpan KeepSampling = TimeSpan.FromMinutes(5);
 
     /// <summary>A reading that takes longer (a broker that accepts connections but does not answer) is given up.</summary>
     static readonly TimeSpan ReadingTimeout = TimeSpan.FromSeconds(30);
-
-    readonly QueueDepthProbe _queues;
-    readonly DeadLetterQueues _deadLetters;
-    readonly AgentCatalog _catalog;
-    readonly TimeProvider _clock;
-    readonly IOptions<MetricsOptions> _options;
-    readonly ILogger<BrokerSamples> _logger;
 
     readonly Lock _sync = new();
     BrokerSample? _latest;
@@ -39,24 +33,18 @@ public sealed partial class BrokerSamples : BackgroundService
     long _generation, _readingGeneration;
     long _lastAskedTicks;
 
-    public BrokerSamples(QueueDepthProbe queues, DeadLetterQueues deadLetters, AgentCatalog catalog, TimeProvider clock, IOptions<MetricsOptions> options,
-        ILogger<BrokerSamples> logger)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _queues = queues;
-        _deadLetters = deadLetters;
-        _catalog = catalog;
-        _clock = clock;
-        _options = options;
-        _logger = logger;
         deadLetters.Changed += Invalidate;
+        return base.StartAsync(cancellationToken);
     }
 
     /// <summary>A sample young enough for a scrape, read now when there is none.</summary>
     public async Task<BrokerSample> CurrentAsync(CancellationToken cancellationToken)
     {
-        var now = _clock.GetUtcNow();
+        var now = clock.GetUtcNow();
         Interlocked.Exchange(ref _lastAskedTicks, now.UtcTicks);
-        var interval = _options.Value.BrokerSampleInterval;
+        var interval = options.Value.BrokerSampleInterval;
         lock (_sync)
         {
             if (_latest is { } latest && interval > TimeSpan.Zero && now - latest.TakenAt <= 2 * interval)
@@ -78,13 +66,13 @@ public sealed partial class BrokerSamples : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = _options.Value.BrokerSampleInterval;
+        var interval = options.Value.BrokerSampleInterval;
         if (interval == TimeSpan.Zero)
             return;
-        using var timer = new PeriodicTimer(interval, _clock);
+        using var timer = new PeriodicTimer(interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (_clock.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastAskedTicks), TimeSpan.Zero) > KeepSampling)
+            if (clock.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastAskedTicks), TimeSpan.Zero) > KeepSampling)
                 continue;
             try
             {
@@ -96,7 +84,7 @@ public sealed partial class BrokerSamples : BackgroundService
             }
             catch (Exception e)
             {
-                LogSampleFailed(_logger, e);
+                LogSampleFailed(logger, e);
             }
         }
     }
@@ -117,16 +105,16 @@ public sealed partial class BrokerSamples : BackgroundService
 
     async Task<BrokerSample> TakeAsync(long generation)
     {
-        var takenAt = _clock.GetUtcNow();
-        var agents = _catalog.Agents.Keys.Order(StringComparer.CurrentCulture).ToList();
+        var takenAt = clock.GetUtcNow();
+        var agents = catalog.Agents.Keys.Order(StringComparer.CurrentCulture).ToList();
         // One inspection connection, one piece of work at a time: the depths, then the dead letters. Not cancelled with
         // the scrape that began it, which other scrapes may share, but bounded: the reconciler asks the same connection.
-        using var bound = new CancellationTokenSource(ReadingTimeout, _clock);
-        var depths = await _queues.DepthsAsync(agents, bound.Token);
+        using var bound = new CancellationTokenSource(ReadingTimeout, clock);
+        var depths = await queues.DepthsAsync(agents, bound.Token);
         List<(string Queue, uint Count)>? dead;
         try
         {
-            dead = await _deadLetters.CountAsync(bound.Token);
+            dead = await deadLetters.CountAsync(bound.Token);
         }
         catch (DeadLettersUnavailableException)
         {
